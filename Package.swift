@@ -1,0 +1,44 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "swift-autograd",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "Autograd", targets: ["Autograd"]),
+        .executable(name: "autograd", targets: ["AutogradCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C hot loops only: GEMM, im2col/col2im. No Swift types.
+        .target(name: "CAutogradKernels"),
+        // Shape, strides, storage and the CPU backend; knows nothing about gradients.
+        .target(name: "AutogradCore", dependencies: ["CAutogradKernels"]),
+        // Tensor, graph nodes, the derivative table, the backward engine, printing.
+        .target(name: "AutogradEngine", dependencies: ["AutogradCore"]),
+        // Modules, layers and losses.
+        .target(name: "AutogradNN", dependencies: ["AutogradEngine"]),
+        // The umbrella: `import Autograd` gives everything above.
+        .target(name: "Autograd", dependencies: ["AutogradEngine", "AutogradNN"]),
+        // The seed's exercises as functions, shared by the CLI and the tests.
+        .target(name: "AutogradSeed", dependencies: ["Autograd"]),
+        .executableTarget(
+            name: "AutogradCLI",
+            dependencies: [
+                "Autograd", "AutogradSeed",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "AutogradCoreTests", dependencies: ["AutogradCore"]),
+        .testTarget(
+            name: "AutogradEngineTests",
+            dependencies: ["Autograd"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "AutogradNNTests", dependencies: ["Autograd"]),
+        .testTarget(name: "AutogradSeedTests", dependencies: ["AutogradSeed"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

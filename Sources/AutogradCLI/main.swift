@@ -1,0 +1,38 @@
+import ArgumentParser
+import AutogradSeed
+
+/// The `autograd` command-line tool.
+struct AutogradCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "autograd",
+        abstract: "PyTorch-style automatic differentiation in Swift.",
+        subcommands: [Seed.self],
+        defaultSubcommand: Seed.self)
+}
+
+/// `autograd seed [ID ...]`: runs the seed study note's programs and prints their output.
+struct Seed: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the seed exercises (1, 2, 2b, 3, 4) and print what each prints.")
+
+    @Argument(help: "Exercises to run: 1, 2, 2b, 3 or 4 (all when omitted).")
+    var exercises: [String] = []
+
+    func validate() throws {
+        let known = SeedExercise.all.map(\.id)
+        for id in exercises where !known.contains(id) {
+            throw ValidationError("unknown exercise '\(id)'; choose from \(known.joined(separator: ", "))")
+        }
+    }
+
+    func run() {
+        let chosen = SeedExercise.all.filter { exercises.isEmpty || exercises.contains($0.id) }
+        for (index, exercise) in chosen.enumerated() {
+            if index > 0 { print() }
+            print("## Exercise \(exercise.id): \(exercise.title)")
+            exercise.run().forEach { print($0) }
+        }
+    }
+}
+
+AutogradCommand.main()

@@ -1,0 +1,27 @@
+extension NDArray {
+    /// Joins arrays along an existing dimension `dim` (normalised); all other sizes must agree.
+    public static func concatenate(_ arrays: [NDArray], dim: Int, op: String = "cat") throws(ShapeError) -> NDArray {
+        guard let first = arrays.first else { throw ShapeError("\(op): expected a non-empty list of Tensors") }
+        guard first.rank > 0 else { throw ShapeError("\(op): zero-dimensional tensor cannot be concatenated") }
+        for (i, array) in arrays.enumerated() {
+            let same = array.rank == first.rank
+                && (0..<first.rank).allSatisfy { $0 == dim || array.shape[$0] == first.shape[$0] }
+            guard same else {
+                throw ShapeError("\(op): sizes of tensors must match except in dimension \(dim); tensor 0 has shape \(first.shape) and tensor \(i) has shape \(array.shape)")
+            }
+        }
+        var shape = first.shape
+        shape[dim] = arrays.reduce(0) { $0 + $1.shape[dim] }
+        let result = NDArray(uninitialized: shape)
+        var start = 0
+        for array in arrays {
+            let size = array.shape[dim]
+            var slot = result.layout
+            slot.offset += start * slot.strides[dim]
+            slot.shape[dim] = size
+            NDArray(storage: result.storage, layout: slot).assign(from: array)
+            start += size
+        }
+        return result
+    }
+}

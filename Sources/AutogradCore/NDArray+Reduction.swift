@@ -1,0 +1,159 @@
+import Foundation
+
+extension NDArray {
+    /// The shape after reducing `dims` (sorted, normalised): removed, or kept as size 1.
+    public func reducedShape(dims: [Int], keepDim: Bool) -> [Int] {
+        var result: [Int] = []
+        for (i, size) in shape.enumerated() {
+            if dims.contains(i) {
+                if keepDim { result.append(1) }
+            } else {
+                result.append(size)
+            }
+        }
+        return result
+    }
+
+    /// Normalises and de-duplicates reduction dimensions; an empty list means all of them.
+    public func reductionDimensions(_ dims: [Int], op: String) throws(ShapeError) -> [Int] {
+        if dims.isEmpty { return Array(0..<rank) }
+        var result: [Int] = []
+        for dim in dims {
+            let d = try normalizedDimension(dim, rank: rank, op: op)
+            guard !result.contains(d) else { throw ShapeError("\(op): dim \(d) appears multiple times in the list of dims") }
+            result.append(d)
+        }
+        return rank == 0 ? [] : result.sorted()
+    }
+
+    /// The sum of all elements, as a 0-d array (accumulated in double precision).
+    public func sumAll() -> NDArray {
+        let source = contiguous()
+        let input = source.pointer
+        var total: Double = 0
+        for i in 0..<source.count { total += Double(input[i]) }
+        return NDArray(shape: [], scalars: [Float(total)])
+    }
+
+    /// Sums over `dims` (normalised, sorted), keeping them as size 1 when `keepDim`.
+    public func sum(dims: [Int], keepDim: Bool) -> NDArray {
+        if dims.count == rank && !keepDim { return sumAll() }
+        let kept = reducedShape(dims: dims, keepDim: true)
+        let result = NDArray(zeros: kept)
+        // Accumulate through the result seen at the input's shape, with stride 0 on the
+        // reduced dimensions.
+        var target = result.layout
+        for d in dims { target.strides[d] = 0 }
+        target.shape = shape
+        let input = storage.base, out = result.storage.base
+        let length = layout.rowLength, inputStride = layout.rowStride, outStride = target.rowStride
+        forEachRow(shape: shape, layout.strides, layout.offset, target.strides, 0, target.strides, 0) { p, o, _ in
+            if outStride == 0 {
+                var rowSum: Float = 0
+                for i in 0..<length { rowSum += input[p + i * inputStride] }
+                out[o] += rowSum
+            } else {
+                for i in 0..<length { out[o + i * outStride] += input[p + i * inputStride] }
+            }
+        }
+        return keepDim ? result : NDArray(storage: result.storage, layout: Layout(contiguous: reducedShape(dims: dims, keepDim: false)))
+    }
+
+    /// The largest (or smallest) element as a 0-d array; NaN if any element is NaN.
+    public func extremeAll(largest: Bool) -> NDArray {
+        let source = contiguous()
+        precondition(source.count > 0, "\(largest ? "max" : "min"): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.")
+        let input = source.pointer
+        var best = input[0]
+        for i in 0..<source.count {
+            let x = input[i]
+            if x.isNaN { best = x; break }
+            if largest ? x > best : x < best { best = x }
+        }
+        return NDArray(shape: [], scalars: [best])
+    }
+
+    /// The largest (or smallest) elements along `dim` and their indices (the first one on
+    /// ties), with `dim` removed or kept as size 1.
+    public func extreme(dim: Int, keepDim: Bool, largest: Bool) -> (values: NDArray, indices: [Int]) {
+        let moved = movingDimensionLast(dim)
+        let rows = moved.count / Swift.max(moved.shape.last ?? 1, 1)
+        let length = moved.shape.last ?? 1
+        precondition(length > 0, "\(largest ? "max" : "min"): cannot reduce over a zero-size dimension")
+        let values = NDArray(uninitialized: reducedShape(dims: [dim], keepDim: keepDim))
+        var indices = [Int](repeating: 0, count: rows)
+        let input = moved.pointer, out = values.storage.base
+        for r in 0..<rows {
+            let row = input + r * length
+            var best = row[0], bestIndex = 0
+            for i in 1..<Swift.max(length, 1) where !best.isNaN {
+                let x = row[i]
+                if x.isNaN || (largest ? x > best : x < best) { best = x; bestIndex = i }
+            }
+            out[r] = best
+            indices[r] = bestIndex
+        }
+        return (values, indices)
+    }
+
+    /// A contiguous copy with dimension `dim` moved to the end.
+    func movingDimensionLast(_ dim: Int) -> NDArray {
+        if rank == 0 { return reshapedUnchecked([1]) }
+        var order = Array(0..<rank)
+        order.remove(at: dim)
+        order.append(dim)
+        return NDArray(
+            storage: storage,
+            layout: Layout(shape: order.map { shape[$0] }, strides: order.map { layout.strides[$0] }, offset: layout.offset)
+        ).contiguous()
+    }
+
+    /// Undoes ``movingDimensionLast(_:)``: moves the last dimension back to `dim`.
+    func movingLastDimension(to dim: Int, shape original: [Int]) -> NDArray {
+        if original.isEmpty { return reshapedUnchecked([]) }
+        var movedShape = original
+        let size = movedShape.remove(at: dim)
+        movedShape.append(size)
+        var order = Array(0..<original.count - 1)
+        order.insert(original.count - 1, at: dim)
+        let strides = Layout.rowMajorStrides(for: movedShape)
+        return NDArray(
+            storage: storage,
+            layout: Layout(shape: order.map { movedShape[$0] }, strides: order.map { strides[$0] }, offset: layout.offset)
+        ).contiguous()
+    }
+
+    /// A view in `shape` of a contiguous array with the same count.
+    func reshapedUnchecked(_ shape: [Int]) -> NDArray {
+        let source = contiguous()
+        return NDArray(storage: source.storage, layout: Layout(contiguous: shape, offset: source.layout.offset))
+    }
+
+    /// Softmax (or its logarithm) along `dim`, computed stably by subtracting each row's maximum.
+    public func softmax(dim: Int, logarithm: Bool) -> NDArray {
+        let moved = movingDimensionLast(dim)
+        let length = moved.shape.last ?? 1
+        let rows = length == 0 ? 0 : moved.count / length
+        let result = NDArray(uninitialized: moved.shape)
+        let input = moved.pointer, out = result.storage.base
+        for r in 0..<rows {
+            let row = input + r * length, target = out + r * length
+            var maximum = -Float.infinity
+            for i in 0..<length { maximum = Swift.max(maximum, row[i]) }
+            if maximum == -.infinity { maximum = 0 }
+            var total: Float = 0
+            for i in 0..<length {
+                let e = Foundation.exp(row[i] - maximum)
+                target[i] = e
+                total += e
+            }
+            if logarithm {
+                let logTotal = Foundation.log(total)
+                for i in 0..<length { target[i] = row[i] - maximum - logTotal }
+            } else {
+                for i in 0..<length { target[i] /= total }
+            }
+        }
+        return result.movingLastDimension(to: dim, shape: shape)
+    }
+}

@@ -1,0 +1,94 @@
+/// An n-dimensional array of `Float`: a ``Storage`` seen through a ``Layout``.
+///
+/// The CPU backend of the library. It knows nothing about gradients: every function
+/// here computes a value, and the autograd layer above decides what to record.
+public struct NDArray: @unchecked Sendable {
+    /// The shared buffer holding the elements.
+    public let storage: Storage
+    /// Where this array's elements sit in `storage`.
+    public var layout: Layout
+
+    /// An array viewing `storage` through `layout`.
+    public init(storage: Storage, layout: Layout) {
+        self.storage = storage
+        self.layout = layout
+    }
+
+    /// A new contiguous array holding `scalars` in row-major order.
+    public init(shape: [Int], scalars: [Float]) {
+        precondition(
+            shape.reduce(1, *) == scalars.count,
+            "tensor: shape \(shape) needs \(shape.reduce(1, *)) values but \(scalars.count) were given")
+        precondition(shape.allSatisfy { $0 >= 0 }, "tensor: negative size in shape \(shape)")
+        self.init(storage: Storage(scalars), layout: Layout(contiguous: shape))
+    }
+
+    /// A new contiguous array of zeros.
+    public init(zeros shape: [Int]) {
+        self.init(storage: Storage(zeros: shape.reduce(1, *)), layout: Layout(contiguous: shape))
+    }
+
+    /// A new contiguous array with every element equal to `value`.
+    public init(repeating value: Float, shape: [Int]) {
+        let count = shape.reduce(1, *)
+        let storage = Storage(uninitialized: count)
+        storage.base.update(repeating: value, count: count)
+        self.init(storage: storage, layout: Layout(contiguous: shape))
+    }
+
+    /// A new contiguous array whose values the caller writes through `storage.base`.
+    public init(uninitialized shape: [Int]) {
+        self.init(storage: Storage(uninitialized: shape.reduce(1, *)), layout: Layout(contiguous: shape))
+    }
+
+    /// The size of each dimension.
+    public var shape: [Int] { layout.shape }
+    /// The number of dimensions.
+    public var rank: Int { layout.rank }
+    /// The number of elements.
+    public var count: Int { layout.count }
+
+    /// A pointer to the first element (at the layout's offset).
+    public var pointer: UnsafeMutablePointer<Float> { storage.base + layout.offset }
+
+    /// The elements in row-major order, whatever the strides.
+    public var scalars: [Float] {
+        let source = contiguous()
+        return Array(UnsafeBufferPointer(start: source.pointer, count: source.count))
+    }
+
+    /// The single element of a one-element array.
+    public var scalarValue: Float {
+        precondition(count == 1, "item: a Tensor with \(count) elements cannot be converted to Scalar")
+        return pointer.pointee
+    }
+
+    /// This array if its layout is already row-major, otherwise a row-major copy.
+    public func contiguous() -> NDArray {
+        if layout.isContiguous { return self }
+        let result = NDArray(uninitialized: shape)
+        result.assign(from: self)
+        return result
+    }
+
+    /// Copies `source` (broadcast to this array's shape) into the elements this array views.
+    public func assign(from source: NDArray) {
+        let sourceLayout = source.layout.broadcast(to: shape)
+        let src = source.storage.base, dst = storage.base
+        let length = layout.rowLength
+        let srcStride = sourceLayout.rowStride, dstStride = layout.rowStride
+        forEachRow(
+            shape: shape, sourceLayout.strides, sourceLayout.offset, layout.strides, layout.offset,
+            layout.strides, 0
+        ) { s, d, _ in
+            for i in 0..<length { dst[d + i * dstStride] = src[s + i * srcStride] }
+        }
+    }
+
+    /// A deep copy with a fresh contiguous storage.
+    public func copy() -> NDArray {
+        let result = NDArray(uninitialized: shape)
+        result.assign(from: self)
+        return result
+    }
+}

@@ -1,0 +1,81 @@
+import AutogradCore
+
+/// A 2-D convolution (cross-correlation, as in deep learning) of a batch of images, like
+/// `torch.nn.functional.conv2d`.
+///
+/// `out[n, o, y, x] = bias[o] + Σ_c Σ_i Σ_j weight[o, c, i, j] * input[n, c, y*s + i*d - p, x*s + j*d - p]`
+/// - Parameters:
+///   - input: `[N, C, H, W]`.
+///   - weight: `[O, C, kh, kw]`.
+///   - bias: `[O]`, or nil.
+///   - stride, padding, dilation: the same for both axes.
+/// - Returns: `[N, O, outH, outW]`, recorded as `ConvolutionBackward0`.
+public func conv2d(
+    _ input: Tensor, _ weight: Tensor, _ bias: Tensor? = nil,
+    stride: Int = 1, padding: Int = 0, dilation: Int = 1
+) -> Tensor {
+    conv2d(input, weight, bias, stride: (stride, stride), padding: (padding, padding), dilation: (dilation, dilation))
+}
+
+/// A 2-D convolution with separate (height, width) stride, padding and dilation; see
+/// ``conv2d(_:_:_:stride:padding:dilation:)``.
+public func conv2d(
+    _ input: Tensor, _ weight: Tensor, _ bias: Tensor? = nil,
+    stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int) = (1, 1)
+) -> Tensor {
+    let geometry = ConvolutionGeometry(
+        kernel: weight.rank == 4 ? (weight.shape[2], weight.shape[3]) : (0, 0),
+        stride: stride, padding: padding, dilation: dilation)
+    trapOnShapeError { () throws(ShapeError) in try checkConvolution(input.shape, weight.shape, bias?.shape, geometry) }
+    let (n, outChannels) = (input.shape[0], weight.shape[0])
+    let (outH, outW) = geometry.outputSize(height: input.shape[2], width: input.shape[3])
+    let columns = input.array.unfolded(geometry)
+    let kernels = trapOnShapeError { () throws(ShapeError) in try weight.array.reshaped([outChannels, -1]) }
+    var product = trapOnShapeError { () throws(ShapeError) in try NDArray.matmul(kernels, columns) }
+    if let bias {
+        let column = trapOnShapeError { () throws(ShapeError) in try bias.array.reshaped([outChannels, 1]) }
+        product = trapOnShapeError { () throws(ShapeError) in try NDArray.zip(.add, product, column, name: "conv2d") }
+    }
+    let value = NDArray(storage: product.storage, layout: Layout(contiguous: [n, outChannels, outH, outW]))
+    return Tensor.record(
+        value, .convolution(geometry, hasBias: bias != nil),
+        inputs: [input, weight] + (bias.map { [$0] } ?? []),
+        saved: SavedValues(first: input, second: weight))
+}
+
+/// Checks a convolution's operand shapes, with PyTorch's messages.
+func checkConvolution(_ input: [Int], _ weight: [Int], _ bias: [Int]?, _ geometry: ConvolutionGeometry) throws(ShapeError) {
+    guard weight.count == 4 else {
+        throw ShapeError("conv2d: expected weight to be 4-D [out_channels, in_channels, kH, kW], but got weight of size \(weight)")
+    }
+    guard input.count == 4 else {
+        throw ShapeError("conv2d: expected 4-D input [N, C, H, W] for weight of size \(weight), but got input of size \(input)")
+    }
+    guard input[1] == weight[1] else {
+        throw ShapeError("conv2d: Given groups=1, weight of size \(weight), expected input\(input) to have \(weight[1]) channels, but got \(input[1]) channels instead")
+    }
+    guard geometry.stride.0 > 0, geometry.stride.1 > 0, geometry.dilation.0 > 0, geometry.dilation.1 > 0,
+          geometry.padding.0 >= 0, geometry.padding.1 >= 0 else {
+        throw ShapeError("conv2d: stride and dilation must be positive and padding non-negative")
+    }
+    if let bias, bias != [weight[0]] {
+        throw ShapeError("conv2d: Given weight of size \(weight), expected bias to be 1-dimensional with \(weight[0]) elements, but got bias of size \(bias) instead")
+    }
+    let (h, w) = geometry.outputSize(height: input[2], width: input[3])
+    guard h > 0, w > 0 else {
+        throw ShapeError("conv2d: Calculated output size: (\(h)x\(w)). Output size is too small for input of size \(input) and weight of size \(weight)")
+    }
+}
+
+extension Tensor {
+    /// The sliding windows of a batch of images as columns, `[N, C*kh*kw, L]` (PyTorch's
+    /// `unfold`; recorded so convolution's backward is itself differentiable).
+    func unfold(_ geometry: ConvolutionGeometry) -> Tensor {
+        Tensor.record(array.unfolded(geometry), .unfold(geometry), inputs: [self])
+    }
+
+    /// Sums columns `[N, C*kh*kw, L]` back into images of `imageShape` (PyTorch's `fold`).
+    func fold(_ geometry: ConvolutionGeometry, imageShape: [Int]) -> Tensor {
+        Tensor.record(array.folded(geometry, imageShape: imageShape), .fold(geometry), inputs: [self])
+    }
+}

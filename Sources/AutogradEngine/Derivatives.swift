@@ -1,0 +1,198 @@
+import AutogradCore
+import Foundation
+
+/// The backward rule of every primitive, in one table.
+///
+/// Each rule maps the gradient of the output to one optional gradient per input. Rules are
+/// written with differentiable tensor operations, so when backward runs with
+/// `createGraph: true` they record a graph of their own and can be differentiated again.
+/// Gradients may come back with the broadcast shape; the engine sums them to each input's
+/// shape in one place (``sumToShape(_:_:)``).
+extension Node {
+    /// The gradients of the inputs given `grad`, the gradient of this node's output.
+    func inputGradients(_ grad: Tensor) throws(AutogradError) -> [Tensor?] {
+        if savedValuesReleased { throw AutogradError.savedValuesFreed(name) }
+        let x = saved.first, y = saved.second
+        switch op {
+        case .add: return [grad, grad]
+        case .subtract: return [grad, -grad]
+        case .multiply: return [needs(0) ? grad * y! : nil, needs(1) ? grad * x! : nil]
+        case .divide:
+            return [needs(0) ? grad / y! : nil, needs(1) ? -grad * x! / (y! * y!) : nil]
+        case .power: return powerGradients(grad, base: x!, exponent: y!)
+        case .maximum, .minimum: return extremumGradients(grad, x!, y!, largest: op.isMaximum)
+        case .addScalar, .subtractScalar: return [grad]
+        case .reverseSubtractScalar: return [-grad]
+        case .multiplyScalar(let s): return [grad * s]
+        case .divideScalar(let s): return [grad / s]
+        case .powerScalar(let e):
+            if e == 0 { return [Tensor.zeros(inputShapes[0])] }
+            return [grad * (e * x!.pow(e - 1))]
+        case .reversePowerScalar(let s): return [grad * savedResult() * Foundation.log(s)]
+        case .negate: return [-grad]
+        case .exp: return [grad * savedResult()]
+        case .log: return [grad / x!]
+        case .sqrt: return [grad / (2 * savedResult())]
+        case .abs: return [grad * Tensor(x!.array.map(.sign))]
+        case .sin: return [grad * x!.cos()]
+        case .cos: return [-(grad * x!.sin())]
+        case .tanh:
+            let r = savedResult()
+            return [grad * (1 - r * r)]
+        case .sigmoid:
+            let r = savedResult()
+            return [grad * r * (1 - r)]
+        case .relu: return [grad * Tensor(saved.result!.map(.isPositive))]
+        case .reciprocal:
+            let r = savedResult()
+            return [-grad * r * r]
+        case .clamp(let low, let high): return [grad * Tensor(x!.array.map(.insideRange(min: low, max: high)))]
+        case .sumAll: return [grad.expand(inputShapes[0])]
+        case .sum(let dims, let keepDim):
+            return [Node.restoringReducedDimensions(grad, dims: dims, keepDim: keepDim).expand(inputShapes[0])]
+        case .meanAll:
+            return [grad.expand(inputShapes[0]) / Float(inputShapes[0].reduce(1, *))]
+        case .mean(let dims, let keepDim):
+            let size = dims.reduce(1) { $0 * (inputShapes[0].isEmpty ? 1 : inputShapes[0][$1]) }
+            return [Node.restoringReducedDimensions(grad, dims: dims, keepDim: keepDim).expand(inputShapes[0]) / Float(size)]
+        case .extremeAll:
+            let mask = try! NDArray.zip(.equal, x!.array, saved.result!, name: name)
+            let ties = mask.sumAll().scalarValue
+            return [grad * Tensor(mask) / ties]
+        case .extreme(let dim, let keepDim, _):
+            let expanded = keepDim ? grad : grad.unsqueeze(dim)
+            return [expanded * Tensor(oneHot(indices: saved.constant!, dim: dim, keepDim: keepDim))]
+        case .softmax(let dim):
+            let r = savedResult()
+            let weighted = grad * r
+            return [weighted - r * weighted.sum(dim: dim, keepDim: true)]
+        case .logSoftmax(let dim):
+            return [grad - savedResult().exp() * grad.sum(dim: dim, keepDim: true)]
+        case .reshape, .squeeze: return [grad.reshape(inputShapes[0])]
+        case .clone, .expand: return [grad]
+        case .transpose(let a, let b): return [grad.transpose(a, b)]
+        case .permute(let dims):
+            var inverse = dims
+            for (i, d) in dims.enumerated() { inverse[d] = i }
+            return [grad.permute(inverse)]
+        case .unsqueeze(let dim): return [grad.squeeze(dim)]
+        case .select(let dim, let index):
+            return [grad.unsqueeze(dim).embedded(in: inputShapes[0], dim: dim, start: index, end: index + 1)]
+        case .slice(let dim, let start, let end):
+            return [grad.embedded(in: inputShapes[0], dim: dim, start: start, end: end)]
+        case .sliceBackward(let dim, let start, let end): return [grad.slice(dim: dim, start: start, end: end)]
+        case .concatenate(let dim, let sizes):
+            var start = 0
+            return sizes.map { size in
+                defer { start += size }
+                return grad.slice(dim: dim, start: start, end: start + size)
+            }
+        case .stack(let dim): return (0..<nextEdges.count).map { grad.select(dim: dim, index: $0) }
+        case .matmul(let kind): return matmulGradients(grad, x!, y!, kind: kind)
+        case .convolution(let geometry, let hasBias):
+            return convolutionGradients(grad, input: x!, weight: y!, geometry: geometry, hasBias: hasBias)
+        case .unfold(let geometry): return [grad.fold(geometry, imageShape: inputShapes[0])]
+        case .fold(let geometry): return [grad.unfold(geometry)]
+        }
+    }
+
+    /// Whether input `i` needs a gradient.
+    private func needs(_ i: Int) -> Bool { nextEdges[i] != nil }
+
+    /// The saved forward result, as a tensor whose `gradFn` is this node so that a graph
+    /// recorded from it (double backward) flows through this node again.
+    private func savedResult() -> Tensor { Tensor(saved.result!, gradFn: self) }
+
+    /// d(a^b)/da = b·a^(b-1); d(a^b)/db = a^b·ln(a), taken as 0 where a = 0.
+    private func powerGradients(_ grad: Tensor, base: Tensor, exponent: Tensor) -> [Tensor?] {
+        let baseGradient = needs(0) ? grad * exponent * base.pow(exponent - 1) : nil
+        guard needs(1) else { return [baseGradient, nil] }
+        let nonZeroBase = Tensor(base.array.map(.sign).map(.abs))
+        return [baseGradient, grad * savedResult() * (base * nonZeroBase + (1 - nonZeroBase)).log()]
+    }
+
+    /// The gradient goes to the larger (or smaller) input, split in half on ties.
+    private func extremumGradients(_ grad: Tensor, _ a: Tensor, _ b: Tensor, largest: Bool) -> [Tensor?] {
+        let (winner, loser) = largest ? (a.array, b.array) : (b.array, a.array)
+        let wins = try! NDArray.zip(.greater, winner, loser, name: name)
+        let ties = try! NDArray.zip(.equal, a.array, b.array, name: name).map(.multiplyScalar(0.5))
+        let firstMask = try! NDArray.zip(.add, wins, ties, name: name)
+        let secondMask = firstMask.map(.reverseSubtractScalar(1))
+        return [needs(0) ? grad * Tensor(firstMask) : nil, needs(1) ? grad * Tensor(secondMask) : nil]
+    }
+
+    /// A 0/1 array of the input's shape with 1 where `indices` (taken along `dim`) point.
+    private func oneHot(indices: NDArray, dim: Int, keepDim: Bool) -> NDArray {
+        let inputShape = inputShapes[0]
+        let size = inputShape.isEmpty ? 1 : inputShape[dim]
+        var positionShape = [Int](repeating: 1, count: Swift.max(inputShape.count, 1))
+        positionShape[dim] = size
+        let positions = NDArray(shape: inputShape.isEmpty ? [] : positionShape, scalars: (0..<size).map(Float.init))
+        let kept = keepDim || inputShape.isEmpty ? indices : try! indices.unsqueezed(dim: dim)
+        return try! NDArray.zip(.equal, positions, kept, name: name)
+    }
+
+    /// Puts removed reduction dimensions back as size 1 so a gradient can expand.
+    static func restoringReducedDimensions(_ grad: Tensor, dims: [Int], keepDim: Bool) -> Tensor {
+        if keepDim { return grad }
+        return dims.sorted().reduce(grad) { $0.unsqueeze($1) }
+    }
+
+    /// Matrix-product gradients: dA = dC·Bᵀ, dB = Aᵀ·dC, with 1-D operands promoted to
+    /// matrices as in the forward pass and summed back over broadcast batch dimensions.
+    private func matmulGradients(_ grad: Tensor, _ a: Tensor, _ b: Tensor, kind: MatmulKind) -> [Tensor?] {
+        let left = a.rank == 1 ? a.unsqueeze(0) : a
+        let right = b.rank == 1 ? b.unsqueeze(1) : b
+        var outputGradient = grad
+        if b.rank == 1 { outputGradient = outputGradient.unsqueeze(-1) }
+        if a.rank == 1 { outputGradient = outputGradient.unsqueeze(-2) }
+        let gradA = needs(0) ? sumToShape(outputGradient.matmul(right.mT), left.shape).reshape(a.shape) : nil
+        let gradB = needs(1) ? sumToShape(left.mT.matmul(outputGradient), right.shape).reshape(b.shape) : nil
+        return [gradA, gradB]
+    }
+
+    /// Convolution gradients through im2col: dInput = fold(Wᵀ·dOut),
+    /// dWeight = Σ_n dOut·unfold(input)ᵀ, dBias = Σ dOut over batch and positions.
+    private func convolutionGradients(
+        _ grad: Tensor, input: Tensor, weight: Tensor, geometry: ConvolutionGeometry, hasBias: Bool
+    ) -> [Tensor?] {
+        let (n, outChannels) = (grad.shape[0], grad.shape[1])
+        let gradColumns = grad.reshape([n, outChannels, -1])
+        let kernels = weight.reshape([outChannels, -1])
+        let gradInput = needs(0)
+            ? kernels.mT.matmul(gradColumns).fold(geometry, imageShape: input.shape) : nil
+        let gradWeight = needs(1)
+            ? gradColumns.matmul(input.unfold(geometry).mT).sum(dim: 0).reshape(weight.shape) : nil
+        var result = [gradInput, gradWeight]
+        if hasBias { result.append(needs(2) ? grad.sum(dims: [0, 2, 3]) : nil) }
+        return result
+    }
+}
+
+extension Op {
+    /// True for `maximum`, false for `minimum`.
+    var isMaximum: Bool {
+        if case .maximum = self { return true }
+        return false
+    }
+}
+
+/// Sums a gradient over the dimensions that broadcasting added or stretched, so it has the
+/// shape of the input it belongs to. The one place where broadcast gradients are reduced.
+func sumToShape(_ grad: Tensor, _ shape: [Int]) -> Tensor {
+    if grad.shape == shape { return grad }
+    let dims = broadcastReductionDimensions(from: grad.shape, to: shape)
+    let reduced = dims.isEmpty ? grad : grad.sum(dims: dims, keepDim: true)
+    return reduced.shape == shape ? reduced : reduced.reshape(shape)
+}
+
+extension Tensor {
+    /// This tensor placed at `start..<end` along `dim` inside zeros of `shape` (the
+    /// backward of slicing, recorded so it can be differentiated again).
+    func embedded(in shape: [Int], dim: Int, start: Int, end: Int) -> Tensor {
+        let result = NDArray(zeros: shape)
+        let window = try! result.sliced(dim: dim, start: start, end: end)
+        window.assign(from: array)
+        return Tensor.record(result, .sliceBackward(dim: dim, start: start, end: end), inputs: [self])
+    }
+}

@@ -1,0 +1,153 @@
+import AutogradCore
+
+/// Every differentiable primitive, with the attributes its backward rule and the graph
+/// drawing need. Its backward rule is in `Derivatives.swift`.
+enum Op {
+    // Elementwise, tensor with tensor (broadcasting).
+    case add, subtract, multiply, divide, power, maximum, minimum
+    // Elementwise, tensor with a scalar.
+    case addScalar(Float), subtractScalar(Float), reverseSubtractScalar(Float)
+    case multiplyScalar(Float), divideScalar(Float), powerScalar(Float), reversePowerScalar(Float)
+    // Elementwise, one tensor.
+    case negate, exp, log, sqrt, abs, sin, cos, tanh, sigmoid, relu, reciprocal
+    case clamp(min: Float?, max: Float?)
+    // Reductions.
+    case sumAll, sum(dims: [Int], keepDim: Bool)
+    case meanAll, mean(dims: [Int], keepDim: Bool)
+    case extremeAll(largest: Bool)
+    case extreme(dim: Int, keepDim: Bool, largest: Bool)
+    case softmax(dim: Int), logSoftmax(dim: Int)
+    // Shapes and views.
+    case reshape(contiguousInput: Bool)
+    case clone
+    case transpose(Int, Int)
+    case permute([Int])
+    case squeeze(dim: Int?)
+    case unsqueeze(dim: Int)
+    case expand
+    case select(dim: Int, index: Int)
+    case slice(dim: Int, start: Int, end: Int)
+    case sliceBackward(dim: Int, start: Int, end: Int)
+    case concatenate(dim: Int, sizes: [Int])
+    case stack(dim: Int)
+    // Linear algebra and convolution.
+    case matmul(MatmulKind)
+    case convolution(ConvolutionGeometry, hasBias: Bool)
+    case unfold(ConvolutionGeometry)
+    case fold(ConvolutionGeometry)
+
+    /// PyTorch's grad_fn class name.
+    var name: String {
+        switch self {
+        case .add, .addScalar: return "AddBackward0"
+        case .subtract, .subtractScalar: return "SubBackward0"
+        case .reverseSubtractScalar: return "RsubBackward1"
+        case .multiply, .multiplyScalar: return "MulBackward0"
+        case .divide, .divideScalar: return "DivBackward0"
+        case .power: return "PowBackward1"
+        case .powerScalar: return "PowBackward0"
+        case .reversePowerScalar: return "PowBackward2"
+        case .maximum: return "MaximumBackward0"
+        case .minimum: return "MinimumBackward0"
+        case .negate: return "NegBackward0"
+        case .exp: return "ExpBackward0"
+        case .log: return "LogBackward0"
+        case .sqrt: return "SqrtBackward0"
+        case .abs: return "AbsBackward0"
+        case .sin: return "SinBackward0"
+        case .cos: return "CosBackward0"
+        case .tanh: return "TanhBackward0"
+        case .sigmoid: return "SigmoidBackward0"
+        case .relu: return "ReluBackward0"
+        case .reciprocal: return "ReciprocalBackward0"
+        case .clamp: return "ClampBackward1"
+        case .sumAll: return "SumBackward0"
+        case .sum: return "SumBackward1"
+        case .meanAll: return "MeanBackward0"
+        case .mean: return "MeanBackward1"
+        case .extremeAll(let largest): return largest ? "MaxBackward1" : "MinBackward1"
+        case .extreme(_, _, let largest): return largest ? "MaxBackward0" : "MinBackward0"
+        case .softmax: return "SoftmaxBackward0"
+        case .logSoftmax: return "LogSoftmaxBackward0"
+        case .reshape(let contiguousInput): return contiguousInput ? "ViewBackward0" : "UnsafeViewBackward0"
+        case .clone: return "CloneBackward0"
+        case .transpose: return "TransposeBackward0"
+        case .permute: return "PermuteBackward0"
+        case .squeeze(let dim): return dim == nil ? "SqueezeBackward0" : "SqueezeBackward1"
+        case .unsqueeze: return "UnsqueezeBackward0"
+        case .expand: return "ExpandBackward0"
+        case .select: return "SelectBackward0"
+        case .slice: return "SliceBackward0"
+        case .sliceBackward: return "SliceBackwardBackward0"
+        case .concatenate: return "CatBackward0"
+        case .stack: return "StackBackward0"
+        case .matmul(let kind): return kind.nodeName
+        case .convolution: return "ConvolutionBackward0"
+        case .unfold: return "Im2ColBackward0"
+        case .fold: return "Col2ImBackward0"
+        }
+    }
+
+    /// The attributes PyTorch's node exposes, formatted for display.
+    var attributes: [(name: String, value: String)] {
+        func format(_ x: Float) -> String { x == x.rounded() && Swift.abs(x) < 1e15 ? String(Int(x)) : String(x) }
+        switch self {
+        case .addScalar(let s), .subtractScalar(let s), .reverseSubtractScalar(let s),
+             .multiplyScalar(let s), .divideScalar(let s):
+            return [("other", format(s))]
+        case .powerScalar(let e): return [("exponent", format(e))]
+        case .reversePowerScalar(let s): return [("self", format(s))]
+        case .clamp(let low, let high):
+            return (low.map { [("min", format($0))] } ?? []) + (high.map { [("max", format($0))] } ?? [])
+        case .sum(let dims, let keepDim), .mean(let dims, let keepDim):
+            return [("dim", "\(dims)"), ("keepdim", keepDim ? "True" : "False")]
+        case .extreme(let dim, let keepDim, _):
+            return [("dim", "\(dim)"), ("keepdim", keepDim ? "True" : "False")]
+        case .softmax(let dim), .logSoftmax(let dim), .unsqueeze(let dim), .stack(let dim):
+            return [("dim", "\(dim)")]
+        case .concatenate(let dim, _): return [("dim", "\(dim)")]
+        case .squeeze(let dim): return dim.map { [("dim", "\($0)")] } ?? []
+        case .transpose(let a, let b): return [("dim0", "\(a)"), ("dim1", "\(b)")]
+        case .permute(let dims): return [("dims", "\(dims)")]
+        case .select(let dim, let index): return [("dim", "\(dim)"), ("index", "\(index)")]
+        case .slice(let dim, let start, let end), .sliceBackward(let dim, let start, let end):
+            return [("dim", "\(dim)"), ("start", "\(start)"), ("end", "\(end)")]
+        case .convolution(let g, _), .unfold(let g), .fold(let g):
+            return [
+                ("kernel_size", "[\(g.kernel.0), \(g.kernel.1)]"),
+                ("stride", "[\(g.stride.0), \(g.stride.1)]"),
+                ("padding", "[\(g.padding.0), \(g.padding.1)]"),
+                ("dilation", "[\(g.dilation.0), \(g.dilation.1)]"),
+            ]
+        default:
+            return []
+        }
+    }
+}
+
+/// Which case of `matmul` ran, which decides how 1-D operands were promoted and PyTorch's
+/// name for the result's node (PyTorch routes each case through different kernels).
+enum MatmulKind: Equatable {
+    /// 1-D with 1-D: a dot product.
+    case dot
+    /// 2-D with 1-D: matrix-vector.
+    case matrixVector
+    /// 1-D with 2-D: the vector is promoted to a row and squeezed out again.
+    case vectorMatrix
+    /// 2-D with 2-D.
+    case matrixMatrix
+    /// Batched (3-D or more on either side). PyTorch names the result's node after its
+    /// last step: a clone when a 2-D left side that requires grad is expanded, else a view.
+    case batched(leftIsMatrixRequiringGrad: Bool)
+
+    /// PyTorch's node name for the result.
+    var nodeName: String {
+        switch self {
+        case .dot: return "DotBackward0"
+        case .matrixVector: return "MvBackward0"
+        case .vectorMatrix: return "SqueezeBackward4"
+        case .matrixMatrix: return "MmBackward0"
+        case .batched(let clone): return clone ? "CloneBackward0" : "UnsafeViewBackward0"
+        }
+    }
+}

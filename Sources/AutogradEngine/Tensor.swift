@@ -1,0 +1,106 @@
+import AutogradCore
+
+/// An n-dimensional array of `Float` that can record the operations applied to it, so that
+/// ``backward(gradient:retainGraph:createGraph:)`` can compute gradients, as in PyTorch.
+///
+/// Tensors are references: a leaf's ``grad`` accumulates across backward calls, and views
+/// (`transpose`, `detach`, indexing, ...) share storage with the tensor they came from.
+/// ```swift
+/// let params = Tensor([1.0, 3.0], requiresGrad: true)
+/// let loss = (Tensor([2.0]) * params[0] + params[1] - Tensor([3.0])) ** 2
+/// loss.backward()
+/// print(params.grad!)   // tensor([8., 4.])
+/// ```
+public class Tensor: CustomStringConvertible {
+    /// The values: storage, shape, strides and offset.
+    public internal(set) var array: NDArray
+    /// The node that made this tensor, or nil for a leaf.
+    public internal(set) var gradFn: Node?
+    /// The accumulated gradient of a leaf (or of a non-leaf after ``retainGrad()``).
+    public var grad: Tensor?
+    /// The flag a leaf holds; non-leaves require grad through their `gradFn`.
+    private var leafRequiresGrad: Bool
+
+    /// A tensor over `array`, a leaf that requires grad when `requiresGrad` is true.
+    public init(_ array: NDArray, requiresGrad: Bool = false) {
+        self.array = array
+        self.leafRequiresGrad = requiresGrad
+    }
+
+    /// A non-leaf made by `gradFn`.
+    init(_ array: NDArray, gradFn: Node) {
+        self.array = array
+        self.gradFn = gradFn
+        self.leafRequiresGrad = false
+    }
+
+    /// Whether gradients flow to this tensor: set on leaves, derived on results.
+    ///
+    /// Only a leaf's flag can be changed, as in PyTorch.
+    public var requiresGrad: Bool {
+        get { gradFn != nil || leafRequiresGrad }
+        set {
+            precondition(
+                isLeaf || newValue,
+                "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().")
+            leafRequiresGrad = newValue
+        }
+    }
+
+    /// True for tensors not made by a recorded operation (user-created, or results that
+    /// do not require grad).
+    public var isLeaf: Bool { gradFn == nil }
+
+    /// The size of each dimension.
+    public var shape: [Int] { array.shape }
+    /// The number of dimensions.
+    public var rank: Int { array.rank }
+    /// The number of elements.
+    public var count: Int { array.count }
+
+    /// The values in row-major order, whatever the strides.
+    public var scalars: [Float] { array.scalars }
+
+    /// The value of a one-element tensor.
+    public func item() -> Float { array.scalarValue }
+
+    /// A tensor sharing this one's storage, cut from the graph: no `gradFn`, and it does
+    /// not require grad. Gradients do not flow through it.
+    public func detach() -> Tensor { Tensor(array) }
+
+    /// Clears this tensor's accumulated gradient (sets ``grad`` to nil, as PyTorch's
+    /// `zero_grad(set_to_none=True)`).
+    public func zeroGrad() { grad = nil }
+
+    /// Keeps the gradient of a non-leaf in ``grad`` during backward (leaves always keep it).
+    public func retainGrad() {
+        guard let gradFn else { return }
+        gradFn.retainedOutput = self
+    }
+
+    /// Whether ``grad`` will be filled for this non-leaf.
+    public var retainsGrad: Bool { gradFn.map { $0.retainedOutput === self } ?? false }
+
+    /// The suffixes PyTorch's `repr` appends: the grad_fn, or `requires_grad=True` on a leaf.
+    var reprSuffixes: [String] {
+        if let gradFn { return ["grad_fn=<\(gradFn.name)>"] }
+        return requiresGrad ? ["requires_grad=True"] : []
+    }
+
+    /// PyTorch's `repr`, e.g. `tensor([4.], grad_fn=<PowBackward0>)`.
+    public var description: String {
+        TensorFormatter.repr(shape: shape, scalars: scalars, suffixes: reprSuffixes)
+    }
+}
+
+/// A leaf tensor that requires grad and is a model's learnable value, like
+/// `torch.nn.Parameter`. It shares storage with the tensor it wraps.
+public final class Parameter: Tensor {
+    /// Wraps `tensor`'s values (sharing its storage) as a parameter.
+    public init(_ tensor: Tensor, requiresGrad: Bool = true) {
+        super.init(tensor.array, requiresGrad: requiresGrad)
+    }
+
+    /// PyTorch's `repr`: `Parameter containing:` and the tensor on the next line.
+    public override var description: String { "Parameter containing:\n" + super.description }
+}
