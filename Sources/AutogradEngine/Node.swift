@@ -20,6 +20,9 @@ struct SavedValues {
     var result: NDArray?
     /// A constant the rule needs, such as the positions of the maxima.
     var constant: NDArray?
+
+    /// Whether nothing was saved.
+    var isEmpty: Bool { first == nil && second == nil && result == nil && constant == nil }
 }
 
 /// A recorded operation in the backward graph (PyTorch's `grad_fn`).
@@ -63,7 +66,9 @@ public final class Node {
     public var attributes: [(name: String, value: String)] { op.attributes }
 
     /// Frees the saved values (after a backward pass that does not retain the graph).
+    /// A node that saved nothing can still be walked again, as in PyTorch.
     func releaseSavedValues() {
+        if saved.isEmpty { return }
         saved = SavedValues()
         savedValuesReleased = true
     }
