@@ -55,9 +55,10 @@ enum BackwardEngine {
         let nodes = countDependencies(from: rootNode)
         rootNode.pendingGradient = seed
         var failure: AutogradError?
+        let recordsFlow = GraphRecording.recordsGradientFlow
         GradMode.$isEnabled.withValue(createGraph) {
             do throws(AutogradError) {
-                try propagate(from: rootNode, retainGraph: retainGraph, createGraph: createGraph)
+                try propagate(from: rootNode, retainGraph: retainGraph, createGraph: createGraph, recordsFlow: recordsFlow)
             } catch {
                 failure = error
             }
@@ -72,7 +73,9 @@ enum BackwardEngine {
     }
 
     /// Runs each node's rule once all edges into it have delivered, starting at `root`.
-    private static func propagate(from root: Node, retainGraph: Bool, createGraph: Bool) throws(AutogradError) {
+    private static func propagate(
+        from root: Node, retainGraph: Bool, createGraph: Bool, recordsFlow: Bool
+    ) throws(AutogradError) {
         var ready = [root]
         while let node = ready.popLast() {
             let gradient = node.pendingGradient!
@@ -80,9 +83,14 @@ enum BackwardEngine {
             if let output = node.retainedOutput { accumulate(gradient, into: output, createGraph: createGraph) }
             let inputGradients = try node.inputGradients(gradient)
             if !retainGraph { node.releaseSavedValues() }
+            if recordsFlow {
+                node.recordedOutputGradient = gradient.array
+                node.recordedEdgeGradients = [NDArray?](repeating: nil, count: node.nextEdges.count)
+            }
             for (index, edge) in node.nextEdges.enumerated() {
                 guard let edge, let raw = inputGradients[index] else { continue }
                 let inputGradient = sumToShape(raw, node.inputShapes[index])
+                if recordsFlow { node.recordedEdgeGradients[index] = inputGradient.array }
                 switch edge {
                 case .leaf(let leaf):
                     accumulate(inputGradient, into: leaf, createGraph: createGraph)

@@ -34,8 +34,6 @@ public final class Node {
     let op: Op
     /// One edge per input; nil where that input does not require grad.
     public let nextEdges: [Edge?]
-    /// The shape of the tensor this node made; incoming gradients have this shape.
-    public let outputShape: [Int]
     /// The shape of each input, so gradients can be summed back after broadcasting.
     let inputShapes: [[Int]]
     /// What the backward rule reads.
@@ -45,18 +43,34 @@ public final class Node {
     /// The non-leaf output whose gradient is kept (see `Tensor.retainGrad()`).
     weak var retainedOutput: Tensor?
 
+    /// The value this node computed, kept for drawings of the graph.
+    public let outputValue: NDArray
+    /// The name given to the output with `Tensor.named(_:)`, if any.
+    public internal(set) var outputLabel: String?
+    /// The `graphScope` blocks the node was recorded in, outermost first.
+    public let scopePath: [String]
+    /// Set by a backward pass inside `recordingGradientFlow`: the gradient of the output.
+    public internal(set) var recordedOutputGradient: NDArray?
+    /// Set by a backward pass inside `recordingGradientFlow`: the gradient sent along each
+    /// edge (already summed to the input's shape), nil where none was sent.
+    public internal(set) var recordedEdgeGradients: [NDArray?] = []
+
     /// Gradient summed from the edges processed so far in the running backward pass.
     var pendingGradient: Tensor?
     /// Edges still to arrive in the running backward pass.
     var pendingDependencies = 0
 
-    init(op: Op, nextEdges: [Edge?], outputShape: [Int], inputShapes: [[Int]], saved: SavedValues) {
+    init(op: Op, nextEdges: [Edge?], output: NDArray, inputShapes: [[Int]], saved: SavedValues) {
         self.op = op
         self.nextEdges = nextEdges
-        self.outputShape = outputShape
+        self.outputValue = output
         self.inputShapes = inputShapes
         self.saved = saved
+        self.scopePath = GraphRecording.scopePath
     }
+
+    /// The shape of the tensor this node made; incoming gradients have this shape.
+    public var outputShape: [Int] { outputValue.shape }
 
     /// PyTorch's class name for this node, e.g. `MulBackward0`.
     public var name: String { op.name }

@@ -12,7 +12,7 @@ extension Tensor {
         let node = Node(
             op: op,
             nextEdges: inputs.map(\.gradientEdge),
-            outputShape: value.shape,
+            output: value,
             inputShapes: inputs.map(\.shape),
             saved: saved())
         return Tensor(value, gradFn: node)

@@ -18,6 +18,10 @@ public class Tensor: CustomStringConvertible {
     public internal(set) var gradFn: Node?
     /// The accumulated gradient of a leaf (or of a non-leaf after ``retainGrad()``).
     public var grad: Tensor?
+    /// The name this tensor has in the user's code, shown in graph drawings.
+    public var label: String? {
+        didSet { gradFn?.outputLabel = label }
+    }
     /// The flag a leaf holds; non-leaves require grad through their `gradFn`.
     private var leafRequiresGrad: Bool
 
@@ -32,6 +36,11 @@ public class Tensor: CustomStringConvertible {
         self.array = array
         self.gradFn = gradFn
         self.leafRequiresGrad = false
+    }
+
+    /// A tensor over `array` with the given history (a leaf when `history` is nil).
+    convenience init(_ array: NDArray, history: Node?) {
+        if let history { self.init(array, gradFn: history) } else { self.init(array) }
     }
 
     /// Whether gradients flow to this tensor: set on leaves, derived on results.
@@ -67,6 +76,14 @@ public class Tensor: CustomStringConvertible {
     /// A tensor sharing this one's storage, cut from the graph: no `gradFn`, and it does
     /// not require grad. Gradients do not flow through it.
     public func detach() -> Tensor { Tensor(array) }
+
+    /// Gives this tensor the name it has in the user's code (for graph drawings) and
+    /// returns it: `let a = (x * w).named("a")`.
+    @discardableResult
+    public func named(_ label: String) -> Tensor {
+        self.label = label
+        return self
+    }
 
     /// Clears this tensor's accumulated gradient (sets ``grad`` to nil, as PyTorch's
     /// `zero_grad(set_to_none=True)`).
