@@ -12,14 +12,17 @@ extension Node {
     /// The gradients of the inputs given `grad`, the gradient of this node's output.
     func inputGradients(_ grad: Tensor) throws(AutogradError) -> [Tensor?] {
         if savedValuesReleased { throw AutogradError.savedValuesFreed(name) }
-        let x = saved.first, y = saved.second
+        let x = try saved.first?.unpack(in: self), y = try saved.second?.unpack(in: self)
+        // The saved result's history is this node, so a graph recorded from it (double
+        // backward) flows through this node again.
+        let result = try saved.result?.unpack(in: self, history: self)
         switch op {
         case .add: return [grad, grad]
         case .subtract: return [grad, -grad]
         case .multiply: return [needs(0) ? grad * y! : nil, needs(1) ? grad * x! : nil]
         case .divide:
             return [needs(0) ? grad / y! : nil, needs(1) ? -grad * x! / (y! * y!) : nil]
-        case .power: return powerGradients(grad, base: x!, exponent: y!)
+        case .power: return powerGradients(grad, base: x!, exponent: y!, result: result!)
         case .maximum, .minimum: return extremumGradients(grad, x!, y!, largest: op.isMaximum)
         case .addScalar, .subtractScalar: return [grad]
         case .reverseSubtractScalar: return [-grad]
@@ -28,23 +31,23 @@ extension Node {
         case .powerScalar(let e):
             if e == 0 { return [Tensor.zeros(inputShapes[0])] }
             return [grad * (e * x!.pow(e - 1))]
-        case .reversePowerScalar(let s): return [grad * savedResult() * Foundation.log(s)]
+        case .reversePowerScalar(let s): return [grad * result! * Foundation.log(s)]
         case .negate: return [-grad]
-        case .exp: return [grad * savedResult()]
+        case .exp: return [grad * result!]
         case .log: return [grad / x!]
-        case .sqrt: return [grad / (2 * savedResult())]
+        case .sqrt: return [grad / (2 * result!)]
         case .abs: return [grad * Tensor(x!.array.map(.sign))]
         case .sin: return [grad * x!.cos()]
         case .cos: return [-(grad * x!.sin())]
         case .tanh:
-            let r = savedResult()
+            let r = result!
             return [grad * (1 - r * r)]
         case .sigmoid:
-            let r = savedResult()
+            let r = result!
             return [grad * r * (1 - r)]
-        case .relu: return [grad * Tensor(saved.result!.map(.isPositive))]
+        case .relu: return [grad * Tensor(result!.array.map(.isPositive))]
         case .reciprocal:
-            let r = savedResult()
+            let r = result!
             return [-grad * r * r]
         case .clamp(let low, let high): return [grad * Tensor(x!.array.map(.insideRange(min: low, max: high)))]
         case .sumAll: return [grad.expand(inputShapes[0])]
@@ -56,18 +59,18 @@ extension Node {
             let size = dims.reduce(1) { $0 * (inputShapes[0].isEmpty ? 1 : inputShapes[0][$1]) }
             return [Node.restoringReducedDimensions(grad, dims: dims, keepDim: keepDim).expand(inputShapes[0]) / Float(size)]
         case .extremeAll:
-            let mask = try! NDArray.zip(.equal, x!.array, saved.result!, name: name)
+            let mask = try! NDArray.zip(.equal, x!.array, result!.array, name: name)
             let ties = mask.sumAll().scalarValue
             return [grad * Tensor(mask) / ties]
         case .extreme(let dim, let keepDim, _):
             let expanded = keepDim ? grad : grad.unsqueeze(dim)
             return [expanded * Tensor(oneHot(indices: saved.constant!, dim: dim, keepDim: keepDim))]
         case .softmax(let dim):
-            let r = savedResult()
+            let r = result!
             let weighted = grad * r
             return [weighted - r * weighted.sum(dim: dim, keepDim: true)]
         case .logSoftmax(let dim):
-            return [grad - savedResult().exp() * grad.sum(dim: dim, keepDim: true)]
+            return [grad - result!.exp() * grad.sum(dim: dim, keepDim: true)]
         case .reshape, .squeeze: return [grad.reshape(inputShapes[0])]
         case .clone, .expand: return [grad]
         case .transpose(let a, let b): return [grad.transpose(a, b)]
@@ -99,16 +102,12 @@ extension Node {
     /// Whether input `i` needs a gradient.
     private func needs(_ i: Int) -> Bool { nextEdges[i] != nil }
 
-    /// The saved forward result, as a tensor whose `gradFn` is this node so that a graph
-    /// recorded from it (double backward) flows through this node again.
-    private func savedResult() -> Tensor { Tensor(saved.result!, gradFn: self) }
-
     /// d(a^b)/da = b·a^(b-1); d(a^b)/db = a^b·ln(a), taken as 0 where a = 0.
-    private func powerGradients(_ grad: Tensor, base: Tensor, exponent: Tensor) -> [Tensor?] {
+    private func powerGradients(_ grad: Tensor, base: Tensor, exponent: Tensor, result: Tensor) -> [Tensor?] {
         let baseGradient = needs(0) ? grad * exponent * base.pow(exponent - 1) : nil
         guard needs(1) else { return [baseGradient, nil] }
         let nonZeroBase = Tensor(base.array.map(.sign).map(.abs))
-        return [baseGradient, grad * savedResult() * (base * nonZeroBase + (1 - nonZeroBase)).log()]
+        return [baseGradient, grad * result * (base * nonZeroBase + (1 - nonZeroBase)).log()]
     }
 
     /// The gradient goes to the larger (or smaller) input, split in half on ties.

@@ -9,17 +9,67 @@ public enum Edge {
     case leaf(Tensor)
 }
 
+/// A tensor saved for backward, as it was when saved: its values, its history and its
+/// storage's version, so a later in-place change to it is detected instead of silently
+/// giving a wrong gradient (PyTorch's SavedVariable).
+struct SavedTensor {
+    /// The values (sharing the tensor's storage).
+    let array: NDArray
+    /// The tensor's `gradFn` when it was saved.
+    let history: Node?
+    /// The tensor itself when it is a leaf that requires grad (its identity is its edge).
+    let leaf: Tensor?
+    /// The storage's version when it was saved.
+    let version: Int
+
+    /// Saves `tensor` as it is now.
+    init(_ tensor: Tensor) {
+        array = tensor.array
+        history = tensor.gradFn
+        leaf = tensor.isLeaf && tensor.requiresGrad ? tensor : nil
+        version = tensor.array.storage.version
+    }
+
+    /// Saves a node's own output values (the node becomes its history when unpacked).
+    init(output: NDArray) {
+        array = output
+        history = nil
+        leaf = nil
+        version = output.storage.version
+    }
+
+    /// The saved tensor, or PyTorch's error if its storage was modified in place since.
+    func unpack(in node: Node, history override: Node? = nil) throws(AutogradError) -> Tensor {
+        let current = array.storage.version
+        guard current == version else {
+            let owner = (override ?? history).map { ", which is output 0 of \($0.name)," } ?? ""
+            throw AutogradError(
+                "one of the variables needed for gradient computation has been modified by an inplace operation: [FloatTensor \(array.shape)]\(owner) is at version \(current); expected version \(version) instead. (in \(node.name))")
+        }
+        if let leaf { return leaf }
+        return Tensor(array, history: override ?? history)
+    }
+}
+
 /// The values a backward rule needs, saved at forward time and freed after backward
 /// unless the graph is retained.
 struct SavedValues {
     /// The first input, when the rule needs it.
-    var first: Tensor?
+    var first: SavedTensor?
     /// The second input, when the rule needs it.
-    var second: Tensor?
-    /// The forward result (kept as values only, to avoid a cycle through the node).
-    var result: NDArray?
+    var second: SavedTensor?
+    /// The forward result, saved without its node to avoid a cycle through it.
+    var result: SavedTensor?
     /// A constant the rule needs, such as the positions of the maxima.
     var constant: NDArray?
+
+    /// Saves the tensors and values a rule needs.
+    init(first: Tensor? = nil, second: Tensor? = nil, result: NDArray? = nil, constant: NDArray? = nil) {
+        self.first = first.map(SavedTensor.init)
+        self.second = second.map(SavedTensor.init)
+        self.result = result.map { SavedTensor(output: $0) }
+        self.constant = constant
+    }
 
     /// Whether nothing was saved.
     var isEmpty: Bool { first == nil && second == nil && result == nil && constant == nil }

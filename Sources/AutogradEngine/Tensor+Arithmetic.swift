@@ -70,7 +70,8 @@ extension Tensor {
     public static func ** (lhs: Tensor, rhs: Float) -> Tensor { lhs.pow(rhs) }
     /// Raises a scalar to the power of every element.
     public static func ** (lhs: Float, rhs: Tensor) -> Tensor {
-        rhs.scalarOp(.reversePower(lhs), .reversePowerScalar(lhs), saveInput: false)
+        let value = rhs.array.map(.reversePower(lhs))
+        return Tensor.record(value, .reversePowerScalar(lhs), inputs: [rhs], saved: SavedValues(result: value))
     }
     /// Negates every element.
     public static prefix func - (operand: Tensor) -> Tensor { operand.scalarOp(.negate, .negate) }
