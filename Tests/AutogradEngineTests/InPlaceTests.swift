@@ -1,0 +1,74 @@
+import XCTest
+@testable import AutogradEngine
+
+/// In-place operations: shared storage, version checks, and PyTorch's refusals.
+final class InPlaceTests: XCTestCase {
+    func testInPlaceUpdatesAreSeenThroughViewsAndBumpTheVersion() {
+        let x = Tensor([1.0, 2.0, 3.0])
+        let view = x[1..<3]
+        let before = x.array.storage.version
+        view += 10
+        XCTAssertEqual(x.scalars, [1, 12, 13])
+        XCTAssertEqual(x.array.storage.version, before + 1)
+        x *= Tensor([2.0, 2.0, 2.0])
+        XCTAssertEqual(x.scalars, [2, 24, 26])
+        x -= 1
+        x /= 2
+        XCTAssertEqual(x.scalars, [0.5, 11.5, 12.5])
+        x.clampInPlace(min: 1, max: 12)
+        XCTAssertEqual(x.scalars, [1, 11.5, 12])
+        x.fill(7)
+        XCTAssertEqual(x.scalars, [7, 7, 7])
+        x.zero()
+        XCTAssertEqual(x.scalars, [0, 0, 0])
+        x.copy(from: Tensor(4.0))
+        XCTAssertEqual(x.scalars, [4, 4, 4])
+    }
+
+    func testOptimizerStyleUpdateOfALeafInsideNoGrad() throws {
+        let w = Tensor([1.0, -2.0], requiresGrad: true)
+        (w * w).sum().backward()
+        let gradient = try XCTUnwrap(w.grad)
+        noGrad { w.subtractInPlace(gradient, alpha: 0.1) }
+        XCTAssertEqual(w.scalars[0], 0.8, accuracy: 1e-6)
+        XCTAssertEqual(w.scalars[1], -1.6, accuracy: 1e-6)
+        XCTAssertTrue(w.isLeaf && w.requiresGrad)
+    }
+
+    func testInPlaceOnANonLeafTakesOverItsHistory() {
+        let x = Tensor([1.0, 2.0], requiresGrad: true)
+        let y = x * 3
+        y *= Tensor([2.0, 5.0])
+        XCTAssertEqual(y.gradFn?.name, "MulBackward0")
+        XCTAssertEqual(y.scalars, [6, 30])
+        y.sum().backward()
+        XCTAssertEqual(x.grad?.scalars, [6, 15])
+    }
+
+    func testModifyingASavedValueIsDetectedAtBackward() {
+        let x = Tensor([1.0, 2.0], requiresGrad: true)
+        let y = x * 2
+        let z = y * y  // saves y
+        y += 1
+        XCTAssertThrowsError(try z.sum().backwardChecked()) { error in
+            let message = (error as? AutogradError)?.message ?? ""
+            XCTAssertTrue(
+                message.hasPrefix("one of the variables needed for gradient computation has been modified by an inplace operation"),
+                message)
+            XCTAssertTrue(message.contains("is at version 1; expected version 0 instead"), message)
+        }
+    }
+
+    func testModifyingASavedResultIsDetected() {
+        // exp's rule needs its own output; overwriting it makes backward refuse, as in PyTorch.
+        let x = Tensor([0.5], requiresGrad: true)
+        let y = x.exp()
+        y.multiplyInPlace(Tensor([2.0]))
+        XCTAssertEqual(y.item(), 2 * Float(M_E).squareRoot(), accuracy: 1e-5)
+        XCTAssertThrowsError(try y.sum().backwardChecked()) { error in
+            let message = (error as? AutogradError)?.message ?? ""
+            XCTAssertTrue(message.contains("which is output 0 of ExpBackward0, is at version 1"), message)
+        }
+        XCTAssertNil(x.grad)
+    }
+}
