@@ -96,6 +96,7 @@ extension Node {
             return convolutionGradients(grad, input: x!, weight: y!, geometry: geometry, hasBias: hasBias)
         case .unfold(let geometry): return [grad.fold(geometry, imageShape: inputShapes[0])]
         case .fold(let geometry): return [grad.unfold(geometry)]
+        case .custom(let rule): return try rule.gradients(grad, node: self)
         }
     }
 

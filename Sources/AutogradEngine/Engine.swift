@@ -39,26 +39,72 @@ extension Tensor {
             seed = Tensor(NDArray(repeating: 1, shape: shape))
         }
         try BackwardEngine.run(
-            from: gradientEdge!, seed: seed,
-            retainGraph: retainGraph ?? createGraph, createGraph: createGraph)
+            roots: [(gradientEdge!, seed)], retainGraph: retainGraph ?? createGraph, createGraph: createGraph)
     }
 }
 
-/// Walks the graph behind a tensor in reverse, as PyTorch's engine does: count how many
+/// Where a backward pass delivers gradients instead of accumulating them into leaves: the
+/// inputs of `grad(outputs:inputs:...)`, leaves or not.
+final class GradientCapture {
+    private var leafSlots: [ObjectIdentifier: [Int]] = [:]
+    private var nodeSlots: [ObjectIdentifier: [Int]] = [:]
+    /// The gradient found for each input, in order.
+    private(set) var gradients: [Tensor?]
+
+    /// Captures the gradients of `inputs`.
+    init(inputs: [Tensor]) {
+        gradients = Array(repeating: nil, count: inputs.count)
+        for (slot, input) in inputs.enumerated() {
+            if let node = input.gradFn {
+                nodeSlots[ObjectIdentifier(node), default: []].append(slot)
+            } else {
+                leafSlots[ObjectIdentifier(input), default: []].append(slot)
+            }
+        }
+    }
+
+    /// Adds `gradient` to the slots of `leaf`; false if the leaf is not an input.
+    func capture(_ gradient: Tensor, leaf: Tensor) -> Bool {
+        guard let slots = leafSlots[ObjectIdentifier(leaf)] else { return false }
+        for slot in slots { gradients[slot] = gradients[slot].map { $0 + gradient } ?? gradient }
+        return true
+    }
+
+    /// Records the full gradient of `node`'s output if that output is an input.
+    func capture(_ gradient: Tensor, node: Node) {
+        for slot in nodeSlots[ObjectIdentifier(node)] ?? [] { gradients[slot] = gradient }
+    }
+}
+
+/// Walks the graph behind tensors in reverse, as PyTorch's engine does: count how many
 /// edges reach each node, then run each node's rule once all of its gradient has arrived.
 enum BackwardEngine {
-    static func run(from root: Edge, seed: Tensor, retainGraph: Bool, createGraph: Bool) throws(AutogradError) {
-        guard case .node(let rootNode) = root else {
-            if case .leaf(let leaf) = root { accumulate(seed, into: leaf, createGraph: createGraph) }
-            return
+    /// Propagates each root's seed gradient back through the graph.
+    ///
+    /// Without `capture`, gradients accumulate into the `grad` of leaves (and of retained
+    /// non-leaves); with it, they are delivered to the capture and no `grad` changes.
+    static func run(
+        roots: [(Edge, Tensor)], retainGraph: Bool, createGraph: Bool, capture: GradientCapture? = nil
+    ) throws(AutogradError) {
+        var rootNodes: [Node] = []
+        for (edge, seed) in roots {
+            switch edge {
+            case .leaf(let leaf):
+                deliver(seed, to: leaf, capture: capture, createGraph: createGraph)
+            case .node(let node):
+                node.pendingGradient = node.pendingGradient.map { $0 + seed } ?? seed
+                if !rootNodes.contains(where: { $0 === node }) { rootNodes.append(node) }
+            }
         }
-        let nodes = countDependencies(from: rootNode)
-        rootNode.pendingGradient = seed
+        if rootNodes.isEmpty { return }
+        let nodes = countDependencies(from: rootNodes)
         var failure: AutogradError?
-        let recordsFlow = GraphRecording.recordsGradientFlow
+        let settings = PassSettings(
+            retainGraph: retainGraph, createGraph: createGraph, capture: capture,
+            recordsFlow: GraphRecording.recordsGradientFlow, detectsAnomalies: AnomalyMode.isEnabled)
         GradMode.$isEnabled.withValue(createGraph) {
             do throws(AutogradError) {
-                try propagate(from: rootNode, retainGraph: retainGraph, createGraph: createGraph, recordsFlow: recordsFlow)
+                try propagate(from: rootNodes.filter { $0.pendingDependencies == 0 }, settings)
             } catch {
                 failure = error
             }
@@ -72,28 +118,41 @@ enum BackwardEngine {
         }
     }
 
-    /// Runs each node's rule once all edges into it have delivered, starting at `root`.
-    private static func propagate(
-        from root: Node, retainGraph: Bool, createGraph: Bool, recordsFlow: Bool
-    ) throws(AutogradError) {
-        var ready = [root]
+    /// What one backward pass does besides running the rules.
+    private struct PassSettings {
+        let retainGraph: Bool
+        let createGraph: Bool
+        let capture: GradientCapture?
+        let recordsFlow: Bool
+        let detectsAnomalies: Bool
+    }
+
+    /// Runs each node's rule once all edges into it have delivered, starting at `roots`.
+    private static func propagate(from roots: [Node], _ settings: PassSettings) throws(AutogradError) {
+        var ready = roots
         while let node = ready.popLast() {
-            let gradient = node.pendingGradient!
+            var gradient = node.pendingGradient!
             node.pendingGradient = nil
-            if let output = node.retainedOutput { accumulate(gradient, into: output, createGraph: createGraph) }
+            for hook in node.gradientHooks.values { gradient = hook(gradient) ?? gradient }
+            if let capture = settings.capture {
+                capture.capture(gradient, node: node)
+            } else if let output = node.retainedOutput {
+                accumulate(gradient, into: output, createGraph: settings.createGraph)
+            }
             let inputGradients = try node.inputGradients(gradient)
-            if !retainGraph { node.releaseSavedValues() }
-            if recordsFlow {
+            if settings.detectsAnomalies { try AnomalyMode.check(inputGradients, of: node) }
+            if !settings.retainGraph { node.releaseSavedValues() }
+            if settings.recordsFlow {
                 node.recordedOutputGradient = gradient.array
                 node.recordedEdgeGradients = [NDArray?](repeating: nil, count: node.nextEdges.count)
             }
             for (index, edge) in node.nextEdges.enumerated() {
                 guard let edge, let raw = inputGradients[index] else { continue }
                 let inputGradient = sumToShape(raw, node.inputShapes[index])
-                if recordsFlow { node.recordedEdgeGradients[index] = inputGradient.array }
+                if settings.recordsFlow { node.recordedEdgeGradients[index] = inputGradient.array }
                 switch edge {
                 case .leaf(let leaf):
-                    accumulate(inputGradient, into: leaf, createGraph: createGraph)
+                    deliver(inputGradient, to: leaf, capture: settings.capture, createGraph: settings.createGraph)
                 case .node(let next):
                     next.pendingGradient = next.pendingGradient.map { $0 + inputGradient } ?? inputGradient
                     next.pendingDependencies -= 1
@@ -103,21 +162,32 @@ enum BackwardEngine {
         }
     }
 
-    /// Counts, for every node reachable from `root`, the edges that reach it; returns the
+    /// Counts, for every node reachable from `roots`, the edges that reach it; returns the
     /// nodes found. A node is pushed the first time an edge reaches it.
-    private static func countDependencies(from root: Node) -> [Node] {
-        var found = [root]
-        var stack = [root]
+    private static func countDependencies(from roots: [Node]) -> [Node] {
+        var found = roots
+        var stack = roots
         while let node = stack.popLast() {
             for case .node(let next)? in node.nextEdges {
                 next.pendingDependencies += 1
-                if next.pendingDependencies == 1 {
+                if next.pendingDependencies == 1 && !roots.contains(where: { $0 === next }) {
                     found.append(next)
                     stack.append(next)
                 }
             }
         }
         return found
+    }
+
+    /// Hands a leaf its gradient: through its hooks, then to the capture or into `grad`.
+    private static func deliver(_ gradient: Tensor, to leaf: Tensor, capture: GradientCapture?, createGraph: Bool) {
+        var gradient = gradient
+        for hook in leaf.gradientHooks.values { gradient = hook(gradient) ?? gradient }
+        if let capture {
+            _ = capture.capture(gradient, leaf: leaf)
+        } else {
+            accumulate(gradient, into: leaf, createGraph: createGraph)
+        }
     }
 
     /// Adds a gradient into a tensor's `grad`: out of place and recorded when building a

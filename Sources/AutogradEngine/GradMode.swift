@@ -24,3 +24,22 @@ public func noGrad<Result>(_ body: () throws -> Result) rethrows -> Result {
 public func enableGrad<Result>(_ body: () throws -> Result) rethrows -> Result {
     try GradMode.$isEnabled.withValue(true, operation: body)
 }
+
+/// Runs `body` for inference only, like `with torch.inference_mode():`: nothing is
+/// recorded, as in ``noGrad(_:)``.
+@discardableResult
+public func inferenceMode<Result>(_ body: () throws -> Result) rethrows -> Result {
+    try noGrad(body)
+}
+
+/// ``noGrad(_:)`` for asynchronous work: the scope holds across `await` inside `body`.
+@discardableResult
+public func noGrad<Result>(_ body: () async throws -> Result) async rethrows -> Result {
+    try await GradMode.$isEnabled.withValue(false, operation: body)
+}
+
+/// ``enableGrad(_:)`` for asynchronous work: the scope holds across `await` inside `body`.
+@discardableResult
+public func enableGrad<Result>(_ body: () async throws -> Result) async rethrows -> Result {
+    try await GradMode.$isEnabled.withValue(true, operation: body)
+}

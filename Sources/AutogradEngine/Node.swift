@@ -105,6 +105,11 @@ public final class Node {
     /// edge (already summed to the input's shape), nil where none was sent.
     public internal(set) var recordedEdgeGradients: [NDArray?] = []
 
+    /// Functions applied to the output's gradient before the rule runs.
+    var gradientHooks = GradientHooks()
+    /// Where the node was created, captured only inside `detectAnomaly`.
+    var creationSite: String?
+
     /// Gradient summed from the edges processed so far in the running backward pass.
     var pendingGradient: Tensor?
     /// Edges still to arrive in the running backward pass.
@@ -117,6 +122,7 @@ public final class Node {
         self.inputShapes = inputShapes
         self.saved = saved
         self.scopePath = GraphRecording.scopePath
+        if AnomalyMode.isEnabled { creationSite = AnomalyMode.callSite() }
     }
 
     /// The shape of the tensor this node made; incoming gradients have this shape.
@@ -132,6 +138,7 @@ public final class Node {
     /// Frees the saved values (after a backward pass that does not retain the graph).
     /// A node that saved nothing can still be walked again, as in PyTorch.
     func releaseSavedValues() {
+        if case .custom(let rule) = op { rule.context.release() }
         if saved.isEmpty { return }
         saved = SavedValues()
         savedValuesReleased = true

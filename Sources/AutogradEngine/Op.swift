@@ -35,6 +35,8 @@ enum Op {
     case convolution(ConvolutionGeometry, hasBias: Bool)
     case unfold(ConvolutionGeometry)
     case fold(ConvolutionGeometry)
+    // A user-defined function.
+    case custom(CustomFunctionRule)
 
     /// PyTorch's grad_fn class name.
     var name: String {
@@ -85,6 +87,7 @@ enum Op {
         case .convolution: return "ConvolutionBackward0"
         case .unfold: return "Im2ColBackward0"
         case .fold: return "Col2ImBackward0"
+        case .custom(let rule): return rule.name
         }
     }
 

@@ -22,6 +22,8 @@ public class Tensor: CustomStringConvertible {
     public var label: String? {
         didSet { gradFn?.outputLabel = label }
     }
+    /// Functions applied to a leaf's gradient before it is accumulated.
+    var gradientHooks = GradientHooks()
     /// The flag a leaf holds; non-leaves require grad through their `gradFn`.
     private var leafRequiresGrad: Bool
 

@@ -1,0 +1,138 @@
+import AutogradCore
+
+/// The gradients of `outputs` with respect to `inputs`, like `torch.autograd.grad`.
+///
+/// Unlike `backward()`, nothing is accumulated into any tensor's `grad`: the gradients are
+/// returned, one per input (nil for an input the outputs do not depend on).
+/// - Parameters:
+///   - outputs: The tensors to differentiate.
+///   - inputs: The tensors to differentiate with respect to; leaves or not.
+///   - gradOutputs: The gradient to start from for each output; nil (or a nil entry)
+///     means ones, allowed only for one-element outputs.
+///   - retainGraph: Keep the graph's saved values for another pass. Defaults to `createGraph`.
+///   - createGraph: Record this pass so its results can be differentiated again.
+/// ```swift
+/// let x = Tensor([3.0], requiresGrad: true)
+/// let dy = grad(outputs: [x ** 3], inputs: [x], createGraph: true)[0]!   // 3x² = 27
+/// let d2y = grad(outputs: [dy], inputs: [x])[0]!                          // 6x = 18
+/// ```
+public func grad(
+    outputs: [Tensor], inputs: [Tensor], gradOutputs: [Tensor?]? = nil,
+    retainGraph: Bool? = nil, createGraph: Bool = false
+) -> [Tensor?] {
+    do {
+        return try gradChecked(
+            outputs: outputs, inputs: inputs, gradOutputs: gradOutputs,
+            retainGraph: retainGraph, createGraph: createGraph)
+    } catch {
+        fatalError(error.message)
+    }
+}
+
+/// ``grad(outputs:inputs:gradOutputs:retainGraph:createGraph:)`` that throws its errors
+/// instead of stopping.
+public func gradChecked(
+    outputs: [Tensor], inputs: [Tensor], gradOutputs: [Tensor?]? = nil,
+    retainGraph: Bool? = nil, createGraph: Bool = false
+) throws(AutogradError) -> [Tensor?] {
+    guard gradOutputs == nil || gradOutputs!.count == outputs.count else {
+        throw AutogradError("grad: got \(gradOutputs!.count) gradOutputs for \(outputs.count) outputs")
+    }
+    guard inputs.allSatisfy(\.requiresGrad) else {
+        throw AutogradError("One of the differentiated Tensors does not require grad")
+    }
+    var roots: [(Edge, Tensor)] = []
+    for (index, output) in outputs.enumerated() {
+        guard let edge = output.gradientEdge else {
+            throw AutogradError("element \(index) of tensors does not require grad and does not have a grad_fn")
+        }
+        roots.append((edge, try seedGradient(for: output, given: gradOutputs?[index])))
+    }
+    let capture = GradientCapture(inputs: inputs)
+    try BackwardEngine.run(
+        roots: roots, retainGraph: retainGraph ?? createGraph, createGraph: createGraph, capture: capture)
+    return capture.gradients
+}
+
+/// The gradient a backward pass starts from: the given one (checked against the output's
+/// shape) or ones for a one-element output.
+func seedGradient(for output: Tensor, given: Tensor?) throws(AutogradError) -> Tensor {
+    if let given {
+        guard given.shape == output.shape else {
+            throw AutogradError(
+                "Mismatch in shape: grad_output[0] has a shape of \(given.shape) and output[0] has a shape of \(output.shape).")
+        }
+        return given
+    }
+    guard output.count == 1 else { throw AutogradError.nonScalarOutput }
+    return Tensor(NDArray(repeating: 1, shape: output.shape))
+}
+
+/// A tensor that stands for `x` as the variable of a functional transform: a fresh leaf
+/// sharing its values, or, when building a graph through the transform, a view of `x`
+/// that keeps `x`'s history.
+private func variable(for x: Tensor, createGraph: Bool) -> Tensor {
+    createGraph && x.requiresGrad ? x.reshape(x.shape) : Tensor(x.array, requiresGrad: true)
+}
+
+/// The value of `f` at `x` and the vector-Jacobian product `vᵀ·∂f/∂x`, like
+/// `torch.autograd.functional.vjp`.
+public func vjp(
+    _ f: (Tensor) -> Tensor, at x: Tensor, cotangent v: Tensor, createGraph: Bool = false
+) -> (value: Tensor, vjp: Tensor) {
+    let input = variable(for: x, createGraph: createGraph)
+    let output = f(input)
+    guard output.requiresGrad else { return (output, Tensor.zeros(x.shape)) }
+    let product = grad(outputs: [output], inputs: [input], gradOutputs: [v], createGraph: createGraph)[0]
+    return (createGraph ? output : output.detach(), product ?? Tensor.zeros(x.shape))
+}
+
+/// The value of `f` at `x` and the Jacobian-vector product `∂f/∂x·v`, like
+/// `torch.autograd.functional.jvp`, computed with two reverse passes (the "double-vjp"
+/// trick), which needs every rule on the way to be differentiable.
+public func jvp(
+    _ f: (Tensor) -> Tensor, at x: Tensor, tangent v: Tensor, createGraph: Bool = false
+) -> (value: Tensor, jvp: Tensor) {
+    let input = variable(for: x, createGraph: createGraph)
+    let output = f(input)
+    guard output.requiresGrad else { return (output, Tensor.zeros(output.shape)) }
+    let dummy = Tensor.zeros(output.shape, requiresGrad: true)
+    guard let transposed = grad(outputs: [output], inputs: [input], gradOutputs: [dummy], createGraph: true)[0],
+          transposed.requiresGrad
+    else { return (output.detach(), Tensor.zeros(output.shape)) }
+    let product = grad(outputs: [transposed], inputs: [dummy], gradOutputs: [v], createGraph: createGraph)[0]
+    return (createGraph ? output : output.detach(), product ?? Tensor.zeros(output.shape))
+}
+
+/// The Jacobian of `f` at `x`, with shape `f(x).shape + x.shape`, like
+/// `torch.autograd.functional.jacobian` (one reverse pass per output element).
+public func jacobian(_ f: (Tensor) -> Tensor, at x: Tensor, createGraph: Bool = false) -> Tensor {
+    let input = variable(for: x, createGraph: createGraph)
+    return jacobianRows(of: f(input), with: input, createGraph: createGraph)
+}
+
+/// The Hessian of a scalar function `f` at `x`, with shape `x.shape + x.shape`, like
+/// `torch.autograd.functional.hessian`.
+public func hessian(_ f: (Tensor) -> Tensor, at x: Tensor, createGraph: Bool = false) -> Tensor {
+    let input = variable(for: x, createGraph: createGraph)
+    let output = f(input)
+    precondition(output.count == 1, "hessian: the function must return a single-element tensor, got shape \(output.shape)")
+    guard output.requiresGrad,
+          let gradient = grad(outputs: [output], inputs: [input], createGraph: true)[0]
+    else { return Tensor.zeros(x.shape + x.shape) }
+    return jacobianRows(of: gradient, with: input, createGraph: createGraph)
+}
+
+/// Stacks `∂output[i]/∂input` for every element `i` of `output` into
+/// `output.shape + input.shape`.
+private func jacobianRows(of output: Tensor, with input: Tensor, createGraph: Bool) -> Tensor {
+    guard output.requiresGrad, output.count > 0 else { return Tensor.zeros(output.shape + input.shape) }
+    let rows: [Tensor] = (0..<output.count).map { index in
+        var selector = [Float](repeating: 0, count: output.count)
+        selector[index] = 1
+        let seed = Tensor(shape: output.shape, scalars: selector)
+        let row = grad(outputs: [output], inputs: [input], gradOutputs: [seed], retainGraph: true, createGraph: createGraph)[0]
+        return row ?? Tensor.zeros(input.shape)
+    }
+    return stack(rows).reshape(output.shape + input.shape)
+}
