@@ -1,6 +1,10 @@
+import AutogradCore
+
 /// What a ``CustomFunction``'s forward leaves for its backward, like PyTorch's `ctx`.
 public final class FunctionContext {
     private var saved: [SavedTensor] = []
+    /// Which saved tensors are the function's own output (their history is its node).
+    private var savedIsOutput: [Bool] = []
     private var unpacked: [Tensor] = []
     private var released = false
     /// Values other than tensors that backward needs (sizes, constants, flags).
@@ -10,6 +14,18 @@ public final class FunctionContext {
     /// before backward makes backward fail with PyTorch's version error.
     public func saveForBackward(_ tensors: Tensor...) {
         saved.append(contentsOf: tensors.map(SavedTensor.init))
+        savedIsOutput.append(contentsOf: tensors.map { _ in false })
+    }
+
+    /// Marks saved tensors that are the function's output, so that, as in PyTorch, they
+    /// unpack with the function's node as their history and double backward flows
+    /// through it.
+    func adoptOutput(_ output: NDArray) {
+        for (index, tensor) in saved.enumerated()
+        where tensor.array.storage === output.storage && tensor.array.layout == output.layout {
+            saved[index] = SavedTensor(output: output)
+            savedIsOutput[index] = true
+        }
     }
 
     /// The tensors saved in forward, in order (available inside backward).
@@ -19,7 +35,9 @@ public final class FunctionContext {
     func unpack(in node: Node) throws(AutogradError) {
         if released { throw AutogradError.savedValuesFreed(node.name) }
         var tensors: [Tensor] = []
-        for tensor in saved { tensors.append(try tensor.unpack(in: node)) }
+        for (tensor, isOutput) in zip(saved, savedIsOutput) {
+            tensors.append(try tensor.unpack(in: node, history: isOutput ? node : nil))
+        }
         unpacked = tensors
     }
 
@@ -27,6 +45,7 @@ public final class FunctionContext {
     func release() {
         if saved.isEmpty { return }
         saved = []
+        savedIsOutput = []
         unpacked = []
         released = true
     }
@@ -67,7 +86,9 @@ extension CustomFunction {
         let context = FunctionContext()
         let output = noGrad { forward(context, inputs) }
         let rule = CustomFunctionRule(name: "\(Self.self)Backward", context: context, backward: backward)
-        return Tensor.record(output.array, .custom(rule), inputs: inputs)
+        let result = Tensor.record(output.array, .custom(rule), inputs: inputs)
+        context.adoptOutput(output.array)
+        return result
     }
 }
 
