@@ -1,0 +1,45 @@
+extension NDArray {
+    /// The slices at `indices` along `dim` (normalised), in that order, like
+    /// `torch.index_select`: the result has `indices.count` entries along `dim`.
+    ///
+    /// - Throws: ``ShapeError`` naming `index_select` when an index is out of range.
+    public func indexSelected(dim: Int, indices: [Int]) throws(ShapeError) -> NDArray {
+        let size = shape[dim]
+        if let bad = indices.first(where: { $0 < 0 || $0 >= size }) {
+            throw ShapeError("index_select: index \(bad) is out of bounds for dimension \(dim) with size \(size)")
+        }
+        var resultShape = shape
+        resultShape[dim] = indices.count
+        let result = NDArray(uninitialized: resultShape)
+        let source = contiguous()
+        let outer = shape[..<dim].reduce(1, *), inner = shape[(dim + 1)...].reduce(1, *)
+        let input = source.pointer, out = result.storage.base
+        for o in 0..<outer {
+            for (j, index) in indices.enumerated() {
+                (out + (o * indices.count + j) * inner).update(from: input + (o * size + index) * inner, count: inner)
+            }
+        }
+        return result
+    }
+
+    /// Adds the slices of this array along `dim` into zeros with `size` entries along `dim`,
+    /// slice `j` going to position `indices[j]` (repeated indices add up): the adjoint of
+    /// ``indexSelected(dim:indices:)``, like `zeros.index_add_(dim, indices, self)`.
+    public func indexAdded(dim: Int, indices: [Int], size: Int) -> NDArray {
+        precondition(shape[dim] == indices.count, "index_add: \(indices.count) indices for \(shape[dim]) slices along dimension \(dim)")
+        precondition(indices.allSatisfy { $0 >= 0 && $0 < size }, "index_add: index out of bounds for dimension \(dim) with size \(size)")
+        var resultShape = shape
+        resultShape[dim] = size
+        let result = NDArray(zeros: resultShape)
+        let source = contiguous()
+        let outer = shape[..<dim].reduce(1, *), inner = shape[(dim + 1)...].reduce(1, *)
+        let input = source.pointer, out = result.storage.base
+        for o in 0..<outer {
+            for (j, index) in indices.enumerated() {
+                let from = input + (o * indices.count + j) * inner, to = out + (o * size + index) * inner
+                for k in 0..<inner { to[k] += from[k] }
+            }
+        }
+        return result
+    }
+}

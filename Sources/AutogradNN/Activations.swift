@@ -1,0 +1,86 @@
+import AutogradEngine
+
+/// `max(x, 0)` elementwise, like `torch.nn.ReLU`.
+public final class ReLU: Module {
+    /// The layer (it has no settings).
+    public override init() {}
+    /// `input.relu()`.
+    public override func forward(_ input: Tensor) -> Tensor { input.relu() }
+}
+
+/// The Gaussian error linear unit, like `torch.nn.GELU`: `x · Φ(x)` with Φ the standard
+/// normal distribution function, `0.5·x·(1 + erf(x/√2))`; or, with
+/// `approximate: .tanh`, `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`.
+public final class GELU: Module {
+    /// How Φ is computed.
+    public enum Approximation: String, Sendable {
+        /// Exactly, with the error function (PyTorch's `approximate='none'`).
+        case none
+        /// With the tanh formula (PyTorch's `approximate='tanh'`).
+        case tanh
+    }
+
+    /// How Φ is computed.
+    public let approximate: Approximation
+
+    /// The layer, exact unless `approximate` is `.tanh`.
+    public init(approximate: Approximation = .none) { self.approximate = approximate }
+
+    /// `gelu(input)`.
+    public override func forward(_ input: Tensor) -> Tensor { gelu(input, approximate: approximate) }
+
+    /// PyTorch's settings string, `approximate='none'`.
+    public override var extraDescription: String { "approximate='\(approximate.rawValue)'" }
+}
+
+/// The Gaussian error linear unit, like `torch.nn.functional.gelu`; see ``GELU``.
+public func gelu(_ input: Tensor, approximate: GELU.Approximation = .none) -> Tensor {
+    switch approximate {
+    case .none:
+        return input * 0.5 * ((input * Float(0.5).squareRoot()).erf() + 1)
+    case .tanh:
+        let inner = (input + input * input * input * 0.044715) * (2 / Float.pi).squareRoot()
+        return input * 0.5 * (inner.tanh() + 1)
+    }
+}
+
+/// The hyperbolic tangent elementwise, like `torch.nn.Tanh`.
+public final class Tanh: Module {
+    /// The layer (it has no settings).
+    public override init() {}
+    /// `input.tanh()`.
+    public override func forward(_ input: Tensor) -> Tensor { input.tanh() }
+}
+
+/// The logistic function `1 / (1 + e^-x)` elementwise, like `torch.nn.Sigmoid`.
+public final class Sigmoid: Module {
+    /// The layer (it has no settings).
+    public override init() {}
+    /// `input.sigmoid()`.
+    public override func forward(_ input: Tensor) -> Tensor { input.sigmoid() }
+}
+
+/// Softmax along `dim`, like `torch.nn.Softmax`: `exp(x) / Σ exp(x)`.
+public final class Softmax: Module {
+    /// The dimension that sums to 1.
+    public let dim: Int
+    /// The layer normalising along `dim`.
+    public init(dim: Int) { self.dim = dim }
+    /// `input.softmax(dim: dim)`.
+    public override func forward(_ input: Tensor) -> Tensor { input.softmax(dim: dim) }
+    /// PyTorch's settings string, `dim=1`.
+    public override var extraDescription: String { "dim=\(dim)" }
+}
+
+/// The logarithm of softmax along `dim`, like `torch.nn.LogSoftmax`: `x - log Σ exp(x)`,
+/// computed stably.
+public final class LogSoftmax: Module {
+    /// The dimension normalised over.
+    public let dim: Int
+    /// The layer normalising along `dim`.
+    public init(dim: Int) { self.dim = dim }
+    /// `input.logSoftmax(dim: dim)`.
+    public override func forward(_ input: Tensor) -> Tensor { input.logSoftmax(dim: dim) }
+    /// PyTorch's settings string, `dim=1`.
+    public override var extraDescription: String { "dim=\(dim)" }
+}

@@ -1,0 +1,18 @@
+/// Why a data set could not be loaded. Its description is one line naming the file.
+public enum DataError: Error, CustomStringConvertible, Equatable {
+    /// No file at the path (or none of the names a loader looks for).
+    case fileNotFound(path: String)
+    /// The file exists but could not be read.
+    case unreadable(path: String, reason: String)
+    /// The file's contents are not what its format requires.
+    case corrupted(path: String, reason: String)
+
+    /// The one-line message.
+    public var description: String {
+        switch self {
+        case .fileNotFound(let path): return "data file not found: \(path)"
+        case .unreadable(let path, let reason): return "cannot read data file \(path): \(reason)"
+        case .corrupted(let path, let reason): return "corrupted data file \(path): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import AutogradEngine
+
+/// A collection of examples, each an input and a target, like `torch.utils.data.Dataset`.
+///
+/// Conforming types give ``count`` and ``subscript(_:)``; ``batch(_:)`` stacks examples by
+/// default and can be replaced by a faster gather (``TensorDataset`` does).
+public protocol Dataset {
+    /// The number of examples.
+    var count: Int { get }
+    /// The example at `index`.
+    subscript(index: Int) -> (input: Tensor, target: Tensor) { get }
+    /// The examples at `indices` stacked along a new first dimension.
+    func batch(_ indices: [Int]) -> (input: Tensor, target: Tensor)
+}
+
+extension Dataset {
+    /// Stacks the examples at `indices`.
+    public func batch(_ indices: [Int]) -> (input: Tensor, target: Tensor) {
+        let examples = indices.map { self[$0] }
+        return (stack(examples.map(\.input)), stack(examples.map(\.target)))
+    }
+}
+
+/// A dataset of two tensors whose first dimensions index the examples, like
+/// `torch.utils.data.TensorDataset`.
+/// ```swift
+/// let data = TensorDataset(inputs: images, targets: labels)   // [N, 1, 8, 8] and [N]
+/// let (image, label) = data[0]
+/// ```
+public struct TensorDataset: Dataset {
+    /// All inputs, `[count, ...]`.
+    public let inputs: Tensor
+    /// All targets, `[count, ...]`.
+    public let targets: Tensor
+
+    /// A dataset pairing row `i` of `inputs` with row `i` of `targets`.
+    public init(inputs: Tensor, targets: Tensor) {
+        precondition(inputs.rank > 0 && targets.rank > 0 && inputs.shape[0] == targets.shape[0],
+                     "TensorDataset: size mismatch between tensors (inputs \(inputs.shape), targets \(targets.shape))")
+        self.inputs = inputs
+        self.targets = targets
+    }
+
+    /// The number of examples.
+    public var count: Int { inputs.shape[0] }
+
+    /// Row `index` of the inputs and of the targets.
+    public subscript(index: Int) -> (input: Tensor, target: Tensor) { (inputs[index], targets[index]) }
+
+    /// The rows at `indices`, gathered in one copy each.
+    public func batch(_ indices: [Int]) -> (input: Tensor, target: Tensor) {
+        (inputs.indexSelect(dim: 0, indices: indices), targets.indexSelect(dim: 0, indices: indices))
+    }
+}
+
+/// The examples of `base` at `indices`, like `torch.utils.data.Subset`.
+public struct Subset<Base: Dataset>: Dataset {
+    /// The dataset the examples come from.
+    public let base: Base
+    /// Which of its examples this subset holds, in order.
+    public let indices: [Int]
+
+    /// The examples of `base` at `indices`.
+    public init(_ base: Base, indices: [Int]) {
+        precondition(indices.allSatisfy { $0 >= 0 && $0 < base.count }, "Subset: index out of range for a dataset of \(base.count) examples")
+        self.base = base
+        self.indices = indices
+    }
+
+    /// The number of examples.
+    public var count: Int { indices.count }
+
+    /// Example `indices[index]` of the base dataset.
+    public subscript(index: Int) -> (input: Tensor, target: Tensor) { base[indices[index]] }
+
+    /// The base dataset's batch of the corresponding examples.
+    public func batch(_ positions: [Int]) -> (input: Tensor, target: Tensor) { base.batch(positions.map { indices[$0] }) }
+}
+
+/// Splits `dataset` at random into non-overlapping subsets whose sizes are the given
+/// fractions of it, like `torch.utils.data.random_split` with fractions: sizes are
+/// rounded down and the remainder is dealt one at a time to the first subsets.
+/// ```swift
+/// let parts = randomSplit(digits, fractions: [0.8, 0.2], generator: RandomGenerator(seed: 0))
+/// let (train, test) = (parts[0], parts[1])
+/// ```
+public func randomSplit<D: Dataset>(_ dataset: D, fractions: [Double], generator: RandomGenerator = .default) -> [Subset<D>] {
+    precondition(!fractions.isEmpty && fractions.allSatisfy { $0 >= 0 } && Swift.abs(fractions.reduce(0, +) - 1) < 1e-6,
+                 "random_split: fractions must be non-negative and sum to 1, got \(fractions)")
+    var sizes = fractions.map { Int(($0 * Double(dataset.count)).rounded(.down)) }
+    for i in 0..<(dataset.count - sizes.reduce(0, +)) { sizes[i % sizes.count] += 1 }
+    let order = generator.permutation(dataset.count)
+    var start = 0
+    return sizes.map { size in
+        defer { start += size }
+        return Subset(dataset, indices: Array(order[start..<start + size]))
+    }
+}
