@@ -1,0 +1,433 @@
+import Foundation
+import XCTest
+import AutogradCore
+@testable import AutogradEngine
+
+/// Finite-difference checks of every backward rule in Derivatives.swift (see
+/// ``GradientChecker``), and a test that no case of `Op` is left unchecked.
+final class GradientCheckTests: XCTestCase {
+    /// Runs one group of checks with numeric differentiation.
+    private func run(_ group: (inout GradientChecker) -> Void, seed: UInt64, file: StaticString = #filePath, line: UInt = #line) {
+        var checker = GradientChecker(seed: seed)
+        group(&checker)
+        XCTAssertGreaterThan(checker.elementCount, 0, "no element was checked", file: file, line: line)
+    }
+
+    func testElementwiseBinary() { run(Self.elementwiseBinary, seed: 1) }
+    func testTensorWithScalar() { run(Self.tensorWithScalar, seed: 2) }
+    func testUnary() { run(Self.unary, seed: 3) }
+    func testReductions() { run(Self.reductions, seed: 4) }
+    func testShapesAndViews() { run(Self.shapesAndViews, seed: 5) }
+    func testIndexing() { run(Self.indexing, seed: 6) }
+    func testMatmul() { run(Self.matmul, seed: 7) }
+    func testConvolution() { run(Self.convolution, seed: 8) }
+    func testRulesRecordedDuringBackward() { run(Self.recordedDuringBackward, seed: 9) }
+    func testCustomFunction() { run(Self.customFunction, seed: 10) }
+
+    /// Every group, for the coverage test.
+    private static var groups: [(inout GradientChecker) -> Void] {
+        [elementwiseBinary, tensorWithScalar, unary, reductions, shapesAndViews, indexing, matmul, convolution,
+         recordedDuringBackward, customFunction]
+    }
+
+    // MARK: Where finite differences cannot look
+
+    /// Gradients at kinks, ties and singular points, which the checks above avoid, follow
+    /// PyTorch's conventions (values from PyTorch 2.15.0, backward with a gradient of ones).
+    func testSingularPointsFollowPyTorch() {
+        func gradients(_ inputs: [[Float]], _ f: ([Tensor]) -> Tensor) -> [[Float]] {
+            let leaves = inputs.map { Tensor($0, requiresGrad: true) }
+            let output = f(leaves)
+            output.backward(gradient: Tensor(repeating: 1, shape: output.shape))
+            return leaves.map { $0.grad?.scalars ?? [] }
+        }
+        let inf = Float.infinity
+        // a^b: 0 for a where b = 0; 0 for b where a = 0 and b >= 0.
+        XCTAssertEqual(gradients([[0, 0, 0, 2, 0], [0, 2, -1, 0, 1]]) { $0[0] ** $0[1] },
+                       [[0, 0, -inf, 0, 1], [0, 0, -inf, Float(Foundation.log(2.0)), 0]])
+        XCTAssertEqual(gradients([[-1, 0, 1, 2]]) { 0 ** $0[0] }, [[-inf, 0, 0, 0]])
+        // Clamp: 0 on a bound.
+        XCTAssertEqual(gradients([[0, 1, 0.5]]) { $0[0].clamp(min: 0, max: 1) }, [[0, 0, 1]])
+        XCTAssertEqual(gradients([[0, 1]]) { $0[0].clamp(min: 0) }, [[0, 1]])
+        XCTAssertEqual(gradients([[0, 1]]) { $0[0].clamp(max: 1) }, [[1, 0]])
+        // abs and relu: 0 at 0.
+        XCTAssertEqual(gradients([[0, 1]]) { $0[0].abs() + $0[0].relu() }, [[0, 2]])
+        // Ties: shared evenly by min() and minimum, all to the first index by min(dim:).
+        XCTAssertEqual(gradients([[2, 1, 1]]) { $0[0].min() }, [[0, 0.5, 0.5]])
+        XCTAssertEqual(gradients([[1, 3], [1, 2]]) { $0[0].minimum($0[1]) }, [[0.5, 0], [0.5, 1]])
+        let tied = Tensor([[2, 1], [2, 1]], requiresGrad: true)
+        tied.min(dim: 0).values.backward(gradient: Tensor([1, 1]))
+        XCTAssertEqual(tied.grad?.scalars, [1, 1, 0, 0])
+    }
+
+    // MARK: Coverage
+
+    /// Every rule (every case of `Op`, and the variants whose rule or name differs) appears
+    /// in some checked graph. A new case of `Op` does not compile until `coverageKey` names
+    /// it, and then fails here until it is listed in `allCoverageKeys` and checked.
+    func testEveryBackwardRuleIsChecked() {
+        var checker = GradientChecker(seed: 0, numeric: false)
+        for group in Self.groups { group(&checker) }
+        let expected = Set(Self.allCoverageKeys).subtracting(Self.unchecked.keys)
+        XCTAssertEqual(expected.subtracting(checker.coveredKeys).sorted(), [], "rules without a gradient check")
+        XCTAssertEqual(checker.coveredKeys.subtracting(expected).sorted(), [], "checked keys missing from allCoverageKeys")
+        // The names too: every PyTorch node name a rule can carry (a custom function's name
+        // is its own).
+        let named = Self.representatives.filter { !Self.unchecked.keys.contains($0.coverageKey) && $0.coverageKey != "custom" }
+        let allNames = Set(named.map(\.name))
+        XCTAssertEqual(allNames.subtracting(checker.coveredNames).sorted(), [], "node names never checked")
+    }
+
+    /// `allCoverageKeys` names every case declared in Op.swift, read from the source, and
+    /// `representatives` has one op per key.
+    func testCoverageListMatchesTheCasesOfOp() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let text = try String(contentsOf: root.appendingPathComponent("Sources/AutogradEngine/Op.swift"), encoding: .utf8)
+        let start = try XCTUnwrap(text.range(of: "enum Op {"), "no 'enum Op {' in Op.swift")
+        let end = try XCTUnwrap(text.range(of: "var name: String", range: start.upperBound..<text.endIndex))
+        var declared: Set<String> = []
+        for rawLine in text[start.upperBound..<end.lowerBound].split(separator: "\n") {
+            var line = String(rawLine)
+            if let comment = line.range(of: "//") { line = String(line[..<comment.lowerBound]) }
+            line = line.trimmingCharacters(in: .whitespaces)
+            guard line.hasPrefix("case ") else { continue }
+            // Split `case a, b(x: T, y: U), c` at top-level commas; keep each identifier.
+            var depth = 0, current = ""
+            for character in line.dropFirst(5) + "," {
+                switch character {
+                case "(": depth += 1; current.append(character)
+                case ")": depth -= 1; current.append(character)
+                case "," where depth == 0:
+                    let name = current.trimmingCharacters(in: .whitespaces).prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+                    if !name.isEmpty { declared.insert(String(name)) }
+                    current = ""
+                default: current.append(character)
+                }
+            }
+        }
+        XCTAssertGreaterThan(declared.count, 40, "could not read the cases of Op from Op.swift")
+        let listed = Set(Self.allCoverageKeys.map { String($0.split(separator: ".")[0]) })
+        XCTAssertEqual(declared.subtracting(listed).sorted(), [], "cases of Op missing from allCoverageKeys")
+        XCTAssertEqual(listed.subtracting(declared).sorted(), [], "allCoverageKeys names cases Op no longer has")
+        XCTAssertEqual(Self.representatives.map(\.coverageKey).sorted(), Self.allCoverageKeys.sorted(),
+                       "one representative op per coverage key")
+    }
+
+    /// Every case of `Op`, split where the rule or PyTorch's name depends on an attribute.
+    static let allCoverageKeys: [String] = [
+        "add", "subtract", "multiply", "divide", "power", "maximum", "minimum",
+        "addScalar", "subtractScalar", "reverseSubtractScalar", "multiplyScalar", "divideScalar",
+        "powerScalar", "reversePowerScalar",
+        "negate", "exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu", "reciprocal",
+        "clamp.both", "clamp.min", "clamp.max", "erf",
+        "sumAll", "sum", "meanAll", "mean", "extremeAll.max", "extremeAll.min", "extreme.max", "extreme.min",
+        "softmax", "logSoftmax",
+        "reshape.view", "reshape.unsafeView", "clone", "transpose", "permute", "squeeze.all", "squeeze.dim",
+        "unsqueeze", "expand", "select", "slice", "sliceBackward", "concatenate", "stack",
+        "matmul.dot", "matmul.matrixVector", "matmul.vectorMatrix", "matmul.matrixMatrix", "matmul.batched",
+        "matmul.batchedClone", "convolution.bias", "convolution.noBias", "unfold", "fold",
+        "indexSelect", "indexAdd", "detach", "custom",
+    ]
+
+    /// Keys with no rule to check, and why.
+    static let unchecked: [String: String] = [
+        "detach": "only traced for drawings; no gradient flows through detach()",
+    ]
+
+    /// One op per coverage key (for the names).
+    static var representatives: [Op] {
+        let g = ConvolutionGeometry(kernel: (1, 1), stride: (1, 1), padding: (0, 0), dilation: (1, 1))
+        return [
+            .add, .subtract, .multiply, .divide, .power, .maximum, .minimum,
+            .addScalar(1), .subtractScalar(1), .reverseSubtractScalar(1), .multiplyScalar(1), .divideScalar(1),
+            .powerScalar(2), .reversePowerScalar(2),
+            .negate, .exp, .log, .sqrt, .abs, .sin, .cos, .tanh, .sigmoid, .relu, .reciprocal,
+            .clamp(min: 0, max: 1), .clamp(min: 0, max: nil), .clamp(min: nil, max: 1), .erf,
+            .sumAll, .sum(dims: [0], keepDim: false), .meanAll, .mean(dims: [0], keepDim: false),
+            .extremeAll(largest: true), .extremeAll(largest: false),
+            .extreme(dim: 0, keepDim: false, largest: true), .extreme(dim: 0, keepDim: false, largest: false),
+            .softmax(dim: 0), .logSoftmax(dim: 0),
+            .reshape(contiguousInput: true), .reshape(contiguousInput: false), .clone, .transpose(0, 1),
+            .permute([0]), .squeeze(dim: nil), .squeeze(dim: 0), .unsqueeze(dim: 0), .expand,
+            .select(dim: 0, index: 0), .slice(dim: 0, start: 0, end: 1), .sliceBackward(dim: 0, start: 0, end: 1),
+            .concatenate(dim: 0, sizes: [1]), .stack(dim: 0),
+            .matmul(.dot), .matmul(.matrixVector), .matmul(.vectorMatrix), .matmul(.matrixMatrix),
+            .matmul(.batched(leftIsMatrixRequiringGrad: false)), .matmul(.batched(leftIsMatrixRequiringGrad: true)),
+            .convolution(g, hasBias: true), .convolution(g, hasBias: false), .unfold(g), .fold(g),
+            .indexSelect(dim: 0, indices: [0]), .indexAdd(dim: 0, indices: [0]), .detach,
+            .custom(CustomFunctionRule(name: "RepresentativeBackward", context: FunctionContext()) { _, gradient in [gradient] }),
+        ]
+    }
+
+    // MARK: Groups of checks
+
+    static func elementwiseBinary(_ c: inout GradientChecker) {
+        c.check("add [2,3] + [3]", [c.normal([2, 3]), c.normal([3])]) { $0[0] + $0[1] }
+        c.check("add 0-d + [4]", [c.normal([]), c.normal([4])]) { $0[0] + $0[1] }
+        c.check("subtract [2,1] - [1,3]", [c.normal([2, 1]), c.normal([1, 3])]) { $0[0] - $0[1] }
+        c.check("multiply [2,3] * [2,1]", [c.normal([2, 3]), c.normal([2, 1])]) { $0[0] * $0[1] }
+        c.check("multiply, lhs only", [c.normal([2, 3]), c.normal([3], requiresGrad: false)]) { $0[0] * $0[1] }
+        c.check("multiply, rhs only", [c.normal([2, 1], requiresGrad: false), c.normal([1, 3])]) { $0[0] * $0[1] }
+        c.check("divide [2,3] / [3]", [c.normal([2, 3]), c.normal([3], awayFrom: [0], margin: 0.5)]) { $0[0] / $0[1] }
+        c.check("divide, rhs only", [c.normal([2, 3], requiresGrad: false), c.normal([2, 3], awayFrom: [0], margin: 0.5)]) {
+            $0[0] / $0[1]
+        }
+        c.check("power [2,3] ** [3]", [c.uniform([2, 3], 0.5, 2), c.normal([3])]) { $0[0] ** $0[1] }
+        c.check("power [3] ** [2,1], exponent only", [c.uniform([3], 0.5, 2, requiresGrad: false), c.normal([2, 1])]) {
+            $0[0].pow($0[1])
+        }
+        let a = c.normal([2, 3])
+        c.check("maximum [2,3]", [a, c.differing(from: a)]) { $0[0].maximum($0[1]) }
+        let b = c.normal([2, 3])
+        c.check("minimum [2,3]", [b, c.differing(from: b)]) { $0[0].minimum($0[1]) }
+    }
+
+    static func tensorWithScalar(_ c: inout GradientChecker) {
+        c.check("x + 2.5", [c.normal([2, 3])]) { $0[0] + 2.5 }
+        c.check("x - 1.5", [c.normal([2, 3])]) { $0[0] - 1.5 }
+        c.check("2 - x", [c.normal([2, 3])]) { 2 - $0[0] }
+        c.check("x * 3", [c.normal([2, 3])]) { $0[0] * 3 }
+        c.check("-0.5 * x", [c.normal([4])]) { -0.5 * $0[0] }
+        c.check("x / 4", [c.normal([2, 3])]) { $0[0] / 4 }
+        c.check("2 / x", [c.normal([2, 3], awayFrom: [0], margin: 0.4)]) { 2 / $0[0] }
+        c.check("x ** 3", [c.normal([2, 3])]) { $0[0] ** 3 }
+        c.check("x ** 0.5", [c.uniform([2, 3], 0.5, 2)]) { $0[0] ** 0.5 }
+        c.check("x.pow(-1)", [c.normal([2, 3], awayFrom: [0], margin: 0.4)]) { $0[0].pow(-1) }
+        c.check("x ** 0", [c.normal([2, 3])]) { $0[0] ** 0 }
+        c.check("2 ** x", [c.normal([2, 3])]) { 2 ** $0[0] }
+        c.check("0.5 ** x, 0-d", [c.normal([])]) { 0.5 ** $0[0] }
+    }
+
+    static func unary(_ c: inout GradientChecker) {
+        c.check("-x", [c.normal([2, 3])]) { -$0[0] }
+        c.check("exp", [c.normal([2, 3])]) { $0[0].exp() }
+        c.check("log", [c.uniform([2, 3], 0.3, 3)]) { $0[0].log() }
+        c.check("sqrt", [c.uniform([2, 3], 0.3, 3)]) { $0[0].sqrt() }
+        c.check("abs", [c.normal([2, 3], awayFrom: [0])]) { $0[0].abs() }
+        c.check("sin", [c.normal([2, 3])]) { $0[0].sin() }
+        c.check("cos", [c.normal([2, 3])]) { $0[0].cos() }
+        c.check("tanh", [c.normal([2, 3])]) { $0[0].tanh() }
+        c.check("sigmoid", [c.normal([2, 3])]) { $0[0].sigmoid() }
+        c.check("relu", [c.normal([2, 3], awayFrom: [0])]) { $0[0].relu() }
+        c.check("reciprocal", [c.normal([2, 3], awayFrom: [0], margin: 0.4)]) { $0[0].reciprocal() }
+        c.check("clamp(min: -0.5, max: 0.5)", [c.normal([3, 4], awayFrom: [-0.5, 0.5])]) { $0[0].clamp(min: -0.5, max: 0.5) }
+        c.check("clamp(min: -0.25)", [c.normal([3, 4], awayFrom: [-0.25])]) { $0[0].clamp(min: -0.25) }
+        c.check("clamp(max: 0.75)", [c.normal([3, 4], awayFrom: [0.75])]) { $0[0].clamp(max: 0.75) }
+        c.check("erf", [c.normal([2, 3])]) { $0[0].erf() }
+        c.check("unary, 0-d", [c.normal([])]) { $0[0].tanh() }
+    }
+
+    static func reductions(_ c: inout GradientChecker) {
+        c.check("sum()", [c.normal([2, 3])]) { $0[0].sum() }
+        c.check("sum() of 0-d", [c.normal([])]) { $0[0].sum() }
+        c.check("sum(dim: 1)", [c.normal([2, 3])]) { $0[0].sum(dim: 1) }
+        c.check("sum(dim: -1, keepDim)", [c.normal([2, 3, 4])]) { $0[0].sum(dim: -1, keepDim: true) }
+        c.check("sum(dims: [0, 2])", [c.normal([2, 3, 4])]) { $0[0].sum(dims: [0, 2]) }
+        c.check("sum(dims: [0, -1], keepDim)", [c.normal([2, 3, 4])]) { $0[0].sum(dims: [0, -1], keepDim: true) }
+        c.check("mean()", [c.normal([2, 3])]) { $0[0].mean() }
+        c.check("mean(dim: 0, keepDim)", [c.normal([2, 3])]) { $0[0].mean(dim: 0, keepDim: true) }
+        c.check("mean(dims: [0, 2])", [c.normal([2, 3, 4])]) { $0[0].mean(dims: [0, 2]) }
+        c.check("max()", [c.distinct([2, 3])]) { $0[0].max() }
+        c.check("min()", [c.distinct([2, 3])]) { $0[0].min() }
+        c.check("max(dim: 1)", [c.distinct([3, 4])]) { $0[0].max(dim: 1).values }
+        c.check("max(dim: -1, keepDim)", [c.distinct([2, 3, 4])]) { $0[0].max(dim: -1, keepDim: true).values }
+        c.check("min(dim: 0, keepDim)", [c.distinct([3, 4])]) { $0[0].min(dim: 0, keepDim: true).values }
+        c.check("min(dim: 1)", [c.distinct([2, 3, 4])]) { $0[0].min(dim: 1).values }
+        c.check("softmax(dim: 1)", [c.normal([2, 3])]) { $0[0].softmax(dim: 1) }
+        c.check("softmax(dim: 0)", [c.normal([2, 3])]) { $0[0].softmax(dim: 0) }
+        c.check("logSoftmax(dim: -1)", [c.normal([2, 3, 4])]) { $0[0].logSoftmax(dim: -1) }
+        c.check("logSoftmax(dim: 1)", [c.normal([2, 3, 4])]) { $0[0].logSoftmax(dim: 1) }
+    }
+
+    static func shapesAndViews(_ c: inout GradientChecker) {
+        c.check("reshape [2,3] -> [3,2]", [c.normal([2, 3])]) { $0[0].reshape([3, 2]) }
+        c.check("reshape [2,3,4] -> [6,-1]", [c.normal([2, 3, 4])]) { $0[0].reshape([6, -1]) }
+        c.check("reshape of a transpose (copy)", [c.normal([2, 3])]) { $0[0].transpose(0, 1).reshape([-1]) }
+        c.check("contiguous of a transpose (clone)", [c.normal([2, 3, 4])]) { $0[0].transpose(0, 1).contiguous() }
+        c.check("transpose(0, 2)", [c.normal([2, 3, 4])]) { $0[0].transpose(0, 2) }
+        c.check("transpose(-1, -2)", [c.normal([2, 3])]) { $0[0].transpose(-1, -2) }
+        c.check("permute([2, 0, 1])", [c.normal([2, 3, 4])]) { $0[0].permute([2, 0, 1]) }
+        c.check("squeeze(1)", [c.normal([2, 1, 3])]) { $0[0].squeeze(1) }
+        c.check("squeeze(-1)", [c.normal([3, 1])]) { $0[0].squeeze(-1) }
+        c.check("squeeze()", [c.normal([2, 1, 3, 1])]) { $0[0].squeeze() }
+        c.check("unsqueeze(1)", [c.normal([2, 3])]) { $0[0].unsqueeze(1) }
+        c.check("unsqueeze(-1)", [c.normal([2, 3])]) { $0[0].unsqueeze(-1) }
+        c.check("expand [3] -> [2,3]", [c.normal([3])]) { $0[0].expand([2, 3]) }
+        c.check("expand [2,1,3] -> [2,2,4,3]", [c.normal([2, 1, 3])]) { $0[0].expand([2, 2, 4, 3]) }
+        c.check("expand 0-d -> [2,2]", [c.normal([])]) { $0[0].expand([2, 2]) }
+        c.check("select(dim: 1, index: 2)", [c.normal([3, 4])]) { $0[0].select(dim: 1, index: 2) }
+        c.check("x[-1]", [c.normal([3, 4])]) { $0[0][-1] }
+        c.check("slice(dim: 1, 1..<3)", [c.normal([3, 4])]) { $0[0].slice(dim: 1, start: 1, end: 3) }
+        c.check("x[1..<3]", [c.normal([4, 2])]) { $0[0][1..<3] }
+        c.check("overlapping slices used together", [c.normal([4, 2])]) { $0[0][0..<3] * $0[0][1..<4] }
+        c.check("cat dim 1", [c.normal([2, 3]), c.normal([2, 1]), c.normal([2, 2])]) { cat($0, dim: 1) }
+        c.check("cat dim -1, middle constant", [c.normal([2, 3, 2]), c.normal([2, 3, 1], requiresGrad: false), c.normal([2, 3, 2])]) {
+            cat($0, dim: -1)
+        }
+        c.check("cat dim 0 of 1-D", [c.normal([3]), c.normal([2])]) { cat($0) }
+        c.check("stack dim 1", [c.normal([2, 3]), c.normal([2, 3]), c.normal([2, 3])]) { stack($0, dim: 1) }
+        c.check("stack dim -1", [c.normal([2, 3]), c.normal([2, 3])]) { stack($0, dim: -1) }
+        c.check("stack of 0-d", [c.normal([]), c.normal([])]) { stack($0) }
+    }
+
+    static func indexing(_ c: inout GradientChecker) {
+        c.check("indexSelect(dim: 0, [2, 2, 0])", [c.normal([3, 2])]) { $0[0].indexSelect(dim: 0, indices: [2, 2, 0]) }
+        c.check("indexSelect(dim: -1, [1, 1, 0])", [c.normal([2, 3])]) { $0[0].indexSelect(dim: -1, indices: [1, 1, 0]) }
+        // The adjoints, which backward records (checked directly here, through a backward
+        // pass in `recordedDuringBackward`).
+        c.check("indexAdd(dim: 1, [1, 0, 0], size: 2)", [c.normal([2, 3])]) {
+            $0[0].indexAdd(dim: 1, indices: [1, 0, 0], size: 2)
+        }
+        c.check("slice backward: embedded in zeros", [c.normal([2, 3])]) {
+            $0[0].embedded(in: [4, 3], dim: 0, start: 1, end: 3)
+        }
+    }
+
+    static func matmul(_ c: inout GradientChecker) {
+        c.check("matmul dot [4]·[4]", [c.normal([4]), c.normal([4])]) { $0[0].matmul($0[1]) }
+        c.check("matmul mv [2,3]·[3]", [c.normal([2, 3]), c.normal([3])]) { $0[0].matmul($0[1]) }
+        c.check("matmul vm [3]·[3,4]", [c.normal([3]), c.normal([3, 4])]) { $0[0].matmul($0[1]) }
+        c.check("matmul mm [2,3]·[3,4]", [c.normal([2, 3]), c.normal([3, 4])]) { $0[0].matmul($0[1]) }
+        c.check("matmul mm, rhs only", [c.normal([2, 3], requiresGrad: false), c.normal([3, 4])]) { $0[0].matmul($0[1]) }
+        c.check("matmul bmm [2,3,4]·[2,4,5]", [c.normal([2, 3, 4]), c.normal([2, 4, 5])]) { $0[0].matmul($0[1]) }
+        c.check("matmul [2,3,4]·[4,5]", [c.normal([2, 3, 4]), c.normal([4, 5])]) { $0[0].matmul($0[1]) }
+        c.check("matmul [3,4]·[2,4,5] (clone)", [c.normal([3, 4]), c.normal([2, 4, 5])]) { $0[0].matmul($0[1]) }
+        c.check("matmul [3,4]·[2,4,5], rhs only", [c.normal([3, 4], requiresGrad: false), c.normal([2, 4, 5])]) {
+            $0[0].matmul($0[1])
+        }
+        c.check("matmul [2,3,4]·[4]", [c.normal([2, 3, 4]), c.normal([4])]) { $0[0].matmul($0[1]) }
+        c.check("matmul [3]·[2,3,4]", [c.normal([3]), c.normal([2, 3, 4])]) { $0[0].matmul($0[1]) }
+        c.check("matmul broadcast [2,1,3,4]·[3,4,2]", [c.normal([2, 1, 3, 4]), c.normal([3, 4, 2])]) { $0[0].matmul($0[1]) }
+    }
+
+    static func convolution(_ c: inout GradientChecker) {
+        c.check("conv2d basic", [c.normal([1, 1, 4, 4]), c.normal([1, 1, 3, 3]), c.normal([1])]) {
+            conv2d($0[0], $0[1], $0[2])
+        }
+        c.check("conv2d stride (2,1), padding (1,2), dilation (1,2)",
+                [c.normal([1, 2, 5, 6]), c.normal([2, 2, 3, 2]), c.normal([2])]) {
+            conv2d($0[0], $0[1], $0[2], stride: (2, 1), padding: (1, 2), dilation: (1, 2))
+        }
+        c.check("conv2d without bias, padding 1", [c.normal([2, 2, 4, 4]), c.normal([3, 2, 3, 3])]) {
+            conv2d($0[0], $0[1], padding: 1)
+        }
+        c.check("conv2d stride 2, dilation 2, weight and bias only",
+                [c.normal([1, 2, 7, 7], requiresGrad: false), c.normal([2, 2, 2, 2]), c.normal([2])]) {
+            conv2d($0[0], $0[1], $0[2], stride: 2, dilation: 2)
+        }
+        let windows = ConvolutionGeometry(kernel: (2, 3), stride: (2, 1), padding: (1, 0), dilation: (1, 2))
+        c.check("unfold", [c.normal([1, 2, 5, 6])]) { $0[0].unfold(windows) }
+        let overlapping = ConvolutionGeometry(kernel: (2, 2), stride: (1, 1), padding: (1, 1), dilation: (1, 1))
+        c.check("fold", [c.normal([2, 8, 16])]) { $0[0].fold(overlapping, imageShape: [2, 2, 3, 3]) }
+    }
+
+    /// Rules of nodes that only a backward pass with `createGraph: true` records (the
+    /// adjoints of slicing, indexing and im2col), checked as second derivatives.
+    static func recordedDuringBackward(_ c: inout GradientChecker) {
+        func gradient(_ value: Tensor, _ inputs: [Tensor]) -> Tensor {
+            let grads = grad(outputs: [value], inputs: inputs, createGraph: true)
+            return cat(grads.map { $0!.reshape([-1]) })
+        }
+        c.check("d/dx of sum(x[1..<3] ** 3)", [c.normal([4, 2])]) { x in gradient((x[0][1..<3] ** 3).sum(), x) }
+        c.check("d/dx of sum(sin(x.select(dim: 1, index: 0)))", [c.normal([3, 2])]) { x in
+            gradient(x[0].select(dim: 1, index: 0).sin().sum(), x)
+        }
+        c.check("d/dx of sum(indexSelect(x) ** 2)", [c.normal([3, 2])]) { x in
+            gradient((x[0].indexSelect(dim: 0, indices: [0, 2, 2, 1]) ** 2).sum(), x)
+        }
+        c.check("d/d(x, w) of sum(conv2d(x, w) ** 2)", [c.normal([1, 2, 4, 4]), c.normal([2, 2, 2, 2])]) { x in
+            gradient((conv2d(x[0], x[1], stride: (2, 1), padding: (1, 0), dilation: (1, 2)) ** 2).sum(), x)
+        }
+    }
+
+    /// x³ with a hand-written backward.
+    private enum Cube: CustomFunction {
+        static func forward(_ context: FunctionContext, _ inputs: [Tensor]) -> Tensor {
+            context.saveForBackward(inputs[0])
+            return inputs[0] ** 3
+        }
+
+        static func backward(_ context: FunctionContext, _ gradient: Tensor) -> [Tensor?] {
+            let x = context.savedTensors[0]
+            return [gradient * 3 * x * x]
+        }
+    }
+
+    static func customFunction(_ c: inout GradientChecker) {
+        c.check("custom function (x³)", [c.normal([2, 3])]) { Cube.apply($0[0]) }
+        c.check("custom function inside a graph", [c.normal([3]), c.normal([3])]) { Cube.apply($0[0] * $0[1]).sum() }
+    }
+}
+
+extension Op {
+    /// The case of this op, split where its rule or PyTorch's name depends on an attribute.
+    /// Has no `default:`, so adding a case to `Op` stops the tests compiling until it is
+    /// named here (and then ``GradientCheckTests`` fails until it is listed and checked).
+    var coverageKey: String {
+        switch self {
+        case .add: return "add"
+        case .subtract: return "subtract"
+        case .multiply: return "multiply"
+        case .divide: return "divide"
+        case .power: return "power"
+        case .maximum: return "maximum"
+        case .minimum: return "minimum"
+        case .addScalar: return "addScalar"
+        case .subtractScalar: return "subtractScalar"
+        case .reverseSubtractScalar: return "reverseSubtractScalar"
+        case .multiplyScalar: return "multiplyScalar"
+        case .divideScalar: return "divideScalar"
+        case .powerScalar: return "powerScalar"
+        case .reversePowerScalar: return "reversePowerScalar"
+        case .negate: return "negate"
+        case .exp: return "exp"
+        case .log: return "log"
+        case .sqrt: return "sqrt"
+        case .abs: return "abs"
+        case .sin: return "sin"
+        case .cos: return "cos"
+        case .tanh: return "tanh"
+        case .sigmoid: return "sigmoid"
+        case .relu: return "relu"
+        case .reciprocal: return "reciprocal"
+        case .clamp(let low, let high): return low == nil ? "clamp.max" : high == nil ? "clamp.min" : "clamp.both"
+        case .erf: return "erf"
+        case .sumAll: return "sumAll"
+        case .sum: return "sum"
+        case .meanAll: return "meanAll"
+        case .mean: return "mean"
+        case .extremeAll(let largest): return largest ? "extremeAll.max" : "extremeAll.min"
+        case .extreme(_, _, let largest): return largest ? "extreme.max" : "extreme.min"
+        case .softmax: return "softmax"
+        case .logSoftmax: return "logSoftmax"
+        case .reshape(let contiguousInput): return contiguousInput ? "reshape.view" : "reshape.unsafeView"
+        case .clone: return "clone"
+        case .transpose: return "transpose"
+        case .permute: return "permute"
+        case .squeeze(let dim): return dim == nil ? "squeeze.all" : "squeeze.dim"
+        case .unsqueeze: return "unsqueeze"
+        case .expand: return "expand"
+        case .select: return "select"
+        case .slice: return "slice"
+        case .sliceBackward: return "sliceBackward"
+        case .concatenate: return "concatenate"
+        case .stack: return "stack"
+        case .matmul(let kind):
+            switch kind {
+            case .dot: return "matmul.dot"
+            case .matrixVector: return "matmul.matrixVector"
+            case .vectorMatrix: return "matmul.vectorMatrix"
+            case .matrixMatrix: return "matmul.matrixMatrix"
+            case .batched(let clone): return clone ? "matmul.batchedClone" : "matmul.batched"
+            }
+        case .convolution(_, let hasBias): return hasBias ? "convolution.bias" : "convolution.noBias"
+        case .unfold: return "unfold"
+        case .fold: return "fold"
+        case .indexSelect: return "indexSelect"
+        case .indexAdd: return "indexAdd"
+        case .detach: return "detach"
+        case .custom: return "custom"
+        }
+    }
+}
