@@ -32,6 +32,10 @@ public struct ConvolutionGeometry: Equatable, Sendable {
 }
 
 extension NDArray {
+    /// Column counts (images x rows x positions) from which unfold and fold split the
+    /// batch over the kernel threads.
+    static let parallelImageWork = 1 << 16
+
     /// Unfolds a batch of images `[N, C, H, W]` into columns
     /// `[N, C * kh * kw, outH * outW]` (PyTorch's `unfold` / im2col).
     public func unfolded(_ geometry: ConvolutionGeometry) -> NDArray {
@@ -41,13 +45,17 @@ extension NDArray {
         let (oh, ow) = geometry.outputSize(height: h, width: w)
         let rows = c * geometry.kernel.0 * geometry.kernel.1
         let result = NDArray(uninitialized: [n, rows, oh * ow])
-        for image in 0..<n {
-            ag_im2col(source.pointer + image * c * h * w, Int64(c), Int64(h), Int64(w),
-                      Int64(geometry.kernel.0), Int64(geometry.kernel.1),
-                      Int64(geometry.stride.0), Int64(geometry.stride.1),
-                      Int64(geometry.padding.0), Int64(geometry.padding.1),
-                      Int64(geometry.dilation.0), Int64(geometry.dilation.1),
-                      Int64(oh), Int64(ow), result.storage.base + image * rows * oh * ow)
+        let images = n * rows * oh * ow >= Self.parallelImageWork ? n : 1
+        parallelFor(images) { part in
+            let batch = images == 1 ? 0..<n : part..<part + 1
+            for image in batch {
+                ag_im2col(source.pointer + image * c * h * w, Int64(c), Int64(h), Int64(w),
+                          Int64(geometry.kernel.0), Int64(geometry.kernel.1),
+                          Int64(geometry.stride.0), Int64(geometry.stride.1),
+                          Int64(geometry.padding.0), Int64(geometry.padding.1),
+                          Int64(geometry.dilation.0), Int64(geometry.dilation.1),
+                          Int64(oh), Int64(ow), result.storage.base + image * rows * oh * ow)
+            }
         }
         return result
     }
@@ -61,14 +69,156 @@ extension NDArray {
         let rows = c * geometry.kernel.0 * geometry.kernel.1
         precondition(shape == [n, rows, oh * ow], "fold: expected columns of shape \([n, rows, oh * ow]), got \(shape)")
         let result = NDArray(zeros: imageShape)
-        for image in 0..<n {
-            ag_col2im(source.pointer + image * rows * oh * ow, Int64(c), Int64(h), Int64(w),
-                      Int64(geometry.kernel.0), Int64(geometry.kernel.1),
-                      Int64(geometry.stride.0), Int64(geometry.stride.1),
-                      Int64(geometry.padding.0), Int64(geometry.padding.1),
-                      Int64(geometry.dilation.0), Int64(geometry.dilation.1),
-                      Int64(oh), Int64(ow), result.storage.base + image * c * h * w)
+        let images = n * rows * oh * ow >= Self.parallelImageWork ? n : 1
+        parallelFor(images) { part in
+            let batch = images == 1 ? 0..<n : part..<part + 1
+            for image in batch {
+                ag_col2im(source.pointer + image * rows * oh * ow, Int64(c), Int64(h), Int64(w),
+                          Int64(geometry.kernel.0), Int64(geometry.kernel.1),
+                          Int64(geometry.stride.0), Int64(geometry.stride.1),
+                          Int64(geometry.padding.0), Int64(geometry.padding.1),
+                          Int64(geometry.dilation.0), Int64(geometry.dilation.1),
+                          Int64(oh), Int64(ow), result.storage.base + image * c * h * w)
+            }
         }
         return result
+    }
+}
+
+// MARK: Convolution as im2col + GEMM, one image at a time
+
+/// Splits `0..<count` into `parts` contiguous runs and returns run `part`.
+private func run(_ part: Int, of parts: Int, in count: Int) -> Range<Int> {
+    (count * part / parts)..<(count * (part + 1) / parts)
+}
+
+extension NDArray {
+    /// A 2-D convolution (cross-correlation) of images `[N, C, H, W]` with kernels
+    /// `[O, C, kh, kw]`, plus `bias` `[O]`: `out[n] = W·im2col(x[n]) + b`, giving
+    /// `[N, O, outH, outW]`.
+    ///
+    /// Each image is unfolded into a scratch buffer the size of one image's columns (not
+    /// the whole batch's) and multiplied straight into the output, which holds the bias
+    /// beforehand; the batch is split over the kernel threads. A 1×1 kernel with stride 1
+    /// and no padding skips the unfold. Shapes are checked by the caller.
+    public static func convolution2d(
+        _ input: NDArray, _ weight: NDArray, bias: NDArray?, _ geometry: ConvolutionGeometry
+    ) -> NDArray {
+        let source = input.contiguous(), kernels = weight.contiguous()
+        let (n, c, h, w) = (source.shape[0], source.shape[1], source.shape[2], source.shape[3])
+        let outChannels = kernels.shape[0]
+        let (oh, ow) = geometry.outputSize(height: h, width: w)
+        let (rows, positions) = (c * geometry.kernel.0 * geometry.kernel.1, oh * ow)
+        let result = NDArray(uninitialized: [n, outChannels, oh, ow])
+        let biasValues = bias.map { $0.contiguous() }
+        let pointwise = geometry.isPointwise
+        let parts = Swift.min(Kernels.threadCount, n)
+        let scratch = pointwise ? nil : NDArray(uninitialized: [parts, rows * positions])
+        parallelFor(parts) { part in
+            let columns = scratch.map { $0.storage.base + part * rows * positions }
+            for image in run(part, of: parts, in: n) {
+                let output = result.storage.base + image * outChannels * positions
+                let pixels = source.pointer + image * c * h * w
+                if let biasValues {
+                    for o in 0..<outChannels {
+                        (output + o * positions).update(repeating: biasValues.pointer[o], count: positions)
+                    }
+                }
+                if let columns { geometry.im2col(pixels, channels: c, height: h, width: w, into: columns) }
+                ag_sgemm(false, false, Int64(outChannels), Int64(positions), Int64(rows),
+                         kernels.pointer, Int64(rows), columns ?? pixels, Int64(positions),
+                         biasValues == nil ? 0 : 1, output, Int64(positions))
+            }
+        }
+        return result
+    }
+
+    /// The gradients of ``convolution2d(_:_:bias:_:)`` given the output's gradient `grad`
+    /// `[N, O, outH, outW]`: for each image, `dx[n] = col2im(Wᵀ·g[n])`,
+    /// `dW = Σₙ g[n]·im2col(x[n])ᵀ` and `db = Σₙ,ₚ g[n, :, p]`. Only the requested ones
+    /// are computed; the batch is split over the kernel threads, each keeping its own
+    /// partial `dW` and `db`, added at the end.
+    public static func convolution2dBackward(
+        _ grad: NDArray, input: NDArray, weight: NDArray, geometry: ConvolutionGeometry,
+        inputGradient: Bool, weightGradient: Bool, biasGradient: Bool
+    ) -> (input: NDArray?, weight: NDArray?, bias: NDArray?) {
+        let gradient = grad.contiguous(), source = input.contiguous(), kernels = weight.contiguous()
+        let (n, c, h, w) = (source.shape[0], source.shape[1], source.shape[2], source.shape[3])
+        let outChannels = kernels.shape[0]
+        let (oh, ow) = geometry.outputSize(height: h, width: w)
+        let (rows, positions) = (c * geometry.kernel.0 * geometry.kernel.1, oh * ow)
+        let pointwise = geometry.isPointwise
+        let parts = Swift.min(Kernels.threadCount, n)
+        let inputResult = inputGradient ? NDArray(zeros: source.shape) : nil
+        // Per part: one image's columns, then the partial dW [O, rows] and db [O].
+        let partSize = (pointwise ? 0 : rows * positions) + outChannels * rows + outChannels
+        let scratch = NDArray(zeros: [parts, partSize])
+        parallelFor(parts) { part in
+            let base = scratch.storage.base + part * partSize
+            let columns = pointwise ? nil : base
+            let partialWeight = base + (pointwise ? 0 : rows * positions)
+            let partialBias = partialWeight + outChannels * rows
+            var firstImage = true
+            for image in run(part, of: parts, in: n) {
+                let g = gradient.pointer + image * outChannels * positions
+                let pixels = source.pointer + image * c * h * w
+                if weightGradient {
+                    if let columns { geometry.im2col(pixels, channels: c, height: h, width: w, into: columns) }
+                    ag_sgemm(false, true, Int64(outChannels), Int64(rows), Int64(positions),
+                             g, Int64(positions), columns ?? pixels, Int64(positions),
+                             firstImage ? 0 : 1, partialWeight, Int64(rows))
+                }
+                if biasGradient {
+                    for o in 0..<outChannels { partialBias[o] += Float(ag_sum(g + o * positions, Int64(positions))) }
+                }
+                if let inputResult {
+                    let target = inputResult.storage.base + image * c * h * w
+                    ag_sgemm(true, false, Int64(rows), Int64(positions), Int64(outChannels),
+                             kernels.pointer, Int64(rows), g, Int64(positions),
+                             0, columns ?? target, Int64(positions))
+                    if let columns { geometry.col2im(columns, channels: c, height: h, width: w, into: target) }
+                }
+                firstImage = false
+            }
+        }
+        func total(offset: Int, count: Int, shape: [Int]) -> NDArray {
+            let sum = NDArray(zeros: shape)
+            for part in 0..<parts {
+                let partial = scratch.storage.base + part * partSize + offset
+                for i in 0..<count { sum.storage.base[i] += partial[i] }
+            }
+            return sum
+        }
+        let weightOffset = pointwise ? 0 : rows * positions
+        let weightResult = weightGradient
+            ? total(offset: weightOffset, count: outChannels * rows, shape: kernels.shape) : nil
+        let biasResult = biasGradient
+            ? total(offset: weightOffset + outChannels * rows, count: outChannels, shape: [outChannels]) : nil
+        return (inputResult, weightResult, biasResult)
+    }
+}
+
+extension ConvolutionGeometry {
+    /// A 1×1 kernel with stride 1 and no padding: the columns are the image itself.
+    var isPointwise: Bool {
+        kernel == (1, 1) && stride == (1, 1) && padding == (0, 0)
+    }
+
+    /// Unfolds one image `[channels, height, width]` into `columns`.
+    func im2col(_ image: UnsafePointer<Float>, channels: Int, height: Int, width: Int, into columns: UnsafeMutablePointer<Float>) {
+        let (oh, ow) = outputSize(height: height, width: width)
+        ag_im2col(image, Int64(channels), Int64(height), Int64(width),
+                  Int64(kernel.0), Int64(kernel.1), Int64(stride.0), Int64(stride.1),
+                  Int64(padding.0), Int64(padding.1), Int64(dilation.0), Int64(dilation.1),
+                  Int64(oh), Int64(ow), columns)
+    }
+
+    /// Adds one image's `columns` back into `image` (the adjoint of ``im2col``).
+    func col2im(_ columns: UnsafePointer<Float>, channels: Int, height: Int, width: Int, into image: UnsafeMutablePointer<Float>) {
+        let (oh, ow) = outputSize(height: height, width: width)
+        ag_col2im(columns, Int64(channels), Int64(height), Int64(width),
+                  Int64(kernel.0), Int64(kernel.1), Int64(stride.0), Int64(stride.1),
+                  Int64(padding.0), Int64(padding.1), Int64(dilation.0), Int64(dilation.1),
+                  Int64(oh), Int64(ow), image)
     }
 }

@@ -7,6 +7,8 @@ public enum UnaryOp: Sendable, Equatable {
     case sign
     /// 1 / x.
     case reciprocal
+    /// The error function, erf(x) = 2/√π ∫₀ˣ e^(-t²) dt.
+    case erf
     /// x + s.
     case addScalar(Float)
     /// x * s.
@@ -21,7 +23,8 @@ public enum UnaryOp: Sendable, Equatable {
     case reversePower(Float)
     /// x limited to `[min, max]`; either bound may be absent.
     case clamp(min: Float?, max: Float?)
-    /// 1 where `min <= x <= max` (absent bounds always hold), else 0.
+    /// 1 where `min < x < max` (absent bounds always hold), else 0: clamp's gradient mask,
+    /// 0 on a bound as in PyTorch 2.15 (the minimum-norm subgradient).
     case insideRange(min: Float?, max: Float?)
     /// 1 where x > 0, else 0.
     case isPositive
@@ -53,6 +56,7 @@ extension UnaryOp {
         case .relu: return x > 0 ? x : 0
         case .sign: return x > 0 ? 1 : (x < 0 ? -1 : 0)
         case .reciprocal: return 1 / x
+        case .erf: return Foundation.erf(x)
         case .addScalar(let s): return x + s
         case .multiplyScalar(let s): return x * s
         case .reverseSubtractScalar(let s): return s - x
@@ -65,7 +69,7 @@ extension UnaryOp {
             if let high { y = Swift.min(y, high) }
             return x.isNaN ? x : y
         case .insideRange(let low, let high):
-            return (low.map { x >= $0 } ?? true) && (high.map { x <= $0 } ?? true) ? 1 : 0
+            return (low.map { x > $0 } ?? true) && (high.map { x < $0 } ?? true) ? 1 : 0
         case .isPositive: return x > 0 ? 1 : 0
         }
     }
@@ -108,22 +112,15 @@ extension NDArray {
         let result = NDArray(uninitialized: shape)
         let out = result.storage.base
         if layout.isContiguous {
-            let input = pointer
-            switch op {
-            // The commonest ops get loops the compiler can specialise and vectorise.
-            case .addScalar(let s): for i in 0..<count { out[i] = input[i] + s }
-            case .multiplyScalar(let s): for i in 0..<count { out[i] = input[i] * s }
-            case .negate: for i in 0..<count { out[i] = -input[i] }
-            case .relu: for i in 0..<count { out[i] = input[i] > 0 ? input[i] : 0 }
-            default: for i in 0..<count { out[i] = op.apply(input[i]) }
-            }
+            // One specialised (and, where it can be, vectorised) loop per op.
+            applyUnary(op, pointer, 1, out, count)
             return result
         }
         let input = storage.base
         let length = layout.rowLength, inputStride = layout.rowStride
         var written = 0
         forEachRow(shape: shape, layout.strides, layout.offset, layout.strides, 0, layout.strides, 0) { p, _, _ in
-            for i in 0..<length { out[written + i] = op.apply(input[p + i * inputStride]) }
+            applyUnary(op, input + p, inputStride, out + written, length)
             written += length
         }
         return result
@@ -135,13 +132,7 @@ extension NDArray {
         let result = NDArray(uninitialized: shape)
         let out = result.storage.base
         if lhs.shape == rhs.shape && lhs.layout.isContiguous && rhs.layout.isContiguous {
-            let a = lhs.pointer, b = rhs.pointer
-            switch op {
-            case .add: for i in 0..<result.count { out[i] = a[i] + b[i] }
-            case .subtract: for i in 0..<result.count { out[i] = a[i] - b[i] }
-            case .multiply: for i in 0..<result.count { out[i] = a[i] * b[i] }
-            default: for i in 0..<result.count { out[i] = op.apply(a[i], b[i]) }
-            }
+            applyBinary(op, lhs.pointer, 1, rhs.pointer, 1, out, result.count)
             return result
         }
         let left = lhs.layout.broadcast(to: shape), right = rhs.layout.broadcast(to: shape)
@@ -151,7 +142,7 @@ extension NDArray {
         forEachRow(
             shape: shape, left.strides, left.offset, right.strides, right.offset, result.layout.strides, 0
         ) { pa, pb, po in
-            for i in 0..<length { out[po + i] = op.apply(a[pa + i * strideA], b[pb + i * strideB]) }
+            applyBinary(op, a + pa, strideA, b + pb, strideB, out + po, length)
         }
         return result
     }

@@ -15,12 +15,14 @@ private struct MatrixOperand {
         if columnStride == 1 || columns == 1 {
             base = UnsafePointer(array.storage.base + offset)
             transposed = false
-            leadingDimension = Swift.max(rows == 1 ? columns : rowStride, 1)
+            // A stride of 0 (rows broadcast by expand) is a valid leading dimension for
+            // ag_sgemm: every row reads the same memory.
+            leadingDimension = rows == 1 ? columns : rowStride
             owner = array
         } else if rowStride == 1 || rows == 1 {
             base = UnsafePointer(array.storage.base + offset)
             transposed = true
-            leadingDimension = Swift.max(columnStride, 1)
+            leadingDimension = columnStride   // may be 0 too (columns broadcast)
             owner = array
         } else {
             let copy = NDArray(uninitialized: [rows, columns])
@@ -50,8 +52,9 @@ extension NDArray {
             Array(lhs.shape.dropLast(2)), Array(rhs.shape.dropLast(2)), op: "matmul")
         let left = lhs.layout.broadcast(to: batchShape + [m, k])
         let right = rhs.layout.broadcast(to: batchShape + [k, n])
-        let result = NDArray(zeros: batchShape + [m, n])
-        if m == 0 || n == 0 || k == 0 { return result }
+        if m == 0 || n == 0 || k == 0 { return NDArray(zeros: batchShape + [m, n]) }
+        // Every element is written by the kernel (beta = 0), so no zero-fill.
+        let result = NDArray(uninitialized: batchShape + [m, n])
         let out = result.storage.base
         let batchCount = batchShape.reduce(1, *)
         let batchRank = batchShape.count

@@ -1,3 +1,4 @@
+import CAutogradKernels
 import Foundation
 
 extension NDArray {
@@ -29,9 +30,7 @@ extension NDArray {
     /// The sum of all elements, as a 0-d array (accumulated in double precision).
     public func sumAll() -> NDArray {
         let source = contiguous()
-        let input = source.pointer
-        var total: Double = 0
-        for i in 0..<source.count { total += Double(input[i]) }
+        let total = ag_sum(source.pointer, Int64(source.count))   // vectorised, in double
         return NDArray(shape: [], scalars: [Float(total)])
     }
 
@@ -48,7 +47,9 @@ extension NDArray {
         let input = storage.base, out = result.storage.base
         let length = layout.rowLength, inputStride = layout.rowStride, outStride = target.rowStride
         forEachRow(shape: shape, layout.strides, layout.offset, target.strides, 0, target.strides, 0) { p, o, _ in
-            if outStride == 0 {
+            if outStride == 0 && inputStride == 1 {
+                out[o] += Float(ag_sum(input + p, Int64(length)))
+            } else if outStride == 0 {
                 var rowSum: Float = 0
                 for i in 0..<length { rowSum += input[p + i * inputStride] }
                 out[o] += rowSum

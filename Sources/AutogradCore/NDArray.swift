@@ -20,25 +20,25 @@ public struct NDArray: @unchecked Sendable {
             shape.reduce(1, *) == scalars.count,
             "tensor: shape \(shape) needs \(shape.reduce(1, *)) values but \(scalars.count) were given")
         precondition(shape.allSatisfy { $0 >= 0 }, "tensor: negative size in shape \(shape)")
-        self.init(storage: Storage(scalars), layout: Layout(contiguous: shape))
+        self.init(storage: Storage.copying(scalars), layout: Layout(contiguous: shape))
     }
 
     /// A new contiguous array of zeros.
     public init(zeros shape: [Int]) {
-        self.init(storage: Storage(zeros: shape.reduce(1, *)), layout: Layout(contiguous: shape))
+        self.init(storage: Storage.zeros(shape.reduce(1, *)), layout: Layout(contiguous: shape))
     }
 
     /// A new contiguous array with every element equal to `value`.
     public init(repeating value: Float, shape: [Int]) {
         let count = shape.reduce(1, *)
-        let storage = Storage(uninitialized: count)
+        let storage = Storage.uninitialized(count)
         storage.base.update(repeating: value, count: count)
         self.init(storage: storage, layout: Layout(contiguous: shape))
     }
 
     /// A new contiguous array whose values the caller writes through `storage.base`.
     public init(uninitialized shape: [Int]) {
-        self.init(storage: Storage(uninitialized: shape.reduce(1, *)), layout: Layout(contiguous: shape))
+        self.init(storage: Storage.uninitialized(shape.reduce(1, *)), layout: Layout(contiguous: shape))
     }
 
     /// The size of each dimension.
@@ -74,6 +74,7 @@ public struct NDArray: @unchecked Sendable {
     /// Copies `source` (broadcast to this array's shape) into the elements this array views.
     public func assign(from source: NDArray) {
         let sourceLayout = source.layout.broadcast(to: shape)
+        if copyMatrices(from: source.storage.base, sourceLayout) { return }
         let src = source.storage.base, dst = storage.base
         let length = layout.rowLength
         let srcStride = sourceLayout.rowStride, dstStride = layout.rowStride
@@ -81,7 +82,13 @@ public struct NDArray: @unchecked Sendable {
             shape: shape, sourceLayout.strides, sourceLayout.offset, layout.strides, layout.offset,
             layout.strides, 0
         ) { s, d, _ in
-            for i in 0..<length { dst[d + i * dstStride] = src[s + i * srcStride] }
+            if srcStride == 1 && dstStride == 1 {
+                (dst + d).update(from: src + s, count: length)
+            } else if srcStride == 0 && dstStride == 1 {
+                (dst + d).update(repeating: src[s], count: length)
+            } else {
+                for i in 0..<length { dst[d + i * dstStride] = src[s + i * srcStride] }
+            }
         }
     }
 

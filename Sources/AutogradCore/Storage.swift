@@ -1,31 +1,48 @@
+/// The count and version of a ``Storage``, kept in the same allocation as its elements.
+public struct StorageHeader: Sendable {
+    /// The number of elements.
+    var count: Int
+    /// Bumped by every in-place write.
+    var version: Int
+}
+
 /// A contiguous, reference-counted buffer of `Float` values that tensors view through a
 /// ``Layout``. Several tensors (views) may share one storage.
-public final class Storage: @unchecked Sendable {
-    /// The first element of the buffer.
-    public let base: UnsafeMutablePointer<Float>
+///
+/// The header and the elements live in one allocation, so making an array costs one
+/// allocation.
+public final class Storage: ManagedBuffer<StorageHeader, Float>, @unchecked Sendable {
+    /// A buffer of `count` elements whose values the caller writes before reading.
+    public static func uninitialized(_ count: Int) -> Storage {
+        let buffer = Storage.create(minimumCapacity: Swift.max(count, 1)) { _ in
+            StorageHeader(count: count, version: 0)
+        }
+        return unsafeDowncast(buffer, to: Storage.self)
+    }
+
+    /// A buffer of `count` zeros.
+    public static func zeros(_ count: Int) -> Storage {
+        let storage = uninitialized(count)
+        storage.base.initialize(repeating: 0, count: count)
+        return storage
+    }
+
+    /// A buffer holding a copy of `values`.
+    public static func copying(_ values: [Float]) -> Storage {
+        let storage = uninitialized(values.count)
+        values.withUnsafeBufferPointer { storage.base.initialize(from: $0.baseAddress!, count: values.count) }
+        return storage
+    }
+
+    /// The first element of the buffer (valid while the storage is alive).
+    public var base: UnsafeMutablePointer<Float> { withUnsafeMutablePointerToElements { $0 } }
+
     /// The number of elements in the buffer.
-    public let count: Int
+    public var count: Int { header.count }
+
     /// Bumped by every in-place write, so a value saved for backward can tell it was changed.
-    public var version: Int = 0
-
-    /// Allocates `count` elements, all zero.
-    public init(zeros count: Int) {
-        self.count = count
-        base = .allocate(capacity: Swift.max(count, 1))
-        base.initialize(repeating: 0, count: Swift.max(count, 1))
+    public var version: Int {
+        get { header.version }
+        set { header.version = newValue }
     }
-
-    /// Allocates `count` elements whose values the caller writes before reading.
-    public init(uninitialized count: Int) {
-        self.count = count
-        base = .allocate(capacity: Swift.max(count, 1))
-    }
-
-    /// Allocates a buffer holding a copy of `values`.
-    public convenience init(_ values: [Float]) {
-        self.init(uninitialized: values.count)
-        values.withUnsafeBufferPointer { base.update(from: $0.baseAddress!, count: values.count) }
-    }
-
-    deinit { base.deallocate() }
 }

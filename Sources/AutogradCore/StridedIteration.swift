@@ -43,5 +43,5 @@ extension Layout {
     /// The number of elements in one row (the innermost dimension); 1 for a 0-d layout.
     var rowLength: Int { shape.last ?? 1 }
     /// The stride along the innermost dimension; 0 for a 0-d layout.
-    var rowStride: Int { strides.last ?? 0 }
+    var rowStride: Int { explicitStrides?.last ?? (shape.isEmpty ? 0 : 1) }
 }

@@ -8,15 +8,65 @@
 extern "C" {
 #endif
 
+// MARK: Kernel paths and threads
+
+/// The portable kernels: plain C for the baseline architecture (SSE2, NEON).
+#define AG_KERNEL_PATH_PORTABLE 0
+/// AVX2 + FMA kernels (x86-64 CPUs from Haswell and Zen on).
+#define AG_KERNEL_PATH_AVX2 1
+
+/// Whether this CPU can run kernel path `path`.
+bool ag_kernel_path_available(int32_t path);
+
+/// The kernel path in use: the best one the CPU supports, unless the environment variable
+/// AUTOGRAD_KERNEL (`portable`, `avx2`) or ag_kernel_path_set chose another.
+int32_t ag_kernel_path_get(void);
+
+/// Forces kernel path `path` (a negative value restores the automatic choice); returns
+/// false, changing nothing, when the CPU cannot run it.
+bool ag_kernel_path_set(int32_t path);
+
+/// The number of threads kernels may use (like torch.get_num_threads): by default the
+/// CPUs this process may run on, or AUTOGRAD_NUM_THREADS when set.
+int32_t ag_get_num_threads(void);
+
+/// Sets the number of threads kernels may use; a value below 1 restores the default.
+void ag_set_num_threads(int32_t count);
+
+/// One task of a parallel loop: runs task `index` of `count` with the caller's `context`.
+typedef void (*ag_task_fn)(void *context, int64_t index, int64_t count);
+
+/// Runs fn(context, i, count) for every i in 0..<count on up to ag_get_num_threads()
+/// threads (the caller is one of them) and returns when all have finished. Nested or
+/// concurrent calls run serially on their caller.
+void ag_parallel_for(int64_t count, ag_task_fn fn, void *context);
+
+// MARK: GEMM
+
 /// Row-major single-precision matrix product: C = op(A) * op(B) + beta * C.
 ///
 /// op(A) is M x K: A itself (lda = its row stride) or, when transposeA, the transpose of a
-/// K x M matrix. op(B) is K x N likewise. C is M x N with row stride ldc. beta is 0 or 1.
+/// K x M matrix. op(B) is K x N likewise. C is M x N with row stride ldc. beta is 0 (C is
+/// overwritten) or 1 (the product is added to C). Packed and blocked, with the kernel path
+/// of ag_kernel_path_get(), and split over threads when the product is large.
 void ag_sgemm(bool transposeA, bool transposeB,
               int64_t M, int64_t N, int64_t K,
               const float *A, int64_t lda,
               const float *B, int64_t ldb,
               float beta, float *C, int64_t ldc);
+
+// MARK: Copies
+
+/// Copies a rows x columns matrix read with the given strides into a destination with unit
+/// column stride, in cache-sized tiles (a transposed view copies at memory speed).
+void ag_copy_2d(int64_t rows, int64_t columns,
+                const float *source, int64_t sourceRowStride, int64_t sourceColumnStride,
+                float *destination, int64_t destinationRowStride);
+
+// MARK: Reductions
+
+/// The sum of x[0..<n], accumulated in double precision with independent partial sums.
+double ag_sum(const float *x, int64_t n);
 
 /// Unfolds one image [channels, height, width] into columns
 /// [channels * kernelH * kernelW, outH * outW] for convolution as a matrix product.

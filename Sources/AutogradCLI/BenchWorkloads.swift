@@ -1,0 +1,126 @@
+import Autograd
+import Foundation
+
+/// One benchmark workload: a name shared with the PyTorch reference script and a function
+/// that measures it, returning the value and its unit (nil when it cannot run).
+struct BenchWorkload: Sendable {
+    let name: String
+    let run: @Sendable () -> (Double, String)?
+
+    /// Every workload, in the order of `Scripts/bench/torch_ref.py`.
+    static let all: [BenchWorkload] = [
+        BenchWorkload(name: "op_overhead", run: opOverhead),
+        BenchWorkload(name: "matmul_256", run: { matmul(256) }),
+        BenchWorkload(name: "matmul_1024", run: { matmul(1024) }),
+        BenchWorkload(name: "matmul_bwd_512", run: { matmulBackward(512) }),
+        BenchWorkload(name: "mlp_step", run: mlpStep),
+        BenchWorkload(name: "lenet_step", run: lenetStep),
+        BenchWorkload(name: "conv_fwd_bwd", run: convolutionForwardBackward),
+    ]
+}
+
+/// The median time in seconds of `repetitions` timed runs of `inner` calls each, after
+/// `warmUp` untimed calls (torch_ref.py's `timeit`).
+func medianTime(warmUp: Int = 3, repetitions: Int = 7, inner: Int = 1, _ body: () -> Void) -> Double {
+    for _ in 0..<warmUp { body() }
+    var times: [Double] = []
+    for _ in 0..<repetitions {
+        let start = DispatchTime.now().uptimeNanoseconds
+        for _ in 0..<inner { body() }
+        times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(inner))
+    }
+    times.sort()
+    return times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+}
+
+/// A chain of 10,000 elementwise ops on shape-[1] tensors, then backward; ns per op.
+private func opOverhead() -> (Double, String)? {
+    let n = 10_000
+    let time = medianTime(warmUp: 1, repetitions: 5) {
+        let p = Tensor([1.0001], requiresGrad: true)
+        let c = Tensor([0.9999])
+        var x = p
+        for _ in 0..<(n / 2) {
+            x = x * c
+            x = x + c
+        }
+        x.sum().backward()
+    }
+    return (time / Double(n) * 1e9, "ns/op")
+}
+
+/// Square matmul forward; GFLOP/s counting 2n³.
+private func matmul(_ n: Int) -> (Double, String)? {
+    let a = Tensor.randn([n, n]), b = Tensor.randn([n, n])
+    let time = medianTime(inner: n <= 512 ? 3 : 1) { _ = a.matmul(b) }
+    return (2 * pow(Double(n), 3) / time / 1e9, "GFLOP/s")
+}
+
+/// `(a.matmul(b)).sum().backward()` with both requiring grad; GFLOP/s counting 6n³.
+private func matmulBackward(_ n: Int) -> (Double, String)? {
+    let a = Tensor(shape: [n, n], scalars: Tensor.randn([n, n]).scalars, requiresGrad: true)
+    let b = Tensor(shape: [n, n], scalars: Tensor.randn([n, n]).scalars, requiresGrad: true)
+    let time = medianTime {
+        a.grad = nil
+        b.grad = nil
+        a.matmul(b).sum().backward()
+    }
+    return (6 * pow(Double(n), 3) / time / 1e9, "GFLOP/s")
+}
+
+/// Random class indices in `0..<classes`, as the float tensor the losses take.
+private func randomClasses(_ count: Int, classes: Int) -> Tensor {
+    let draws = RandomGenerator(seed: 1).uniform(count: count, low: 0, high: Float(classes))
+    return Tensor(draws.map { Swift.min($0.rounded(.down), Float(classes - 1)) })
+}
+
+/// One training step of a model: zero the gradients, forward, cross-entropy, backward, step.
+private func trainingStep(_ model: Module, _ optimizer: Optimizer, _ x: Tensor, _ y: Tensor) {
+    optimizer.zeroGrad()
+    let loss = crossEntropy(model(x), y)
+    loss.backward()
+    optimizer.step()
+}
+
+/// Linear 784-256-128-10 with ReLU, cross-entropy, SGD momentum 0.9, batch 128; steps/s.
+private func mlpStep() -> (Double, String)? {
+    let model = Sequential(
+        Linear(inFeatures: 784, outFeatures: 256), ReLU(),
+        Linear(inFeatures: 256, outFeatures: 128), ReLU(),
+        Linear(inFeatures: 128, outFeatures: 10))
+    let optimizer = SGD(parameters: model.parameters(), learningRate: 0.01, momentum: 0.9)
+    let x = Tensor.randn([128, 784])
+    let y = randomClasses(128, classes: 10)
+    let time = medianTime(warmUp: 5, repetitions: 7, inner: 20) { trainingStep(model, optimizer, x, y) }
+    return (1 / time, "steps/s")
+}
+
+/// LeNet-5 on 1×28×28 with Adam, batch 64; steps/s.
+private func lenetStep() -> (Double, String)? {
+    let model = Sequential(
+        Conv2d(inChannels: 1, outChannels: 6, kernelSize: 5), ReLU(), MaxPool2d(kernelSize: 2),
+        Conv2d(inChannels: 6, outChannels: 16, kernelSize: 5), ReLU(), MaxPool2d(kernelSize: 2),
+        Flatten(),
+        Linear(inFeatures: 256, outFeatures: 120), ReLU(),
+        Linear(inFeatures: 120, outFeatures: 84), ReLU(),
+        Linear(inFeatures: 84, outFeatures: 10))
+    let optimizer = Adam(parameters: model.parameters(), learningRate: 1e-3)
+    let x = Tensor.randn([64, 1, 28, 28])
+    let y = randomClasses(64, classes: 10)
+    let time = medianTime(warmUp: 5, repetitions: 7, inner: 10) { trainingStep(model, optimizer, x, y) }
+    return (1 / time, "steps/s")
+}
+
+/// Conv2d 32→64, 3×3, padding 1 on 16×32×56×56 requiring grad, `sum().backward()`;
+/// GFLOP/s counting the forward and both backward convolutions.
+private func convolutionForwardBackward() -> (Double, String)? {
+    let conv = Conv2d(inChannels: 32, outChannels: 64, kernelSize: 3, padding: 1)
+    let x = Tensor(shape: [16, 32, 56, 56], scalars: Tensor.randn([16, 32, 56, 56]).scalars, requiresGrad: true)
+    let time = medianTime(warmUp: 2, repetitions: 5) {
+        conv.zeroGrad()
+        x.grad = nil
+        conv(x).sum().backward()
+    }
+    let flops: Double = 3 * 2 * 16 * 64 * 56 * 56 * 32 * 9
+    return (flops / time / 1e9, "GFLOP/s")
+}

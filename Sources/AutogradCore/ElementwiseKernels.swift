@@ -1,0 +1,78 @@
+import Foundation
+
+// The inner loops of the elementwise ops. Each function switches on the op once, outside
+// the loop, so every case is a loop with a known body that the optimiser specialises and,
+// for unit or zero strides, vectorises. (A switch inside the loop, or a call per element,
+// costs several times the arithmetic.)
+
+/// Runs `body` over `count` elements of a row read with stride `inputStride`, writing the
+/// contiguous `out`; the unit-stride case gets its own copy of the loop.
+@inline(__always)
+private func unaryLoop(
+    _ input: UnsafePointer<Float>, _ inputStride: Int, _ out: UnsafeMutablePointer<Float>, _ count: Int,
+    _ body: (Float) -> Float
+) {
+    if inputStride == 1 {
+        for i in 0..<count { out[i] = body(input[i]) }
+    } else {
+        for i in 0..<count { out[i] = body(input[i * inputStride]) }
+    }
+}
+
+/// `out[i] = op(input[i * inputStride])` for `i` in `0..<count`.
+func applyUnary(
+    _ op: UnaryOp, _ input: UnsafePointer<Float>, _ inputStride: Int, _ out: UnsafeMutablePointer<Float>, _ count: Int
+) {
+    switch op {
+    case .negate: unaryLoop(input, inputStride, out, count) { -$0 }
+    case .exp: unaryLoop(input, inputStride, out, count) { Foundation.exp($0) }
+    case .log: unaryLoop(input, inputStride, out, count) { Foundation.log($0) }
+    case .sqrt: unaryLoop(input, inputStride, out, count) { $0.squareRoot() }
+    case .abs: unaryLoop(input, inputStride, out, count) { Swift.abs($0) }
+    case .relu: unaryLoop(input, inputStride, out, count) { $0 > 0 ? $0 : 0 }
+    case .isPositive: unaryLoop(input, inputStride, out, count) { $0 > 0 ? 1 : 0 }
+    case .reciprocal: unaryLoop(input, inputStride, out, count) { 1 / $0 }
+    case .sigmoid: unaryLoop(input, inputStride, out, count) { 1 / (1 + Foundation.exp(-$0)) }
+    case .tanh: unaryLoop(input, inputStride, out, count) { Foundation.tanh($0) }
+    case .addScalar(let s): unaryLoop(input, inputStride, out, count) { $0 + s }
+    case .multiplyScalar(let s): unaryLoop(input, inputStride, out, count) { $0 * s }
+    case .reverseSubtractScalar(let s): unaryLoop(input, inputStride, out, count) { s - $0 }
+    case .reverseDivideScalar(let s): unaryLoop(input, inputStride, out, count) { s / $0 }
+    case .power(2): unaryLoop(input, inputStride, out, count) { $0 * $0 }
+    default: unaryLoop(input, inputStride, out, count) { op.apply($0) }
+    }
+}
+
+/// Runs `body` over a row of pairs read with strides `strideA` and `strideB`, writing
+/// the contiguous `out`; unit and zero (broadcast) strides get their own loops.
+@inline(__always)
+private func binaryLoop(
+    _ a: UnsafePointer<Float>, _ strideA: Int, _ b: UnsafePointer<Float>, _ strideB: Int,
+    _ out: UnsafeMutablePointer<Float>, _ count: Int, _ body: (Float, Float) -> Float
+) {
+    switch (strideA, strideB) {
+    case (1, 1): for i in 0..<count { out[i] = body(a[i], b[i]) }
+    case (1, 0):
+        let y = b.pointee
+        for i in 0..<count { out[i] = body(a[i], y) }
+    case (0, 1):
+        let x = a.pointee
+        for i in 0..<count { out[i] = body(x, b[i]) }
+    default: for i in 0..<count { out[i] = body(a[i * strideA], b[i * strideB]) }
+    }
+}
+
+/// `out[i] = op(a[i * strideA], b[i * strideB])` for `i` in `0..<count`.
+func applyBinary(
+    _ op: BinaryOp, _ a: UnsafePointer<Float>, _ strideA: Int, _ b: UnsafePointer<Float>, _ strideB: Int,
+    _ out: UnsafeMutablePointer<Float>, _ count: Int
+) {
+    switch op {
+    case .add: binaryLoop(a, strideA, b, strideB, out, count) { $0 + $1 }
+    case .subtract: binaryLoop(a, strideA, b, strideB, out, count) { $0 - $1 }
+    case .multiply: binaryLoop(a, strideA, b, strideB, out, count) { $0 * $1 }
+    case .divide: binaryLoop(a, strideA, b, strideB, out, count) { $0 / $1 }
+    case .greater: binaryLoop(a, strideA, b, strideB, out, count) { $0 > $1 ? 1 : 0 }
+    default: binaryLoop(a, strideA, b, strideB, out, count) { op.apply($0, $1) }
+    }
+}

@@ -1,0 +1,57 @@
+#include "CAutogradKernels.h"
+#include "kernels_internal.h"
+
+#if AG_X86
+#include <immintrin.h>
+#endif
+
+// Reductions over contiguous floats. A single running sum is one long dependency chain
+// (one add per 3-4 cycles); these keep many independent partial sums in vector registers
+// instead, accumulating in double precision so the result does not depend on the order.
+
+typedef double ag_double2 __attribute__((vector_size(16)));
+typedef float ag_float2 __attribute__((vector_size(8), aligned(4)));
+
+/// Portable: four 2-wide double accumulators, through the clang/GCC vector extension.
+static double sum_portable(const float *x, int64_t n) {
+    ag_double2 s0 = {0, 0}, s1 = {0, 0}, s2 = {0, 0}, s3 = {0, 0};
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        s0 += __builtin_convertvector(*(const ag_float2 *)(x + i), ag_double2);
+        s1 += __builtin_convertvector(*(const ag_float2 *)(x + i + 2), ag_double2);
+        s2 += __builtin_convertvector(*(const ag_float2 *)(x + i + 4), ag_double2);
+        s3 += __builtin_convertvector(*(const ag_float2 *)(x + i + 6), ag_double2);
+    }
+    ag_double2 s = (s0 + s1) + (s2 + s3);
+    double total = s[0] + s[1];
+    for (; i < n; i++) total += x[i];
+    return total;
+}
+
+#if AG_X86
+/// AVX2: four 4-wide double accumulators, 16 floats per step.
+AG_TARGET_AVX2
+static double sum_avx2(const float *x, int64_t n) {
+    __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
+    __m256d s2 = _mm256_setzero_pd(), s3 = _mm256_setzero_pd();
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm_loadu_ps(x + i)));
+        s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm_loadu_ps(x + i + 4)));
+        s2 = _mm256_add_pd(s2, _mm256_cvtps_pd(_mm_loadu_ps(x + i + 8)));
+        s3 = _mm256_add_pd(s3, _mm256_cvtps_pd(_mm_loadu_ps(x + i + 12)));
+    }
+    __m256d s = _mm256_add_pd(_mm256_add_pd(s0, s1), _mm256_add_pd(s2, s3));
+    __m128d half = _mm_add_pd(_mm256_castpd256_pd128(s), _mm256_extractf128_pd(s, 1));
+    double total = _mm_cvtsd_f64(_mm_add_sd(half, _mm_unpackhi_pd(half, half)));
+    for (; i < n; i++) total += x[i];
+    return total;
+}
+#endif
+
+double ag_sum(const float *x, int64_t n) {
+#if AG_X86
+    if (ag_kernel_path_get() == AG_KERNEL_PATH_AVX2) return sum_avx2(x, n);
+#endif
+    return sum_portable(x, n);
+}
