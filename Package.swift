@@ -19,7 +19,11 @@ let package = Package(
         // Tensor, graph nodes, the derivative table, the backward engine, printing.
         .target(name: "AutogradEngine", dependencies: ["AutogradCore"]),
         // Modules, layers and losses.
-        .target(name: "AutogradNN", dependencies: ["AutogradEngine"]),
+        .target(
+            name: "AutogradNN",
+            dependencies: ["AutogradEngine"],
+            resources: [.copy("Resources/digits.csv.gz"), .copy("Resources/DIGITS.md")]
+        ),
         // The umbrella: `import Autograd` gives everything above.
         .target(name: "Autograd", dependencies: ["AutogradEngine", "AutogradNN"]),
         // The seed's exercises as functions, shared by the CLI and the tests.
@@ -34,10 +38,14 @@ let package = Package(
         .testTarget(name: "AutogradCoreTests", dependencies: ["AutogradCore"]),
         .testTarget(
             name: "AutogradEngineTests",
+            dependencies: ["Autograd", "AutogradSeed"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "AutogradNNTests",
             dependencies: ["Autograd"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "AutogradNNTests", dependencies: ["Autograd"]),
         .testTarget(name: "AutogradSeedTests", dependencies: ["AutogradSeed"]),
     ],
     swiftLanguageModes: [.v6]

@@ -6,7 +6,7 @@ struct AutogradCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "autograd",
         abstract: "PyTorch-style automatic differentiation in Swift.",
-        subcommands: [Seed.self],
+        subcommands: [Seed.self, GraphCommand.self, Bench.self, Train.self, Evaluate.self],
         defaultSubcommand: Seed.self)
 }
 
@@ -17,6 +17,9 @@ struct Seed: ParsableCommand {
 
     @Argument(help: "Exercises to run: 1, 2, 2b, 3 or 4 (all when omitted).")
     var exercises: [String] = []
+
+    @Option(help: "The folder where drawings of the exercises' graphs are written.")
+    var graphs = "graphs"
 
     func validate() throws {
         let known = SeedExercise.all.map(\.id)
@@ -32,6 +35,8 @@ struct Seed: ParsableCommand {
             print("## Exercise \(exercise.id): \(exercise.title)")
             exercise.run().forEach { print($0) }
         }
+        print()
+        print(GraphFiles.drawings(of: chosen, in: graphs))
     }
 }
 

@@ -16,13 +16,13 @@ import Runtime
 /// ```
 @discardableResult
 public func detectAnomaly<Result>(_ body: () throws -> Result) rethrows -> Result {
-    try AnomalyMode.$isEnabled.withValue(true, operation: body)
+    try RecordingContext.with({ $0.detectsAnomalies = true }, body)
 }
 
 /// Task-local anomaly-detection state and its checks.
 enum AnomalyMode {
     /// True inside ``detectAnomaly(_:)``.
-    @TaskLocal static var isEnabled = false
+    static var isEnabled: Bool { RecordingContext.current.detectsAnomalies }
 
     /// Throws if any gradient a node produced holds NaN or infinity.
     static func check(_ gradients: [Tensor?], of node: Node) throws(AutogradError) {

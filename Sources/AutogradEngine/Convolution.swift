@@ -27,16 +27,8 @@ public func conv2d(
         kernel: weight.rank == 4 ? (weight.shape[2], weight.shape[3]) : (0, 0),
         stride: stride, padding: padding, dilation: dilation)
     trapOnShapeError { () throws(ShapeError) in try checkConvolution(input.shape, weight.shape, bias?.shape, geometry) }
-    let (n, outChannels) = (input.shape[0], weight.shape[0])
-    let (outH, outW) = geometry.outputSize(height: input.shape[2], width: input.shape[3])
-    let columns = input.array.unfolded(geometry)
-    let kernels = trapOnShapeError { () throws(ShapeError) in try weight.array.reshaped([outChannels, -1]) }
-    var product = trapOnShapeError { () throws(ShapeError) in try NDArray.matmul(kernels, columns) }
-    if let bias {
-        let column = trapOnShapeError { () throws(ShapeError) in try bias.array.reshaped([outChannels, 1]) }
-        product = trapOnShapeError { () throws(ShapeError) in try NDArray.zip(.add, product, column, name: "conv2d") }
-    }
-    let value = NDArray(storage: product.storage, layout: Layout(contiguous: [n, outChannels, outH, outW]))
+    // im2col + GEMM one image at a time, threaded over the batch (AutogradCore).
+    let value = NDArray.convolution2d(input.array, weight.array, bias: bias?.array, geometry)
     return Tensor.record(
         value, .convolution(geometry, hasBias: bias != nil),
         inputs: [input, weight] + (bias.map { [$0] } ?? []),
@@ -68,9 +60,10 @@ func checkConvolution(_ input: [Int], _ weight: [Int], _ bias: [Int]?, _ geometr
 }
 
 extension Tensor {
-    /// The sliding windows of a batch of images as columns, `[N, C*kh*kw, L]` (PyTorch's
-    /// `unfold`; recorded so convolution's backward is itself differentiable).
-    func unfold(_ geometry: ConvolutionGeometry) -> Tensor {
+    /// The sliding windows of a batch of images `[N, C, H, W]` as columns `[N, C*kh*kw, L]`,
+    /// like `torch.nn.functional.unfold`; positions in the padding read as 0. Recorded as
+    /// `Im2ColBackward0` (pooling layers and convolution's backward are built on it).
+    public func unfold(_ geometry: ConvolutionGeometry) -> Tensor {
         Tensor.record(array.unfolded(geometry), .unfold(geometry), inputs: [self])
     }
 

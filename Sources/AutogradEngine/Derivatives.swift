@@ -31,7 +31,12 @@ extension Node {
         case .powerScalar(let e):
             if e == 0 { return [Tensor.zeros(inputShapes[0])] }
             return [grad * (e * x!.pow(e - 1))]
-        case .reversePowerScalar(let s): return [grad * result! * Foundation.log(s)]
+        case .reversePowerScalar(let s):
+            if s != 0 { return [grad * result! * Foundation.log(s)] }
+            // 0^x, as PyTorch: ln 0 is taken as 0 where x >= 0 (0^x <= 1), so only x < 0
+            // (0^x = ∞) gets ∞·ln 0 = -∞ instead of NaN everywhere else.
+            let maskedLogBase = result!.array.map(.addScalar(-1)).map(.isPositive).map(.reverseSubtractScalar(1)).map(.log)
+            return [grad * result! * Tensor(maskedLogBase)]
         case .negate: return [-grad]
         case .exp: return [grad * result!]
         case .log: return [grad / x!]
@@ -50,6 +55,7 @@ extension Node {
             let r = result!
             return [-grad * r * r]
         case .clamp(let low, let high): return [grad * Tensor(x!.array.map(.insideRange(min: low, max: high)))]
+        case .erf: return [grad * (2 / Float.pi.squareRoot()) * (-(x! * x!)).exp()]
         case .sumAll: return [grad.expand(inputShapes[0])]
         case .sum(let dims, let keepDim):
             return [Node.restoringReducedDimensions(grad, dims: dims, keepDim: keepDim).expand(inputShapes[0])]
@@ -96,19 +102,28 @@ extension Node {
             return convolutionGradients(grad, input: x!, weight: y!, geometry: geometry, hasBias: hasBias)
         case .unfold(let geometry): return [grad.fold(geometry, imageShape: inputShapes[0])]
         case .fold(let geometry): return [grad.unfold(geometry)]
+        case .indexSelect(let dim, let indices): return [grad.indexAdd(dim: dim, indices: indices, size: inputShapes[0][dim])]
+        case .indexAdd(let dim, let indices): return [grad.indexSelect(dim: dim, indices: indices)]
         case .custom(let rule): return try rule.gradients(grad, node: self)
+        case .detach: return [nil]
         }
     }
 
     /// Whether input `i` needs a gradient.
-    private func needs(_ i: Int) -> Bool { nextEdges[i] != nil }
+    private func needs(_ i: Int) -> Bool { nextEdges[i].carriesGradient }
 
-    /// d(a^b)/da = b·a^(b-1); d(a^b)/db = a^b·ln(a), taken as 0 where a = 0.
+    /// d(a^b)/da = b·a^(b-1), taken as 0 where b = 0; d(a^b)/db = a^b·ln(a), taken as 0 where
+    /// a = 0 and b >= 0 (PyTorch's pow_backward_self and pow_backward_exponent).
     private func powerGradients(_ grad: Tensor, base: Tensor, exponent: Tensor, result: Tensor) -> [Tensor?] {
-        let baseGradient = needs(0) ? grad * exponent * base.pow(exponent - 1) : nil
+        // Where b = 0 the power is a^0 = 1, so 0^0 gets 0 rather than 0·0^-1 = NaN.
+        let nonZeroExponent = Tensor(exponent.array.map(.sign).map(.abs))
+        let baseGradient = needs(0) ? grad * exponent * base.pow(exponent - nonZeroExponent) : nil
         guard needs(1) else { return [baseGradient, nil] }
-        let nonZeroBase = Tensor(base.array.map(.sign).map(.abs))
-        return [baseGradient, grad * result * (base * nonZeroBase + (1 - nonZeroBase)).log()]
+        // ln(a) becomes ln(1) = 0 where a = 0 and b >= 0.
+        let zeroBase = base.array.map(.sign).map(.abs).map(.reverseSubtractScalar(1))
+        let nonNegativeExponent = exponent.array.map(.negate).map(.isPositive).map(.reverseSubtractScalar(1))
+        let masked = Tensor(try! NDArray.zip(.multiply, zeroBase, nonNegativeExponent, name: name))
+        return [baseGradient, grad * result * (base * (1 - masked) + masked).log()]
     }
 
     /// The gradient goes to the larger (or smaller) input, split in half on ties.
@@ -156,6 +171,15 @@ extension Node {
     private func convolutionGradients(
         _ grad: Tensor, input: Tensor, weight: Tensor, geometry: ConvolutionGeometry, hasBias: Bool
     ) -> [Tensor?] {
+        if !GradMode.isEnabled {
+            // Not recording the backward pass: the fused kernels (one image's columns at a
+            // time, threaded over the batch) give the same values as the composed ops below.
+            let (dx, dw, db) = NDArray.convolution2dBackward(
+                grad.array, input: input.array, weight: weight.array, geometry: geometry,
+                inputGradient: needs(0), weightGradient: needs(1), biasGradient: hasBias && needs(2))
+            let result = [dx.map { Tensor($0) }, dw.map { Tensor($0) }]
+            return hasBias ? result + [db.map { Tensor($0) }] : result
+        }
         let (n, outChannels) = (grad.shape[0], grad.shape[1])
         let gradColumns = grad.reshape([n, outChannels, -1])
         let kernels = weight.reshape([outChannels, -1])

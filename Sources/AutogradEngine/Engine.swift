@@ -39,7 +39,7 @@ extension Tensor {
             seed = Tensor(NDArray(repeating: 1, shape: shape))
         }
         try BackwardEngine.run(
-            roots: [(gradientEdge!, seed)], retainGraph: retainGraph ?? createGraph, createGraph: createGraph)
+            roots: [(gradientEdge, seed)], retainGraph: retainGraph ?? createGraph, createGraph: createGraph)
     }
 }
 
@@ -94,6 +94,8 @@ enum BackwardEngine {
             case .node(let node):
                 node.pendingGradient = node.pendingGradient.map { $0 + seed } ?? seed
                 if !rootNodes.contains(where: { $0 === node }) { rootNodes.append(node) }
+            case .constant:
+                continue
             }
         }
         if rootNodes.isEmpty { return }
@@ -101,8 +103,8 @@ enum BackwardEngine {
         var failure: AutogradError?
         let settings = PassSettings(
             retainGraph: retainGraph, createGraph: createGraph, capture: capture,
-            recordsFlow: GraphRecording.recordsGradientFlow, detectsAnomalies: AnomalyMode.isEnabled)
-        GradMode.$isEnabled.withValue(createGraph) {
+            recordsFlow: RecordingContext.current.tracing, detectsAnomalies: AnomalyMode.isEnabled)
+        RecordingContext.with({ $0.gradEnabled = createGraph }) {
             do throws(AutogradError) {
                 try propagate(from: rootNodes.filter { $0.pendingDependencies == 0 }, settings)
             } catch {
@@ -133,7 +135,9 @@ enum BackwardEngine {
         while let node = ready.popLast() {
             var gradient = node.pendingGradient!
             node.pendingGradient = nil
-            for hook in node.gradientHooks.values { gradient = hook(gradient) ?? gradient }
+            if !node.gradientHooks.isEmpty {
+                for hook in node.gradientHooks.values { gradient = hook(gradient) ?? gradient }
+            }
             if let capture = settings.capture {
                 capture.capture(gradient, node: node)
             } else if let output = node.retainedOutput {
@@ -147,8 +151,8 @@ enum BackwardEngine {
                 node.recordedEdgeGradients = [NDArray?](repeating: nil, count: node.nextEdges.count)
             }
             for (index, edge) in node.nextEdges.enumerated() {
-                guard let edge, let raw = inputGradients[index] else { continue }
-                let inputGradient = sumToShape(raw, node.inputShapes[index])
+                guard edge.carriesGradient, let raw = inputGradients[index] else { continue }
+                let inputGradient = sumToShape(raw, edge.shape)
                 if settings.recordsFlow { node.recordedEdgeGradients[index] = inputGradient.array }
                 switch edge {
                 case .leaf(let leaf):
@@ -157,6 +161,8 @@ enum BackwardEngine {
                     next.pendingGradient = next.pendingGradient.map { $0 + inputGradient } ?? inputGradient
                     next.pendingDependencies -= 1
                     if next.pendingDependencies == 0 { ready.append(next) }
+                case .constant:
+                    break
                 }
             }
         }
@@ -168,7 +174,7 @@ enum BackwardEngine {
         var found = roots
         var stack = roots
         while let node = stack.popLast() {
-            for case .node(let next)? in node.nextEdges {
+            for case .node(let next) in node.nextEdges {
                 next.pendingDependencies += 1
                 if next.pendingDependencies == 1 && !roots.contains(where: { $0 === next }) {
                     found.append(next)
@@ -182,7 +188,9 @@ enum BackwardEngine {
     /// Hands a leaf its gradient: through its hooks, then to the capture or into `grad`.
     private static func deliver(_ gradient: Tensor, to leaf: Tensor, capture: GradientCapture?, createGraph: Bool) {
         var gradient = gradient
-        for hook in leaf.gradientHooks.values { gradient = hook(gradient) ?? gradient }
+        if !leaf.gradientHooks.isEmpty {
+            for hook in leaf.gradientHooks.values { gradient = hook(gradient) ?? gradient }
+        }
         if let capture {
             _ = capture.capture(gradient, leaf: leaf)
         } else {

@@ -43,10 +43,10 @@ public func gradChecked(
     }
     var roots: [(Edge, Tensor)] = []
     for (index, output) in outputs.enumerated() {
-        guard let edge = output.gradientEdge else {
+        guard output.requiresGrad else {
             throw AutogradError("element \(index) of tensors does not require grad and does not have a grad_fn")
         }
-        roots.append((edge, try seedGradient(for: output, given: gradOutputs?[index])))
+        roots.append((output.gradientEdge, try seedGradient(for: output, given: gradOutputs?[index])))
     }
     let capture = GradientCapture(inputs: inputs)
     try BackwardEngine.run(

@@ -4,7 +4,43 @@
 /// not leak into other tasks or threads.
 public enum GradMode {
     /// True unless inside ``noGrad(_:)`` (or a backward pass without `createGraph`).
-    @TaskLocal public static var isEnabled = true
+    public static var isEnabled: Bool { RecordingContext.current.gradEnabled }
+}
+
+/// Everything an op reads to decide what to record, kept in one task-local value so each
+/// op reads task-local state once.
+struct RecordingContext: Sendable {
+    /// Whether ops record a graph (see ``GradMode``).
+    var gradEnabled = true
+    /// Inside `tracingGraph`.
+    var tracing = false
+    /// Inside `detectAnomaly`.
+    var detectsAnomalies = false
+    /// The names of the enclosing `graphScope` blocks, outermost first.
+    var scopePath: [String] = []
+    /// The innermost enclosing `graphScope` call (its identity tells calls apart).
+    var scopeFrame: GraphScopeFrame?
+
+    /// The context of the running task or thread.
+    @TaskLocal static var current = RecordingContext()
+
+    /// Runs `body` with the current context changed by `change`.
+    static func with<Result>(
+        _ change: (inout RecordingContext) -> Void, _ body: () throws -> Result
+    ) rethrows -> Result {
+        var context = current
+        change(&context)
+        return try $current.withValue(context, operation: body)
+    }
+
+    /// Runs asynchronous `body` with the current context changed by `change`.
+    static func with<Result>(
+        _ change: (inout RecordingContext) -> Void, _ body: () async throws -> Result
+    ) async rethrows -> Result {
+        var context = current
+        change(&context)
+        return try await $current.withValue(context, operation: body)
+    }
 }
 
 /// Runs `body` without recording operations on the graph, like `with torch.no_grad():`.
@@ -15,14 +51,14 @@ public enum GradMode {
 /// ```
 @discardableResult
 public func noGrad<Result>(_ body: () throws -> Result) rethrows -> Result {
-    try GradMode.$isEnabled.withValue(false, operation: body)
+    try RecordingContext.with({ $0.gradEnabled = false }, body)
 }
 
 /// Runs `body` with graph recording turned back on (inside a ``noGrad(_:)`` scope),
 /// like `with torch.enable_grad():`.
 @discardableResult
 public func enableGrad<Result>(_ body: () throws -> Result) rethrows -> Result {
-    try GradMode.$isEnabled.withValue(true, operation: body)
+    try RecordingContext.with({ $0.gradEnabled = true }, body)
 }
 
 /// Runs `body` for inference only, like `with torch.inference_mode():`: nothing is
@@ -35,11 +71,11 @@ public func inferenceMode<Result>(_ body: () throws -> Result) rethrows -> Resul
 /// ``noGrad(_:)`` for asynchronous work: the scope holds across `await` inside `body`.
 @discardableResult
 public func noGrad<Result>(_ body: () async throws -> Result) async rethrows -> Result {
-    try await GradMode.$isEnabled.withValue(false, operation: body)
+    try await RecordingContext.with({ $0.gradEnabled = false }, body)
 }
 
 /// ``enableGrad(_:)`` for asynchronous work: the scope holds across `await` inside `body`.
 @discardableResult
 public func enableGrad<Result>(_ body: () async throws -> Result) async rethrows -> Result {
-    try await GradMode.$isEnabled.withValue(true, operation: body)
+    try await RecordingContext.with({ $0.gradEnabled = true }, body)
 }

@@ -6,21 +6,28 @@
 /// ```
 @discardableResult
 public func graphScope<Result>(_ name: String, _ body: () throws -> Result) rethrows -> Result {
-    try GraphRecording.$scopePath.withValue(GraphRecording.scopePath + [name], operation: body)
+    try RecordingContext.with({
+        $0.scopePath.append(name)
+        $0.scopeFrame = GraphScopeFrame(name: name, parent: $0.scopeFrame)
+    }, body)
 }
 
-/// Records gradient flow during `body`: every backward pass run inside stores, on each
-/// graph node, the gradient that arrived at it and the gradient it sent along each edge,
-/// for drawing. Off by default, so ordinary backward passes store nothing extra.
+/// Runs `body` keeping everything a drawing of the graph can show, which ordinary code
+/// does not pay for:
+/// - operations on tensors that do not require grad are traced too, so a drawing shows
+///   how constants were computed;
+/// - `detach()` remembers what it cut, so the cut can be drawn;
+/// - each backward pass stores, on every node, the gradient that arrived at it and the
+///   gradient it sent along each edge.
+/// ```swift
+/// let loss = tracingGraph {
+///     let loss = (x * w).sum()
+///     loss.backward()
+///     return loss
+/// }
+/// print(loss.graph().dot())
+/// ```
 @discardableResult
-public func recordingGradientFlow<Result>(_ body: () throws -> Result) rethrows -> Result {
-    try GraphRecording.$recordsGradientFlow.withValue(true, operation: body)
-}
-
-/// Task-local settings for what the graph keeps for drawings.
-enum GraphRecording {
-    /// The names of the enclosing `graphScope` blocks, outermost first.
-    @TaskLocal static var scopePath: [String] = []
-    /// Whether backward stores per-edge gradients on the nodes.
-    @TaskLocal static var recordsGradientFlow = false
+public func tracingGraph<Result>(_ body: () throws -> Result) rethrows -> Result {
+    try RecordingContext.with({ $0.tracing = true }, body)
 }

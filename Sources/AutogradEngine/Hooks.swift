@@ -6,6 +6,9 @@ struct GradientHooks {
     private var entries: [(id: Int, hook: GradientHook)] = []
     private var lastID = 0
 
+    /// Whether there are none.
+    var isEmpty: Bool { entries.isEmpty }
+
     /// The hooks, oldest first.
     var values: [GradientHook] { entries.map(\.hook) }
 

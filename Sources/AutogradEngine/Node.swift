@@ -1,12 +1,28 @@
 import AutogradCore
 
-/// Where a gradient goes next: into another node, or into a leaf's `grad`
-/// (PyTorch's AccumulateGrad).
+/// Where an input of a node came from, and so where its gradient goes: into another node,
+/// into a leaf's `grad` (PyTorch's AccumulateGrad), or nowhere for a constant.
 public enum Edge {
     /// The node that made the input.
     case node(Node)
     /// A leaf that requires grad; its gradient accumulates in `grad`.
     case leaf(Tensor)
+    /// An input that does not require grad; kept so drawings can show it.
+    case constant(Tensor)
+
+    /// The shape of the input this edge stands for.
+    public var shape: [Int] {
+        switch self {
+        case .node(let node): return node.outputShape
+        case .leaf(let tensor), .constant(let tensor): return tensor.shape
+        }
+    }
+
+    /// Whether a gradient flows along this edge.
+    public var carriesGradient: Bool {
+        if case .constant = self { return false }
+        return true
+    }
 }
 
 /// A tensor saved for backward, as it was when saved: its values, its history and its
@@ -82,10 +98,8 @@ struct SavedValues {
 public final class Node {
     /// The operation and its attributes.
     let op: Op
-    /// One edge per input; nil where that input does not require grad.
-    public let nextEdges: [Edge?]
-    /// The shape of each input, so gradients can be summed back after broadcasting.
-    let inputShapes: [[Int]]
+    /// One edge per input, in the op's argument order.
+    public private(set) var nextEdges: [Edge]
     /// What the backward rule reads.
     var saved: SavedValues
     /// Set once backward has freed `saved`.
@@ -99,9 +113,11 @@ public final class Node {
     public internal(set) var outputLabel: String?
     /// The `graphScope` blocks the node was recorded in, outermost first.
     public let scopePath: [String]
-    /// Set by a backward pass inside `recordingGradientFlow`: the gradient of the output.
+    /// The innermost `graphScope` call the node was recorded in.
+    let scopeFrame: GraphScopeFrame?
+    /// Set by a backward pass inside `tracingGraph`: the gradient of the output.
     public internal(set) var recordedOutputGradient: NDArray?
-    /// Set by a backward pass inside `recordingGradientFlow`: the gradient sent along each
+    /// Set by a backward pass inside `tracingGraph`: the gradient sent along each
     /// edge (already summed to the input's shape), nil where none was sent.
     public internal(set) var recordedEdgeGradients: [NDArray?] = []
 
@@ -115,15 +131,22 @@ public final class Node {
     /// Edges still to arrive in the running backward pass.
     var pendingDependencies = 0
 
-    init(op: Op, nextEdges: [Edge?], output: NDArray, inputShapes: [[Int]], saved: SavedValues) {
+    /// A node for `op` applied to `inputs`, which made `output`, recorded in `context`.
+    init(
+        op: Op, inputs: [Tensor], output: NDArray, saved: SavedValues = SavedValues(),
+        context: RecordingContext = .current
+    ) {
         self.op = op
-        self.nextEdges = nextEdges
+        self.nextEdges = inputs.map(\.gradientEdge)
         self.outputValue = output
-        self.inputShapes = inputShapes
         self.saved = saved
-        self.scopePath = GraphRecording.scopePath
-        if AnomalyMode.isEnabled { creationSite = AnomalyMode.callSite() }
+        self.scopePath = context.scopePath
+        self.scopeFrame = context.scopeFrame
+        if context.detectsAnomalies { creationSite = AnomalyMode.callSite() }
     }
+
+    /// The shape of each input, so gradients can be summed back after broadcasting.
+    var inputShapes: [[Int]] { nextEdges.map(\.shape) }
 
     /// The shape of the tensor this node made; incoming gradients have this shape.
     public var outputShape: [Int] { outputValue.shape }
@@ -134,6 +157,30 @@ public final class Node {
     /// The node's attributes as PyTorch shows them (`exponent`, `dim`, `stride`, ...),
     /// in a stable order.
     public var attributes: [(name: String, value: String)] { op.attributes }
+
+    /// Frees a chain of nodes with a loop instead of nested deinits, so dropping a graph
+    /// of any depth cannot overflow the stack (PyTorch's engine does the same).
+    deinit {
+        var pending = takeNodeReferences()
+        while var node = pending.popLast() {
+            // A node only this loop still holds is emptied before it is released, so its
+            // own deinit finds nothing to recurse into.
+            if isKnownUniquelyReferenced(&node) { pending.append(contentsOf: node.takeNodeReferences()) }
+        }
+    }
+
+    /// Removes and returns the nodes this node keeps alive: its input edges' nodes and
+    /// the histories of its saved tensors.
+    private func takeNodeReferences() -> [Node] {
+        var nodes: [Node] = []
+        for case .node(let node) in nextEdges { nodes.append(node) }
+        if let history = saved.first?.history { nodes.append(history) }
+        if let history = saved.second?.history { nodes.append(history) }
+        if nodes.isEmpty { return nodes }
+        nextEdges = []
+        saved = SavedValues()
+        return nodes
+    }
 
     /// Frees the saved values (after a backward pass that does not retain the graph).
     /// A node that saved nothing can still be walked again, as in PyTorch.

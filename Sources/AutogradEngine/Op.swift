@@ -11,6 +11,7 @@ enum Op {
     // Elementwise, one tensor.
     case negate, exp, log, sqrt, abs, sin, cos, tanh, sigmoid, relu, reciprocal
     case clamp(min: Float?, max: Float?)
+    case erf
     // Reductions.
     case sumAll, sum(dims: [Int], keepDim: Bool)
     case meanAll, mean(dims: [Int], keepDim: Bool)
@@ -35,6 +36,11 @@ enum Op {
     case convolution(ConvolutionGeometry, hasBias: Bool)
     case unfold(ConvolutionGeometry)
     case fold(ConvolutionGeometry)
+    // Gathering rows by index, and its adjoint (scatter-add into zeros).
+    case indexSelect(dim: Int, indices: [Int])
+    case indexAdd(dim: Int, indices: [Int])
+    // `detach()`, traced for drawings only: no gradient flows through it.
+    case detach
     // A user-defined function.
     case custom(CustomFunctionRule)
 
@@ -63,6 +69,7 @@ enum Op {
         case .relu: return "ReluBackward0"
         case .reciprocal: return "ReciprocalBackward0"
         case .clamp: return "ClampBackward1"
+        case .erf: return "ErfBackward0"
         case .sumAll: return "SumBackward0"
         case .sum: return "SumBackward1"
         case .meanAll: return "MeanBackward0"
@@ -87,7 +94,10 @@ enum Op {
         case .convolution: return "ConvolutionBackward0"
         case .unfold: return "Im2ColBackward0"
         case .fold: return "Col2ImBackward0"
+        case .indexSelect: return "IndexSelectBackward0"
+        case .indexAdd: return "IndexAddBackward0"
         case .custom(let rule): return rule.name
+        case .detach: return "Detach"
         }
     }
 
@@ -108,7 +118,7 @@ enum Op {
             return [("dim", "\(dim)"), ("keepdim", keepDim ? "True" : "False")]
         case .softmax(let dim), .logSoftmax(let dim), .unsqueeze(let dim), .stack(let dim):
             return [("dim", "\(dim)")]
-        case .concatenate(let dim, _): return [("dim", "\(dim)")]
+        case .concatenate(let dim, _), .indexSelect(let dim, _), .indexAdd(let dim, _): return [("dim", "\(dim)")]
         case .squeeze(let dim): return dim.map { [("dim", "\($0)")] } ?? []
         case .transpose(let a, let b): return [("dim0", "\(a)"), ("dim1", "\(b)")]
         case .permute(let dims): return [("dims", "\(dims)")]

@@ -6,21 +6,18 @@ extension Tensor {
     static func record(
         _ value: NDArray, _ op: Op, inputs: [Tensor], saved: @autoclosure () -> SavedValues = SavedValues()
     ) -> Tensor {
-        guard GradMode.isEnabled, inputs.contains(where: { $0.requiresGrad }) else {
-            return Tensor(value)
+        let context = RecordingContext.current
+        guard context.gradEnabled, inputs.contains(where: { $0.requiresGrad }) else {
+            let result = Tensor(value)
+            if context.tracing { result.trace = Node(op: op, inputs: inputs, output: value, context: context) }
+            return result
         }
-        let node = Node(
-            op: op,
-            nextEdges: inputs.map(\.gradientEdge),
-            output: value,
-            inputShapes: inputs.map(\.shape),
-            saved: saved())
-        return Tensor(value, gradFn: node)
+        return Tensor(value, gradFn: Node(op: op, inputs: inputs, output: value, saved: saved(), context: context))
     }
 
-    /// The edge a gradient for this tensor travels along, or nil if it needs none.
-    var gradientEdge: Edge? {
+    /// The edge from a node that uses this tensor back to where it came from.
+    var gradientEdge: Edge {
         if let gradFn { return .node(gradFn) }
-        return requiresGrad ? .leaf(self) : nil
+        return requiresGrad ? .leaf(self) : .constant(self)
     }
 }

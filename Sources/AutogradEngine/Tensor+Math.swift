@@ -28,6 +28,8 @@ extension Tensor {
     public func relu() -> Tensor { unary(.relu, .relu, savesResult: true) }
     /// 1 / x for each element.
     public func reciprocal() -> Tensor { unary(.reciprocal, .reciprocal, savesResult: true) }
+    /// The error function of each element, like `torch.erf`: erf(x) = 2/√π ∫₀ˣ e^(-t²) dt.
+    public func erf() -> Tensor { unary(.erf, .erf, savesInput: true) }
 
     /// Each element limited to `[min, max]`; either bound may be omitted.
     public func clamp(min: Float? = nil, max: Float? = nil) -> Tensor {

@@ -13,19 +13,22 @@ import AutogradCore
 /// ```
 public class Tensor: CustomStringConvertible {
     /// The values: storage, shape, strides and offset.
-    public internal(set) var array: NDArray
+    public final internal(set) var array: NDArray
     /// The node that made this tensor, or nil for a leaf.
-    public internal(set) var gradFn: Node?
+    public final internal(set) var gradFn: Node?
     /// The accumulated gradient of a leaf (or of a non-leaf after ``retainGrad()``).
-    public var grad: Tensor?
+    public final var grad: Tensor?
     /// The name this tensor has in the user's code, shown in graph drawings.
-    public var label: String? {
+    public final var label: String? {
         didSet { gradFn?.outputLabel = label }
     }
+    /// How this tensor was computed, when it does not require grad and was made inside
+    /// `tracingGraph` (for drawings; backward never follows it).
+    public final internal(set) var trace: Node?
     /// Functions applied to a leaf's gradient before it is accumulated.
-    var gradientHooks = GradientHooks()
+    final var gradientHooks = GradientHooks()
     /// The flag a leaf holds; non-leaves require grad through their `gradFn`.
-    private var leafRequiresGrad: Bool
+    final private var leafRequiresGrad: Bool
 
     /// A tensor over `array`, a leaf that requires grad when `requiresGrad` is true.
     public init(_ array: NDArray, requiresGrad: Bool = false) {
@@ -48,7 +51,7 @@ public class Tensor: CustomStringConvertible {
     /// Whether gradients flow to this tensor: set on leaves, derived on results.
     ///
     /// Only a leaf's flag can be changed, as in PyTorch.
-    public var requiresGrad: Bool {
+    public final var requiresGrad: Bool {
         get { gradFn != nil || leafRequiresGrad }
         set {
             precondition(
@@ -60,14 +63,14 @@ public class Tensor: CustomStringConvertible {
 
     /// True for tensors not made by a recorded operation (user-created, or results that
     /// do not require grad).
-    public var isLeaf: Bool { gradFn == nil }
+    public final var isLeaf: Bool { gradFn == nil }
 
     /// The size of each dimension.
-    public var shape: [Int] { array.shape }
+    public final var shape: [Int] { array.shape }
     /// The number of dimensions.
-    public var rank: Int { array.rank }
+    public final var rank: Int { array.rank }
     /// The number of elements.
-    public var count: Int { array.count }
+    public final var count: Int { array.count }
 
     /// The values in row-major order, whatever the strides.
     public var scalars: [Float] { array.scalars }
@@ -77,7 +80,11 @@ public class Tensor: CustomStringConvertible {
 
     /// A tensor sharing this one's storage, cut from the graph: no `gradFn`, and it does
     /// not require grad. Gradients do not flow through it.
-    public func detach() -> Tensor { Tensor(array) }
+    public func detach() -> Tensor {
+        let result = Tensor(array)
+        if RecordingContext.current.tracing { result.trace = Node(op: .detach, inputs: [self], output: array) }
+        return result
+    }
 
     /// Gives this tensor the name it has in the user's code (for graph drawings) and
     /// returns it: `let a = (x * w).named("a")`.
