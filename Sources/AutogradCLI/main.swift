@@ -6,8 +6,25 @@ struct AutogradCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "autograd",
         abstract: "PyTorch-style automatic differentiation in Swift.",
-        subcommands: [Seed.self, GraphCommand.self, Bench.self, Train.self, Evaluate.self],
-        defaultSubcommand: Seed.self)
+        subcommands: [Tour.self, Seed.self, GraphCommand.self, Train.self, Evaluate.self, Bench.self],
+        defaultSubcommand: Tour.self)
+}
+
+/// `autograd` with no subcommand: the seed exercises with drawings of their graphs, then
+/// training the default model on the bundled digits.
+struct Tour: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The seed exercises and their graphs, then training the default MLP on the digits.")
+
+    func run() throws {
+        print("# The seed exercises")
+        print()
+        try Seed.parse([]).run()
+        print()
+        print("# Training the default MLP on the bundled digits (autograd train)")
+        print()
+        try Train.parse([]).run()
+    }
 }
 
 /// `autograd seed [ID ...]`: runs the seed study note's programs and prints their output.

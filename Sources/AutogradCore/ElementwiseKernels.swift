@@ -76,3 +76,22 @@ func applyBinary(
     default: binaryLoop(a, strideA, b, strideB, out, count) { op.apply($0, $1) }
     }
 }
+
+/// Elements from which a contiguous elementwise op is split over the kernel threads;
+/// below it the op stays on the caller (waking a thread costs more than it saves).
+let parallelElementwiseMinimum = 1 << 18
+
+/// Runs `body(start, count)` over `0..<total` in contiguous chunks, one per kernel thread
+/// when `total` is at least ``parallelElementwiseMinimum``, else in one call.
+func forEachChunk(_ total: Int, _ body: (Int, Int) -> Void) {
+    let parts = total >= parallelElementwiseMinimum ? Swift.min(Kernels.threadCount, total / 4096) : 1
+    if parts <= 1 {
+        body(0, total)
+        return
+    }
+    parallelFor(parts) { part in
+        // Chunk boundaries on multiples of 16 floats keep each thread's writes in its own cache lines.
+        let start = (total * part / parts) & ~15, end = part == parts - 1 ? total : (total * (part + 1) / parts) & ~15
+        body(start, end - start)
+    }
+}

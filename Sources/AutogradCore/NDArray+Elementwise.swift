@@ -113,7 +113,8 @@ extension NDArray {
         let out = result.storage.base
         if layout.isContiguous {
             // One specialised (and, where it can be, vectorised) loop per op.
-            applyUnary(op, pointer, 1, out, count)
+            let input = pointer
+            forEachChunk(count) { start, length in applyUnary(op, input + start, 1, out + start, length) }
             return result
         }
         let input = storage.base
@@ -132,7 +133,8 @@ extension NDArray {
         let result = NDArray(uninitialized: shape)
         let out = result.storage.base
         if lhs.shape == rhs.shape && lhs.layout.isContiguous && rhs.layout.isContiguous {
-            applyBinary(op, lhs.pointer, 1, rhs.pointer, 1, out, result.count)
+            let a = lhs.pointer, b = rhs.pointer
+            forEachChunk(result.count) { start, length in applyBinary(op, a + start, 1, b + start, 1, out + start, length) }
             return result
         }
         let left = lhs.layout.broadcast(to: shape), right = rhs.layout.broadcast(to: shape)

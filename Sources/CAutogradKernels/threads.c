@@ -150,9 +150,11 @@ void ag_parallel_for(int64_t count, ag_task_fn fn, void *context) {
         pthread_mutex_unlock(&pool_mutex);
     }
     run_tasks(generation);
+    // Wait for tasks other threads took. Spin briefly, then yield: on a loaded machine the
+    // thread we wait for may need this very core to finish.
     int64_t spins = 0;
     while (atomic_load(&job_done) < count) {
-        if (++spins < AG_SPIN_ROUNDS * 50) cpu_relax(); else sched_yield();
+        if (++spins < AG_SPIN_ROUNDS) cpu_relax(); else sched_yield();
     }
     atomic_flag_clear(&pool_busy);
 }

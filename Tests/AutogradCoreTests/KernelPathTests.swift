@@ -267,6 +267,19 @@ final class KernelPathTests: XCTestCase {
         }
     }
 
+    func testThreadedElementwiseEqualsSingleThreaded() throws {
+        // Above parallelElementwiseMinimum the contiguous loops split over threads.
+        let count = parallelElementwiseMinimum + 1001
+        let a = NDArray(shape: [count], scalars: values(count, seed: 15))
+        let b = NDArray(shape: [count], scalars: values(count, seed: 16))
+        Kernels.threadCount = 1
+        let (sum1, relu1) = (try NDArray.zip(.add, a, b, name: "add").scalars, a.map(.relu).scalars)
+        Kernels.threadCount = 2
+        let (sum2, relu2) = (try NDArray.zip(.add, a, b, name: "add").scalars, a.map(.relu).scalars)
+        XCTAssertEqual(sum1, sum2)
+        XCTAssertEqual(relu1, relu2)
+    }
+
     func testSumsMatchDoublePrecision() {
         let a = NDArray(shape: [3, 5, 37], scalars: values(3 * 5 * 37, seed: 14))
         let s = a.scalars

@@ -1,0 +1,60 @@
+"""Runs the benchmark workloads on PyTorch and on swift-autograd, interleaved, and prints a
+Markdown table of the medians with the ratio Swift / PyTorch.
+
+    swift build -c release --product autograd
+    python3 Scripts/bench/compare.py [--rounds 5] [--threads 2] [--bin PATH] [names...]
+
+Each round runs every workload once on each side, one after the other (PyTorch first), so
+both sides see the same machine state; the table gives the median over rounds. The raw
+`NAME VALUE UNIT` lines of every run are printed first. For op_overhead (ns per op, lower
+is better) the ratio is PyTorch / Swift, so above 1 always means Swift is ahead.
+"""
+import argparse, os, statistics, subprocess, sys
+
+NAMES = ["op_overhead", "matmul_256", "matmul_1024", "matmul_bwd_512", "mlp_step", "lenet_step", "conv_fwd_bwd"]
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def run(command, env=None):
+    out = subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout.strip()
+    name, value, unit = out.split()[:3]
+    return out, (float(value) if value != "n/a" else None), unit
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--bin", default=None, help="the autograd binary (default: swift build's release bin path)")
+    parser.add_argument("names", nargs="*", default=NAMES)
+    args = parser.parse_args()
+    binary = args.bin or os.path.join(
+        subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], capture_output=True, text=True,
+                       check=True).stdout.strip(), "autograd")
+    env = dict(os.environ, THREADS=str(args.threads))
+    results = {name: ([], [], "") for name in args.names}
+    for round_index in range(args.rounds):
+        for name in args.names:
+            torch_line, torch_value, unit = run([sys.executable, os.path.join(HERE, "torch_ref.py"), name], env)
+            swift_line, swift_value, _ = run([binary, "bench", "--threads", str(args.threads), name])
+            print(f"round {round_index + 1}  torch: {torch_line:<40} swift: {swift_line}", flush=True)
+            results[name][0].append(torch_value)
+            if swift_value is not None:
+                results[name][1].append(swift_value)
+            results[name] = (results[name][0], results[name][1], unit)
+    print()
+    print(f"| workload | unit | PyTorch | Swift | ratio |")
+    print(f"|---|---|---:|---:|---:|")
+    for name in args.names:
+        torch_values, swift_values, unit = results[name]
+        t = statistics.median(torch_values)
+        if not swift_values:
+            print(f"| {name} | {unit} | {t:.4g} | n/a | n/a |")
+            continue
+        s = statistics.median(swift_values)
+        ratio = t / s if name == "op_overhead" else s / t
+        print(f"| {name} | {unit} | {t:.4g} | {s:.4g} | {ratio:.2f}x |")
+
+
+if __name__ == "__main__":
+    main()
