@@ -27,7 +27,8 @@ struct GradientHooks {
 public final class HookHandle {
     private var removal: (() -> Void)?
 
-    init(removal: @escaping () -> Void) { self.removal = removal }
+    /// A handle that runs `removal` the first time it is removed.
+    public init(removal: @escaping () -> Void) { self.removal = removal }
 
     /// Removes the hook; calling it again does nothing.
     public func remove() {

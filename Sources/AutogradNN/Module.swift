@@ -22,6 +22,8 @@ open class Module: CustomStringConvertible {
     /// Whether the module is in training mode (the default) rather than evaluation mode;
     /// ``Dropout`` and ``BatchNorm2d`` behave differently in the two.
     public private(set) var isTraining = true
+    /// Functions run around ``forward(_:)`` (see `registerForwardHook` and friends).
+    var hooks = ModuleHooks()
 
     /// A module in training mode.
     public init() {}
@@ -33,9 +35,13 @@ open class Module: CustomStringConvertible {
     }
 
     /// Runs ``forward(_:)``, grouping the operations it records under the module's type name
-    /// so graph drawings can show the layer as one cluster.
+    /// so graph drawings can show the layer as one cluster, with the module's hooks around it.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        graphScope(typeName) { forward(input) }
+        if hooks.isEmpty { return graphScope(typeName) { forward(input) } }
+        let hookedInput = hooks.runForwardPre(self, input)
+        let output = hooks.runForward(self, hookedInput, graphScope(typeName) { forward(hookedInput) })
+        hooks.attachBackward(self, to: output)
+        return output
     }
 
     /// The module's type name, such as `Linear`.
