@@ -161,25 +161,25 @@ public final class Node {
     /// Frees a chain of nodes with a loop instead of nested deinits, so dropping a graph
     /// of any depth cannot overflow the stack (PyTorch's engine does the same).
     deinit {
-        var pending = takeNodeReferences()
+        var pending: [Node] = []
+        takeNodeReferences(into: &pending)
         while var node = pending.popLast() {
             // A node only this loop still holds is emptied before it is released, so its
             // own deinit finds nothing to recurse into.
-            if isKnownUniquelyReferenced(&node) { pending.append(contentsOf: node.takeNodeReferences()) }
+            if isKnownUniquelyReferenced(&node) { node.takeNodeReferences(into: &pending) }
         }
     }
 
-    /// Removes and returns the nodes this node keeps alive: its input edges' nodes and
-    /// the histories of its saved tensors.
-    private func takeNodeReferences() -> [Node] {
-        var nodes: [Node] = []
-        for case .node(let node) in nextEdges { nodes.append(node) }
-        if let history = saved.first?.history { nodes.append(history) }
-        if let history = saved.second?.history { nodes.append(history) }
-        if nodes.isEmpty { return nodes }
+    /// Moves the nodes this node keeps alive (its input edges' nodes and the histories of
+    /// its saved tensors) onto `pending`, dropping its own references to them.
+    private func takeNodeReferences(into pending: inout [Node]) {
+        let before = pending.count
+        for case .node(let node) in nextEdges { pending.append(node) }
+        if let history = saved.first?.history { pending.append(history) }
+        if let history = saved.second?.history { pending.append(history) }
+        if pending.count == before { return }
         nextEdges = []
         saved = SavedValues()
-        return nodes
     }
 
     /// Frees the saved values (after a backward pass that does not retain the graph).

@@ -13,7 +13,7 @@ extension Tensor {
 
     /// A 2-D tensor from rows of equal length.
     public convenience init(_ rows: [[Float]], requiresGrad: Bool = false) {
-        let (shape, scalars) = Tensor.flatten(rows.map { ($0.count == 0 ? [0] : [$0.count], $0) })
+        let (shape, scalars) = Tensor.flatten(rows.map { ([$0.count], $0) })
         self.init(shape: shape, scalars: scalars, requiresGrad: requiresGrad)
     }
 
