@@ -16,7 +16,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def run(command, env=None):
-    out = subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout.strip()
+    """Runs one workload; a failed run counts as no value (its line says why)."""
+    process = subprocess.run(command, capture_output=True, text=True, env=env)
+    out = process.stdout.strip()
+    if process.returncode != 0 or len(out.split()) < 3:
+        return f"{command[-1]} failed (exit {process.returncode})", None, ""
     name, value, unit = out.split()[:3]
     return out, (float(value) if value != "n/a" else None), unit
 
@@ -38,15 +42,19 @@ def main():
             torch_line, torch_value, unit = run([sys.executable, os.path.join(HERE, "torch_ref.py"), name], env)
             swift_line, swift_value, _ = run([binary, "bench", "--threads", str(args.threads), name])
             print(f"round {round_index + 1}  torch: {torch_line:<40} swift: {swift_line}", flush=True)
-            results[name][0].append(torch_value)
+            if torch_value is not None:
+                results[name][0].append(torch_value)
             if swift_value is not None:
                 results[name][1].append(swift_value)
-            results[name] = (results[name][0], results[name][1], unit)
+            results[name] = (results[name][0], results[name][1], unit or results[name][2])
     print()
     print(f"| workload | unit | PyTorch | Swift | ratio |")
     print(f"|---|---|---:|---:|---:|")
     for name in args.names:
         torch_values, swift_values, unit = results[name]
+        if not torch_values:
+            print(f"| {name} | {unit} | n/a | n/a | n/a |")
+            continue
         t = statistics.median(torch_values)
         if not swift_values:
             print(f"| {name} | {unit} | {t:.4g} | n/a | n/a |")

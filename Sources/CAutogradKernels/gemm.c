@@ -109,24 +109,34 @@ static void pack_a(int64_t mr, bool transposeA, const float *A, int64_t lda,
 /// zero-filling the last sliver's missing columns.
 static void pack_b(int64_t nr, bool transposeB, const float *B, int64_t ldb,
                    int64_t k0, int64_t j0, int64_t depth, int64_t cols, float *dst) {
-    for (int64_t q = 0; q < cols; q += nr, dst += nr * depth) {
-        int64_t live = cols - q < nr ? cols - q : nr;
-        if (!transposeB) {
+    if (!transposeB) {
+        // Eight slivers at a time, row by row: each row of B is read as one contiguous run
+        // of 8 * nr floats (rows are ldb apart, often in different pages), and the eight
+        // destinations are written sequentially.
+        const int64_t group = 8;
+        for (int64_t q0 = 0; q0 < cols; q0 += group * nr) {
+            int64_t q1 = q0 + group * nr < cols ? q0 + group * nr : cols;
             for (int64_t k = 0; k < depth; k++) {
-                const float *src = B + (k0 + k) * ldb + j0 + q;
-                float *d = dst + k * nr;
-                if (live == nr) {
-                    copy_floats(d, src, nr);
-                } else {
-                    for (int64_t c = 0; c < live; c++) d[c] = src[c];
-                    for (int64_t c = live; c < nr; c++) d[c] = 0.0f;
+                const float *src = B + (k0 + k) * ldb + j0;
+                for (int64_t q = q0; q < q1; q += nr) {
+                    float *d = dst + q * depth + k * nr;
+                    int64_t live = q1 - q < nr ? q1 - q : nr;
+                    if (live == nr) {
+                        copy_floats(d, src + q, nr);
+                    } else {
+                        for (int64_t c = 0; c < live; c++) d[c] = src[q + c];
+                        for (int64_t c = live; c < nr; c++) d[c] = 0.0f;
+                    }
                 }
             }
-        } else {
-            gather_columns(dst, nr, B + (j0 + q) * ldb + k0, ldb, live, depth);
-            for (int64_t k = 0; k < depth; k++) {
-                for (int64_t c = live; c < nr; c++) dst[k * nr + c] = 0.0f;
-            }
+        }
+        return;
+    }
+    for (int64_t q = 0; q < cols; q += nr, dst += nr * depth) {
+        int64_t live = cols - q < nr ? cols - q : nr;
+        gather_columns(dst, nr, B + (j0 + q) * ldb + k0, ldb, live, depth);
+        for (int64_t k = 0; k < depth; k++) {
+            for (int64_t c = live; c < nr; c++) dst[k * nr + c] = 0.0f;
         }
     }
 }

@@ -211,6 +211,38 @@ final class KernelPathTests: XCTestCase {
         }
     }
 
+    func testUnfoldAndFoldByBlocksOfPositionsMatchTheWholeImage() {
+        // The convolution unfolds a block of output positions at a time; blocks that start
+        // and end mid-row must give the same columns (and folded sums) as the whole image.
+        let (c, h, w) = (3, 7, 9)
+        let image = values(c * h * w, seed: 17)
+        for g in geometries {
+            let (oh, ow) = g.outputSize(height: h, width: w)
+            let (rows, positions) = (c * g.kernel.0 * g.kernel.1, oh * ow)
+            var whole = [Float](repeating: .nan, count: rows * positions)
+            g.im2col(image, channels: c, height: h, width: w, positions: 0..<positions, into: &whole)
+            var folded = [Float](repeating: 0, count: c * h * w)
+            g.col2im(whole, channels: c, height: h, width: w, positions: 0..<positions, into: &folded)
+            var foldedByBlocks = [Float](repeating: 0, count: c * h * w)
+            for block in [1, 5, ow + 1] {
+                for first in stride(from: 0, to: positions, by: block) {
+                    let last = Swift.min(first + block, positions)
+                    var part = [Float](repeating: .nan, count: rows * (last - first))
+                    g.im2col(image, channels: c, height: h, width: w, positions: first..<last, into: &part)
+                    for r in 0..<rows {
+                        XCTAssertEqual(Array(part[(r * (last - first))..<((r + 1) * (last - first))]),
+                                       Array(whole[(r * positions + first)..<(r * positions + last)]),
+                                       "\(g.kernel) \(g.stride) \(g.padding) block \(block) at \(first), row \(r)")
+                    }
+                    if block == 5 {
+                        g.col2im(part, channels: c, height: h, width: w, positions: first..<last, into: &foldedByBlocks)
+                    }
+                }
+            }
+            assertClose(foldedByBlocks, folded, tolerance: 1e-5, "fold by blocks \(g.kernel) \(g.stride) \(g.padding)")
+        }
+    }
+
     func testConvolutionBackwardMatchesTheAdjointsOfUnfold() throws {
         // dx = fold(Wᵀ·g), dW = Σₙ g[n]·unfold(x)[n]ᵀ, db = Σ g: the composed ops the
         // engine uses when it records the backward pass.

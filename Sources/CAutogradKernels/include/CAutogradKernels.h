@@ -89,6 +89,26 @@ void ag_col2im(const float *columns, int64_t channels, int64_t height, int64_t w
                int64_t outH, int64_t outW,
                float *image);
 
+/// ag_im2col restricted to output positions [first, last) (position = oy * outW + ox):
+/// writes columns [channels * kernelH * kernelW, last - first].
+void ag_im2col_range(const float *image, int64_t channels, int64_t height, int64_t width,
+                     int64_t kernelH, int64_t kernelW,
+                     int64_t strideH, int64_t strideW,
+                     int64_t padH, int64_t padW,
+                     int64_t dilationH, int64_t dilationW,
+                     int64_t outH, int64_t outW,
+                     int64_t first, int64_t last, float *columns);
+
+/// ag_col2im restricted to output positions [first, last): adds columns
+/// [channels * kernelH * kernelW, last - first] into the image.
+void ag_col2im_range(const float *columns, int64_t channels, int64_t height, int64_t width,
+                     int64_t kernelH, int64_t kernelW,
+                     int64_t strideH, int64_t strideW,
+                     int64_t padH, int64_t padW,
+                     int64_t dilationH, int64_t dilationW,
+                     int64_t outH, int64_t outW,
+                     int64_t first, int64_t last, float *image);
+
 #ifdef __cplusplus
 }
 #endif
