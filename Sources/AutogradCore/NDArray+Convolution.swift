@@ -36,6 +36,16 @@ extension NDArray {
     /// batch over the kernel threads.
     static let parallelImageWork = 1 << 16
 
+    /// Runs `body` for each image in `0..<count`, one image per task on the thread pool when
+    /// the whole job touches at least ``parallelImageWork`` elements, otherwise in a loop.
+    static func forEachImage(_ count: Int, work: Int, _ body: (Int) -> Void) {
+        if work >= parallelImageWork {
+            parallelFor(count, body)
+        } else {
+            for image in 0..<count { body(image) }
+        }
+    }
+
     /// Unfolds a batch of images `[N, C, H, W]` into columns
     /// `[N, C * kh * kw, outH * outW]` (PyTorch's `unfold` / im2col).
     public func unfolded(_ geometry: ConvolutionGeometry) -> NDArray {
@@ -45,17 +55,13 @@ extension NDArray {
         let (oh, ow) = geometry.outputSize(height: h, width: w)
         let rows = c * geometry.kernel.0 * geometry.kernel.1
         let result = NDArray(uninitialized: [n, rows, oh * ow])
-        let images = n * rows * oh * ow >= Self.parallelImageWork ? n : 1
-        parallelFor(images) { part in
-            let batch = images == 1 ? 0..<n : part..<part + 1
-            for image in batch {
-                ag_im2col(source.pointer + image * c * h * w, Int64(c), Int64(h), Int64(w),
-                          Int64(geometry.kernel.0), Int64(geometry.kernel.1),
-                          Int64(geometry.stride.0), Int64(geometry.stride.1),
-                          Int64(geometry.padding.0), Int64(geometry.padding.1),
-                          Int64(geometry.dilation.0), Int64(geometry.dilation.1),
-                          Int64(oh), Int64(ow), result.storage.base + image * rows * oh * ow)
-            }
+        Self.forEachImage(n, work: n * rows * oh * ow) { image in
+            ag_im2col(source.pointer + image * c * h * w, Int64(c), Int64(h), Int64(w),
+                      Int64(geometry.kernel.0), Int64(geometry.kernel.1),
+                      Int64(geometry.stride.0), Int64(geometry.stride.1),
+                      Int64(geometry.padding.0), Int64(geometry.padding.1),
+                      Int64(geometry.dilation.0), Int64(geometry.dilation.1),
+                      Int64(oh), Int64(ow), result.storage.base + image * rows * oh * ow)
         }
         return result
     }
@@ -69,17 +75,13 @@ extension NDArray {
         let rows = c * geometry.kernel.0 * geometry.kernel.1
         precondition(shape == [n, rows, oh * ow], "fold: expected columns of shape \([n, rows, oh * ow]), got \(shape)")
         let result = NDArray(zeros: imageShape)
-        let images = n * rows * oh * ow >= Self.parallelImageWork ? n : 1
-        parallelFor(images) { part in
-            let batch = images == 1 ? 0..<n : part..<part + 1
-            for image in batch {
-                ag_col2im(source.pointer + image * rows * oh * ow, Int64(c), Int64(h), Int64(w),
-                          Int64(geometry.kernel.0), Int64(geometry.kernel.1),
-                          Int64(geometry.stride.0), Int64(geometry.stride.1),
-                          Int64(geometry.padding.0), Int64(geometry.padding.1),
-                          Int64(geometry.dilation.0), Int64(geometry.dilation.1),
-                          Int64(oh), Int64(ow), result.storage.base + image * c * h * w)
-            }
+        Self.forEachImage(n, work: n * rows * oh * ow) { image in
+            ag_col2im(source.pointer + image * rows * oh * ow, Int64(c), Int64(h), Int64(w),
+                      Int64(geometry.kernel.0), Int64(geometry.kernel.1),
+                      Int64(geometry.stride.0), Int64(geometry.stride.1),
+                      Int64(geometry.padding.0), Int64(geometry.padding.1),
+                      Int64(geometry.dilation.0), Int64(geometry.dilation.1),
+                      Int64(oh), Int64(ow), result.storage.base + image * c * h * w)
         }
         return result
     }
