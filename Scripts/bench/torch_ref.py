@@ -10,7 +10,7 @@ the same workloads, shapes and units, so the two outputs compare line by line:
 THREADS (default 2) is passed to torch.set_num_threads. Timing: median of several timed
 runs after warm-up (see timeit); the Swift side uses the same counts.
 """
-import sys, time, statistics
+import resource, sys, time, statistics
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -77,6 +77,19 @@ def mlp_step():
     return 1 / t, "steps/s"
 
 
+def mlp_peak_rss():
+    # peak resident memory of this process after 200 mlp_step steps; MiB (lower is better)
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    x = torch.randn(128, 784)
+    y = torch.randint(0, 10, (128,))
+    for _ in range(200):
+        opt.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        opt.step()
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "MiB"
+
+
 def lenet_step():
     model = nn.Sequential(
         nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2),
@@ -113,6 +126,7 @@ WORKLOADS = {
     "mlp_step": mlp_step,
     "lenet_step": lenet_step,
     "conv_fwd_bwd": conv_fwd_bwd,
+    "mlp_peak_rss": mlp_peak_rss,
 }
 
 if __name__ == "__main__":

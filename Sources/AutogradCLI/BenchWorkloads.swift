@@ -16,6 +16,7 @@ struct BenchWorkload: Sendable {
         BenchWorkload(name: "mlp_step", run: mlpStep),
         BenchWorkload(name: "lenet_step", run: lenetStep),
         BenchWorkload(name: "conv_fwd_bwd", run: convolutionForwardBackward),
+        BenchWorkload(name: "mlp_peak_rss", run: mlpPeakMemory),
     ]
 }
 
@@ -82,8 +83,9 @@ private func trainingStep(_ model: Module, _ optimizer: Optimizer, _ x: Tensor, 
     optimizer.step()
 }
 
-/// Linear 784-256-128-10 with ReLU, cross-entropy, SGD momentum 0.9, batch 128; steps/s.
-private func mlpStep() -> (Double, String)? {
+/// The mlp_step workload: Linear 784-256-128-10 with ReLU, SGD momentum 0.9, and one
+/// batch of 128 random inputs with random classes. Returns a function that takes one step.
+private func makeMLPTraining() -> () -> Void {
     let model = Sequential(
         Linear(inFeatures: 784, outFeatures: 256), ReLU(),
         Linear(inFeatures: 256, outFeatures: 128), ReLU(),
@@ -91,8 +93,39 @@ private func mlpStep() -> (Double, String)? {
     let optimizer = SGD(parameters: model.parameters(), learningRate: 0.01, momentum: 0.9)
     let x = Tensor.randn([128, 784])
     let y = randomClasses(128, classes: 10)
-    let time = medianTime(warmUp: 5, repetitions: 7, inner: 20) { trainingStep(model, optimizer, x, y) }
+    return { trainingStep(model, optimizer, x, y) }
+}
+
+/// Linear 784-256-128-10 with ReLU, cross-entropy, SGD momentum 0.9, batch 128; steps/s.
+private func mlpStep() -> (Double, String)? {
+    let step = makeMLPTraining()
+    let time = medianTime(warmUp: 5, repetitions: 7, inner: 20, step)
     return (1 / time, "steps/s")
+}
+
+/// The peak resident memory of this process after 200 mlp_step steps, in MiB (run it
+/// alone: the process's peak includes whatever ran before).
+private func mlpPeakMemory() -> (Double, String)? {
+    let step = makeMLPTraining()
+    for _ in 0..<200 { step() }
+    guard let kibibytes = peakResidentKibibytes() else { return nil }
+    return (Double(kibibytes) / 1024, "MiB")
+}
+
+/// The largest resident set this process has had, in KiB (getrusage's ru_maxrss).
+private func peakResidentKibibytes() -> Int? {
+    var usage = rusage()
+    #if canImport(Darwin)
+    let this = RUSAGE_SELF
+    #else
+    let this = RUSAGE_SELF.rawValue
+    #endif
+    guard getrusage(this, &usage) == 0 else { return nil }
+    #if canImport(Darwin)
+    return Int(usage.ru_maxrss) / 1024   // bytes on Apple platforms
+    #else
+    return Int(usage.ru_maxrss)
+    #endif
 }
 
 /// LeNet-5 on 1×28×28 with Adam, batch 64; steps/s.

@@ -94,13 +94,51 @@ private func run(_ part: Int, of parts: Int, in count: Int) -> Range<Int> {
     (count * part / parts)..<(count * (part + 1) / parts)
 }
 
-extension ConvolutionGeometry {
-    /// How many output positions to unfold at once: a block of columns (`rows` x block
-    /// floats) of about 512 KB, the L2 size here. Smaller blocks repack the kernels more
-    /// often, larger ones stream the columns from L3; 512 KB measured best for the
-    /// 32→64 3×3 benchmark layer on Zen 3.
-    func columnBlock(rows: Int, positions: Int) -> Int {
-        Swift.min(positions, Swift.max(64, (1 << 17) / Swift.max(rows, 1) / 16 * 16))
+/// How a convolution walks its unfolded input: a block of columns is either a run of one
+/// image's output positions or, when two whole images unfold to at most 128 KB, several
+/// whole images side by side (image `k` of the group in columns
+/// `k·positions ..< (k+1)·positions`), so that tiny images still make GEMMs of a useful
+/// size. (Groups of 512 KB measured slower on LeNet's layers: the columns and the GEMM's
+/// packed copy of them no longer share the L2.)
+struct ColumnBlocking {
+    /// Images unfolded together (1 unless whole images are small).
+    let images: Int
+    /// Output positions per block of one image (all of them when `images > 1`).
+    let positions: Int
+
+    /// The widest block, in columns.
+    var width: Int { images * positions }
+
+    /// The blocking for columns of `rows` rows and images of `positions` output positions:
+    /// blocks of about 512 KB (`rows` x block floats), the L2 size here. Smaller blocks
+    /// repack the kernels more often, larger ones stream the columns from L3; 512 KB
+    /// measured best for the 32→64 3×3 benchmark layer on Zen 3. A 1×1 kernel with stride 1
+    /// and no padding (`pointwise`) reads the image itself: one image at a time, whole.
+    init(rows: Int, positions: Int, pointwise: Bool) {
+        let block = Swift.max(64, (1 << 17) / Swift.max(rows, 1) / 16 * 16)
+        let groupColumns = (1 << 15) / Swift.max(rows, 1)
+        if pointwise {
+            (images, self.positions) = (1, positions)
+        } else if groupColumns >= 2 * positions {
+            (images, self.positions) = (groupColumns / positions, positions)
+        } else {
+            (images, self.positions) = (1, Swift.min(positions, block))
+        }
+    }
+
+    /// Calls `body` with each block over images `batch`: its images and its output positions.
+    func forEachBlock(over batch: Range<Int>, total positionCount: Int, _ body: (Range<Int>, Range<Int>) -> Void) {
+        if images > 1 {
+            for first in stride(from: batch.lowerBound, to: batch.upperBound, by: images) {
+                body(first..<Swift.min(first + images, batch.upperBound), 0..<positionCount)
+            }
+            return
+        }
+        for image in batch {
+            for first in stride(from: 0, to: positionCount, by: positions) {
+                body(image..<image + 1, first..<Swift.min(first + positions, positionCount))
+            }
+        }
     }
 }
 
@@ -109,11 +147,12 @@ extension NDArray {
     /// `[O, C, kh, kw]`, plus `bias` `[O]`: `out[n] = W·im2col(x[n]) + b`, giving
     /// `[N, O, outH, outW]`.
     ///
-    /// Each image is unfolded a block of output positions at a time into a small scratch
-    /// buffer that stays in cache while the GEMM multiplies it straight into the output
-    /// (which holds the bias beforehand); the batch is split over the kernel threads. A
-    /// 1×1 kernel with stride 1 and no padding skips the unfold. Shapes are checked by the
-    /// caller.
+    /// The input is unfolded a block of columns at a time (see ``ColumnBlocking``) into a
+    /// small scratch buffer that stays in cache while the GEMM multiplies it; a block of one
+    /// image goes straight into the output (which holds the bias beforehand), a block of
+    /// several images into scratch rows copied out with the bias. The batch is split over
+    /// the kernel threads. A 1×1 kernel with stride 1 and no padding skips the unfold.
+    /// Shapes are checked by the caller.
     public static func convolution2d(
         _ input: NDArray, _ weight: NDArray, bias: NDArray?, _ geometry: ConvolutionGeometry
     ) -> NDArray {
@@ -125,32 +164,51 @@ extension NDArray {
         let result = NDArray(uninitialized: [n, outChannels, oh, ow])
         let biasValues = bias.map { $0.contiguous() }
         let pointwise = geometry.isPointwise
-        let block = geometry.columnBlock(rows: rows, positions: positions)
+        let blocking = ColumnBlocking(rows: rows, positions: positions, pointwise: pointwise)
         let parts = Swift.min(Kernels.threadCount, n)
-        let scratch = pointwise ? nil : NDArray(uninitialized: [parts, rows * block])
+        // Per part: a block of columns, then (for groups of images) the block's products.
+        let columnsSize = pointwise ? 0 : rows * blocking.width
+        let partSize = columnsSize + (blocking.images > 1 ? outChannels * blocking.width : 0)
+        let scratch = NDArray(uninitialized: [parts, Swift.max(partSize, 1)])
         parallelFor(parts) { part in
-            let columns = scratch.map { $0.storage.base + part * rows * block }
-            for image in run(part, of: parts, in: n) {
+            let columns = scratch.storage.base + part * partSize, products = columns + columnsSize
+            blocking.forEachBlock(over: run(part, of: parts, in: n), total: positions) { images, span in
+                let width = images.count * span.count
+                guard images.count == 1 else {
+                    for (k, image) in images.enumerated() {
+                        geometry.im2col(source.pointer + image * c * h * w, channels: c, height: h, width: w,
+                                        positions: span, into: columns + k * span.count, rowStride: width)
+                    }
+                    ag_sgemm(false, false, Int64(outChannels), Int64(width), Int64(rows),
+                             kernels.pointer, Int64(rows), columns, Int64(width), 0, products, Int64(width))
+                    for (k, image) in images.enumerated() {
+                        for o in 0..<outChannels {
+                            let target = result.storage.base + (image * outChannels + o) * positions
+                            let row = products + o * width + k * positions
+                            if let biasValues {
+                                let b = biasValues.pointer[o]
+                                for p in 0..<positions { target[p] = row[p] + b }
+                            } else {
+                                target.update(from: row, count: positions)
+                            }
+                        }
+                    }
+                    return
+                }
+                let image = images.lowerBound
                 let output = result.storage.base + image * outChannels * positions
                 let pixels = source.pointer + image * c * h * w
-                if let biasValues {
+                if let biasValues, span.lowerBound == 0 {
                     for o in 0..<outChannels {
                         (output + o * positions).update(repeating: biasValues.pointer[o], count: positions)
                     }
                 }
-                guard let columns else {
-                    ag_sgemm(false, false, Int64(outChannels), Int64(positions), Int64(rows),
-                             kernels.pointer, Int64(rows), pixels, Int64(positions),
-                             biasValues == nil ? 0 : 1, output, Int64(positions))
-                    continue
+                if !pointwise {
+                    geometry.im2col(pixels, channels: c, height: h, width: w, positions: span, into: columns, rowStride: width)
                 }
-                for first in stride(from: 0, to: positions, by: block) {
-                    let last = Swift.min(first + block, positions)
-                    geometry.im2col(pixels, channels: c, height: h, width: w, positions: first..<last, into: columns)
-                    ag_sgemm(false, false, Int64(outChannels), Int64(last - first), Int64(rows),
-                             kernels.pointer, Int64(rows), columns, Int64(last - first),
-                             biasValues == nil ? 0 : 1, output + first, Int64(positions))
-                }
+                ag_sgemm(false, false, Int64(outChannels), Int64(width), Int64(rows),
+                         kernels.pointer, Int64(rows), pointwise ? pixels : columns, Int64(pointwise ? positions : width),
+                         biasValues == nil ? 0 : 1, output + span.lowerBound, Int64(positions))
             }
         }
         return result
@@ -159,9 +217,9 @@ extension NDArray {
     /// The gradients of ``convolution2d(_:_:bias:_:)`` given the output's gradient `grad`
     /// `[N, O, outH, outW]`: for each image, `dx[n] = col2im(Wᵀ·g[n])`,
     /// `dW = Σₙ g[n]·im2col(x[n])ᵀ` and `db = Σₙ,ₚ g[n, :, p]`. Only the requested ones
-    /// are computed, a block of output positions at a time (as in the forward pass); the
-    /// batch is split over the kernel threads, each keeping its own partial `dW` and `db`,
-    /// added at the end.
+    /// are computed, a block of columns at a time (as in the forward pass; the gradient of
+    /// a group of images is first gathered side by side); the batch is split over the
+    /// kernel threads, each keeping its own partial `dW` and `db`, added at the end.
     public static func convolution2dBackward(
         _ grad: NDArray, input: NDArray, weight: NDArray, geometry: ConvolutionGeometry,
         inputGradient: Bool, weightGradient: Bool, biasGradient: Bool
@@ -172,49 +230,73 @@ extension NDArray {
         let (oh, ow) = geometry.outputSize(height: h, width: w)
         let (rows, positions) = (c * geometry.kernel.0 * geometry.kernel.1, oh * ow)
         let pointwise = geometry.isPointwise
-        let block = pointwise ? positions : geometry.columnBlock(rows: rows, positions: positions)
+        let blocking = ColumnBlocking(rows: rows, positions: positions, pointwise: pointwise)
         let parts = Swift.min(Kernels.threadCount, n)
         let inputResult = inputGradient ? NDArray(zeros: source.shape) : nil
-        // Per part: the partial dW [O, rows] and db [O], then two blocks of columns (the
-        // unfolded input, and the input gradient before folding).
-        let columnsSize = pointwise ? 0 : rows * block
-        let partSize = outChannels * rows + outChannels + 2 * columnsSize
+        // Per part: the partial dW [O, rows] and db [O], two blocks of columns (the
+        // unfolded input, and the input gradient before folding), and for groups of images
+        // their output gradient side by side.
+        let columnsSize = pointwise ? 0 : rows * blocking.width
+        let gatheredSize = blocking.images > 1 ? outChannels * blocking.width : 0
+        let partSize = outChannels * rows + outChannels + 2 * columnsSize + gatheredSize
         let scratch = NDArray(zeros: [parts, partSize])
         parallelFor(parts) { part in
             let partialWeight = scratch.storage.base + part * partSize
             let partialBias = partialWeight + outChannels * rows
             let columns = partialBias + outChannels, gradientColumns = columns + columnsSize
+            let gathered = gradientColumns + columnsSize
             var accumulate = false
-            for image in run(part, of: parts, in: n) {
-                let g = gradient.pointer + image * outChannels * positions
-                let pixels = source.pointer + image * c * h * w
-                if biasGradient {
+            let batch = run(part, of: parts, in: n)
+            if biasGradient {
+                for image in batch {
+                    let g = gradient.pointer + image * outChannels * positions
                     for o in 0..<outChannels { partialBias[o] += Float(ag_sum(g + o * positions, Int64(positions))) }
                 }
-                let target = inputResult.map { $0.storage.base + image * c * h * w }
-                for first in stride(from: 0, to: positions, by: block) {
-                    let count = Swift.min(first + block, positions) - first
-                    if weightGradient {
-                        // dW += g[:, block] · columnsᵀ
-                        let unfolded: UnsafePointer<Float>
-                        if pointwise {
-                            unfolded = UnsafePointer(pixels)
-                        } else {
-                            geometry.im2col(pixels, channels: c, height: h, width: w, positions: first..<first + count, into: columns)
-                            unfolded = UnsafePointer(columns)
+            }
+            blocking.forEachBlock(over: batch, total: positions) { images, span in
+                let width = images.count * span.count
+                // The block's output gradient [O, width], with its row stride.
+                let g: UnsafePointer<Float>, gStride: Int
+                if images.count == 1 {
+                    g = UnsafePointer(gradient.pointer + images.lowerBound * outChannels * positions + span.lowerBound)
+                    gStride = positions
+                } else {
+                    for (k, image) in images.enumerated() {
+                        for o in 0..<outChannels {
+                            (gathered + o * width + k * positions)
+                                .update(from: gradient.pointer + (image * outChannels + o) * positions, count: positions)
                         }
-                        ag_sgemm(false, true, Int64(outChannels), Int64(rows), Int64(count),
-                                 g + first, Int64(positions), unfolded, Int64(pointwise ? positions : count),
-                                 accumulate ? 1 : 0, partialWeight, Int64(rows))
-                        accumulate = true
                     }
-                    if let target {
-                        // dx[:, block] = fold(Wᵀ · g[:, block])
-                        ag_sgemm(true, false, Int64(rows), Int64(count), Int64(outChannels),
-                                 kernels.pointer, Int64(rows), g + first, Int64(positions),
-                                 0, pointwise ? target : gradientColumns, Int64(pointwise ? positions : count))
-                        if !pointwise {
-                            geometry.col2im(gradientColumns, channels: c, height: h, width: w, positions: first..<first + count, into: target)
+                    (g, gStride) = (UnsafePointer(gathered), width)
+                }
+                if weightGradient {
+                    // dW += g · columnsᵀ
+                    let unfolded: UnsafePointer<Float>
+                    if pointwise {
+                        unfolded = UnsafePointer(source.pointer + images.lowerBound * c * h * w)
+                    } else {
+                        for (k, image) in images.enumerated() {
+                            geometry.im2col(source.pointer + image * c * h * w, channels: c, height: h, width: w,
+                                            positions: span, into: columns + k * span.count, rowStride: width)
+                        }
+                        unfolded = UnsafePointer(columns)
+                    }
+                    ag_sgemm(false, true, Int64(outChannels), Int64(rows), Int64(width),
+                             g, Int64(gStride), unfolded, Int64(pointwise ? positions : width),
+                             accumulate ? 1 : 0, partialWeight, Int64(rows))
+                    accumulate = true
+                }
+                if let inputResult {
+                    // dx[block] = fold(Wᵀ · g)
+                    let target = inputResult.storage.base + images.lowerBound * c * h * w
+                    ag_sgemm(true, false, Int64(rows), Int64(width), Int64(outChannels),
+                             kernels.pointer, Int64(rows), g, Int64(gStride),
+                             0, pointwise ? target : gradientColumns, Int64(pointwise ? positions : width))
+                    if !pointwise {
+                        for (k, image) in images.enumerated() {
+                            geometry.col2im(gradientColumns + k * span.count, channels: c, height: h, width: w,
+                                            positions: span, rowStride: width,
+                                            into: inputResult.storage.base + image * c * h * w)
                         }
                     }
                 }
@@ -241,24 +323,28 @@ extension ConvolutionGeometry {
     }
 
     /// Unfolds output positions `positions` of one image `[channels, height, width]` into
-    /// `columns` `[channels * kh * kw, positions.count]`.
+    /// `columns` `[channels * kh * kw, positions.count]` whose rows are `rowStride` floats
+    /// apart (`positions.count` when nil).
     func im2col(_ image: UnsafePointer<Float>, channels: Int, height: Int, width: Int,
-                positions: Range<Int>, into columns: UnsafeMutablePointer<Float>) {
+                positions: Range<Int>, into columns: UnsafeMutablePointer<Float>, rowStride: Int? = nil) {
         let (oh, ow) = outputSize(height: height, width: width)
         ag_im2col_range(image, Int64(channels), Int64(height), Int64(width),
                         Int64(kernel.0), Int64(kernel.1), Int64(stride.0), Int64(stride.1),
                         Int64(padding.0), Int64(padding.1), Int64(dilation.0), Int64(dilation.1),
-                        Int64(oh), Int64(ow), Int64(positions.lowerBound), Int64(positions.upperBound), columns)
+                        Int64(oh), Int64(ow), Int64(positions.lowerBound), Int64(positions.upperBound),
+                        columns, Int64(rowStride ?? positions.count))
     }
 
-    /// Adds the `columns` of output positions `positions` back into `image` (the adjoint
-    /// of ``im2col(_:channels:height:width:positions:into:)``).
+    /// Adds the `columns` (rows `rowStride` floats apart, `positions.count` when nil) of
+    /// output positions `positions` back into `image` (the adjoint of
+    /// ``im2col(_:channels:height:width:positions:into:rowStride:)``).
     func col2im(_ columns: UnsafePointer<Float>, channels: Int, height: Int, width: Int,
-                positions: Range<Int>, into image: UnsafeMutablePointer<Float>) {
+                positions: Range<Int>, rowStride: Int? = nil, into image: UnsafeMutablePointer<Float>) {
         let (oh, ow) = outputSize(height: height, width: width)
         ag_col2im_range(columns, Int64(channels), Int64(height), Int64(width),
                         Int64(kernel.0), Int64(kernel.1), Int64(stride.0), Int64(stride.1),
                         Int64(padding.0), Int64(padding.1), Int64(dilation.0), Int64(dilation.1),
-                        Int64(oh), Int64(ow), Int64(positions.lowerBound), Int64(positions.upperBound), image)
+                        Int64(oh), Int64(ow), Int64(positions.lowerBound), Int64(positions.upperBound),
+                        Int64(rowStride ?? positions.count), image)
     }
 }

@@ -1,41 +1,5 @@
 import CAutogradKernels
 
-/// A matrix operand for the GEMM kernel: a pointer, whether it is stored transposed, and
-/// the distance between its stored rows.
-private struct MatrixOperand {
-    let base: UnsafePointer<Float>
-    let transposed: Bool
-    let leadingDimension: Int
-    /// Keeps a contiguous copy alive while the kernel reads it.
-    let owner: NDArray
-
-    /// Reads the last two dimensions of `array` at storage offset `offset` as a matrix,
-    /// copying only when neither the rows nor the columns are unit-stride.
-    init(_ array: NDArray, rowStride: Int, columnStride: Int, rows: Int, columns: Int, offset: Int) {
-        if columnStride == 1 || columns == 1 {
-            base = UnsafePointer(array.storage.base + offset)
-            transposed = false
-            // A stride of 0 (rows broadcast by expand) is a valid leading dimension for
-            // ag_sgemm: every row reads the same memory.
-            leadingDimension = rows == 1 ? columns : rowStride
-            owner = array
-        } else if rowStride == 1 || rows == 1 {
-            base = UnsafePointer(array.storage.base + offset)
-            transposed = true
-            leadingDimension = columnStride   // may be 0 too (columns broadcast)
-            owner = array
-        } else {
-            let copy = NDArray(uninitialized: [rows, columns])
-            copy.assign(from: NDArray(storage: array.storage,
-                                      layout: Layout(shape: [rows, columns], strides: [rowStride, columnStride], offset: offset)))
-            base = UnsafePointer(copy.storage.base)
-            transposed = false
-            leadingDimension = columns
-            owner = copy
-        }
-    }
-}
-
 extension NDArray {
     /// The matrix product of two arrays of rank 2 or more, broadcasting the batch
     /// dimensions: `[..., M, K] x [..., K, N] -> [..., M, N]`.
@@ -65,14 +29,15 @@ extension NDArray {
                 offsetA += batchIndex[d] * left.strides[d]
                 offsetB += batchIndex[d] * right.strides[d]
             }
-            let a = MatrixOperand(lhs, rowStride: left.strides[batchRank], columnStride: left.strides[batchRank + 1],
-                                  rows: m, columns: k, offset: offsetA)
-            let b = MatrixOperand(rhs, rowStride: right.strides[batchRank], columnStride: right.strides[batchRank + 1],
-                                  rows: k, columns: n, offset: offsetB)
-            withExtendedLifetime((a.owner, b.owner)) {
-                ag_sgemm(a.transposed, b.transposed, Int64(m), Int64(n), Int64(k),
-                         a.base, Int64(a.leadingDimension), b.base, Int64(b.leadingDimension),
-                         0, out + batch * m * n, Int64(n))
+            // The kernel reads each operand through its strides, so transposed, broadcast
+            // (stride 0) and otherwise strided views need no copy.
+            withExtendedLifetime((lhs.storage, rhs.storage)) {
+                ag_sgemm_strided(Int64(m), Int64(n), Int64(k),
+                                 lhs.storage.base + offsetA,
+                                 Int64(left.strides[batchRank]), Int64(left.strides[batchRank + 1]),
+                                 rhs.storage.base + offsetB,
+                                 Int64(right.strides[batchRank]), Int64(right.strides[batchRank + 1]),
+                                 0, out + batch * m * n, Int64(n))
             }
             var d = batchRank - 1
             while d >= 0 {

@@ -1,3 +1,5 @@
+import CAutogradKernels
+
 /// The count and version of a ``Storage``, kept in the same allocation as its elements.
 public struct StorageHeader: Sendable {
     /// The number of elements.
@@ -14,11 +16,16 @@ public struct StorageHeader: Sendable {
 public final class Storage: ManagedBuffer<StorageHeader, Float>, @unchecked Sendable {
     /// A buffer of `count` elements whose values the caller writes before reading.
     public static func uninitialized(_ count: Int) -> Storage {
+        _ = keepsFreedMemory
         let buffer = Storage.create(minimumCapacity: Swift.max(count, 1)) { _ in
             StorageHeader(count: count, version: 0)
         }
         return unsafeDowncast(buffer, to: Storage.self)
     }
+
+    /// Set up by the first allocation: freed buffers stay in the heap for the next one, so
+    /// a training loop does not fault in and zero the same pages every step.
+    private static let keepsFreedMemory: Void = ag_keep_freed_memory()
 
     /// A buffer of `count` zeros.
     public static func zeros(_ count: Int) -> Storage {

@@ -64,11 +64,11 @@ extension Tensor {
     /// like `torch.nn.functional.unfold`; positions in the padding read as 0. Recorded as
     /// `Im2ColBackward0` (pooling layers and convolution's backward are built on it).
     public func unfold(_ geometry: ConvolutionGeometry) -> Tensor {
-        Tensor.record(array.unfolded(geometry), .unfold(geometry), inputs: [self])
+        Tensor.record(array.unfolded(geometry), .unfold(geometry), input: self)
     }
 
     /// Sums columns `[N, C*kh*kw, L]` back into images of `imageShape` (PyTorch's `fold`).
     func fold(_ geometry: ConvolutionGeometry, imageShape: [Int]) -> Tensor {
-        Tensor.record(array.folded(geometry, imageShape: imageShape), .fold(geometry), inputs: [self])
+        Tensor.record(array.folded(geometry, imageShape: imageShape), .fold(geometry), input: self)
     }
 }

@@ -111,9 +111,9 @@ final class CustomFunctionRule {
     func gradients(_ gradient: Tensor, node: Node) throws(AutogradError) -> [Tensor?] {
         try context.unpack(in: node)
         let result = backward(context, gradient)
-        guard result.count == node.nextEdges.count else {
+        guard result.count == node.edges.count else {
             throw AutogradError(
-                "function \(name) returned an incorrect number of gradients (expected \(node.nextEdges.count), got \(result.count))")
+                "function \(name) returned an incorrect number of gradients (expected \(node.edges.count), got \(result.count))")
         }
         return result
     }

@@ -96,12 +96,13 @@ extension Node {
                 defer { start += size }
                 return grad.slice(dim: dim, start: start, end: start + size)
             }
-        case .stack(let dim): return (0..<nextEdges.count).map { grad.select(dim: dim, index: $0) }
+        case .stack(let dim): return (0..<edges.count).map { grad.select(dim: dim, index: $0) }
         case .matmul(let kind): return matmulGradients(grad, x!, y!, kind: kind)
         case .convolution(let geometry, let hasBias):
             return convolutionGradients(grad, input: x!, weight: y!, geometry: geometry, hasBias: hasBias)
         case .unfold(let geometry): return [grad.fold(geometry, imageShape: inputShapes[0])]
         case .fold(let geometry): return [grad.unfold(geometry)]
+        case .maxPool2d: return [maxPool2dGradient(grad, indices: saved.constant!, inputShape: inputShapes[0])]
         case .indexSelect(let dim, let indices): return [grad.indexAdd(dim: dim, indices: indices, size: inputShapes[0][dim])]
         case .indexAdd(let dim, let indices): return [grad.indexSelect(dim: dim, indices: indices)]
         case .custom(let rule): return try rule.gradients(grad, node: self)
@@ -110,7 +111,7 @@ extension Node {
     }
 
     /// Whether input `i` needs a gradient.
-    private func needs(_ i: Int) -> Bool { nextEdges[i].carriesGradient }
+    private func needs(_ i: Int) -> Bool { edges[i].carriesGradient }
 
     /// d(a^b)/da = b·a^(b-1), taken as 0 where b = 0; d(a^b)/db = a^b·ln(a), taken as 0 where
     /// a = 0 and b >= 0 (PyTorch's pow_backward_self and pow_backward_exponent).
@@ -155,15 +156,41 @@ extension Node {
 
     /// Matrix-product gradients: dA = dC·Bᵀ, dB = Aᵀ·dC, with 1-D operands promoted to
     /// matrices as in the forward pass and summed back over broadcast batch dimensions.
+    /// An operand stored transposed (Linear's `weight.mT`) gets its gradient as the
+    /// transpose of the transposed product, dB = (dCᵀ·A)ᵀ and dA = (B·dCᵀ)ᵀ, laid out like
+    /// the operand, so the gradient of the matrix behind it is contiguous.
     private func matmulGradients(_ grad: Tensor, _ a: Tensor, _ b: Tensor, kind: MatmulKind) -> [Tensor?] {
         let left = a.rank == 1 ? a.unsqueeze(0) : a
         let right = b.rank == 1 ? b.unsqueeze(1) : b
         var outputGradient = grad
         if b.rank == 1 { outputGradient = outputGradient.unsqueeze(-1) }
         if a.rank == 1 { outputGradient = outputGradient.unsqueeze(-2) }
-        let gradA = needs(0) ? sumToShape(outputGradient.matmul(right.mT), left.shape).reshape(a.shape) : nil
-        let gradB = needs(1) ? sumToShape(left.mT.matmul(outputGradient), right.shape).reshape(b.shape) : nil
+        var gradA: Tensor?, gradB: Tensor?
+        if needs(0) {
+            let product = Self.isStoredTransposed(left)
+                ? right.matmul(outputGradient.mT).mT : outputGradient.matmul(right.mT)
+            gradA = Self.reshaped(sumToShape(product, left.shape), a.shape)
+        }
+        if needs(1) {
+            let product = Self.isStoredTransposed(right)
+                ? outputGradient.mT.matmul(left).mT : left.mT.matmul(outputGradient)
+            gradB = Self.reshaped(sumToShape(product, right.shape), b.shape)
+        }
         return [gradA, gradB]
+    }
+
+    /// Whether the last two dimensions of `t` are the transpose of a row-major matrix
+    /// (unit row stride, columns one column-length apart).
+    private static func isStoredTransposed(_ t: Tensor) -> Bool {
+        let strides = t.array.layout.strides, shape = t.shape, rank = t.rank
+        guard rank >= 2, shape[rank - 2] > 1, shape[rank - 1] > 1 else { return false }
+        return strides[rank - 2] == 1 && strides[rank - 1] == shape[rank - 2]
+    }
+
+    /// `t` with shape `shape`: itself when it already has it (reshape would copy a view
+    /// that is not row-major), else reshaped.
+    private static func reshaped(_ t: Tensor, _ shape: [Int]) -> Tensor {
+        t.shape == shape ? t : t.reshape(shape)
     }
 
     /// Convolution gradients through im2col: dInput = fold(Wᵀ·dOut),
@@ -217,6 +244,6 @@ extension Tensor {
         let result = NDArray(zeros: shape)
         let window = try! result.sliced(dim: dim, start: start, end: end)
         window.assign(from: array)
-        return Tensor.record(result, .sliceBackward(dim: dim, start: start, end: end), inputs: [self])
+        return Tensor.record(result, .sliceBackward(dim: dim, start: start, end: end), input: self)
     }
 }

@@ -148,9 +148,9 @@ enum BackwardEngine {
             if !settings.retainGraph { node.releaseSavedValues() }
             if settings.recordsFlow {
                 node.recordedOutputGradient = gradient.array
-                node.recordedEdgeGradients = [NDArray?](repeating: nil, count: node.nextEdges.count)
+                node.recordedEdgeGradients = [NDArray?](repeating: nil, count: node.edges.count)
             }
-            for (index, edge) in node.nextEdges.enumerated() {
+            for (index, edge) in node.edges.enumerated() {
                 guard edge.carriesGradient, let raw = inputGradients[index] else { continue }
                 let inputGradient = sumToShape(raw, edge.shape)
                 if settings.recordsFlow { node.recordedEdgeGradients[index] = inputGradient.array }
@@ -174,9 +174,10 @@ enum BackwardEngine {
         var found = roots
         var stack = roots
         while let node = stack.popLast() {
-            for case .node(let next) in node.nextEdges {
+            for index in 0..<node.edges.count {
+                guard case .node(let next) = node.edges[index] else { continue }
                 next.pendingDependencies += 1
-                if next.pendingDependencies == 1 && !roots.contains(where: { $0 === next }) {
+                if next.pendingDependencies == 1 && (roots.count == 1 ? roots[0] !== next : !roots.contains { $0 === next }) {
                     found.append(next)
                     stack.append(next)
                 }

@@ -16,8 +16,6 @@ struct RecordingContext: Sendable {
     var tracing = false
     /// Inside `detectAnomaly`.
     var detectsAnomalies = false
-    /// The names of the enclosing `graphScope` blocks, outermost first.
-    var scopePath: [String] = []
     /// The innermost enclosing `graphScope` call (its identity tells calls apart).
     var scopeFrame: GraphScopeFrame?
 

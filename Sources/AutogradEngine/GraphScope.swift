@@ -6,10 +6,7 @@
 /// ```
 @discardableResult
 public func graphScope<Result>(_ name: String, _ body: () throws -> Result) rethrows -> Result {
-    try RecordingContext.with({
-        $0.scopePath.append(name)
-        $0.scopeFrame = GraphScopeFrame(name: name, parent: $0.scopeFrame)
-    }, body)
+    try RecordingContext.with({ $0.scopeFrame = GraphScopeFrame(name: name, parent: $0.scopeFrame) }, body)
 }
 
 /// Runs `body` keeping everything a drawing of the graph can show, which ordinary code

@@ -25,45 +25,51 @@ public enum Edge {
     }
 }
 
-/// A tensor saved for backward, as it was when saved: its values, its history and its
-/// storage's version, so a later in-place change to it is detected instead of silently
-/// giving a wrong gradient (PyTorch's SavedVariable).
+/// A tensor saved for backward, with its storage's version when saved, so a later
+/// in-place change to it is detected instead of silently giving a wrong gradient
+/// (PyTorch's SavedVariable).
+///
+/// An input is kept as the tensor itself, which unpacks with no copy. A node's own output
+/// is kept as its values only, since the output tensor holds the node.
 struct SavedTensor {
-    /// The values (sharing the tensor's storage).
-    let array: NDArray
-    /// The tensor's `gradFn` when it was saved.
-    let history: Node?
-    /// The tensor itself when it is a leaf that requires grad (its identity is its edge).
-    let leaf: Tensor?
+    /// The saved input.
+    private let input: Tensor?
+    /// The saved output values, when this is the node's own output.
+    private let output: NDArray?
     /// The storage's version when it was saved.
-    let version: Int
+    private let version: Int
 
-    /// Saves `tensor` as it is now.
+    /// Saves the input `tensor` as it is now.
     init(_ tensor: Tensor) {
-        array = tensor.array
-        history = tensor.gradFn
-        leaf = tensor.isLeaf && tensor.requiresGrad ? tensor : nil
+        input = tensor
+        output = nil
         version = tensor.array.storage.version
     }
 
-    /// Saves a node's own output values (the node becomes its history when unpacked).
+    /// Saves a node's own output values (the node becomes their history when unpacked).
     init(output: NDArray) {
-        array = output
-        history = nil
-        leaf = nil
+        input = nil
+        self.output = output
         version = output.storage.version
     }
 
+    /// The saved values.
+    var array: NDArray { input?.array ?? output! }
+
+    /// The saved input tensor, if this is one.
+    var inputTensor: Tensor? { input }
+
     /// The saved tensor, or PyTorch's error if its storage was modified in place since.
-    func unpack(in node: Node, history override: Node? = nil) throws(AutogradError) -> Tensor {
-        let current = array.storage.version
+    /// A saved output gets `outputHistory` (its node) as its history.
+    func unpack(in node: Node, history outputHistory: Node? = nil) throws(AutogradError) -> Tensor {
+        let current = input?.array.storage.version ?? output!.storage.version
         guard current == version else {
-            let owner = (override ?? history).map { ", which is output 0 of \($0.name)," } ?? ""
+            let owner = (input?.gradFn ?? outputHistory).map { ", which is output 0 of \($0.name)," } ?? ""
             throw AutogradError(
                 "one of the variables needed for gradient computation has been modified by an inplace operation: [FloatTensor \(array.shape)]\(owner) is at version \(current); expected version \(version) instead. (in \(node.name))")
         }
-        if let leaf { return leaf }
-        return Tensor(array, history: override ?? history)
+        if let input { return input }
+        return Tensor(output!, history: outputHistory)
     }
 }
 
@@ -91,6 +97,66 @@ struct SavedValues {
     var isEmpty: Bool { first == nil && second == nil && result == nil && constant == nil }
 }
 
+/// The input edges of a node. One- and two-input ops (almost every node) keep theirs
+/// inline, so recording them allocates no array.
+struct EdgeList: RandomAccessCollection {
+    private let first: Edge?
+    private let second: Edge?
+    private let others: [Edge]
+    /// The number of edges.
+    let count: Int
+
+    /// The edges `edges`, in order.
+    init(_ edges: [Edge]) {
+        count = edges.count
+        first = edges.first
+        second = edges.count > 1 ? edges[1] : nil
+        others = edges.count > 2 ? Array(edges[2...]) : []
+    }
+
+    /// The edge of a one-input op.
+    init(_ only: Edge) {
+        count = 1
+        first = only
+        second = nil
+        others = []
+    }
+
+    /// The edges of a two-input op.
+    init(_ a: Edge, _ b: Edge) {
+        count = 2
+        first = a
+        second = b
+        others = []
+    }
+
+    /// No edges.
+    static var empty: EdgeList { EdgeList([]) }
+
+    var startIndex: Int { 0 }
+    var endIndex: Int { count }
+
+    subscript(position: Int) -> Edge {
+        switch position {
+        case 0: return first!
+        case 1: return second!
+        default: return others[position - 2]
+        }
+    }
+}
+
+/// What few nodes need, kept out of line so ordinary nodes stay small: the label, hooks,
+/// a retained output, the anomaly-mode creation site and the gradients a traced backward
+/// pass recorded.
+final class NodeExtras {
+    var outputLabel: String?
+    weak var retainedOutput: Tensor?
+    var gradientHooks = GradientHooks()
+    var creationSite: String?
+    var recordedOutputGradient: NDArray?
+    var recordedEdgeGradients: [NDArray?] = []
+}
+
 /// A recorded operation in the backward graph (PyTorch's `grad_fn`).
 ///
 /// A node holds what its backward rule needs and the edges to its inputs' nodes; it never
@@ -99,54 +165,96 @@ public final class Node {
     /// The operation and its attributes.
     let op: Op
     /// One edge per input, in the op's argument order.
-    public private(set) var nextEdges: [Edge]
+    @exclusivity(unchecked) private(set) var edges: EdgeList
     /// What the backward rule reads.
-    var saved: SavedValues
+    @exclusivity(unchecked) var saved: SavedValues
     /// Set once backward has freed `saved`.
-    var savedValuesReleased = false
-    /// The non-leaf output whose gradient is kept (see `Tensor.retainGrad()`).
-    weak var retainedOutput: Tensor?
-
+    @exclusivity(unchecked) var savedValuesReleased = false
     /// The value this node computed, kept for drawings of the graph.
     public let outputValue: NDArray
-    /// The name given to the output with `Tensor.named(_:)`, if any.
-    public internal(set) var outputLabel: String?
-    /// The `graphScope` blocks the node was recorded in, outermost first.
-    public let scopePath: [String]
     /// The innermost `graphScope` call the node was recorded in.
     let scopeFrame: GraphScopeFrame?
-    /// Set by a backward pass inside `tracingGraph`: the gradient of the output.
-    public internal(set) var recordedOutputGradient: NDArray?
-    /// Set by a backward pass inside `tracingGraph`: the gradient sent along each
-    /// edge (already summed to the input's shape), nil where none was sent.
-    public internal(set) var recordedEdgeGradients: [NDArray?] = []
-
-    /// Functions applied to the output's gradient before the rule runs.
-    var gradientHooks = GradientHooks()
-    /// Where the node was created, captured only inside `detectAnomaly`.
-    var creationSite: String?
-
     /// Gradient summed from the edges processed so far in the running backward pass.
-    var pendingGradient: Tensor?
+    @exclusivity(unchecked) var pendingGradient: Tensor?
     /// Edges still to arrive in the running backward pass.
-    var pendingDependencies = 0
+    @exclusivity(unchecked) var pendingDependencies = 0
+    /// The rarely used parts, made on first use.
+    @exclusivity(unchecked) private var extras: NodeExtras?
 
-    /// A node for `op` applied to `inputs`, which made `output`, recorded in `context`.
+    /// A node for `op` with input `edges`, which made `output`, recorded in `context`.
     init(
-        op: Op, inputs: [Tensor], output: NDArray, saved: SavedValues = SavedValues(),
+        op: Op, edges: EdgeList, output: NDArray, saved: SavedValues = SavedValues(),
         context: RecordingContext = .current
     ) {
         self.op = op
-        self.nextEdges = inputs.map(\.gradientEdge)
+        self.edges = edges
         self.outputValue = output
         self.saved = saved
-        self.scopePath = context.scopePath
         self.scopeFrame = context.scopeFrame
         if context.detectsAnomalies { creationSite = AnomalyMode.callSite() }
     }
 
+    /// A node for `op` applied to `inputs`, which made `output`, recorded in `context`.
+    convenience init(
+        op: Op, inputs: [Tensor], output: NDArray, saved: SavedValues = SavedValues(),
+        context: RecordingContext = .current
+    ) {
+        self.init(op: op, edges: EdgeList(inputs.map(\.gradientEdge)), output: output, saved: saved, context: context)
+    }
+
+    /// One edge per input, in the op's argument order.
+    public var nextEdges: [Edge] { Array(edges) }
+
+    /// The rarely used parts, made if missing.
+    private var madeExtras: NodeExtras {
+        if let extras { return extras }
+        let made = NodeExtras()
+        extras = made
+        return made
+    }
+
+    /// The name given to the output with `Tensor.named(_:)`, if any.
+    public internal(set) var outputLabel: String? {
+        get { extras?.outputLabel }
+        set { madeExtras.outputLabel = newValue }
+    }
+
+    /// The non-leaf output whose gradient is kept (see `Tensor.retainGrad()`).
+    var retainedOutput: Tensor? {
+        get { extras?.retainedOutput }
+        set { madeExtras.retainedOutput = newValue }
+    }
+
+    /// Functions applied to the output's gradient before the rule runs.
+    var gradientHooks: GradientHooks {
+        get { extras?.gradientHooks ?? GradientHooks() }
+        set { madeExtras.gradientHooks = newValue }
+    }
+
+    /// Where the node was created, captured only inside `detectAnomaly`.
+    var creationSite: String? {
+        get { extras?.creationSite }
+        set { madeExtras.creationSite = newValue }
+    }
+
+    /// Set by a backward pass inside `tracingGraph`: the gradient of the output.
+    public internal(set) var recordedOutputGradient: NDArray? {
+        get { extras?.recordedOutputGradient }
+        set { madeExtras.recordedOutputGradient = newValue }
+    }
+
+    /// Set by a backward pass inside `tracingGraph`: the gradient sent along each
+    /// edge (already summed to the input's shape), nil where none was sent.
+    public internal(set) var recordedEdgeGradients: [NDArray?] {
+        get { extras?.recordedEdgeGradients ?? [] }
+        set { madeExtras.recordedEdgeGradients = newValue }
+    }
+
+    /// The `graphScope` blocks the node was recorded in, outermost first.
+    public var scopePath: [String] { scopeFrame?.chain.map(\.name) ?? [] }
+
     /// The shape of each input, so gradients can be summed back after broadcasting.
-    var inputShapes: [[Int]] { nextEdges.map(\.shape) }
+    var inputShapes: [[Int]] { edges.map(\.shape) }
 
     /// The shape of the tensor this node made; incoming gradients have this shape.
     public var outputShape: [Int] { outputValue.shape }
@@ -174,12 +282,21 @@ public final class Node {
     /// its saved tensors) onto `pending`, dropping its own references to them.
     private func takeNodeReferences(into pending: inout [Node]) {
         let before = pending.count
-        for case .node(let node) in nextEdges { pending.append(node) }
-        if let history = saved.first?.history { pending.append(history) }
-        if let history = saved.second?.history { pending.append(history) }
-        if pending.count == before { return }
-        nextEdges = []
+        for case .node(let node) in edges { pending.append(node) }
+        var first = saved.first?.inputTensor, second = saved.second?.inputTensor
+        if pending.count == before && first?.gradFn == nil && second?.gradFn == nil { return }
+        edges = .empty
         saved = SavedValues()
+        Node.takeHistory(of: &first, into: &pending)
+        Node.takeHistory(of: &second, into: &pending)
+    }
+
+    /// Moves the history of a saved input that nothing else holds onto `pending`, so the
+    /// input's release does not free its node recursively.
+    private static func takeHistory(of tensor: inout Tensor?, into pending: inout [Node]) {
+        guard isKnownUniquelyReferenced(&tensor), let history = tensor?.gradFn else { return }
+        tensor?.gradFn = nil
+        pending.append(history)
     }
 
     /// Frees the saved values (after a backward pass that does not retain the graph).

@@ -36,6 +36,8 @@ enum Op {
     case convolution(ConvolutionGeometry, hasBias: Bool)
     case unfold(ConvolutionGeometry)
     case fold(ConvolutionGeometry)
+    // Max pooling (the positions of the maxima are saved).
+    case maxPool2d(ConvolutionGeometry)
     // Gathering rows by index, and its adjoint (scatter-add into zeros).
     case indexSelect(dim: Int, indices: [Int])
     case indexAdd(dim: Int, indices: [Int])
@@ -94,6 +96,7 @@ enum Op {
         case .convolution: return "ConvolutionBackward0"
         case .unfold: return "Im2ColBackward0"
         case .fold: return "Col2ImBackward0"
+        case .maxPool2d: return "MaxPool2DWithIndicesBackward0"
         case .indexSelect: return "IndexSelectBackward0"
         case .indexAdd: return "IndexAddBackward0"
         case .custom(let rule): return rule.name
@@ -132,6 +135,7 @@ enum Op {
                 ("padding", "[\(g.padding.0), \(g.padding.1)]"),
                 ("dilation", "[\(g.dilation.0), \(g.dilation.1)]"),
             ]
+        case .maxPool2d(let g): return Op.unfold(g).attributes + [("ceil_mode", "False")]
         default:
             return []
         }

@@ -6,13 +6,39 @@ extension Tensor {
     static func record(
         _ value: NDArray, _ op: Op, inputs: [Tensor], saved: @autoclosure () -> SavedValues = SavedValues()
     ) -> Tensor {
+        record(value, op, requiresGrad: inputs.contains { $0.requiresGrad },
+               edges: EdgeList(inputs.map(\.gradientEdge)), saved: saved())
+    }
+
+    /// ``record(_:_:inputs:saved:)`` for a one-input op, without an array of inputs.
+    static func record(
+        _ value: NDArray, _ op: Op, input: Tensor, saved: @autoclosure () -> SavedValues = SavedValues()
+    ) -> Tensor {
+        record(value, op, requiresGrad: input.requiresGrad, edges: EdgeList(input.gradientEdge), saved: saved())
+    }
+
+    /// ``record(_:_:inputs:saved:)`` for a two-input op, without an array of inputs.
+    static func record(
+        _ value: NDArray, _ op: Op, _ first: Tensor, _ second: Tensor,
+        saved: @autoclosure () -> SavedValues = SavedValues()
+    ) -> Tensor {
+        record(value, op, requiresGrad: first.requiresGrad || second.requiresGrad,
+               edges: EdgeList(first.gradientEdge, second.gradientEdge), saved: saved())
+    }
+
+    /// Records `op` with the given edges when grad mode is on and `requiresGrad`; inside
+    /// `tracingGraph` a result that does not require grad still gets a trace for drawings.
+    private static func record(
+        _ value: NDArray, _ op: Op, requiresGrad: Bool, edges: @autoclosure () -> EdgeList,
+        saved: @autoclosure () -> SavedValues
+    ) -> Tensor {
         let context = RecordingContext.current
-        guard context.gradEnabled, inputs.contains(where: { $0.requiresGrad }) else {
+        guard context.gradEnabled, requiresGrad else {
             let result = Tensor(value)
-            if context.tracing { result.trace = Node(op: op, inputs: inputs, output: value, context: context) }
+            if context.tracing { result.trace = Node(op: op, edges: edges(), output: value, context: context) }
             return result
         }
-        return Tensor(value, gradFn: Node(op: op, inputs: inputs, output: value, saved: saved(), context: context))
+        return Tensor(value, gradFn: Node(op: op, edges: edges(), output: value, saved: saved(), context: context))
     }
 
     /// The edge from a node that uses this tensor back to where it came from.

@@ -14,13 +14,13 @@ extension Tensor {
     func binary(_ kernel: BinaryOp, _ op: Op, _ other: Tensor, name: String, saveInputs: Bool) -> Tensor {
         let value = trapOnShapeError { () throws(ShapeError) in try NDArray.zip(kernel, array, other.array, name: name) }
         return Tensor.record(
-            value, op, inputs: [self, other],
+            value, op, self, other,
             saved: saveInputs ? SavedValues(first: self, second: other) : SavedValues())
     }
 
     /// Applies an elementwise op with a scalar and records it.
     func scalarOp(_ kernel: UnaryOp, _ op: Op, saveInput: Bool = false) -> Tensor {
-        Tensor.record(array.map(kernel), op, inputs: [self], saved: SavedValues(first: saveInput ? self : nil))
+        Tensor.record(array.map(kernel), op, input: self, saved: SavedValues(first: saveInput ? self : nil))
     }
 
     /// Elementwise sum, broadcasting.
@@ -71,7 +71,7 @@ extension Tensor {
     /// Raises a scalar to the power of every element.
     public static func ** (lhs: Float, rhs: Tensor) -> Tensor {
         let value = rhs.array.map(.reversePower(lhs))
-        return Tensor.record(value, .reversePowerScalar(lhs), inputs: [rhs], saved: SavedValues(result: value))
+        return Tensor.record(value, .reversePowerScalar(lhs), input: rhs, saved: SavedValues(result: value))
     }
     /// Negates every element.
     public static prefix func - (operand: Tensor) -> Tensor { operand.scalarOp(.negate, .negate) }
@@ -82,7 +82,7 @@ extension Tensor {
     /// Raises each element to the matching element of `exponent`, broadcasting.
     public func pow(_ exponent: Tensor) -> Tensor {
         let value = trapOnShapeError { () throws(ShapeError) in try NDArray.zip(.power, array, exponent.array, name: "pow") }
-        return Tensor.record(value, .power, inputs: [self, exponent],
+        return Tensor.record(value, .power, self, exponent,
                              saved: SavedValues(first: self, second: exponent, result: value))
     }
 

@@ -15,14 +15,14 @@ extension Tensor {
     /// still see what they multiplied by.
     private func updateInPlace(_ name: String, involving other: Tensor? = nil, _ update: (Tensor) -> Tensor) {
         refuseInPlaceOnLeafRequiringGrad(name)
-        let recording = GradMode.isEnabled && (requiresGrad || other?.requiresGrad == true)
+        let recording = recordsInPlace(involving: other)
         let source = recording ? Tensor(array.copy(), history: gradFn) : Tensor(array)
         let result = update(source)
         guard result.shape == shape else {
             fatalError("\(name): output with shape \(shape) doesn't match the broadcast shape \(result.shape)")
         }
         array.assign(from: result.array)
-        array.storage.version += 1
+        bumpVersion()
         if let history = result.gradFn {
             gradFn = history
             history.outputLabel = label
@@ -36,12 +36,26 @@ extension Tensor {
         }
     }
 
+    /// Whether an in-place op on this tensor (with `other`) is recorded on the graph.
+    private func recordsInPlace(involving other: Tensor? = nil) -> Bool {
+        GradMode.isEnabled && (requiresGrad || other?.requiresGrad == true)
+    }
+
+    /// Marks this tensor's storage as changed in place (for saved-tensor checks).
+    private func bumpVersion() { array.storage.version += 1 }
+
     /// `self += alpha * other`, like `add_`.
     public func addInPlace(_ other: Tensor, alpha: Float = 1) {
+        if !recordsInPlace(involving: other) && array.addScaledInPlace(other.array, scale: alpha) {
+            return bumpVersion()
+        }
         updateInPlace("add_", involving: other) { alpha == 1 ? $0 + other : $0 + other * alpha }
     }
     /// `self -= alpha * other`, like `sub_`.
     public func subtractInPlace(_ other: Tensor, alpha: Float = 1) {
+        if !recordsInPlace(involving: other) && array.addScaledInPlace(other.array, scale: -alpha) {
+            return bumpVersion()
+        }
         updateInPlace("sub_", involving: other) { alpha == 1 ? $0 - other : $0 - other * alpha }
     }
     /// `self *= other`, like `mul_`.
@@ -57,7 +71,7 @@ extension Tensor {
     public func copy(from source: Tensor) {
         updateInPlace("copy_", involving: source) { old in
             let expanded = source.expand(old.shape)
-            return Tensor.record(expanded.array.copy(), .clone, inputs: [expanded])
+            return Tensor.record(expanded.array.copy(), .clone, input: expanded)
         }
     }
     /// Sets every element to `value`, like `fill_`. The values then depend on nothing, so
@@ -84,7 +98,10 @@ extension Tensor {
     /// Subtracts a scalar from every element, in place.
     public static func -= (lhs: Tensor, rhs: Float) { lhs.updateInPlace("sub_") { $0 - rhs } }
     /// Multiplies every element by a scalar, in place.
-    public static func *= (lhs: Tensor, rhs: Float) { lhs.updateInPlace("mul_") { $0 * rhs } }
+    public static func *= (lhs: Tensor, rhs: Float) {
+        if !lhs.recordsInPlace() && lhs.array.scaleInPlace(by: rhs) { return lhs.bumpVersion() }
+        lhs.updateInPlace("mul_") { $0 * rhs }
+    }
     /// Divides every element by a scalar, in place.
     public static func /= (lhs: Tensor, rhs: Float) { lhs.updateInPlace("div_") { $0 / rhs } }
 }

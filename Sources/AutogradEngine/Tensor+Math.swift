@@ -4,7 +4,7 @@ extension Tensor {
     /// Applies an elementwise function, saving the input or the result for backward.
     private func unary(_ kernel: UnaryOp, _ op: Op, savesInput: Bool = false, savesResult: Bool = false) -> Tensor {
         let value = array.map(kernel)
-        return Tensor.record(value, op, inputs: [self],
+        return Tensor.record(value, op, input: self,
                              saved: SavedValues(first: savesInput ? self : nil, result: savesResult ? value : nil))
     }
 

@@ -3,7 +3,7 @@ import AutogradCore
 extension Tensor {
     /// The sum of all elements, as a 0-d tensor.
     public func sum() -> Tensor {
-        Tensor.record(array.sumAll(), .sumAll, inputs: [self])
+        Tensor.record(array.sumAll(), .sumAll, input: self)
     }
 
     /// The sum along `dim`, which is removed unless `keepDim`.
@@ -12,13 +12,13 @@ extension Tensor {
     /// The sum along each of `dims`, which are removed unless `keepDim`.
     public func sum(dims: [Int], keepDim: Bool = false) -> Tensor {
         let normalized = trapOnShapeError { () throws(ShapeError) in try array.reductionDimensions(dims, op: "sum") }
-        return Tensor.record(array.sum(dims: normalized, keepDim: keepDim), .sum(dims: normalized, keepDim: keepDim), inputs: [self])
+        return Tensor.record(array.sum(dims: normalized, keepDim: keepDim), .sum(dims: normalized, keepDim: keepDim), input: self)
     }
 
     /// The mean of all elements, as a 0-d tensor.
     public func mean() -> Tensor {
         let value = array.sumAll().map(.multiplyScalar(1 / Float(count)))
-        return Tensor.record(value, .meanAll, inputs: [self])
+        return Tensor.record(value, .meanAll, input: self)
     }
 
     /// The mean along `dim`, which is removed unless `keepDim`.
@@ -29,7 +29,7 @@ extension Tensor {
         let normalized = trapOnShapeError { () throws(ShapeError) in try array.reductionDimensions(dims, op: "mean") }
         let size = normalized.reduce(1) { $0 * (rank == 0 ? 1 : shape[$1]) }
         let value = array.sum(dims: normalized, keepDim: keepDim).map(.multiplyScalar(1 / Float(size)))
-        return Tensor.record(value, .mean(dims: normalized, keepDim: keepDim), inputs: [self])
+        return Tensor.record(value, .mean(dims: normalized, keepDim: keepDim), input: self)
     }
 
     /// The largest element, as a 0-d tensor. Its gradient is shared evenly among ties.
@@ -55,7 +55,7 @@ extension Tensor {
 
     private func extremeAll(largest: Bool) -> Tensor {
         let value = array.extremeAll(largest: largest)
-        return Tensor.record(value, .extremeAll(largest: largest), inputs: [self],
+        return Tensor.record(value, .extremeAll(largest: largest), input: self,
                              saved: SavedValues(first: self, result: value))
     }
 
@@ -64,7 +64,7 @@ extension Tensor {
         let (values, indices) = array.extreme(dim: d, keepDim: keepDim, largest: largest)
         let indexArray = NDArray(shape: values.shape, scalars: indices.map(Float.init))
         let result = Tensor.record(
-            values, .extreme(dim: d, keepDim: keepDim, largest: largest), inputs: [self],
+            values, .extreme(dim: d, keepDim: keepDim, largest: largest), input: self,
             saved: SavedValues(constant: indexArray))
         return (result, Tensor(indexArray))
     }
@@ -73,13 +73,13 @@ extension Tensor {
     public func softmax(dim: Int) -> Tensor {
         let d = trapOnShapeError { () throws(ShapeError) in try normalizedDimension(dim, rank: rank, op: "softmax") }
         let value = array.softmax(dim: d, logarithm: false)
-        return Tensor.record(value, .softmax(dim: d), inputs: [self], saved: SavedValues(result: value))
+        return Tensor.record(value, .softmax(dim: d), input: self, saved: SavedValues(result: value))
     }
 
     /// The logarithm of softmax along `dim`: `x - log(sum(exp(x)))`, computed stably.
     public func logSoftmax(dim: Int) -> Tensor {
         let d = trapOnShapeError { () throws(ShapeError) in try normalizedDimension(dim, rank: rank, op: "log_softmax") }
         let value = array.softmax(dim: d, logarithm: true)
-        return Tensor.record(value, .logSoftmax(dim: d), inputs: [self], saved: SavedValues(result: value))
+        return Tensor.record(value, .logSoftmax(dim: d), input: self, saved: SavedValues(result: value))
     }
 }

@@ -12,17 +12,17 @@ extension Tensor {
         if !array.layout.isContiguous {
             let copy = contiguous()
             let value = copy.view { a throws(ShapeError) in try a.reshaped(shape) }
-            return Tensor.record(value, .reshape(contiguousInput: false), inputs: [copy])
+            return Tensor.record(value, .reshape(contiguousInput: false), input: copy)
         }
         let value = view { a throws(ShapeError) in try a.reshaped(shape) }
-        return Tensor.record(value, .reshape(contiguousInput: true), inputs: [self])
+        return Tensor.record(value, .reshape(contiguousInput: true), input: self)
     }
 
     /// A tensor with the same values laid out row-major: this tensor if it already is,
     /// otherwise a copy (recorded as `CloneBackward0`).
     public func contiguous() -> Tensor {
         if array.layout.isContiguous { return self }
-        return Tensor.record(array.contiguous(), .clone, inputs: [self])
+        return Tensor.record(array.contiguous(), .clone, input: self)
     }
 
     /// Flattens dimensions `startDim...endDim` into one, like `torch.flatten`.
@@ -41,40 +41,40 @@ extension Tensor {
         let value = view { a throws(ShapeError) in try a.transposed(dim0, dim1) }
         let a = trapOnShapeError { () throws(ShapeError) in try normalizedDimension(dim0, rank: rank, op: "transpose") }
         let b = trapOnShapeError { () throws(ShapeError) in try normalizedDimension(dim1, rank: rank, op: "transpose") }
-        return Tensor.record(value, .transpose(a, b), inputs: [self])
+        return Tensor.record(value, .transpose(a, b), input: self)
     }
 
     /// Reorders the dimensions: dimension `i` of the result is dimension `dims[i]` (a view).
     public func permute(_ dims: [Int]) -> Tensor {
         let value = view { a throws(ShapeError) in try a.permuted(dims) }
         let normalized = dims.map { $0 < 0 ? $0 + rank : $0 }
-        return Tensor.record(value, .permute(normalized), inputs: [self])
+        return Tensor.record(value, .permute(normalized), input: self)
     }
 
     /// Removes dimension `dim` if its size is 1 (a view).
     public func squeeze(_ dim: Int) -> Tensor {
         let d = trapOnShapeError { () throws(ShapeError) in try normalizedDimension(dim, rank: rank, op: "squeeze") }
         let value = view { a throws(ShapeError) in try a.squeezed(dim: d) }
-        return Tensor.record(value, .squeeze(dim: d), inputs: [self])
+        return Tensor.record(value, .squeeze(dim: d), input: self)
     }
 
     /// Removes every dimension of size 1 (a view).
     public func squeeze() -> Tensor {
-        Tensor.record(array.squeezed(), .squeeze(dim: nil), inputs: [self])
+        Tensor.record(array.squeezed(), .squeeze(dim: nil), input: self)
     }
 
     /// Inserts a dimension of size 1 at `dim` (a view).
     public func unsqueeze(_ dim: Int) -> Tensor {
         let d = trapOnShapeError { () throws(ShapeError) in try normalizedDimension(dim, rank: rank + 1, op: "unsqueeze") }
         let value = view { a throws(ShapeError) in try a.unsqueezed(dim: d) }
-        return Tensor.record(value, .unsqueeze(dim: d), inputs: [self])
+        return Tensor.record(value, .unsqueeze(dim: d), input: self)
     }
 
     /// This tensor repeated along size-1 and new leading dimensions to `shape` (-1 keeps a
     /// size), without copying.
     public func expand(_ shape: [Int]) -> Tensor {
         let value = view { a throws(ShapeError) in try a.expanded(shape) }
-        return Tensor.record(value, .expand, inputs: [self])
+        return Tensor.record(value, .expand, input: self)
     }
 
     /// The sub-tensor at `index` along `dim`, which is removed (a view).
@@ -82,7 +82,7 @@ extension Tensor {
         let value = view { a throws(ShapeError) in try a.selected(dim: dim, index: index) }
         let d = trapOnShapeError { () throws(ShapeError) in try normalizedDimension(dim, rank: rank, op: "select") }
         let i = index < 0 ? index + shape[d] : index
-        return Tensor.record(value, .select(dim: d, index: i), inputs: [self])
+        return Tensor.record(value, .select(dim: d, index: i), input: self)
     }
 
     /// The elements `start..<end` along `dim` (a view); bounds are clamped as in Python.
@@ -90,7 +90,7 @@ extension Tensor {
         let value = view { a throws(ShapeError) in try a.sliced(dim: dim, start: start, end: end) }
         let d = trapOnShapeError { () throws(ShapeError) in try normalizedDimension(dim, rank: rank, op: "slice") }
         let (lower, upper) = NDArray.clampedRange(start: start, end: end, size: shape[d])
-        return Tensor.record(value, .slice(dim: d, start: lower, end: upper), inputs: [self])
+        return Tensor.record(value, .slice(dim: d, start: lower, end: upper), input: self)
     }
 
     /// `x[i]`: the sub-tensor at `index` along dimension 0 (negative counts from the end).

@@ -13,22 +13,22 @@ import AutogradCore
 /// ```
 public class Tensor: CustomStringConvertible {
     /// The values: storage, shape, strides and offset.
-    public final internal(set) var array: NDArray
+    @exclusivity(unchecked) public final internal(set) var array: NDArray
     /// The node that made this tensor, or nil for a leaf.
-    public final internal(set) var gradFn: Node?
+    @exclusivity(unchecked) public final internal(set) var gradFn: Node?
     /// The accumulated gradient of a leaf (or of a non-leaf after ``retainGrad()``).
-    public final var grad: Tensor?
+    @exclusivity(unchecked) public final var grad: Tensor?
     /// The name this tensor has in the user's code, shown in graph drawings.
     public final var label: String? {
         didSet { gradFn?.outputLabel = label }
     }
     /// How this tensor was computed, when it does not require grad and was made inside
     /// `tracingGraph` (for drawings; backward never follows it).
-    public final internal(set) var trace: Node?
+    @exclusivity(unchecked) public final internal(set) var trace: Node?
     /// Functions applied to a leaf's gradient before it is accumulated.
-    final var gradientHooks = GradientHooks()
+    @exclusivity(unchecked) final var gradientHooks = GradientHooks()
     /// The flag a leaf holds; non-leaves require grad through their `gradFn`.
-    final private var leafRequiresGrad: Bool
+    @exclusivity(unchecked) final private var leafRequiresGrad: Bool
 
     /// A tensor over `array`, a leaf that requires grad when `requiresGrad` is true.
     public init(_ array: NDArray, requiresGrad: Bool = false) {
@@ -82,7 +82,7 @@ public class Tensor: CustomStringConvertible {
     /// not require grad. Gradients do not flow through it.
     public func detach() -> Tensor {
         let result = Tensor(array)
-        if RecordingContext.current.tracing { result.trace = Node(op: .detach, inputs: [self], output: array) }
+        if RecordingContext.current.tracing { result.trace = Node(op: .detach, edges: EdgeList(gradientEdge), output: array) }
         return result
     }
 

@@ -6,19 +6,13 @@ import AutogradEngine
 ///
 /// `input` is `[N, C, H, W]`; windows of `kernelSize` taps (spaced by `dilation`) move by
 /// `stride` (the kernel size when nil) over the image padded with `-∞`. The gradient goes
-/// to the first largest tap of each window, as in PyTorch. Built from `unfold` and `max`.
+/// to the first largest tap of each window, as in PyTorch. One kernel, recorded as
+/// `MaxPool2DWithIndicesBackward0` (see ``Tensor/maxPool2d(_:)``).
 public func maxPool2d(
     _ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int)? = nil,
     padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1)
 ) -> Tensor {
-    let geometry = poolingGeometry("max_pool2d", input, kernelSize, stride, padding, dilation)
-    // Padding must never win: shift the values so every real one is positive, unfold
-    // (which pads with zeros), and shift back.
-    let shift = padding == (0, 0) ? nil : input.detach().min() - 1
-    let shifted = shift.map { input - $0 } ?? input
-    let pooled = windows(of: shifted, geometry).max(dim: 1).values
-    let result = reshapePooled(pooled, like: input, geometry)
-    return shift.map { result + $0 } ?? result
+    input.maxPool2d(poolingGeometry("max_pool2d", input, kernelSize, stride, padding, dilation))
 }
 
 /// The mean of each window of a batch of images, like `torch.nn.functional.avg_pool2d`.

@@ -2,7 +2,7 @@
 #include "kernels_internal.h"
 
 // The GEMM micro-kernels, one per kernel path, and their block sizes. Each computes one
-// mr x nr tile of C from packed slivers of A and B (see gemm.c for the packing); the
+// mr x nr tile of C from packed slivers of A and B (see gemm_packing.c); the
 // tile stays in registers for the whole k loop.
 
 #if AG_X86
@@ -47,7 +47,7 @@ static void microkernel_portable(int64_t kc, const float *a, const float *b,
 
 static const ag_gemm_config portable_config = {
     .mr = PORTABLE_MR, .nr = PORTABLE_NR, .mc = 128, .kc = 256, .nc = 2048,
-    .kernel = microkernel_portable,
+    .kernel = microkernel_portable, .pack = ag_pack_portable,
 };
 
 // MARK: AVX2 + FMA
@@ -104,7 +104,7 @@ static void microkernel_avx2(int64_t kc, const float *a, const float *b,
 // the B block in L3. (mc = 72 measured faster than BLIS's 144 on the 2-core Zen 3 VM.)
 static const ag_gemm_config avx2_config = {
     .mr = AVX2_MR, .nr = AVX2_NR, .mc = 72, .kc = 256, .nc = 3072,
-    .kernel = microkernel_avx2,
+    .kernel = microkernel_avx2, .pack = ag_pack_avx2,
 };
 #endif
 

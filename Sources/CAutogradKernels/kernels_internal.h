@@ -15,17 +15,49 @@
 #define AG_TARGET_AVX2
 #endif
 
+/// Tells the CPU this is a spin-wait loop (x86 pause, arm64 yield).
+static inline void ag_cpu_relax(void) {
+#if AG_X86
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 /// A GEMM micro-kernel: C[0..<mr, 0..<nr] (row stride ldc) = (accumulate ? C : 0)
 /// + Σ_k a[k*mr + i] * b[k*nr + j], reading kc steps of a packed A sliver (mr values per
 /// step) and a packed B sliver (nr values per step).
 typedef void (*ag_microkernel_fn)(int64_t kc, const float *a, const float *b,
                                   float *c, int64_t ldc, bool accumulate);
 
-/// Register block and cache block sizes of one kernel path, with its micro-kernel.
+/// A GEMM packing routine: copies `lanes` lanes x `depth` steps of a strided matrix (lane l
+/// at step k is src[l * laneStride + k * depthStride]; either stride may be 0 or negative)
+/// into ceil(lanes / width) slivers, sliver s at dst + s * width * depth holding step k's
+/// `width` lanes at k * width; lanes past `lanes` are zero. A lane is a row of A or a
+/// column of B. See gemm_packing.c.
+typedef void (*ag_pack_fn)(int64_t width, const float *src, int64_t laneStride, int64_t depthStride,
+                           int64_t lanes, int64_t depth, float *dst);
+
+/// The packing routine in plain C, for any width and strides.
+void ag_pack_portable(int64_t width, const float *src, int64_t laneStride, int64_t depthStride,
+                      int64_t lanes, int64_t depth, float *dst);
+
+#if AG_X86
+/// ag_pack_portable with AVX2 for the common cases: the transposing one (unit depth
+/// stride) by 8 x 8 register transposes for widths 6 and multiples of 8, and straight
+/// copies and broadcasts (lane stride 1 or 0) for widths 6 and 16; call it only when the
+/// CPU has AVX2.
+void ag_pack_avx2(int64_t width, const float *src, int64_t laneStride, int64_t depthStride,
+                  int64_t lanes, int64_t depth, float *dst);
+#endif
+
+/// Register block and cache block sizes of one kernel path, with its micro-kernel and
+/// packing routine.
 typedef struct {
     int64_t mr, nr;     // register block: the micro-kernel's tile of C
-    int64_t mc, kc, nc; // cache blocks: A block mc x kc (L2), B block kc x nc (L3)
+    int64_t mc, kc, nc; // cache blocks: A block mc x kc (L2), B block kc x nc (L3); mc is a multiple of mr
     ag_microkernel_fn kernel;
+    ag_pack_fn pack;
 } ag_gemm_config;
 
 /// The GEMM configuration of `path` (AG_KERNEL_PATH_...).

@@ -70,14 +70,6 @@ static pthread_cond_t pool_wake = PTHREAD_COND_INITIALIZER;
 static _Atomic int32_t sleeping_workers;
 static int32_t started_workers;          // guarded by pool_busy
 
-static inline void cpu_relax(void) {
-#if AG_X86
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#endif
-}
-
 /// Runs tasks of generation `generation` until none are left.
 static void run_tasks(uint32_t generation) {
     ag_task_fn fn = atomic_load(&job_fn);
@@ -103,7 +95,7 @@ static void *worker_main(void *unused) {
         for (int round = 0; round < AG_SPIN_ROUNDS; round++) {
             generation = atomic_load(&job_generation);
             if (generation != seen) break;
-            cpu_relax();
+            ag_cpu_relax();
         }
         if (generation == seen) {
             atomic_fetch_add(&sleeping_workers, 1);
@@ -154,7 +146,7 @@ void ag_parallel_for(int64_t count, ag_task_fn fn, void *context) {
     // thread we wait for may need this very core to finish.
     int64_t spins = 0;
     while (atomic_load(&job_done) < count) {
-        if (++spins < AG_SPIN_ROUNDS) cpu_relax(); else sched_yield();
+        if (++spins < AG_SPIN_ROUNDS) ag_cpu_relax(); else sched_yield();
     }
     atomic_flag_clear(&pool_busy);
 }

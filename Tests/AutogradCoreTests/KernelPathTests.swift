@@ -235,7 +235,17 @@ final class KernelPathTests: XCTestCase {
                                        "\(g.kernel) \(g.stride) \(g.padding) block \(block) at \(first), row \(r)")
                     }
                     if block == 5 {
-                        g.col2im(part, channels: c, height: h, width: w, positions: first..<last, into: &foldedByBlocks)
+                        // Side by side with other columns (rows `count + 3` apart), as for
+                        // a group of small images: the same columns, and the same fold.
+                        let count = last - first
+                        var wide = [Float](repeating: .nan, count: rows * (count + 3))
+                        g.im2col(image, channels: c, height: h, width: w, positions: first..<last, into: &wide, rowStride: count + 3)
+                        for r in 0..<rows {
+                            XCTAssertEqual(Array(wide[(r * (count + 3))..<(r * (count + 3) + count)]),
+                                           Array(part[(r * count)..<((r + 1) * count)]), "\(g.kernel) rows \(count + 3) apart")
+                        }
+                        g.col2im(wide, channels: c, height: h, width: w, positions: first..<last, rowStride: count + 3,
+                                 into: &foldedByBlocks)
                     }
                 }
             }
@@ -268,6 +278,30 @@ final class KernelPathTests: XCTestCase {
                     assertClose(db!.scalars, expectedBias.scalars, tolerance: 1e-4, "db " + label)
                 }
             }
+        }
+    }
+
+    func testConvolutionInBlocksOfPartImagesMatchesTheComposedOps() throws {
+        // 16 channels of 40×40 with a 3×3 kernel unfold to more columns than one block
+        // holds, so each image is split into blocks that start mid-row (the small images
+        // above are unfolded several to a block instead).
+        let g = ConvolutionGeometry(kernel: (3, 3), stride: (1, 1), padding: (1, 1), dilation: (1, 1))
+        let x = NDArray(shape: [2, 16, 40, 40], scalars: values(2 * 16 * 40 * 40, seed: 18))
+        let w = NDArray(shape: [4, 16, 3, 3], scalars: values(4 * 16 * 9, seed: 19))
+        let bias = NDArray(shape: [4], scalars: values(4, seed: 20))
+        let grad = NDArray(shape: [2, 4, 40, 40], scalars: values(2 * 4 * 1600, seed: 21))
+        let kernels = try w.reshaped([4, -1]), columns = x.unfolded(g), gradColumns = try grad.reshaped([2, 4, 1600])
+        let expectedOutput = try NDArray.zip(.add, NDArray.matmul(kernels, columns), bias.reshaped([4, 1]), name: "add")
+        let expectedInput = try NDArray.matmul(kernels.transposed(0, 1), gradColumns).folded(g, imageShape: x.shape)
+        let expectedWeight = try NDArray.matmul(gradColumns, columns.transposed(1, 2)).sum(dims: [0], keepDim: false)
+        for threads in [1, 2] {
+            Kernels.threadCount = threads
+            assertClose(NDArray.convolution2d(x, w, bias: bias, g).scalars, expectedOutput.scalars, tolerance: 1e-4,
+                        "output, threads=\(threads)")
+            let (dx, dw, _) = NDArray.convolution2dBackward(
+                grad, input: x, weight: w, geometry: g, inputGradient: true, weightGradient: true, biasGradient: false)
+            assertClose(dx!.scalars, expectedInput.scalars, tolerance: 1e-4, "dx, threads=\(threads)")
+            assertClose(dw!.scalars, expectedWeight.scalars, tolerance: 1e-3, "dW, threads=\(threads)")
         }
     }
 

@@ -21,13 +21,14 @@ final class GradientCheckTests: XCTestCase {
     func testIndexing() { run(Self.indexing, seed: 6) }
     func testMatmul() { run(Self.matmul, seed: 7) }
     func testConvolution() { run(Self.convolution, seed: 8) }
+    func testPooling() { run(Self.pooling, seed: 11) }
     func testRulesRecordedDuringBackward() { run(Self.recordedDuringBackward, seed: 9) }
     func testCustomFunction() { run(Self.customFunction, seed: 10) }
 
     /// Every group, for the coverage test.
     private static var groups: [(inout GradientChecker) -> Void] {
         [elementwiseBinary, tensorWithScalar, unary, reductions, shapesAndViews, indexing, matmul, convolution,
-         recordedDuringBackward, customFunction]
+         pooling, recordedDuringBackward, customFunction]
     }
 
     // MARK: Where finite differences cannot look
@@ -126,7 +127,7 @@ final class GradientCheckTests: XCTestCase {
         "reshape.view", "reshape.unsafeView", "clone", "transpose", "permute", "squeeze.all", "squeeze.dim",
         "unsqueeze", "expand", "select", "slice", "sliceBackward", "concatenate", "stack",
         "matmul.dot", "matmul.matrixVector", "matmul.vectorMatrix", "matmul.matrixMatrix", "matmul.batched",
-        "matmul.batchedClone", "convolution.bias", "convolution.noBias", "unfold", "fold",
+        "matmul.batchedClone", "convolution.bias", "convolution.noBias", "unfold", "fold", "maxPool2d",
         "indexSelect", "indexAdd", "detach", "custom",
     ]
 
@@ -154,7 +155,7 @@ final class GradientCheckTests: XCTestCase {
             .concatenate(dim: 0, sizes: [1]), .stack(dim: 0),
             .matmul(.dot), .matmul(.matrixVector), .matmul(.vectorMatrix), .matmul(.matrixMatrix),
             .matmul(.batched(leftIsMatrixRequiringGrad: false)), .matmul(.batched(leftIsMatrixRequiringGrad: true)),
-            .convolution(g, hasBias: true), .convolution(g, hasBias: false), .unfold(g), .fold(g),
+            .convolution(g, hasBias: true), .convolution(g, hasBias: false), .unfold(g), .fold(g), .maxPool2d(g),
             .indexSelect(dim: 0, indices: [0]), .indexAdd(dim: 0, indices: [0]), .detach,
             .custom(CustomFunctionRule(name: "RepresentativeBackward", context: FunctionContext()) { _, gradient in [gradient] }),
         ]
@@ -322,6 +323,21 @@ final class GradientCheckTests: XCTestCase {
         c.check("fold", [c.normal([2, 8, 16])]) { $0[0].fold(overlapping, imageShape: [2, 2, 3, 3]) }
     }
 
+    static func pooling(_ c: inout GradientChecker) {
+        func windows(_ kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1))
+            -> ConvolutionGeometry {
+            ConvolutionGeometry(kernel: kernel, stride: stride, padding: padding, dilation: dilation)
+        }
+        // Distinct values keep every maximum away from a tie.
+        c.check("maxPool2d 2x2", [c.distinct([2, 2, 4, 6])]) { $0[0].maxPool2d(windows((2, 2), stride: (2, 2))) }
+        c.check("maxPool2d 3x3 stride 2 padding 1 (overlapping)", [c.distinct([1, 2, 5, 5])]) {
+            $0[0].maxPool2d(windows((3, 3), stride: (2, 2), padding: (1, 1)))
+        }
+        c.check("maxPool2d 2x3 stride (1,2) padding (1,1) dilation (2,1)", [c.distinct([2, 1, 5, 6])]) {
+            $0[0].maxPool2d(windows((2, 3), stride: (1, 2), padding: (1, 1), dilation: (2, 1)))
+        }
+    }
+
     /// Rules of nodes that only a backward pass with `createGraph: true` records (the
     /// adjoints of slicing, indexing and im2col), checked as second derivatives.
     static func recordedDuringBackward(_ c: inout GradientChecker) {
@@ -335,6 +351,10 @@ final class GradientCheckTests: XCTestCase {
         }
         c.check("d/dx of sum(indexSelect(x) ** 2)", [c.normal([3, 2])]) { x in
             gradient((x[0].indexSelect(dim: 0, indices: [0, 2, 2, 1]) ** 2).sum(), x)
+        }
+        c.check("d/dx of sum(maxPool2d(x) ** 3)", [c.distinct([1, 2, 5, 5])]) { x in
+            let geometry = ConvolutionGeometry(kernel: (3, 3), stride: (1, 1), padding: (1, 1), dilation: (1, 1))
+            return gradient((x[0].maxPool2d(geometry) ** 3).sum(), x)
         }
         c.check("d/d(x, w) of sum(conv2d(x, w) ** 2)", [c.normal([1, 2, 4, 4]), c.normal([2, 2, 2, 2])]) { x in
             gradient((conv2d(x[0], x[1], stride: (2, 1), padding: (1, 0), dilation: (1, 2)) ** 2).sum(), x)
@@ -424,6 +444,7 @@ extension Op {
         case .convolution(_, let hasBias): return hasBias ? "convolution.bias" : "convolution.noBias"
         case .unfold: return "unfold"
         case .fold: return "fold"
+        case .maxPool2d: return "maxPool2d"
         case .indexSelect: return "indexSelect"
         case .indexAdd: return "indexAdd"
         case .detach: return "detach"

@@ -36,6 +36,7 @@ final class HigherOrderTests: XCTestCase {
         "conv_squared": { (conv2d($0, k, padding: 1) ** 2).sum() * $0.sum() },
         "cos_pow_tensor": { (($0.cos() + 1.5) ** ($0 + 2)).sum() },
         "slices_and_cat": { (cat([$0[0..<2] * $0[1..<3], $0[2..<3] ** 3]) ** 2).sum() },
+        "max_pool_cubed": { (maxPool2d($0, kernelSize: (2, 2), stride: (1, 1), padding: (1, 1)) ** 3).sum() },
         ]
     }
 
@@ -76,7 +77,7 @@ final class HigherOrderTests: XCTestCase {
 
     func testSecondDerivativesMatchFiniteDifferencesOfTheFirst() {
         for (name, f) in functions.sorted(by: { $0.key < $1.key }) {
-            let shape = name == "conv_squared" ? [1, 1, 3, 3] : (name.contains("softmax") || name == "quadratic_form"
+            let shape = name == "conv_squared" || name == "max_pool_cubed" ? [1, 1, 3, 3] : (name.contains("softmax") || name == "quadratic_form"
                 || name == "tanh_squared" || name == "max_dim_squared" ? [2, 3] : [3])
             let count = shape.reduce(1, *)
             let x = Tensor(shape: shape, scalars: (0..<count).map { 0.4 + 0.37 * Float($0) }, requiresGrad: true)

@@ -195,6 +195,9 @@ final class OpFixtureTests: XCTestCase {
         case "conv2d":
             output = conv2d(x[0], x[1], x.count > 2 ? x[2] : nil,
                             stride: try pair("stride"), padding: try pair("padding"), dilation: try pair("dilation"))
+        case "max_pool2d":
+            output = maxPool2d(x[0], kernelSize: try pair("kernel"), stride: try pair("stride"),
+                               padding: try pair("padding"), dilation: try pair("dilation"))
         default:
             return nil
         }
@@ -305,7 +308,7 @@ final class OpFixtureTests: XCTestCase {
             "sum", "sum_dim", "sum_dims", "mean", "mean_dim", "max", "min", "max_dim", "min_dim",
             "softmax", "log_softmax", "reshape", "transpose", "permute", "squeeze_dim", "squeeze",
             "unsqueeze", "expand", "select", "slice", "cat", "stack", "contiguous_after_transpose",
-            "matmul", "conv2d",
+            "matmul", "conv2d", "max_pool2d",
         ]
         XCTAssertEqual(known.subtracting(keys), [], "op keys without fixture cases")
         XCTAssertEqual(keys.subtracting(known), [], "fixture op keys this test does not map")

@@ -77,7 +77,7 @@ struct GraphBuilder {
         var isDetach = false
         if case .detach = node.op { isDetach = true }
         var firstInput: String?
-        for (index, edge) in node.nextEdges.enumerated() {
+        for (index, edge) in node.edges.enumerated() {
             let input: String
             switch edge {
             case .node(let producer):

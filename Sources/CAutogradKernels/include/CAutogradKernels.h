@@ -55,6 +55,15 @@ void ag_sgemm(bool transposeA, bool transposeB,
               const float *B, int64_t ldb,
               float beta, float *C, int64_t ldc);
 
+/// ag_sgemm with operands read through element strides: C = A * B + beta * C, where the
+/// M x K matrix A has entry (i, k) at A[i * rowStrideA + k * columnStrideA] and the K x N
+/// matrix B has entry (k, j) at B[k * rowStrideB + j * columnStrideB]. A stride may be 0
+/// (a broadcast view) or any other value, so views reach the kernel without a copy.
+void ag_sgemm_strided(int64_t M, int64_t N, int64_t K,
+                      const float *A, int64_t rowStrideA, int64_t columnStrideA,
+                      const float *B, int64_t rowStrideB, int64_t columnStrideB,
+                      float beta, float *C, int64_t ldc);
+
 // MARK: Copies
 
 /// Copies a rows x columns matrix read with the given strides into a destination with unit
@@ -90,24 +99,51 @@ void ag_col2im(const float *columns, int64_t channels, int64_t height, int64_t w
                float *image);
 
 /// ag_im2col restricted to output positions [first, last) (position = oy * outW + ox):
-/// writes columns [channels * kernelH * kernelW, last - first].
+/// writes columns [channels * kernelH * kernelW, last - first] whose rows are ldColumns
+/// floats apart (ldColumns >= last - first, so several images can sit side by side).
 void ag_im2col_range(const float *image, int64_t channels, int64_t height, int64_t width,
                      int64_t kernelH, int64_t kernelW,
                      int64_t strideH, int64_t strideW,
                      int64_t padH, int64_t padW,
                      int64_t dilationH, int64_t dilationW,
                      int64_t outH, int64_t outW,
-                     int64_t first, int64_t last, float *columns);
+                     int64_t first, int64_t last, float *columns, int64_t ldColumns);
 
 /// ag_col2im restricted to output positions [first, last): adds columns
-/// [channels * kernelH * kernelW, last - first] into the image.
+/// [channels * kernelH * kernelW, last - first], rows ldColumns floats apart, into the image.
 void ag_col2im_range(const float *columns, int64_t channels, int64_t height, int64_t width,
                      int64_t kernelH, int64_t kernelW,
                      int64_t strideH, int64_t strideW,
                      int64_t padH, int64_t padW,
                      int64_t dilationH, int64_t dilationW,
                      int64_t outH, int64_t outW,
-                     int64_t first, int64_t last, float *image);
+                     int64_t first, int64_t last, int64_t ldColumns, float *image);
+
+/// Keeps freed buffers in the process heap for reuse instead of returning them to the
+/// kernel (glibc only; elsewhere nothing changes). See allocator.c.
+void ag_keep_freed_memory(void);
+
+// MARK: Pooling
+
+/// Max pooling of `planes` images [height, width] (contiguous, one after another) into
+/// output planes [outH, outW]: each output is the largest tap of its window (kernelH x
+/// kernelW taps spaced by the dilation, windows stride apart over the image padded on each
+/// side; padding never wins), and `indices` gets the tap's flat index y * width + x in its
+/// plane, as a float. Ties go to the first tap in row-major order and NaN wins, as in
+/// PyTorch. Every window must have a tap inside the image.
+void ag_max_pool2d(const float *input, int64_t planes, int64_t height, int64_t width,
+                   int64_t kernelH, int64_t kernelW,
+                   int64_t strideH, int64_t strideW,
+                   int64_t padH, int64_t padW,
+                   int64_t dilationH, int64_t dilationW,
+                   int64_t outH, int64_t outW,
+                   float *output, float *indices);
+
+/// The adjoint of ag_max_pool2d: adds grad[plane][i] into gradInput[plane][indices[plane][i]]
+/// for `planes` planes of outputSize gradients and inputSize inputs. gradInput must be
+/// zeroed by the caller.
+void ag_max_pool2d_backward(const float *grad, const float *indices, int64_t planes,
+                            int64_t inputSize, int64_t outputSize, float *gradInput);
 
 #ifdef __cplusplus
 }
