@@ -291,6 +291,9 @@ final class GradientCheckTests: XCTestCase {
         c.check("matmul vm [3]·[3,4]", [c.normal([3]), c.normal([3, 4])]) { $0[0].matmul($0[1]) }
         c.check("matmul mm [2,3]·[3,4]", [c.normal([2, 3]), c.normal([3, 4])]) { $0[0].matmul($0[1]) }
         c.check("matmul mm, rhs only", [c.normal([2, 3], requiresGrad: false), c.normal([3, 4])]) { $0[0].matmul($0[1]) }
+        // Transposed operands (Linear's weight.mT) take the gradient in the transposed order.
+        c.check("matmul mm [2,3]·[4,3]ᵀ", [c.normal([2, 3]), c.normal([4, 3])]) { $0[0].matmul($0[1].mT) }
+        c.check("matmul mm [3,2]ᵀ·[3,4]", [c.normal([3, 2]), c.normal([3, 4])]) { $0[0].mT.matmul($0[1]) }
         c.check("matmul bmm [2,3,4]·[2,4,5]", [c.normal([2, 3, 4]), c.normal([2, 4, 5])]) { $0[0].matmul($0[1]) }
         c.check("matmul [2,3,4]·[4,5]", [c.normal([2, 3, 4]), c.normal([4, 5])]) { $0[0].matmul($0[1]) }
         c.check("matmul [3,4]·[2,4,5] (clone)", [c.normal([3, 4]), c.normal([2, 4, 5])]) { $0[0].matmul($0[1]) }
