@@ -194,14 +194,6 @@ public final class Node {
         if context.detectsAnomalies { creationSite = AnomalyMode.callSite() }
     }
 
-    /// A node for `op` applied to `inputs`, which made `output`, recorded in `context`.
-    convenience init(
-        op: Op, inputs: [Tensor], output: NDArray, saved: SavedValues = SavedValues(),
-        context: RecordingContext = .current
-    ) {
-        self.init(op: op, edges: EdgeList(inputs.map(\.gradientEdge)), output: output, saved: saved, context: context)
-    }
-
     /// One edge per input, in the op's argument order.
     public var nextEdges: [Edge] { Array(edges) }
 
