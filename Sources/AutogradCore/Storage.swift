@@ -13,7 +13,7 @@ public struct StorageHeader: Sendable {
 ///
 /// The header and the elements live in one allocation, so making an array costs one
 /// allocation.
-public final class Storage: ManagedBuffer<StorageHeader, Float>, @unchecked Sendable {
+public final class Storage: ManagedBuffer<StorageHeader, Float> {
     /// A buffer of `count` elements whose values the caller writes before reading.
     public static func uninitialized(_ count: Int) -> Storage {
         _ = keepsFreedMemory

@@ -201,11 +201,17 @@ enum BackwardEngine {
 
     /// Adds a gradient into a tensor's `grad`: out of place and recorded when building a
     /// graph of the backward pass, otherwise into a fresh buffer the tensor owns.
+    ///
+    /// Backward passes on other threads may reach the same leaf at the same time (graphs
+    /// that share parameters), so the read-add-write holds the tensor's lock, as PyTorch
+    /// serialises accumulation into a leaf.
     static func accumulate(_ gradient: Tensor, into tensor: Tensor, createGraph: Bool) {
-        if let existing = tensor.grad {
-            tensor.grad = existing + gradient
-        } else {
-            tensor.grad = createGraph ? gradient : Tensor(gradient.array.copy())
+        withLock(on: tensor) {
+            if let existing = tensor.grad {
+                tensor.grad = existing + gradient
+            } else {
+                tensor.grad = createGraph ? gradient : Tensor(gradient.array.copy())
+            }
         }
     }
 }

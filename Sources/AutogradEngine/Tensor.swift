@@ -5,13 +5,18 @@ import AutogradCore
 ///
 /// Tensors are references: a leaf's ``grad`` accumulates across backward calls, and views
 /// (`transpose`, `detach`, indexing, ...) share storage with the tensor they came from.
+///
+/// Tensors may be passed between threads (`Sendable`): backward passes on several threads
+/// may share leaves (each accumulation into a leaf's `grad` takes that leaf's lock, as
+/// in PyTorch). Writing to one tensor from two threads at once (in-place ops, `grad = `)
+/// is, as in PyTorch, the caller's to order.
 /// ```swift
 /// let params = Tensor([1.0, 3.0], requiresGrad: true)
 /// let loss = (Tensor([2.0]) * params[0] + params[1] - Tensor([3.0])) ** 2
 /// loss.backward()
 /// print(params.grad!)   // tensor([8., 4.])
 /// ```
-public class Tensor: CustomStringConvertible {
+public class Tensor: CustomStringConvertible, @unchecked Sendable {
     /// The values: storage, shape, strides and offset.
     @exclusivity(unchecked) public final internal(set) var array: NDArray
     /// The node that made this tensor, or nil for a leaf.
@@ -121,7 +126,7 @@ public class Tensor: CustomStringConvertible {
 
 /// A leaf tensor that requires grad and is a model's learnable value, like
 /// `torch.nn.Parameter`. It shares storage with the tensor it wraps.
-public final class Parameter: Tensor {
+public final class Parameter: Tensor, @unchecked Sendable {
     /// Wraps `tensor`'s values (sharing its storage) as a parameter.
     public init(_ tensor: Tensor, requiresGrad: Bool = true) {
         super.init(tensor.array, requiresGrad: requiresGrad)

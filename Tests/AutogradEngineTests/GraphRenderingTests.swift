@@ -95,7 +95,7 @@ final class GraphRenderingTests: XCTestCase {
     /// An empty temporary file for a process's output.
     private static func temporaryLog(_ name: String) -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("graph-test-\(UUID().uuidString).\(name)")
-        FileManager.default.createFile(atPath: url.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         return url
     }
 }

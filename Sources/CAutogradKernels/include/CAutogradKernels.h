@@ -8,6 +8,15 @@
 extern "C" {
 #endif
 
+// MARK: Locks
+
+/// Locks the mutex that guards `object` (one of a fixed set of stripes chosen by the
+/// object's address); the same object always maps to the same mutex. Not reentrant.
+void ag_object_lock(const void *object);
+
+/// Unlocks what ag_object_lock(object) locked.
+void ag_object_unlock(const void *object);
+
 // MARK: Kernel paths and threads
 
 /// The portable kernels: plain C for the baseline architecture (SSE2, NEON).
