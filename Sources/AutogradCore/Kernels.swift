@@ -37,7 +37,7 @@ public enum Kernels {
     public static var path: Path {
         get { ag_kernel_path_get() == AG_KERNEL_PATH_AVX2 ? .avx2 : .portable }
         set {
-            precondition(ag_kernel_path_set(newValue.code), "Kernels.path: this CPU cannot run the \(newValue) kernels")
+            checkUsage(ag_kernel_path_set(newValue.code), "Kernels.path: this CPU cannot run the \(newValue) kernels")
         }
     }
 

@@ -19,12 +19,48 @@ public struct ConvolutionGeometry: Equatable, Sendable {
         self.dilation = dilation
     }
 
-    /// The output height and width for an input of `height` x `width`.
+    /// The output height and width for an input of `height` x `width`, with PyTorch's
+    /// formula `⌊(size + 2·padding − dilation·(kernel − 1) − 1) / stride⌋ + 1` (rounded
+    /// down, so a kernel that does not fit gives 0 or less, never 1). See
+    /// ``checkedOutputSize(height:width:op:)`` for the checked form.
     public func outputSize(height: Int, width: Int) -> (Int, Int) {
-        let h = (height + 2 * padding.0 - dilation.0 * (kernel.0 - 1) - 1) / stride.0 + 1
-        let w = (width + 2 * padding.1 - dilation.1 * (kernel.1 - 1) - 1) / stride.1 + 1
+        func size(_ input: Int, _ kernel: Int, _ stride: Int, _ padding: Int, _ dilation: Int) -> Int {
+            let span = input + 2 * padding - dilation * (kernel - 1) - 1
+            let quotient = span / stride
+            return (span % stride != 0 && span < 0 ? quotient - 1 : quotient) + 1
+        }
+        return (size(height, kernel.0, stride.0, padding.0, dilation.0),
+                size(width, kernel.1, stride.1, padding.1, dilation.1))
+    }
+
+    /// The output height and width for an input of `height` x `width`, after checking that
+    /// the kernel, stride and dilation are positive, the padding is not negative, and at
+    /// least one window fits (PyTorch's "Output size is too small").
+    public func checkedOutputSize(height: Int, width: Int, op: String) throws(ShapeError) -> (Int, Int) {
+        guard kernel.0 > 0, kernel.1 > 0 else {
+            throw ShapeError("\(op): kernel size should be greater than zero, but got kernel_size=\(describe(kernel))")
+        }
+        guard stride.0 > 0, stride.1 > 0 else {
+            throw ShapeError("\(op): stride should be greater than zero, but got stride=\(describe(stride))")
+        }
+        guard dilation.0 > 0, dilation.1 > 0 else {
+            throw ShapeError("\(op): dilation should be greater than zero, but got dilation=\(describe(dilation))")
+        }
+        guard padding.0 >= 0, padding.1 >= 0 else {
+            throw ShapeError("\(op): padding should be non-negative, but got padding=\(describe(padding))")
+        }
+        guard height >= 0, width >= 0 else {
+            throw ShapeError("\(op): input sizes must not be negative, got \(height)x\(width)")
+        }
+        let (h, w) = outputSize(height: height, width: width)
+        guard h > 0, w > 0 else {
+            throw ShapeError("\(op): Given input size: (\(height)x\(width)). Calculated output size: (\(h)x\(w)). Output size is too small")
+        }
         return (h, w)
     }
+
+    /// PyTorch's spelling of a pair: `(2, 2)`.
+    private func describe(_ pair: (Int, Int)) -> String { "(\(pair.0), \(pair.1))" }
 
     public static func == (a: ConvolutionGeometry, b: ConvolutionGeometry) -> Bool {
         a.kernel == b.kernel && a.stride == b.stride && a.padding == b.padding && a.dilation == b.dilation
@@ -49,10 +85,10 @@ extension NDArray {
     /// Unfolds a batch of images `[N, C, H, W]` into columns
     /// `[N, C * kh * kw, outH * outW]` (PyTorch's `unfold` / im2col).
     public func unfolded(_ geometry: ConvolutionGeometry) -> NDArray {
-        precondition(rank == 4, "unfold: expected a 4-D input [N, C, H, W], got \(shape)")
+        checkUsage(rank == 4, "unfold: expected a 4-D input [N, C, H, W], got \(shape)")
         let source = contiguous()
         let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
-        let (oh, ow) = geometry.outputSize(height: h, width: w)
+        let (oh, ow) = trapOnShapeError { () throws(ShapeError) in try geometry.checkedOutputSize(height: h, width: w, op: "unfold") }
         let rows = c * geometry.kernel.0 * geometry.kernel.1
         let result = NDArray(uninitialized: [n, rows, oh * ow])
         Self.forEachImage(n, work: n * rows * oh * ow) { image in
@@ -73,7 +109,7 @@ extension NDArray {
         let (n, c, h, w) = (imageShape[0], imageShape[1], imageShape[2], imageShape[3])
         let (oh, ow) = geometry.outputSize(height: h, width: w)
         let rows = c * geometry.kernel.0 * geometry.kernel.1
-        precondition(shape == [n, rows, oh * ow], "fold: expected columns of shape \([n, rows, oh * ow]), got \(shape)")
+        checkUsage(shape == [n, rows, oh * ow], "fold: expected columns of shape \([n, rows, oh * ow]), got \(shape)")
         let result = NDArray(zeros: imageShape)
         Self.forEachImage(n, work: n * rows * oh * ow) { image in
             ag_col2im(source.pointer + image * rows * oh * ow, Int64(c), Int64(h), Int64(w),

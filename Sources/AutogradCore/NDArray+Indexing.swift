@@ -26,8 +26,8 @@ extension NDArray {
     /// slice `j` going to position `indices[j]` (repeated indices add up): the adjoint of
     /// ``indexSelected(dim:indices:)``, like `zeros.index_add_(dim, indices, self)`.
     public func indexAdded(dim: Int, indices: [Int], size: Int) -> NDArray {
-        precondition(shape[dim] == indices.count, "index_add: \(indices.count) indices for \(shape[dim]) slices along dimension \(dim)")
-        precondition(indices.allSatisfy { $0 >= 0 && $0 < size }, "index_add: index out of bounds for dimension \(dim) with size \(size)")
+        checkUsage(shape[dim] == indices.count, "index_add: \(indices.count) indices for \(shape[dim]) slices along dimension \(dim)")
+        checkUsage(indices.allSatisfy { $0 >= 0 && $0 < size }, "index_add: index out of bounds for dimension \(dim) with size \(size)")
         var resultShape = shape
         resultShape[dim] = size
         let result = NDArray(zeros: resultShape)

@@ -23,13 +23,12 @@ extension NDArray {
     /// order and NaN wins, as in PyTorch. Returns values and indices, both
     /// `[N, C, outH, outW]` (the indices as exact floats: planes hold at most 2²⁴ pixels).
     public func maxPooled(_ geometry: ConvolutionGeometry) -> (values: NDArray, indices: NDArray) {
-        precondition(rank == 4, "max_pool2d: expected a 4-D input [N, C, H, W], got \(shape)")
+        checkUsage(rank == 4, "max_pool2d: expected a 4-D input [N, C, H, W], got \(shape)")
         let source = contiguous()
         let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
-        precondition(h * w <= 1 << 24, "max_pool2d: planes of more than 2^24 pixels are not supported, got \(h)x\(w)")
-        let (oh, ow) = geometry.outputSize(height: h, width: w)
-        precondition(oh > 0 && ow > 0, "max_pool2d: output size \(oh)x\(ow) is too small for input \(shape)")
-        precondition(geometry.everyWindowHasATap(height: h, width: w),
+        checkUsage(h * w <= 1 << 24, "max_pool2d: planes of more than 2^24 pixels are not supported, got \(h)x\(w)")
+        let (oh, ow) = trapOnShapeError { () throws(ShapeError) in try geometry.checkedOutputSize(height: h, width: w, op: "max_pool2d") }
+        checkUsage(geometry.everyWindowHasATap(height: h, width: w),
                      "max_pool2d: some windows of \(geometry) lie wholly in the padding of a \(h)x\(w) image")
         let values = NDArray(uninitialized: [n, c, oh, ow]), indices = NDArray(uninitialized: [n, c, oh, ow])
         let work = n * c * oh * ow * geometry.kernel.0 * geometry.kernel.1
@@ -48,7 +47,7 @@ extension NDArray {
     /// The input gradient of ``maxPooled(_:)``: each entry of `grad` (`[N, C, outH, outW]`)
     /// added into zeros of `inputShape` at the position `indices` recorded for it.
     public static func maxPoolGradient(_ grad: NDArray, indices: NDArray, inputShape: [Int]) -> NDArray {
-        precondition(grad.shape == indices.shape && inputShape.count == 4 && grad.rank == 4
+        checkUsage(grad.shape == indices.shape && inputShape.count == 4 && grad.rank == 4
                      && Array(grad.shape[..<2]) == Array(inputShape[..<2]),
                      "max_pool2d backward: gradient \(grad.shape) and indices \(indices.shape) do not match input \(inputShape)")
         let gradient = grad.contiguous(), positions = indices.contiguous()

@@ -63,7 +63,7 @@ extension NDArray {
     /// The largest (or smallest) element as a 0-d array; NaN if any element is NaN.
     public func extremeAll(largest: Bool) -> NDArray {
         let source = contiguous()
-        precondition(source.count > 0, "\(largest ? "max" : "min"): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.")
+        checkUsage(source.count > 0, "\(largest ? "max" : "min"): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.")
         let input = source.pointer
         var best = input[0]
         for i in 0..<source.count {
@@ -80,7 +80,7 @@ extension NDArray {
         let moved = movingDimensionLast(dim)
         let rows = moved.count / Swift.max(moved.shape.last ?? 1, 1)
         let length = moved.shape.last ?? 1
-        precondition(length > 0, "\(largest ? "max" : "min"): cannot reduce over a zero-size dimension")
+        checkUsage(length > 0, "\(largest ? "max" : "min"): cannot reduce over a zero-size dimension")
         let values = NDArray(uninitialized: reducedShape(dims: [dim], keepDim: keepDim))
         var indices = [Int](repeating: 0, count: rows)
         let input = moved.pointer, out = values.storage.base

@@ -16,10 +16,10 @@ public struct NDArray: @unchecked Sendable {
 
     /// A new contiguous array holding `scalars` in row-major order.
     public init(shape: [Int], scalars: [Float]) {
-        precondition(
+        checkUsage(
             shape.reduce(1, *) == scalars.count,
             "tensor: shape \(shape) needs \(shape.reduce(1, *)) values but \(scalars.count) were given")
-        precondition(shape.allSatisfy { $0 >= 0 }, "tensor: negative size in shape \(shape)")
+        checkUsage(shape.allSatisfy { $0 >= 0 }, "tensor: negative size in shape \(shape)")
         self.init(storage: Storage.copying(scalars), layout: Layout(contiguous: shape))
     }
 
@@ -59,7 +59,7 @@ public struct NDArray: @unchecked Sendable {
 
     /// The single element of a one-element array.
     public var scalarValue: Float {
-        precondition(count == 1, "item: a Tensor with \(count) elements cannot be converted to Scalar")
+        checkUsage(count == 1, "item: a Tensor with \(count) elements cannot be converted to Scalar")
         return pointer.pointee
     }
 

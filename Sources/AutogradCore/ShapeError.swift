@@ -12,13 +12,16 @@ public struct ShapeError: Error, CustomStringConvertible, Equatable {
     public var description: String { message }
 }
 
-/// Runs a shape check and traps with its message if it fails.
+/// Runs a shape check and stops with its message (in every build, see
+/// ``usageFailure(_:file:line:)``) if it fails.
 @inline(__always)
-public func trapOnShapeError<T>(_ check: () throws(ShapeError) -> T) -> T {
+public func trapOnShapeError<T>(
+    file: StaticString = #fileID, line: UInt = #line, _ check: () throws(ShapeError) -> T
+) -> T {
     do {
         return try check()
     } catch {
-        fatalError(error.message)
+        usageFailure(error.message, file: file, line: line)
     }
 }
 

@@ -46,17 +46,16 @@ func checkConvolution(_ input: [Int], _ weight: [Int], _ bias: [Int]?, _ geometr
     guard input[1] == weight[1] else {
         throw ShapeError("conv2d: Given groups=1, weight of size \(weight), expected input\(input) to have \(weight[1]) channels, but got \(input[1]) channels instead")
     }
-    guard geometry.stride.0 > 0, geometry.stride.1 > 0, geometry.dilation.0 > 0, geometry.dilation.1 > 0,
-          geometry.padding.0 >= 0, geometry.padding.1 >= 0 else {
-        throw ShapeError("conv2d: stride and dilation must be positive and padding non-negative")
-    }
     if let bias, bias != [weight[0]] {
         throw ShapeError("conv2d: Given weight of size \(weight), expected bias to be 1-dimensional with \(weight[0]) elements, but got bias of size \(bias) instead")
     }
-    let (h, w) = geometry.outputSize(height: input[2], width: input[3])
-    guard h > 0, w > 0 else {
-        throw ShapeError("conv2d: Calculated output size: (\(h)x\(w)). Output size is too small for input of size \(input) and weight of size \(weight)")
+    let padded = (input[2] + 2 * geometry.padding.0, input[3] + 2 * geometry.padding.1)
+    let dilatedKernel = (geometry.dilation.0 * (weight[2] - 1) + 1, geometry.dilation.1 * (weight[3] - 1) + 1)
+    if geometry.padding.0 >= 0, geometry.padding.1 >= 0, geometry.dilation.0 > 0, geometry.dilation.1 > 0,
+       padded.0 < dilatedKernel.0 || padded.1 < dilatedKernel.1 {
+        throw ShapeError("conv2d: Calculated padded input size per channel: (\(padded.0) x \(padded.1)). Kernel size: (\(dilatedKernel.0) x \(dilatedKernel.1)). Kernel size can't be greater than actual input size")
     }
+    _ = try geometry.checkedOutputSize(height: input[2], width: input[3], op: "conv2d")
 }
 
 extension Tensor {

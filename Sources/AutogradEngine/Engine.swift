@@ -18,7 +18,7 @@ extension Tensor {
         do {
             try backwardChecked(gradient: gradient, retainGraph: retainGraph, createGraph: createGraph)
         } catch {
-            fatalError(error.message)
+            usageFailure(error.message)
         }
     }
 

@@ -25,7 +25,7 @@ public func grad(
             outputs: outputs, inputs: inputs, gradOutputs: gradOutputs,
             retainGraph: retainGraph, createGraph: createGraph)
     } catch {
-        fatalError(error.message)
+        usageFailure(error.message)
     }
 }
 
@@ -116,7 +116,7 @@ public func jacobian(_ f: (Tensor) -> Tensor, at x: Tensor, createGraph: Bool = 
 public func hessian(_ f: (Tensor) -> Tensor, at x: Tensor, createGraph: Bool = false) -> Tensor {
     let input = variable(for: x, createGraph: createGraph)
     let output = f(input)
-    precondition(output.count == 1, "hessian: the function must return a single-element tensor, got shape \(output.shape)")
+    checkUsage(output.count == 1, "hessian: the function must return a single-element tensor, got shape \(output.shape)")
     guard output.requiresGrad,
           let gradient = grad(outputs: [output], inputs: [input], createGraph: true)[0]
     else { return Tensor.zeros(x.shape + x.shape) }

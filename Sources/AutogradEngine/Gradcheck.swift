@@ -67,7 +67,7 @@ public func gradcheck(
     _ f: (Tensor) -> Tensor, inputs: [Tensor],
     epsilon: Float = 1e-3, absoluteTolerance: Double = 1e-3, relativeTolerance: Double = 1e-2
 ) -> GradcheckResult {
-    precondition(inputs.count == 1, "gradcheck: a function of one tensor takes exactly one input, got \(inputs.count)")
+    checkUsage(inputs.count == 1, "gradcheck: a function of one tensor takes exactly one input, got \(inputs.count)")
     return gradcheck(inputs: inputs, epsilon: epsilon, absoluteTolerance: absoluteTolerance,
                      relativeTolerance: relativeTolerance) { f($0[0]) }
 }

@@ -1,3 +1,5 @@
+import AutogradCore
+
 /// A function called with a gradient during backward; it may return a replacement.
 public typealias GradientHook = (Tensor) -> Tensor?
 
@@ -50,7 +52,7 @@ extension Tensor {
     /// - Returns: A handle whose `remove()` unregisters the hook.
     @discardableResult
     public func registerHook(_ hook: @escaping GradientHook) -> HookHandle {
-        precondition(requiresGrad, "cannot register a hook on a tensor that doesn't require gradient")
+        checkUsage(requiresGrad, "cannot register a hook on a tensor that doesn't require gradient")
         if let node = gradFn {
             let id = node.gradientHooks.append(hook)
             return HookHandle { [weak node] in node?.gradientHooks.remove(id: id) }

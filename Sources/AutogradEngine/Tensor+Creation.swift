@@ -54,7 +54,7 @@ extension Tensor {
     private static func flatten(_ parts: [([Int], [Float])]) -> ([Int], [Float]) {
         guard let first = parts.first else { return ([0], []) }
         for part in parts where part.0 != first.0 {
-            preconditionFailure("tensor: expected sequence of length \(first.0) but got \(part.0) (nested arrays must be rectangular)")
+            usageFailure("tensor: expected sequence of length \(first.0) but got \(part.0) (nested arrays must be rectangular)")
         }
         return ([parts.count] + first.0, parts.flatMap { $0.1 })
     }

@@ -19,7 +19,7 @@ extension Tensor {
         let source = recording ? Tensor(array.copy(), history: gradFn) : Tensor(array)
         let result = update(source)
         guard result.shape == shape else {
-            fatalError("\(name): output with shape \(shape) doesn't match the broadcast shape \(result.shape)")
+            usageFailure("\(name): output with shape \(shape) doesn't match the broadcast shape \(result.shape)")
         }
         array.assign(from: result.array)
         bumpVersion()
@@ -32,7 +32,7 @@ extension Tensor {
     /// Stops, as PyTorch does, when a leaf that requires grad would change outside `noGrad`.
     private func refuseInPlaceOnLeafRequiringGrad(_ name: String) {
         if GradMode.isEnabled && isLeaf && requiresGrad {
-            fatalError("\(name): a leaf Variable that requires grad is being used in an in-place operation.")
+            usageFailure("\(name): a leaf Variable that requires grad is being used in an in-place operation.")
         }
     }
 

@@ -10,7 +10,7 @@ extension Tensor {
     /// ```
     public func indexSelect(dim: Int, indices: [Int]) -> Tensor {
         let d = trapOnShapeError { () throws(ShapeError) in try normalizedDimension(dim, rank: rank, op: "index_select") }
-        precondition(rank > 0, "index_select: cannot index a 0-dim tensor")
+        checkUsage(rank > 0, "index_select: cannot index a 0-dim tensor")
         let value = trapOnShapeError { () throws(ShapeError) in try array.indexSelected(dim: d, indices: indices) }
         return Tensor.record(value, .indexSelect(dim: d, indices: indices), input: self)
     }

@@ -5,12 +5,12 @@ extension Tensor {
     /// product; 2-D with 2-D a matrix product; a 1-D operand is promoted to a matrix and the
     /// added dimension removed; batch dimensions broadcast.
     public func matmul(_ other: Tensor) -> Tensor {
-        precondition(rank >= 1 && other.rank >= 1,
+        checkUsage(rank >= 1 && other.rank >= 1,
                      "matmul: both arguments to matmul need to be at least 1D, but they are \(rank)D and \(other.rank)D")
         let kind: MatmulKind
         switch (rank, other.rank) {
         case (1, 1):
-            precondition(shape == other.shape,
+            checkUsage(shape == other.shape,
                          "dot: inconsistent tensor size, expected tensor [\(shape[0])] and src [\(other.shape[0])] to have the same number of elements, but got \(shape[0]) and \(other.shape[0]) elements respectively")
             kind = .dot
         case (2, 1): kind = .matrixVector

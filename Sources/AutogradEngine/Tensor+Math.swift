@@ -33,7 +33,7 @@ extension Tensor {
 
     /// Each element limited to `[min, max]`; either bound may be omitted.
     public func clamp(min: Float? = nil, max: Float? = nil) -> Tensor {
-        precondition(min != nil || max != nil, "clamp: at least one of 'min' or 'max' must not be None")
+        checkUsage(min != nil || max != nil, "clamp: at least one of 'min' or 'max' must not be None")
         return unary(.clamp(min: min, max: max), .clamp(min: min, max: max), savesInput: true)
     }
 }

@@ -30,7 +30,7 @@ extension Tensor {
         if rank == 0 { return reshape([1]) }
         let start = trapOnShapeError { () throws(ShapeError) in try normalizedDimension(startDim, rank: rank, op: "flatten") }
         let end = trapOnShapeError { () throws(ShapeError) in try normalizedDimension(endDim, rank: rank, op: "flatten") }
-        precondition(start <= end, "flatten: start_dim cannot come after end_dim")
+        checkUsage(start <= end, "flatten: start_dim cannot come after end_dim")
         if start == end { return self }
         let merged = shape[start...end].reduce(1, *)
         return reshape(Array(shape[..<start]) + [merged] + Array(shape[(end + 1)...]))
@@ -109,7 +109,7 @@ extension Tensor {
 
 /// Joins tensors along an existing dimension `dim`, like `torch.cat`.
 public func cat(_ tensors: [Tensor], dim: Int = 0) -> Tensor {
-    precondition(!tensors.isEmpty, "cat: expected a non-empty list of Tensors")
+    checkUsage(!tensors.isEmpty, "cat: expected a non-empty list of Tensors")
     let d = trapOnShapeError { () throws(ShapeError) in try normalizedDimension(dim, rank: tensors[0].rank, op: "cat") }
     let value = trapOnShapeError { () throws(ShapeError) in try NDArray.concatenate(tensors.map(\.array), dim: d) }
     return Tensor.record(value, .concatenate(dim: d, sizes: tensors.map { $0.shape[d] }), inputs: tensors)
@@ -117,10 +117,10 @@ public func cat(_ tensors: [Tensor], dim: Int = 0) -> Tensor {
 
 /// Joins equally shaped tensors along a new dimension `dim`, like `torch.stack`.
 public func stack(_ tensors: [Tensor], dim: Int = 0) -> Tensor {
-    precondition(!tensors.isEmpty, "stack: expected a non-empty list of Tensors")
+    checkUsage(!tensors.isEmpty, "stack: expected a non-empty list of Tensors")
     let d = trapOnShapeError { () throws(ShapeError) in try normalizedDimension(dim, rank: tensors[0].rank + 1, op: "stack") }
     for (i, tensor) in tensors.enumerated() where tensor.shape != tensors[0].shape {
-        preconditionFailure("stack: expects each tensor to be equal size, but got \(tensors[0].shape) at entry 0 and \(tensor.shape) at entry \(i)")
+        usageFailure("stack: expects each tensor to be equal size, but got \(tensors[0].shape) at entry 0 and \(tensor.shape) at entry \(i)")
     }
     let parts = tensors.map { tensor in trapOnShapeError { () throws(ShapeError) in try tensor.array.unsqueezed(dim: d) } }
     let value = trapOnShapeError { () throws(ShapeError) in try NDArray.concatenate(parts, dim: d, op: "stack") }

@@ -59,7 +59,7 @@ public class Tensor: CustomStringConvertible, @unchecked Sendable {
     public final var requiresGrad: Bool {
         get { gradFn != nil || leafRequiresGrad }
         set {
-            precondition(
+            checkUsage(
                 isLeaf || newValue,
                 "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().")
             leafRequiresGrad = newValue

@@ -1,3 +1,4 @@
+import AutogradCore
 import AutogradEngine
 
 /// A 2-D convolution layer, like `torch.nn.Conv2d`: `y = conv2d(x, weight, bias)`.
@@ -51,9 +52,9 @@ public final class Conv2d: Module {
         stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1),
         groups: Int = 1, bias: Bool = true, generator: RandomGenerator = .default
     ) {
-        precondition(groups > 0, "Conv2d: groups must be a positive integer, got \(groups)")
-        precondition(inChannels % groups == 0, "Conv2d: in_channels (\(inChannels)) must be divisible by groups (\(groups))")
-        precondition(outChannels % groups == 0, "Conv2d: out_channels (\(outChannels)) must be divisible by groups (\(groups))")
+        checkUsage(groups > 0, "Conv2d: groups must be a positive integer, got \(groups)")
+        checkUsage(inChannels % groups == 0, "Conv2d: in_channels (\(inChannels)) must be divisible by groups (\(groups))")
+        checkUsage(outChannels % groups == 0, "Conv2d: out_channels (\(outChannels)) must be divisible by groups (\(groups))")
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.kernelSize = kernelSize
@@ -71,7 +72,7 @@ public final class Conv2d: Module {
         if groups == 1 {
             return conv2d(input, weight, bias, stride: stride, padding: padding, dilation: dilation)
         }
-        precondition(input.rank == 4 && input.shape[1] == inChannels,
+        checkUsage(input.rank == 4 && input.shape[1] == inChannels,
                      "conv2d: Given groups=\(groups), weight of size \(weight.shape), expected input\(input.shape) to have \(inChannels) channels")
         let (inPerGroup, outPerGroup) = (inChannels / groups, outChannels / groups)
         let outputs = (0..<groups).map { g in

@@ -1,3 +1,4 @@
+import AutogradCore
 import AutogradEngine
 
 /// Randomly zeroes elements during training, like `torch.nn.Dropout`: each element is
@@ -11,7 +12,7 @@ public final class Dropout: Module {
 
     /// A layer zeroing elements with probability `p`, drawing masks from `generator`.
     public init(p: Float = 0.5, generator: RandomGenerator = .default) {
-        precondition(p >= 0 && p <= 1, "dropout probability has to be between 0 and 1, but got \(p)")
+        checkUsage(p >= 0 && p <= 1, "dropout probability has to be between 0 and 1, but got \(p)")
         self.p = p
         self.generator = generator
     }

@@ -1,3 +1,4 @@
+import AutogradCore
 import AutogradEngine
 
 /// A lookup table of vectors, like `torch.nn.Embedding`: index `i` gives row `i` of
@@ -26,7 +27,7 @@ public final class Embedding: Module {
     /// `indices.shape + [embeddingDim]`.
     public override func forward(_ indices: Tensor) -> Tensor {
         let rows = indices.scalars.map { value -> Int in
-            precondition(value == value.rounded() && value >= 0 && Int(value) < numEmbeddings,
+            checkUsage(value == value.rounded() && value >= 0 && Int(value) < numEmbeddings,
                          "embedding: index \(value) is out of range for a table of \(numEmbeddings) rows")
             return Int(value)
         }

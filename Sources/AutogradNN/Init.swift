@@ -1,3 +1,4 @@
+import AutogradCore
 import AutogradEngine
 
 /// Weight initialisers, like `torch.nn.init`, drawing from a ``RandomGenerator``.
@@ -6,7 +7,7 @@ public enum Init {
     /// (kernel) sizes, as PyTorch computes it (`[out, in]` → `in`, `[out, in, kh, kw]` →
     /// `in * kh * kw`).
     public static func fanIn(of shape: [Int]) -> Int {
-        precondition(shape.count >= 2, "Fan in can not be computed for tensor with fewer than 2 dimensions (shape \(shape))")
+        checkUsage(shape.count >= 2, "Fan in can not be computed for tensor with fewer than 2 dimensions (shape \(shape))")
         return shape[1] * shape.dropFirst(2).reduce(1, *)
     }
 

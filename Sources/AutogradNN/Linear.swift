@@ -1,3 +1,4 @@
+import AutogradCore
 import AutogradEngine
 
 /// A fully connected layer, like `torch.nn.Linear`: `y = x·Wᵀ + b`.
@@ -21,7 +22,7 @@ public final class Linear: Module {
 
     /// A layer with freshly initialised weights drawn from `generator`.
     public init(inFeatures: Int, outFeatures: Int, bias: Bool = true, generator: RandomGenerator = .default) {
-        precondition(inFeatures >= 0 && outFeatures >= 0, "Linear: sizes must be non-negative, got \(inFeatures) and \(outFeatures)")
+        checkUsage(inFeatures >= 0 && outFeatures >= 0, "Linear: sizes must be non-negative, got \(inFeatures) and \(outFeatures)")
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
         weight = Parameter(Init.kaimingUniform([outFeatures, inFeatures], a: Float(5).squareRoot(), generator: generator))
@@ -30,7 +31,7 @@ public final class Linear: Module {
 
     /// `input·weightᵀ + bias` for `input` of shape `[..., inFeatures]`.
     public override func forward(_ input: Tensor) -> Tensor {
-        precondition(input.shape.last == inFeatures,
+        checkUsage(input.shape.last == inFeatures,
                      "linear: mat1 and mat2 shapes cannot be multiplied (input \(input.shape), weight \(weight.shape))")
         let product = input.matmul(weight.mT)
         return bias.map { product + $0 } ?? product

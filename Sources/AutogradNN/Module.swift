@@ -1,3 +1,4 @@
+import AutogradCore
 import AutogradEngine
 
 /// The base class of every layer and model, like `torch.nn.Module`.
@@ -31,7 +32,7 @@ open class Module: CustomStringConvertible {
     /// The computation, like PyTorch's `forward`; subclasses override it and callers use
     /// ``callAsFunction(_:)``.
     open func forward(_ input: Tensor) -> Tensor {
-        fatalError("\(typeName): a subclass of Module must override forward(_:) or define its own callAsFunction")
+        usageFailure("\(typeName): a subclass of Module must override forward(_:) or define its own callAsFunction")
     }
 
     /// Runs ``forward(_:)``, grouping the operations it records under the module's type name

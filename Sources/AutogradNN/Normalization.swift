@@ -1,3 +1,4 @@
+import AutogradCore
 import AutogradEngine
 
 /// Batch normalisation, the shared implementation of ``BatchNorm1d`` and ``BatchNorm2d``
@@ -47,9 +48,9 @@ public class BatchNorm: Module {
 
     /// Normalises `input` (`[N, C, ...]`) per channel.
     public override func forward(_ input: Tensor) -> Tensor {
-        precondition(acceptedRanks.contains(input.rank),
+        checkUsage(acceptedRanks.contains(input.rank),
                      "\(typeName): expected \(acceptedRanks.map { "\($0)D" }.joined(separator: " or ")) input (got \(input.rank)D input of shape \(input.shape))")
-        precondition(input.shape[1] == numFeatures,
+        checkUsage(input.shape[1] == numFeatures,
                      "\(typeName): expected input with \(numFeatures) channels, got shape \(input.shape)")
         let dims = [0] + Array(2..<input.rank)
         var channelShape = [Int](repeating: 1, count: input.rank)
@@ -57,7 +58,7 @@ public class BatchNorm: Module {
         let mean: Tensor, variance: Tensor
         if isTraining || runningMean == nil {
             let samples = input.count / numFeatures
-            precondition(!isTraining || samples > 1,
+            checkUsage(!isTraining || samples > 1,
                          "\(typeName): Expected more than 1 value per channel when training, got input size \(input.shape)")
             mean = input.mean(dims: dims, keepDim: true)
             let centred = input - mean
@@ -125,7 +126,7 @@ public final class LayerNorm: Module {
 
     /// A layer normalising over trailing dimensions of `normalizedShape`.
     public init(normalizedShape: [Int], eps: Float = 1e-5, elementwiseAffine: Bool = true, bias: Bool = true) {
-        precondition(!normalizedShape.isEmpty, "LayerNorm: normalized_shape must not be empty")
+        checkUsage(!normalizedShape.isEmpty, "LayerNorm: normalized_shape must not be empty")
         self.normalizedShape = normalizedShape
         self.eps = eps
         if elementwiseAffine {
@@ -136,7 +137,7 @@ public final class LayerNorm: Module {
 
     /// Normalises `input`, whose trailing dimensions must be `normalizedShape`.
     public override func forward(_ input: Tensor) -> Tensor {
-        precondition(Array(input.shape.suffix(normalizedShape.count)) == normalizedShape,
+        checkUsage(Array(input.shape.suffix(normalizedShape.count)) == normalizedShape,
                      "layer_norm: Given normalized_shape=\(normalizedShape), expected input with shape [*, \(normalizedShape.map(String.init).joined(separator: ", "))], but got input of size \(input.shape)")
         let dims = Array((input.rank - normalizedShape.count)..<input.rank)
         let mean = input.mean(dims: dims, keepDim: true)

@@ -38,8 +38,10 @@ public func avgPool2d(
 /// `torch.nn.functional.adaptive_avg_pool2d`: output row `i` averages input rows
 /// `⌊i·H/outH⌋ ..< ⌈(i+1)·H/outH⌉`, and likewise for columns.
 public func adaptiveAvgPool2d(_ input: Tensor, outputSize: (Int, Int)) -> Tensor {
-    precondition(input.rank == 4, "adaptive_avg_pool2d: expected a 4-D input [N, C, H, W], got \(input.shape)")
-    precondition(outputSize.0 > 0 && outputSize.1 > 0, "adaptive_avg_pool2d: output size must be positive, got \(outputSize)")
+    checkUsage(input.rank == 4, "adaptive_avg_pool2d: expected a 4-D input [N, C, H, W], got \(input.shape)")
+    checkUsage(outputSize.0 > 0 && outputSize.1 > 0, "adaptive_avg_pool2d: output size must be positive, got \(outputSize)")
+    checkUsage(input.shape.dropFirst().allSatisfy { $0 > 0 },
+               "adaptive_avg_pool2d(): Expected input to have non-zero size for non-batch dimensions, but input has sizes \(input.shape) with dimension of size 0")
     let (height, width) = (input.shape[2], input.shape[3])
     if height % outputSize.0 == 0 && width % outputSize.1 == 0 {
         let kernel = (height / outputSize.0, width / outputSize.1)
@@ -59,17 +61,13 @@ private func poolingGeometry(
     _ op: String, _ input: Tensor, _ kernelSize: (Int, Int), _ stride: (Int, Int)?,
     _ padding: (Int, Int), _ dilation: (Int, Int)
 ) -> ConvolutionGeometry {
-    precondition(input.rank == 4, "\(op): expected a 4-D input [N, C, H, W], got \(input.shape)")
-    precondition(kernelSize.0 > 0 && kernelSize.1 > 0, "\(op): kernel size must be positive, got \(kernelSize)")
-    let stride = stride ?? kernelSize
-    precondition(stride.0 > 0 && stride.1 > 0 && dilation.0 > 0 && dilation.1 > 0,
-                 "\(op): stride and dilation must be positive, got \(stride) and \(dilation)")
-    precondition(padding.0 >= 0 && padding.1 >= 0 && padding.0 <= kernelSize.0 / 2 && padding.1 <= kernelSize.1 / 2,
-                 "\(op): pad should be at most half of effective kernel size, but got pad=\(padding), kernel_size=\(kernelSize)")
-    let geometry = ConvolutionGeometry(kernel: kernelSize, stride: stride, padding: padding, dilation: dilation)
-    let (outH, outW) = geometry.outputSize(height: input.shape[2], width: input.shape[3])
-    precondition(outH > 0 && outW > 0,
-                 "\(op): Given input size \(input.shape), calculated output size (\(outH)x\(outW)) is too small")
+    checkUsage(input.rank == 4, "\(op): expected a 4-D input [N, C, H, W], got \(input.shape)")
+    let geometry = ConvolutionGeometry(kernel: kernelSize, stride: stride ?? kernelSize, padding: padding, dilation: dilation)
+    _ = trapOnShapeError { () throws(ShapeError) in
+        try geometry.checkedOutputSize(height: input.shape[2], width: input.shape[3], op: op)
+    }
+    checkUsage(padding.0 <= kernelSize.0 / 2 && padding.1 <= kernelSize.1 / 2,
+               "\(op): pad should be at most half of effective kernel size, but got pad=\(padding), kernel_size=\(kernelSize)")
     return geometry
 }
 

@@ -1,3 +1,5 @@
+import AutogradCore
+
 /// The graph behind a tensor, as plain values: the tensors and operations that computed
 /// it, the edges between them, and the `graphScope` clusters they were recorded in.
 ///
@@ -177,7 +179,7 @@ public struct GraphValue: Equatable, Sendable {
 
     /// A value of the given shape and elements.
     public init(shape: [Int], scalars: [Float]) {
-        precondition(shape.reduce(1, *) == scalars.count, "GraphValue: \(scalars.count) elements for shape \(shape)")
+        checkUsage(shape.reduce(1, *) == scalars.count, "GraphValue: \(scalars.count) elements for shape \(shape)")
         self.shape = shape
         self.scalars = scalars
     }

@@ -21,7 +21,7 @@ extension Tensor {
     /// - Parameter depth: how many levels of `graphScope` clusters (layers) to draw
     ///   open; clusters nested deeper are collapsed into one box each. Nil draws them all.
     public func graph(depth: Int? = nil) -> ComputationGraph {
-        precondition(depth.map { $0 >= 0 } ?? true, "graph(depth:): depth must be 0 or more, got \(depth!)")
+        checkUsage(depth.map { $0 >= 0 } ?? true, "graph(depth:): depth must be 0 or more, got \(depth!)")
         var builder = GraphBuilder()
         var graph = builder.build(from: self)
         graph.addPathGradients()

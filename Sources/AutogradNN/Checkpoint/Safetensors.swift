@@ -1,3 +1,4 @@
+import AutogradCore
 import AutogradEngine
 import Foundation
 
@@ -17,7 +18,7 @@ public enum Safetensors {
     /// The bytes of a safetensors file holding `entries` (names must be unique) and the
     /// optional string `metadata` (the header's `__metadata__`).
     public static func encode(_ entries: [SafetensorsEntry], metadata: [String: String] = [:]) -> [UInt8] {
-        precondition(Set(entries.map(\.name)).count == entries.count, "safetensors: tensor names must be unique")
+        checkUsage(Set(entries.map(\.name)).count == entries.count, "safetensors: tensor names must be unique")
         let ordered = entries.sorted {
             $0.dtype.sortRank != $1.dtype.sortRank ? $0.dtype.sortRank > $1.dtype.sortRank : $0.name < $1.name
         }

@@ -1,3 +1,4 @@
+import AutogradCore
 import AutogradEngine
 
 /// Batches of a dataset, like `torch.utils.data.DataLoader`: iterate it once per epoch.
@@ -26,7 +27,7 @@ public struct DataLoader<Source: Dataset>: Sequence {
     /// A loader of `dataset` in batches of `batchSize`.
     public init(_ dataset: Source, batchSize: Int = 1, shuffle: Bool = false, dropLast: Bool = false,
                 generator: RandomGenerator = .default) {
-        precondition(batchSize > 0, "DataLoader: batch_size should be a positive integer value, but got batch_size=\(batchSize)")
+        checkUsage(batchSize > 0, "DataLoader: batch_size should be a positive integer value, but got batch_size=\(batchSize)")
         self.dataset = dataset
         self.batchSize = batchSize
         self.shuffle = shuffle

@@ -1,3 +1,4 @@
+import AutogradCore
 import AutogradEngine
 
 /// A collection of examples, each an input and a target, like `torch.utils.data.Dataset`.
@@ -35,7 +36,7 @@ public struct TensorDataset: Dataset {
 
     /// A dataset pairing row `i` of `inputs` with row `i` of `targets`.
     public init(inputs: Tensor, targets: Tensor) {
-        precondition(inputs.rank > 0 && targets.rank > 0 && inputs.shape[0] == targets.shape[0],
+        checkUsage(inputs.rank > 0 && targets.rank > 0 && inputs.shape[0] == targets.shape[0],
                      "TensorDataset: size mismatch between tensors (inputs \(inputs.shape), targets \(targets.shape))")
         self.inputs = inputs
         self.targets = targets
@@ -62,7 +63,7 @@ public struct Subset<Base: Dataset>: Dataset {
 
     /// The examples of `base` at `indices`.
     public init(_ base: Base, indices: [Int]) {
-        precondition(indices.allSatisfy { $0 >= 0 && $0 < base.count }, "Subset: index out of range for a dataset of \(base.count) examples")
+        checkUsage(indices.allSatisfy { $0 >= 0 && $0 < base.count }, "Subset: index out of range for a dataset of \(base.count) examples")
         self.base = base
         self.indices = indices
     }
@@ -85,7 +86,7 @@ public struct Subset<Base: Dataset>: Dataset {
 /// let (train, test) = (parts[0], parts[1])
 /// ```
 public func randomSplit<D: Dataset>(_ dataset: D, fractions: [Double], generator: RandomGenerator = .default) -> [Subset<D>] {
-    precondition(!fractions.isEmpty && fractions.allSatisfy { $0 >= 0 } && Swift.abs(fractions.reduce(0, +) - 1) < 1e-6,
+    checkUsage(!fractions.isEmpty && fractions.allSatisfy { $0 >= 0 } && Swift.abs(fractions.reduce(0, +) - 1) < 1e-6,
                  "random_split: fractions must be non-negative and sum to 1, got \(fractions)")
     var sizes = fractions.map { Int(($0 * Double(dataset.count)).rounded(.down)) }
     for i in 0..<(dataset.count - sizes.reduce(0, +)) { sizes[i % sizes.count] += 1 }

@@ -1,3 +1,4 @@
+import AutogradCore
 import AutogradEngine
 
 /// The cross-entropy between logits and classes, like
@@ -13,7 +14,7 @@ import AutogradEngine
 /// let loss = crossEntropy(logits, Tensor([3, 0, 7]))   // logits: [3, 10]
 /// ```
 public func crossEntropy(_ input: Tensor, _ target: Tensor, reduction: Reduction = .mean, labelSmoothing: Float = 0) -> Tensor {
-    precondition(labelSmoothing >= 0 && labelSmoothing <= 1, "cross_entropy: label_smoothing must be between 0.0 and 1.0. Got: \(labelSmoothing)")
+    checkUsage(labelSmoothing >= 0 && labelSmoothing <= 1, "cross_entropy: label_smoothing must be between 0.0 and 1.0. Got: \(labelSmoothing)")
     let classDim = input.rank == 1 ? 0 : 1
     let logProbabilities = input.logSoftmax(dim: classDim)
     let classes = input.shape[classDim]
@@ -43,7 +44,7 @@ private func nllLoss(_ input: Tensor, _ target: Tensor, reduction: Reduction, op
     let classDim = input.rank == 1 ? 0 : 1
     var expected = input.shape
     expected.remove(at: classDim)
-    precondition(input.rank >= 1 && target.shape == expected,
+    checkUsage(input.rank >= 1 && target.shape == expected,
                  "\(op): expected target of shape \(expected) for input of shape \(input.shape), got \(target.shape)")
     let positions = flatPositions(of: target, classes: input.shape[classDim], classDim: classDim, op: op)
     return reduction.apply(-input.reshape([-1]).indexSelect(dim: 0, indices: positions).reshape(target.shape))
@@ -56,7 +57,7 @@ private func flatPositions(of target: Tensor, classes: Int, classDim: Int, op: S
     let batch = classDim == 0 ? 1 : target.shape[0]
     let positions = labels.count / Swift.max(batch, 1)
     return labels.enumerated().map { i, label in
-        precondition(label == label.rounded() && label >= 0 && Int(label) < classes,
+        checkUsage(label == label.rounded() && label >= 0 && Int(label) < classes,
                      "\(op): target \(label) is out of bounds for \(classes) classes")
         let (sample, position) = (i / positions, i % positions)
         return (sample * classes + Int(label)) * positions + position

@@ -1,3 +1,4 @@
+import AutogradCore
 import AutogradEngine
 
 /// How a loss combines the per-element losses, like PyTorch's `reduction` argument.
@@ -21,6 +22,6 @@ public enum Reduction: String, Sendable {
 
 /// Stops with PyTorch-style wording when a loss's input and target shapes differ.
 func checkSameShape(_ op: String, _ input: Tensor, _ target: Tensor) {
-    precondition(input.shape == target.shape,
+    checkUsage(input.shape == target.shape,
                  "\(op): input of shape \(input.shape) and target of shape \(target.shape) must have the same shape")
 }

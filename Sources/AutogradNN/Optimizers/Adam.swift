@@ -1,3 +1,4 @@
+import AutogradCore
 import AutogradEngine
 import Foundation
 
@@ -53,10 +54,10 @@ public class Adam: Optimizer {
         parameters: [Parameter], learningRate: Float, betas: (Float, Float), eps: Float,
         weightDecay: Float, amsgrad: Bool, maximize: Bool, decoupledWeightDecay: Bool
     ) {
-        precondition(learningRate >= 0, "Invalid learning rate: \(learningRate)")
-        precondition(eps >= 0, "Invalid epsilon value: \(eps)")
-        precondition((0..<1).contains(betas.0) && (0..<1).contains(betas.1), "Invalid beta parameters: \(betas)")
-        precondition(weightDecay >= 0, "Invalid weight_decay value: \(weightDecay)")
+        checkUsage(learningRate >= 0, "Invalid learning rate: \(learningRate)")
+        checkUsage(eps >= 0, "Invalid epsilon value: \(eps)")
+        checkUsage((0..<1).contains(betas.0) && (0..<1).contains(betas.1), "Invalid beta parameters: \(betas)")
+        checkUsage(weightDecay >= 0, "Invalid weight_decay value: \(weightDecay)")
         self.parameters = parameters
         self.learningRate = learningRate
         self.betas = betas

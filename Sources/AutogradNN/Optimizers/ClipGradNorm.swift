@@ -1,3 +1,4 @@
+import AutogradCore
 import AutogradEngine
 import Foundation
 
@@ -14,7 +15,7 @@ import Foundation
 /// ```
 @discardableResult
 public func clipGradNorm(_ parameters: [Parameter], maxNorm: Float, normType: Float = 2) -> Float {
-    precondition(normType > 0, "clip_grad_norm_: norm_type must be positive, got \(normType)")
+    checkUsage(normType > 0, "clip_grad_norm_: norm_type must be positive, got \(normType)")
     let gradients = parameters.compactMap(\.grad)
     guard !gradients.isEmpty else { return 0 }
     let totalNorm: Float

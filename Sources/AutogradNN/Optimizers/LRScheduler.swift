@@ -1,3 +1,4 @@
+import AutogradCore
 import Foundation
 
 /// Changes an optimizer's learning rate once per epoch, like
@@ -27,7 +28,7 @@ public final class StepLR: LRScheduler {
 
     /// A schedule starting from the optimizer's current learning rate.
     public init(optimizer: any Optimizer, stepSize: Int, gamma: Float = 0.1) {
-        precondition(stepSize > 0, "StepLR: step_size must be positive, got \(stepSize)")
+        checkUsage(stepSize > 0, "StepLR: step_size must be positive, got \(stepSize)")
         self.optimizer = optimizer
         self.stepSize = stepSize
         self.gamma = gamma
@@ -58,7 +59,7 @@ public final class CosineAnnealingLR: LRScheduler {
 
     /// A schedule starting from the optimizer's current learning rate.
     public init(optimizer: any Optimizer, tMax: Int, etaMin: Float = 0) {
-        precondition(tMax > 0, "CosineAnnealingLR: T_max must be positive, got \(tMax)")
+        checkUsage(tMax > 0, "CosineAnnealingLR: T_max must be positive, got \(tMax)")
         self.optimizer = optimizer
         self.tMax = tMax
         self.etaMin = etaMin

@@ -1,3 +1,4 @@
+import AutogradCore
 import AutogradEngine
 
 /// RMSprop, like `torch.optim.RMSprop`: steps divided by a running root mean square of the
@@ -43,11 +44,11 @@ public final class RMSprop: Optimizer {
         parameters: [Parameter], learningRate: Float = 1e-2, alpha: Float = 0.99, eps: Float = 1e-8,
         weightDecay: Float = 0, momentum: Float = 0, centered: Bool = false, maximize: Bool = false
     ) {
-        precondition(learningRate >= 0, "Invalid learning rate: \(learningRate)")
-        precondition(eps >= 0, "Invalid epsilon value: \(eps)")
-        precondition(momentum >= 0, "Invalid momentum value: \(momentum)")
-        precondition(weightDecay >= 0, "Invalid weight_decay value: \(weightDecay)")
-        precondition(alpha >= 0, "Invalid alpha value: \(alpha)")
+        checkUsage(learningRate >= 0, "Invalid learning rate: \(learningRate)")
+        checkUsage(eps >= 0, "Invalid epsilon value: \(eps)")
+        checkUsage(momentum >= 0, "Invalid momentum value: \(momentum)")
+        checkUsage(weightDecay >= 0, "Invalid weight_decay value: \(weightDecay)")
+        checkUsage(alpha >= 0, "Invalid alpha value: \(alpha)")
         self.parameters = parameters
         self.learningRate = learningRate
         self.alpha = alpha

@@ -1,3 +1,4 @@
+import AutogradCore
 import AutogradEngine
 
 /// Stochastic gradient descent with momentum, like `torch.optim.SGD`.
@@ -32,10 +33,10 @@ public final class SGD: Optimizer {
         parameters: [Parameter], learningRate: Float = 1e-3, momentum: Float = 0, dampening: Float = 0,
         weightDecay: Float = 0, nesterov: Bool = false, maximize: Bool = false
     ) {
-        precondition(learningRate >= 0, "Invalid learning rate: \(learningRate)")
-        precondition(momentum >= 0, "Invalid momentum value: \(momentum)")
-        precondition(weightDecay >= 0, "Invalid weight_decay value: \(weightDecay)")
-        precondition(!nesterov || (momentum > 0 && dampening == 0), "Nesterov momentum requires a momentum and zero dampening")
+        checkUsage(learningRate >= 0, "Invalid learning rate: \(learningRate)")
+        checkUsage(momentum >= 0, "Invalid momentum value: \(momentum)")
+        checkUsage(weightDecay >= 0, "Invalid weight_decay value: \(weightDecay)")
+        checkUsage(!nesterov || (momentum > 0 && dampening == 0), "Nesterov momentum requires a momentum and zero dampening")
         self.parameters = parameters
         self.learningRate = learningRate
         self.momentum = momentum
