@@ -47,6 +47,8 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "AutogradSeedTests", dependencies: ["AutogradSeed"]),
+        // Runs the built `autograd` executable as a user would (and unit-tests its helpers).
+        .testTarget(name: "AutogradCLITests", dependencies: ["AutogradCLI", "Autograd"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -29,16 +29,15 @@ struct Evaluate: ParsableCommand {
     var dataPath: String?
 
     func run() throws {
-        let url = URL(fileURLWithPath: file)
-        let metadata = try Safetensors.read(from: url).metadata
-        guard let model = model ?? metadata["model"].flatMap(ModelKind.init(rawValue:)) else {
-            throw CommandError("\(file) does not record its model; pass --model mlp or --model cnn")
-        }
-        let data = data ?? metadata["data"].flatMap(DataKind.init(rawValue:)) ?? .digits
+        let contents = try Safetensors.read(from: URL(fileURLWithPath: file))
+        let checkpoint = CheckpointMetadata(file: file, metadata: contents.metadata, tensors: contents.tensors.mapValues(\.tensor))
+        let model = try checkpoint.model(override: model)
+        let data = try checkpoint.data(override: data)
         let (train, test) = try data.load(path: dataPath)
-        let classes = metadata["classes"].flatMap(Int.init) ?? Int(train.targets.scalars.max() ?? 0) + 1
-        let network = model.make(imageShape: train.imageShape, classes: classes)
-        try network.load(from: url)
+        try checkpoint.checkImageShape(train.imageShape, data: data)
+        let classes = try checkpoint.classes(model: model, fallback: Int(train.targets.scalars.max() ?? 0) + 1)
+        let network = try model.make(imageShape: train.imageShape, classes: classes)
+        try network.loadStateDict(checkpoint.tensors)
         let examples: TensorDataset
         switch split {
         case .test: examples = test

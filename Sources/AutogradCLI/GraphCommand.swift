@@ -32,12 +32,17 @@ struct GraphCommand: ParsableCommand {
             throw ValidationError("unknown exercise '\(exercise)'; choose from \(known.joined(separator: ", "))")
         }
         if let depth, depth < 0 { throw ValidationError("--depth must be 0 or more, got \(depth)") }
-        if let output, output.isEmpty { throw ValidationError("--output must name a file") }
+        try OutputLocation.checkFile(outputPath, option: "--output")
     }
 
+    /// Where the drawing goes.
+    private var outputPath: String { output ?? "exercise-\(exercise).\(format.fileExtension)" }
+
     func run() throws {
-        let chosen = SeedExercise.all.first { $0.id == exercise }!
-        let url = URL(fileURLWithPath: output ?? "exercise-\(exercise).\(format.fileExtension)")
+        guard let chosen = SeedExercise.all.first(where: { $0.id == exercise }) else {
+            throw ValidationError("unknown exercise '\(exercise)'")
+        }
+        let url = URL(fileURLWithPath: outputPath)
         let graph = GraphFiles.graph(of: chosen, depth: depth)
         let (written, note) = try GraphFiles.write(graph, title: GraphFiles.title(of: chosen), format: format, to: url)
         if let note { print(note) } else { print("Wrote \(written.path)") }

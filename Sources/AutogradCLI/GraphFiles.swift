@@ -48,8 +48,9 @@ enum GraphFiles {
     }
 
     /// Writes each exercise's graph into `folder` as `exercise-ID.dot`, `.html` and, when
-    /// Graphviz is installed, `.svg`, and returns one line saying where (or what failed).
-    static func drawings(of exercises: [SeedExercise], in folder: String) -> String {
+    /// Graphviz is installed, `.svg`, and returns one line saying where.
+    /// - Throws: a one-line ``CommandError`` when a file cannot be written.
+    static func drawings(of exercises: [SeedExercise], in folder: String) throws -> String {
         var formats: [GraphFormat] = [.html, .dot]
         if Graphviz.isInstalled { formats.append(.svg) }
         do {
@@ -61,11 +62,12 @@ enum GraphFiles {
                 }
             }
         } catch {
-            return "Could not write the graph drawings to \(folder)/: \(error)"
+            throw CommandError("could not write the graph drawings to \(folder)/: \(AutogradCommand.oneLine(String(describing: error)))")
         }
         let names = formats.map { "exercise-N.\($0.fileExtension)" }.joined(separator: ", ")
         let missing = Graphviz.isInstalled ? "" : " (no SVG: Graphviz's `dot` is not installed; install the \(Graphviz.packageName) package)"
-        return "Drew each exercise's computation graph, with values and gradients, in \(folder)/: \(names)\(missing)"
+        let shown = folder.hasSuffix("/") ? folder : folder + "/"
+        return "Drew each exercise's computation graph, with values and gradients, in \(shown): \(names)\(missing)"
     }
 
     /// Writes `text` to `url` as UTF-8, creating the folder if needed.

@@ -19,7 +19,7 @@ struct Train: ParsableCommand {
     @Option(help: "Passes over the training set (default: 20 for mlp, 15 for cnn).")
     var epochs: Int?
 
-    @Option(help: "Examples per optimizer step.")
+    @Option(help: "Examples per optimizer step, 1 to \(Train.maximumBatchSize) (more than the training set gives one batch of all of it).")
     var batchSize = 32
 
     @Option(help: "The initial learning rate (default: 0.003 for adam, 0.05 for sgd).")
@@ -43,13 +43,18 @@ struct Train: ParsableCommand {
     @Option(help: "Where to write the SVG plot of loss and accuracy (default: the checkpoint's name with .svg).")
     var plot: String?
 
+    /// The largest `--batch-size` accepted.
+    static let maximumBatchSize = Int(Int32.max)
+
     func validate() throws {
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
-        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+        guard (1...Train.maximumBatchSize).contains(batchSize) else {
+            throw ValidationError("--batch-size must be from 1 to \(Train.maximumBatchSize), got \(batchSize)")
+        }
         if let learningRate, !(learningRate > 0) { throw ValidationError("--learning-rate must be positive, got \(learningRate)") }
         if data == .mnist && dataPath == nil { throw ValidationError("--data mnist needs --data-path DIR") }
-        try checkWritableLocation(checkpointPath, option: "--save")
-        try checkWritableLocation(plotPath, option: "--plot")
+        try OutputLocation.checkFile(checkpointPath, option: "--save")
+        try OutputLocation.checkFile(plotPath, option: "--plot")
     }
 
     /// Where the checkpoint goes.
@@ -65,14 +70,18 @@ struct Train: ParsableCommand {
         let epochs = self.epochs ?? model.defaultEpochs
         let learningRate = self.learningRate ?? optimizer.defaultLearningRate
         let classes = Int(train.targets.scalars.max() ?? 0) + 1
+        guard classes >= 2 else { throw CommandError("every training label is 0; a classifier needs at least 2 classes") }
+        // Like PyTorch's DataLoader, a batch size beyond the data gives one batch of all of it.
+        let batchSize = min(self.batchSize, train.count)
 
         manualSeed(seed)
-        let network = model.make(imageShape: train.imageShape, classes: classes)
+        let network = try model.make(imageShape: train.imageShape, classes: classes)
         let optimizer = self.optimizer.make(parameters: network.parameters(), learningRate: learningRate)
         let scheduler = CosineAnnealingLR(optimizer: optimizer, tMax: epochs)
         let loader = DataLoader(train, batchSize: batchSize, shuffle: true)
         print("training \(model.rawValue) (\(network.parameterCount) parameters) on \(data.rawValue): \(train.count) train, \(test.count) test examples")
-        print("\(self.optimizer.rawValue), learning rate \(learningRate) (cosine annealed), batch size \(batchSize), \(epochs) epoch\(epochs == 1 ? "" : "s"), seed \(seed)")
+        let batchNote = batchSize < self.batchSize ? " (the whole training set)" : ""
+        print("\(self.optimizer.rawValue), learning rate \(learningRate) (cosine annealed), batch size \(batchSize)\(batchNote), \(epochs) epoch\(epochs == 1 ? "" : "s"), seed \(seed)")
 
         let clock = ContinuousClock()
         let start = clock.now
@@ -80,7 +89,17 @@ struct Train: ParsableCommand {
         for epoch in 1...epochs {
             let epochStart = clock.now
             let progress = ProgressBar(label: "epoch \(epoch)/\(epochs)", total: loader.count)
-            let loss = trainOneEpoch(network, loader: loader, optimizer: optimizer, progress: progress)
+            let loss: Double
+            do {
+                loss = try trainOneEpoch(network, loader: loader, optimizer: optimizer, progress: progress)
+            } catch let diverged as NonFiniteLoss {
+                progress.clear()
+                throw CommandError("the loss became \(diverged.loss) at epoch \(epoch), step \(diverged.step) of \(loader.count) (learning rate \(learningRate)); stopped without saving")
+            }
+            if let name = network.firstNonFiniteParameter() {
+                progress.clear()
+                throw CommandError("the weights of \(name) became nan or infinite in epoch \(epoch) (learning rate \(learningRate)); stopped without saving")
+            }
             scheduler.step()
             let record = EpochRecord(
                 epoch: epoch, loss: loss,
@@ -92,7 +111,7 @@ struct Train: ParsableCommand {
                          epoch, epochs, record.loss, record.trainAccuracy * 100, record.testAccuracy * 100, record.seconds))
         }
 
-        let final = history.last!
+        guard let final = history.last else { throw CommandError("no epoch ran; nothing to save") }
         let metadata = [
             "model": model.rawValue, "data": data.rawValue, "classes": String(classes),
             "image_shape": train.imageShape.map(String.init).joined(separator: ","),
@@ -110,21 +129,40 @@ struct Train: ParsableCommand {
     }
 }
 
+/// A training loss that is nan or infinite, which ends training.
+struct NonFiniteLoss: Error {
+    /// The loss.
+    let loss: Float
+    /// The step of the epoch, from 1, whose loss it was.
+    let step: Int
+}
+
 /// One pass of optimizer steps over `loader` with the cross-entropy loss; returns the mean
 /// loss per example.
-func trainOneEpoch(_ model: Module, loader: DataLoader<TensorDataset>, optimizer: any Optimizer, progress: ProgressBar) -> Double {
+/// - Throws: ``NonFiniteLoss`` at the first step whose loss is nan or infinite, before
+///   that step updates the weights.
+func trainOneEpoch(_ model: Module, loader: DataLoader<TensorDataset>, optimizer: any Optimizer, progress: ProgressBar) throws -> Double {
     model.train()
     var totalLoss = 0.0, seen = 0
     for (step, (images, labels)) in loader.enumerated() {
         optimizer.zeroGrad()
         let loss = crossEntropy(model(images), labels)
+        let value = loss.item()
+        guard value.isFinite else { throw NonFiniteLoss(loss: value, step: step + 1) }
         loss.backward()
         optimizer.step()
-        totalLoss += Double(loss.item()) * Double(labels.count)
+        totalLoss += Double(value) * Double(labels.count)
         seen += labels.count
         progress.update(step + 1, status: String(format: "loss %.4f", totalLoss / Double(seen)))
     }
     return totalLoss / Double(max(seen, 1))
+}
+
+extension Module {
+    /// The name of the first parameter holding a nan or infinite value, if any.
+    func firstNonFiniteParameter() -> String? {
+        namedParameters().first { !$0.parameter.scalars.allSatisfy(\.isFinite) }?.name
+    }
 }
 
 /// The seconds between two instants.

@@ -10,16 +10,25 @@ enum DataKind: String, CaseIterable, ExpressibleByArgument {
     case mnist
 
     /// The training and test examples.
+    /// - Throws: a one-line error when a file is missing or damaged, the training set is
+    ///   empty, or the test images differ in shape from the training images.
     func load(path: String?) throws -> (train: TensorDataset, test: TensorDataset) {
+        let train: TensorDataset, test: TensorDataset
         switch self {
         case .digits:
-            let (train, test) = try Digits.trainTestSplit()
-            return (TensorDataset(train), TensorDataset(test))
+            let split = try Digits.trainTestSplit()
+            (train, test) = (TensorDataset(split.train), TensorDataset(split.test))
         case .mnist:
             guard let path else { throw CommandError("--data mnist needs --data-path DIR (the folder holding MNIST's IDX files)") }
             let directory = URL(fileURLWithPath: path)
-            return (try MNIST.load(directory: directory, split: .train), try MNIST.load(directory: directory, split: .test))
+            (train, test) = (try MNIST.load(directory: directory, split: .train), try MNIST.load(directory: directory, split: .test))
         }
+        let source = path.map { "the \(rawValue) data in \($0)" } ?? "the \(rawValue) data"
+        guard train.count > 0 else { throw CommandError("\(source) has no training examples") }
+        guard test.imageShape == train.imageShape else {
+            throw CommandError("\(source) has test images of \(describe(shape: test.imageShape)) but training images of \(describe(shape: train.imageShape)); they must match")
+        }
+        return (train, test)
     }
 }
 
@@ -51,21 +60,7 @@ extension TensorDataset {
     var imageShape: [Int] { Array(inputs.shape.dropFirst()) }
 }
 
-/// A failure while a command runs, printed by ArgumentParser as one `Error: ...` line
-/// (without the usage text a ``ValidationError`` brings).
-struct CommandError: Error, CustomStringConvertible {
-    /// The message.
-    let description: String
-    /// An error with the given message.
-    init(_ description: String) { self.description = description }
-}
-
-/// Throws unless the folder that will hold `path` exists, so a run does not train for
-/// minutes and then fail to save.
-func checkWritableLocation(_ path: String, option: String) throws {
-    let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
-        throw ValidationError("\(option): the folder \(folder) does not exist")
-    }
+/// A shape written as `1×28×28`.
+func describe(shape: [Int]) -> String {
+    shape.map(String.init).joined(separator: "×")
 }

@@ -35,7 +35,7 @@ struct Seed: ParsableCommand {
     @Argument(help: "Exercises to run: 1, 2, 2b, 3 or 4 (all when omitted).")
     var exercises: [String] = []
 
-    @Option(help: "The folder where drawings of the exercises' graphs are written.")
+    @Option(help: "The folder where drawings of the exercises' graphs are written (made if missing; '' for the current folder).")
     var graphs = "graphs"
 
     func validate() throws {
@@ -43,9 +43,10 @@ struct Seed: ParsableCommand {
         for id in exercises where !known.contains(id) {
             throw ValidationError("unknown exercise '\(id)'; choose from \(known.joined(separator: ", "))")
         }
+        try OutputLocation.checkFolder(OutputLocation.folder(graphs), option: "--graphs")
     }
 
-    func run() {
+    func run() throws {
         let chosen = SeedExercise.all.filter { exercises.isEmpty || exercises.contains($0.id) }
         for (index, exercise) in chosen.enumerated() {
             if index > 0 { print() }
@@ -53,8 +54,8 @@ struct Seed: ParsableCommand {
             exercise.run().forEach { print($0) }
         }
         print()
-        print(GraphFiles.drawings(of: chosen, in: graphs))
+        print(try GraphFiles.drawings(of: chosen, in: OutputLocation.folder(graphs)))
     }
 }
 
-AutogradCommand.main()
+AutogradCommand.mainPrintingErrorsOnOneLine()
