@@ -18,7 +18,7 @@ enum DataKind: String, CaseIterable, ExpressibleByArgument {
         case .mnist:
             guard let path else { throw CommandError("--data mnist needs --data-path DIR (the folder holding MNIST's IDX files)") }
             let directory = URL(fileURLWithPath: path)
-            return (try MNIST.load(directory: directory, split: .train), try MNIST.load(directory: directory, split: .test))
+            return try MNIST.load(directory: directory)
         }
     }
 }
@@ -48,7 +48,7 @@ extension TensorDataset {
     }
 
     /// The shape of one input, `[channels, height, width]`.
-    var imageShape: [Int] { Array(inputs.shape.dropFirst()) }
+    var imageShape: [Int] { Array(inputShape.dropFirst()) }
 }
 
 /// A failure while a command runs, printed by ArgumentParser as one `Error: ...` line
