@@ -93,9 +93,9 @@ final class CheckpointTests: XCTestCase {
             ("extra bytes", good + [0, 0, 0, 0], { if case .invalidHeader = $0 { true } else { false } }),
             ("unknown dtype", badDType, { if case .unsupportedDType = $0 { true } else { false } }),
             ("overflowing shape", headerOnly(#"{"w":{"dtype":"F32","shape":[4294967296,4294967296,4],"data_offsets":[0,4]}}"#),
-             { if case .invalidHeader = $0 { true } else { false } }),
+             { if case .invalidEntry("w", "shape", _) = $0 { true } else { false } }),
             ("negative offset", headerOnly(#"{"w":{"dtype":"F32","shape":[],"data_offsets":[-4,0]}}"#),
-             { if case .invalidHeader = $0 { true } else { false } }),
+             { if case .invalidEntry("w", "data_offsets", _) = $0 { true } else { false } }),
         ]
         let model = CheckpointNet()
         let before = model.stateDict().map(\.tensor.scalars)

@@ -3,15 +3,17 @@
 public enum SafetensorsDType: String, CaseIterable, Sendable {
     /// IEEE floats of 64, 32 and 16 bits, and bfloat16 (the top half of a 32-bit float).
     case float64 = "F64", float32 = "F32", float16 = "F16", bfloat16 = "BF16"
-    /// Signed integers of 64, 32, 16 and 8 bits, unsigned bytes, and booleans (a byte each).
-    case int64 = "I64", int32 = "I32", int16 = "I16", int8 = "I8", uint8 = "U8", bool = "BOOL"
+    /// Signed integers of 64, 32, 16 and 8 bits, and booleans (a byte each).
+    case int64 = "I64", int32 = "I32", int16 = "I16", int8 = "I8", bool = "BOOL"
+    /// Unsigned integers of 64, 32, 16 and 8 bits.
+    case uint64 = "U64", uint32 = "U32", uint16 = "U16", uint8 = "U8"
 
     /// The bytes one element takes.
     public var byteCount: Int {
         switch self {
-        case .float64, .int64: return 8
-        case .float32, .int32: return 4
-        case .float16, .bfloat16, .int16: return 2
+        case .float64, .int64, .uint64: return 8
+        case .float32, .int32, .uint32: return 4
+        case .float16, .bfloat16, .int16, .uint16: return 2
         case .int8, .uint8, .bool: return 1
         }
     }
@@ -24,12 +26,15 @@ public enum SafetensorsDType: String, CaseIterable, Sendable {
         case .uint8: return 4
         case .int8: return 5
         case .int16: return 9
+        case .uint16: return 10
         case .float16: return 11
         case .bfloat16: return 12
         case .int32: return 13
+        case .uint32: return 14
         case .float32: return 15
         case .float64: return 16
         case .int64: return 17
+        case .uint64: return 18
         }
     }
 
@@ -46,6 +51,9 @@ public enum SafetensorsDType: String, CaseIterable, Sendable {
             case .int64: return Float(Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int64.self)))
             case .int32: return Float(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int32.self)))
             case .int16: return Float(Int16(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int16.self)))
+            case .uint64: return Float(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
+            case .uint32: return Float(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+            case .uint16: return Float(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
             case .int8: return Float(bytes.load(fromByteOffset: offset, as: Int8.self))
             case .uint8: return Float(bytes[offset])
             case .bool: return bytes[offset] == 0 ? 0 : 1
@@ -53,7 +61,8 @@ public enum SafetensorsDType: String, CaseIterable, Sendable {
         }
     }
 
-    /// Appends `values` in this type, little-endian (integers are rounded toward zero).
+    /// Appends `values` in this type, little-endian (integers are rounded toward zero and
+    /// must fit the type).
     func encode(_ values: [Float], into bytes: inout [UInt8]) {
         func append<T: FixedWidthInteger>(_ value: T) {
             withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
@@ -67,6 +76,9 @@ public enum SafetensorsDType: String, CaseIterable, Sendable {
             case .int64: append(Int64(value))
             case .int32: append(Int32(value))
             case .int16: append(Int16(value))
+            case .uint64: append(UInt64(value))
+            case .uint32: append(UInt32(value))
+            case .uint16: append(UInt16(value))
             case .int8: append(Int8(value))
             case .uint8: append(UInt8(value))
             case .bool: append(UInt8(value != 0 ? 1 : 0))
