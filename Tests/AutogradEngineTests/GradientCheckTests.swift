@@ -56,8 +56,8 @@ final class GradientCheckTests: XCTestCase {
         // Ties: shared evenly by min() and minimum, all to the first index by min(dim:).
         XCTAssertEqual(gradients([[2, 1, 1]]) { $0[0].min() }, [[0, 0.5, 0.5]])
         XCTAssertEqual(gradients([[1, 3], [1, 2]]) { $0[0].minimum($0[1]) }, [[0.5, 0], [0.5, 1]])
-        let tied = Tensor([[2, 1], [2, 1]], requiresGrad: true)
-        tied.min(dim: 0).values.backward(gradient: Tensor([1, 1]))
+        let tied = Tensor([[2, 1], [2, 1]], dtype: .float32, requiresGrad: true)
+        tied.min(dim: 0).values.backward(gradient: Tensor([1, 1], dtype: .float32))
         XCTAssertEqual(tied.grad?.scalars, [1, 1, 0, 0])
     }
 
