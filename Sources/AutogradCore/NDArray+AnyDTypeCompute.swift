@@ -15,8 +15,8 @@ extension NDArray {
     }
 
     /// ``zip(_:_:_:name:)`` for any dtypes, into an array of `resultType` and `shape`
-    /// (the broadcast shape, already checked).
-    static func zipAnyDType(_ op: BinaryOp, _ lhs: NDArray, _ rhs: NDArray, shape: [Int], resultType: DType) -> NDArray {
+    /// (the broadcast shape, already checked; `resultType` as promotion gives it).
+    public static func zipAnyDType(_ op: BinaryOp, _ lhs: NDArray, _ rhs: NDArray, shape: [Int], resultType: DType) -> NDArray {
         let compute = resultType.computeType
         let a = lhs.converted(to: compute), b = rhs.converted(to: compute)
         let result: NDArray

@@ -10,22 +10,22 @@ public enum UnaryOp: Sendable, Equatable {
     /// The error function, erf(x) = 2/√π ∫₀ˣ e^(-t²) dt.
     case erf
     /// x + s.
-    case addScalar(Float)
+    case addScalar(Double)
     /// x * s.
-    case multiplyScalar(Float)
+    case multiplyScalar(Double)
     /// s - x.
-    case reverseSubtractScalar(Float)
+    case reverseSubtractScalar(Double)
     /// s / x.
-    case reverseDivideScalar(Float)
+    case reverseDivideScalar(Double)
     /// x ** s.
-    case power(Float)
+    case power(Double)
     /// s ** x.
-    case reversePower(Float)
+    case reversePower(Double)
     /// x limited to `[min, max]`; either bound may be absent.
-    case clamp(min: Float?, max: Float?)
+    case clamp(min: Double?, max: Double?)
     /// 1 where `min < x < max` (absent bounds always hold), else 0: clamp's gradient mask,
     /// 0 on a bound as in PyTorch 2.15 (the minimum-norm subgradient).
-    case insideRange(min: Float?, max: Float?)
+    case insideRange(min: Double?, max: Double?)
     /// 1 where x > 0, else 0.
     case isPositive
 }

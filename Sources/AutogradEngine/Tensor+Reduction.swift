@@ -17,7 +17,7 @@ extension Tensor {
 
     /// The mean of all elements, as a 0-d tensor.
     public func mean() -> Tensor {
-        let value = array.sumAll().map(.multiplyScalar(1 / Float(count)))
+        let value = array.sumAll().map(.multiplyScalar(reciprocal(of: Double(count))))
         return Tensor.record(value, .meanAll, input: self)
     }
 
@@ -28,7 +28,7 @@ extension Tensor {
     public func mean(dims: [Int], keepDim: Bool = false) -> Tensor {
         let normalized = trapOnShapeError { () throws(ShapeError) in try array.reductionDimensions(dims, op: "mean") }
         let size = normalized.reduce(1) { $0 * (rank == 0 ? 1 : shape[$1]) }
-        let value = array.sum(dims: normalized, keepDim: keepDim).map(.multiplyScalar(1 / Float(size)))
+        let value = array.sum(dims: normalized, keepDim: keepDim).map(.multiplyScalar(reciprocal(of: Double(size))))
         return Tensor.record(value, .mean(dims: normalized, keepDim: keepDim), input: self)
     }
 
