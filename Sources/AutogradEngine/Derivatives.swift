@@ -106,6 +106,11 @@ extension Node {
         case .indexSelect(let dim, let indices): return [grad.indexAdd(dim: dim, indices: indices, size: inputShapes[0][dim])]
         case .indexAdd(let dim, let indices): return [grad.indexSelect(dim: dim, indices: indices)]
         case .custom(let rule): return try rule.gradients(grad, node: self)
+        case .toCopy(let source): return [grad.to(source)]
+        case .selectWhere:
+            let condition = Tensor(saved.constant!)
+            return [needs(0) ? grad.maskedFill(.!condition, 0) : nil, needs(1) ? grad.maskedFill(condition, 0) : nil]
+        case .maskedFill: return [grad.maskedFill(Tensor(saved.constant!), 0)]
         case .detach: return [nil]
         }
     }

@@ -65,7 +65,7 @@ func seedGradient(for output: Tensor, given: Tensor?) throws(AutogradError) -> T
         return given
     }
     guard output.count == 1 else { throw AutogradError.nonScalarOutput }
-    return Tensor(NDArray(repeating: 1, shape: output.shape))
+    return Tensor.ones(output.shape, dtype: output.dtype)
 }
 
 /// A tensor that stands for `x` as the variable of a functional transform: a fresh leaf

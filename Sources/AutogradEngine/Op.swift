@@ -41,6 +41,10 @@ enum Op {
     // Gathering rows by index, and its adjoint (scatter-add into zeros).
     case indexSelect(dim: Int, indices: [Int])
     case indexAdd(dim: Int, indices: [Int])
+    // Dtypes and masks.
+    case toCopy(from: DType)
+    case selectWhere
+    case maskedFill
     // `detach()`, traced for drawings only: no gradient flows through it.
     case detach
     // A user-defined function.
@@ -100,6 +104,9 @@ enum Op {
         case .indexSelect: return "IndexSelectBackward0"
         case .indexAdd: return "IndexAddBackward0"
         case .custom(let rule): return rule.name
+        case .toCopy: return "ToCopyBackward0"
+        case .selectWhere: return "WhereBackward0"
+        case .maskedFill: return "MaskedFillBackward0"
         case .detach: return "Detach"
         }
     }

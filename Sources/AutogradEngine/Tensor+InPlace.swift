@@ -13,7 +13,7 @@ extension Tensor {
     ///
     /// When recording, the op reads a copy of the old values, so rules that saved `self`
     /// still see what they multiplied by.
-    private func updateInPlace(_ name: String, involving other: Tensor? = nil, _ update: (Tensor) -> Tensor) {
+    func updateInPlace(_ name: String, involving other: Tensor? = nil, _ update: (Tensor) -> Tensor) {
         refuseInPlaceOnLeafRequiringGrad(name)
         let recording = recordsInPlace(involving: other)
         let source = recording ? Tensor(array.copy(), history: gradFn) : Tensor(array)

@@ -128,7 +128,7 @@ final class GradientCheckTests: XCTestCase {
         "unsqueeze", "expand", "select", "slice", "sliceBackward", "concatenate", "stack",
         "matmul.dot", "matmul.matrixVector", "matmul.vectorMatrix", "matmul.matrixMatrix", "matmul.batched",
         "matmul.batchedClone", "convolution.bias", "convolution.noBias", "unfold", "fold", "maxPool2d",
-        "indexSelect", "indexAdd", "detach", "custom",
+        "indexSelect", "indexAdd", "toCopy", "selectWhere", "maskedFill", "detach", "custom",
     ]
 
     /// Keys with no rule to check, and why.
@@ -156,7 +156,8 @@ final class GradientCheckTests: XCTestCase {
             .matmul(.dot), .matmul(.matrixVector), .matmul(.vectorMatrix), .matmul(.matrixMatrix),
             .matmul(.batched(leftIsMatrixRequiringGrad: false)), .matmul(.batched(leftIsMatrixRequiringGrad: true)),
             .convolution(g, hasBias: true), .convolution(g, hasBias: false), .unfold(g), .fold(g), .maxPool2d(g),
-            .indexSelect(dim: 0, indices: [0]), .indexAdd(dim: 0, indices: [0]), .detach,
+            .indexSelect(dim: 0, indices: [0]), .indexAdd(dim: 0, indices: [0]),
+            .toCopy(from: .float32), .selectWhere, .maskedFill, .detach,
             .custom(CustomFunctionRule(name: "RepresentativeBackward", context: FunctionContext()) { _, gradient in [gradient] }),
         ]
     }
@@ -280,6 +281,10 @@ final class GradientCheckTests: XCTestCase {
         c.check("indexAdd(dim: 1, [1, 0, 0], size: 2)", [c.normal([2, 3])]) {
             $0[0].indexAdd(dim: 1, indices: [1, 0, 0], size: 2)
         }
+        let mask = Tensor([[true, false, true], [false, false, true]])
+        c.check("where(mask [2,3], x [2,3], y [3])", [c.normal([2, 3]), c.normal([3])]) { Tensor.where(mask, $0[0], $0[1]) }
+        c.check("maskedFill(mask [3], -1)", [c.normal([2, 3])]) { $0[0].maskedFill(mask[0], -1) }
+        c.check("to(.float64) and back", [c.normal([2, 3])]) { ($0[0].to(.float64) * 3).to(.float32) }
         c.check("slice backward: embedded in zeros", [c.normal([2, 3])]) {
             $0[0].embedded(in: [4, 3], dim: 0, start: 1, end: 3)
         }
@@ -450,6 +455,9 @@ extension Op {
         case .maxPool2d: return "maxPool2d"
         case .indexSelect: return "indexSelect"
         case .indexAdd: return "indexAdd"
+        case .toCopy: return "toCopy"
+        case .selectWhere: return "selectWhere"
+        case .maskedFill: return "maskedFill"
         case .detach: return "detach"
         case .custom: return "custom"
         }
