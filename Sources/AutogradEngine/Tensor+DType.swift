@@ -39,15 +39,15 @@ extension Tensor {
         return Tensor.record(value, .selectWhere, x, y, saved: SavedValues(constant: condition.array))
     }
 
-    /// A copy with `value` where `mask` (a bool tensor, broadcast to this shape) is true,
-    /// like `tensor.masked_fill(mask, value)`; the result keeps this tensor's dtype.
+    /// A copy with `value` where `mask` (a bool tensor) is true, like
+    /// `tensor.masked_fill(mask, value)`: the result has this tensor's dtype and the shape
+    /// of the two broadcast together.
     public func maskedFill(_ mask: Tensor, _ value: Double) -> Tensor {
         checkUsage(mask.dtype == .bool, "masked_fill_ only supports boolean masks, but got mask with dtype \(mask.dtype.scalarTypeName)")
         let fill = NDArray(shape: [], doubles: [value], dtype: dtype)
         let filled = trapOnShapeError { () throws(ShapeError) in
             try NDArray.select(mask.array, fill, array, operands: [.tensor(dtype)])
         }
-        checkUsage(filled.shape == shape, "masked_fill: the mask of shape \(mask.shape) does not broadcast to the tensor's shape \(shape)")
         return Tensor.record(filled, .maskedFill, input: self, saved: SavedValues(constant: mask.array))
     }
 
