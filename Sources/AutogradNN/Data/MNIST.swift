@@ -1,3 +1,4 @@
+import AutogradCore
 import AutogradEngine
 import Foundation
 
@@ -79,7 +80,7 @@ public enum MNIST {
         }
         let dataset = TensorDataset(
             byteInputs: images.values, shape: [count, 1, rows, columns],
-            targets: Tensor(shape: [count], scalars: labels.values.map(Float.init)))
+            targets: Tensor(NDArray(shape: [count], integers: labels.values.map(Int64.init), dtype: .int64)))
         return (dataset, imagesPath, (rows, columns))
     }
 
