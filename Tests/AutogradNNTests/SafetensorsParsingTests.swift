@@ -134,7 +134,7 @@ final class SafetensorsParsingTests: XCTestCase {
     /// Unsigned types are written where the reference writer puts them: ordered by dtype,
     /// larger first (U64, I64, F64, F32, U32, I32, F16, U16, I16).
     func testUnsignedTypesAreWrittenInTheReferenceOrder() throws {
-        let one = Tensor([1])
+        let one = Tensor([1.0])
         let bytes = Safetensors.encode([
             SafetensorsEntry(name: "a", tensor: one, dtype: .uint32), SafetensorsEntry(name: "b", tensor: one),
             SafetensorsEntry(name: "c", tensor: one, dtype: .int32), SafetensorsEntry(name: "d", tensor: one, dtype: .uint16),

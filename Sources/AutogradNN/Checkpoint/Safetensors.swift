@@ -30,7 +30,7 @@ public enum Safetensors {
         }
         for entry in ordered {
             let start = data.count
-            entry.dtype.encode(entry.tensor.scalars, into: &data)
+            entry.dtype.encode(entry.tensor.array, into: &data)
             let shape = entry.tensor.shape.map(String.init).joined(separator: ",")
             fields.append("\(jsonString(entry.name)):{\"dtype\":\"\(entry.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(start),\(data.count)]}")
         }
@@ -84,10 +84,11 @@ public enum Safetensors {
             guard range.upperBound <= dataLength else {
                 throw .truncated("tensor '\(name)' needs bytes \(range.lowerBound)..<\(range.upperBound) but the data section has \(dataLength)")
             }
-            let scalars = bytes.withUnsafeBytes { buffer in
-                dtype.decode(UnsafeRawBufferPointer(rebasing: buffer[(dataStart + range.lowerBound)...]), count: size / dtype.byteCount)
+            let values = bytes.withUnsafeBytes { buffer in
+                dtype.decode(UnsafeRawBufferPointer(rebasing: buffer[(dataStart + range.lowerBound)...]),
+                             count: size / dtype.byteCount, shape: raw.shape)
             }
-            tensors[name] = SafetensorsEntry(name: name, tensor: Tensor(shape: raw.shape, scalars: scalars), dtype: dtype)
+            tensors[name] = SafetensorsEntry(name: name, tensor: Tensor(values), dtype: dtype)
             ranges.append((name, range))
         }
         try checkCoverage(ranges, dataLength: dataLength)
@@ -142,11 +143,11 @@ public struct SafetensorsEntry {
     /// How the values are stored in the file.
     public let dtype: SafetensorsDType
 
-    /// An entry stored as `dtype` (32-bit floats unless told otherwise).
-    public init(name: String, tensor: Tensor, dtype: SafetensorsDType = .float32) {
+    /// An entry stored as `dtype`, by default the type of the tensor's own dtype.
+    public init(name: String, tensor: Tensor, dtype: SafetensorsDType? = nil) {
         self.name = name
         self.tensor = tensor
-        self.dtype = dtype
+        self.dtype = dtype ?? SafetensorsDType(tensor.dtype)
     }
 }
 
