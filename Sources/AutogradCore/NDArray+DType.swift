@@ -107,3 +107,29 @@ extension NDArray {
         }
     }
 }
+
+extension NDArray {
+    /// The element at row-major position `index` (whatever the strides), as a double.
+    public func element(at index: Int) -> Double {
+        var value = 0.0
+        dtype.decode(elementPointer(index), count: 1, into: &value)
+        return value
+    }
+
+    /// Writes `value` (rounded to the dtype) at row-major position `index`, whatever the
+    /// strides, into the shared storage.
+    public func setElement(at index: Int, to value: Double) {
+        var value = value
+        dtype.encode(&value, count: 1, into: elementPointer(index))
+    }
+
+    /// The address of the element at row-major position `index`.
+    private func elementPointer(_ index: Int) -> UnsafeMutableRawPointer {
+        var remainder = index, offset = layout.offset
+        for dim in stride(from: rank - 1, through: 0, by: -1) {
+            offset += (remainder % shape[dim]) * layout.strides[dim]
+            remainder /= shape[dim]
+        }
+        return storage.raw + offset * dtype.itemSize
+    }
+}

@@ -109,15 +109,3 @@ public struct NDArray: @unchecked Sendable {
         return result
     }
 }
-
-extension NDArray {
-    /// A pointer to the element at row-major position `index`, whatever the strides.
-    public func contiguousElementPointer(_ index: Int) -> UnsafeMutablePointer<Float> {
-        var remainder = index, offset = layout.offset
-        for dim in stride(from: rank - 1, through: 0, by: -1) {
-            offset += (remainder % shape[dim]) * layout.strides[dim]
-            remainder /= shape[dim]
-        }
-        return storage.base + offset
-    }
-}

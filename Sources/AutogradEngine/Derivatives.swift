@@ -29,7 +29,7 @@ extension Node {
         case .multiplyScalar(let s): return [grad * s]
         case .divideScalar(let s): return [grad / s]
         case .powerScalar(let e):
-            if e == 0 { return [Tensor.zeros(inputShapes[0])] }
+            if e == 0 { return [Tensor.zeros(inputShapes[0], dtype: edges[0].dtype)] }
             return [grad * (e * x!.pow(e - 1))]
         case .reversePowerScalar(let s):
             if s != 0 { return [grad * result! * Foundation.log(s)] }
@@ -246,7 +246,7 @@ extension Tensor {
     /// This tensor placed at `start..<end` along `dim` inside zeros of `shape` (the
     /// backward of slicing, recorded so it can be differentiated again).
     func embedded(in shape: [Int], dim: Int, start: Int, end: Int) -> Tensor {
-        let result = NDArray(zeros: shape)
+        let result = NDArray(zeros: shape, dtype: dtype)
         let window = try! result.sliced(dim: dim, start: start, end: end)
         window.assign(from: array)
         return Tensor.record(result, .sliceBackward(dim: dim, start: start, end: end), input: self)
