@@ -1,3 +1,4 @@
+import AutogradCore
 import AutogradEngine
 import Foundation
 
@@ -127,13 +128,14 @@ extension Tensor {
     /// A tensor of `shape` with values uniform in `[low, high)`, like
     /// `torch.empty(shape).uniform_(low, high)`.
     public static func uniform(
-        _ shape: [Int], low: Float = 0, high: Float = 1, generator: RandomGenerator = .default
+        _ shape: [Int], low: Float = 0, high: Float = 1, dtype: DType = .float32, generator: RandomGenerator = .default
     ) -> Tensor {
-        Tensor(shape: shape, scalars: generator.uniform(count: shape.reduce(1, *), low: low, high: high))
+        Tensor(shape: shape, scalars: generator.uniform(count: shape.reduce(1, *), low: low, high: high)).to(dtype)
     }
 
-    /// A tensor of `shape` with standard normal values, like `torch.randn(shape)`.
-    public static func randn(_ shape: [Int], generator: RandomGenerator = .default) -> Tensor {
-        Tensor(shape: shape, scalars: generator.normal(count: shape.reduce(1, *)))
+    /// A tensor of `shape` with standard normal values, like `torch.randn(shape)`; the
+    /// values are drawn in float32 and converted to a floating `dtype`.
+    public static func randn(_ shape: [Int], dtype: DType = .float32, generator: RandomGenerator = .default) -> Tensor {
+        Tensor(shape: shape, scalars: generator.normal(count: shape.reduce(1, *))).to(dtype)
     }
 }
