@@ -157,9 +157,9 @@ typedef struct {
     int64_t parts;               // threads
     int64_t tasks;               // runs of whole tiles along the split dimension, taken in turn by the threads
     int64_t depthBlock;          // kc blocks of near-equal depth, at most kc steps (a multiple of 8)
-    AG_REAL *shared;               // the shared operand packed: paddedM x kc or kc x paddedN per kc block
+    AG_REAL *shared;             // the shared operand packed: paddedM x kc or kc x paddedN per kc block
     int64_t paddedM, paddedN;    // M and N rounded up to whole slivers
-    _Atomic uint32_t *state;     // per kc block, per unit of the shared operand
+    _Atomic uint32_t *state;     // per kc block, per unit of the shared operand (after `shared`)
     int64_t units;               // units per kc block: A blocks of mc rows or groups of B slivers
 } gemm_job;
 
@@ -213,7 +213,7 @@ static inline void run_tile(const gemm_job *job, int64_t depth, const AG_REAL *a
         cfg->kernel(depth, a, b, c, job->ldc, accumulate);
         return;
     }
-    AG_REAL edge[16 * 16] __attribute__((aligned(64)));
+    AG_REAL edge[16 * 16] __attribute__((aligned(64)));   // room for the largest tile of any path
     cfg->kernel(depth, a, b, edge, cfg->nr, false);
     for (int64_t r = 0; r < rows; r++) {
         AG_REAL *row = c + r * job->ldc;
