@@ -46,9 +46,9 @@ def op_overhead():
     return t / n * 1e9, "ns/op"
 
 
-def matmul(n):
-    a = torch.randn(n, n)
-    b = torch.randn(n, n)
+def matmul(n, dtype=torch.float32):
+    a = torch.randn(n, n, dtype=dtype)
+    b = torch.randn(n, n, dtype=dtype)
     t = timeit(lambda: a @ b, inner=3 if n <= 512 else 1)
     return 2 * n**3 / t / 1e9, "GFLOP/s"
 
@@ -122,6 +122,7 @@ WORKLOADS = {
     "op_overhead": op_overhead,
     "matmul_256": lambda: matmul(256),
     "matmul_1024": lambda: matmul(1024),
+    "matmul_f64_1024": lambda: matmul(1024, torch.float64),
     "matmul_bwd_512": lambda: matmul_bwd(512),
     "mlp_step": mlp_step,
     "lenet_step": lenet_step,

@@ -2,391 +2,55 @@
 #include "kernels_internal.h"
 
 #include <pthread.h>
-#include <sched.h>
-#include <stdatomic.h>
 #include <stdlib.h>
-#include <string.h>
 
-// GEMM in the BLIS style (Goto & van de Geijn, "Anatomy of high-performance matrix
-// multiplication"). op(B) is packed into nr-wide slivers (one k step = nr consecutive
-// floats) and op(A) into mr-tall slivers, kc steps deep; the micro-kernel then sweeps the
-// mr x nr tiles of C with both slivers streaming from cache. Packing also absorbs the
-// strides (transposed, broadcast or otherwise strided operands), so the micro-kernel sees
-// one layout. The packing routines are in gemm_packing.c, the micro-kernels and block
-// sizes per kernel path in gemm_microkernels.c.
-//
-// Work is split into tasks, runs of whole tiles along N (then every task needs all of A)
-// or M (all of B), which the threads take in turn. They share the packed copy of the
-// operand every task needs: each kc-deep block of it (mc rows of A, or a group of B
-// slivers) is a unit that the first thread to need it packs while any other that needs it
-// waits, so nothing is packed twice. Tasks start their sweeps at different units, so the
-// threads pack side by side. A thread only ever waits for a unit another thread is
-// packing, so there is no barrier to deadlock on when the pool runs the tasks one after
-// another on one thread.
-
-/// Below this many multiply-adds the packing costs more than it saves.
-#define AG_GEMM_PACKED_MIN 4096
-/// Below this many multiply-adds a second thread costs more than it saves.
-#define AG_GEMM_PARALLEL_MIN (1 << 20)
-/// B slivers per unit of shared packing.
-#define AG_GEMM_B_GROUP 8
-/// Tasks per thread: threads take runs of tiles in turn, so one slowed down (by another
-/// process, say) does fewer of them instead of holding the others up at the end.
-#define AG_GEMM_TASKS_PER_THREAD 6
-/// Fewest tiles per task along the split dimension.
-#define AG_GEMM_TILES_PER_TASK 4
-/// Largest job, in rows and in kc blocks of the inner dimension: bigger products run as
-/// several jobs so the packed copies of A and B stay a few megabytes.
-#define AG_GEMM_MAX_ROWS 2048
-#define AG_GEMM_MAX_K_BLOCKS 4
-
-/// A matrix read through element strides: entry (r, c) is base[r * rowStride + c * columnStride].
-typedef struct {
-    const float *base;
-    int64_t rowStride, columnStride;
-} strided_matrix;
-
-/// The matrix starting at entry (row, column) of `m`.
-static inline strided_matrix submatrix(strided_matrix m, int64_t row, int64_t column) {
-    return (strided_matrix){m.base + row * m.rowStride + column * m.columnStride, m.rowStride, m.columnStride};
-}
-
-/// The size of each of ceil(extent / limit) near-equal chunks, rounded up to `unit`.
-static int64_t chunk_size(int64_t extent, int64_t limit, int64_t unit) {
-    int64_t chunks = (extent + limit - 1) / limit;
-    int64_t size = (extent + chunks - 1) / chunks;
-    return (size + unit - 1) / unit * unit;
-}
-
-// MARK: Reference loop for tiny products
-
-/// C = A·B (+ C) by plain loops, for products too small to repay packing.
-static void gemm_small(int64_t M, int64_t N, int64_t K, strided_matrix a, strided_matrix b,
-                       bool accumulate, float *C, int64_t ldc) {
-    for (int64_t i = 0; i < M; i++) {
-        float *c = C + i * ldc;
-        const float *aRow = a.base + i * a.rowStride;
-        if (!accumulate) memset(c, 0, (size_t)N * sizeof(float));
-        if (b.columnStride == 1) {
-            for (int64_t k = 0; k < K; k++) {
-                float x = aRow[k * a.columnStride];
-                const float *bRow = b.base + k * b.rowStride;
-                for (int64_t j = 0; j < N; j++) c[j] += x * bRow[j];
-            }
-        } else {
-            for (int64_t j = 0; j < N; j++) {
-                const float *bColumn = b.base + j * b.columnStride;
-                float sum = 0.0f;
-                for (int64_t k = 0; k < K; k++) sum += aRow[k * a.columnStride] * bColumn[k * b.rowStride];
-                c[j] += sum;
-            }
-        }
-    }
-}
+// Single-precision GEMM: the driver of gemm_driver.h instantiated for float, and the
+// per-thread packing buffers every instantiation shares.
 
 // MARK: Per-thread packing buffers
-
-/// A thread has two packing buffers: one for the operand a job shares between threads
-/// (owned by the thread that called ag_sgemm) and one for its own panels.
-enum { SHARED_BUFFER, PRIVATE_BUFFER, BUFFER_KINDS };
 
 static pthread_key_t buffer_key;
 static pthread_once_t buffer_key_once = PTHREAD_ONCE_INIT;
 
-/// A growable 64-byte aligned block of floats.
-typedef struct { float *base; size_t capacity; } pack_buffer;
+/// A growable 64-byte aligned block of memory.
+typedef struct { void *base; size_t capacity; } pack_buffer;
 
 /// Frees a thread's buffers when it exits.
 static void free_buffers(void *value) {
     pack_buffer *buffers = value;
-    for (int kind = 0; kind < BUFFER_KINDS; kind++) free(buffers[kind].base);
+    for (int kind = 0; kind < AG_GEMM_BUFFER_KINDS; kind++) free(buffers[kind].base);
     free(buffers);
 }
 
 /// Creates the key of the per-thread buffers, once.
 static void make_buffer_key(void) { pthread_key_create(&buffer_key, free_buffers); }
 
-/// This thread's packing buffer of kind `kind`, grown to at least `count` floats, 64-byte aligned.
-static float *thread_buffer(int kind, size_t count) {
+void *ag_gemm_thread_buffer(int kind, size_t bytes) {
     pthread_once(&buffer_key_once, make_buffer_key);
     pack_buffer *buffers = pthread_getspecific(buffer_key);
     if (buffers == NULL) {
-        buffers = calloc(BUFFER_KINDS, sizeof *buffers);
+        buffers = calloc(AG_GEMM_BUFFER_KINDS, sizeof *buffers);
         if (buffers == NULL) abort();
         pthread_setspecific(buffer_key, buffers);
     }
     pack_buffer *buffer = &buffers[kind];
-    if (buffer->capacity < count) {
+    if (buffer->capacity < bytes) {
         free(buffer->base);
-        size_t bytes = (count * sizeof(float) + 63) & ~(size_t)63;
-        buffer->base = aligned_alloc(64, bytes);
+        size_t rounded = (bytes + 63) & ~(size_t)63;
+        buffer->base = aligned_alloc(64, rounded);
         if (buffer->base == NULL) abort();
-        buffer->capacity = count;
+        buffer->capacity = bytes;
     }
     return buffer->base;
 }
 
-/// `count` rounded up to a whole number of 64-byte lines of floats.
-static inline size_t whole_lines(int64_t count) { return ((size_t)count + 15) & ~(size_t)15; }
+// MARK: The float driver
 
-// MARK: Shared packing
-
-/// The packing state of one shared unit (a kc-deep block of A or group of B slivers).
-enum { UNIT_EMPTY, UNIT_PACKING, UNIT_READY };
-
-/// Whether the calling thread should pack the unit whose state is `state`: true for the
-/// first thread to ask, which must then call publish_unit. Any other returns false once the
-/// unit is ready; it waits only while another thread is packing it, which always ends.
-static bool claim_unit(_Atomic uint32_t *state) {
-    uint32_t seen = atomic_load_explicit(state, memory_order_acquire);
-    if (seen == UNIT_READY) return false;
-    if (seen == UNIT_EMPTY &&
-        atomic_compare_exchange_strong_explicit(state, &seen, UNIT_PACKING, memory_order_acquire, memory_order_acquire)) {
-        return true;
-    }
-    for (int64_t spins = 0; atomic_load_explicit(state, memory_order_acquire) != UNIT_READY; spins++) {
-        if (spins < 4096) ag_cpu_relax(); else sched_yield();
-    }
-    return false;
-}
-
-/// Marks a unit claimed by claim_unit as packed, making its contents visible to every thread.
-static void publish_unit(_Atomic uint32_t *state) {
-    atomic_store_explicit(state, UNIT_READY, memory_order_release);
-}
-
-// MARK: The blocked loops
-
-/// One product C = op(A) op(B) (+ C), split into tasks of whole tiles along N (then the
-/// threads share op(A)) or M (then they share op(B)). The shared operand is packed whole,
-/// kc block after kc block, one unit at a time by whichever thread needs it first; each
-/// task packs its part of the other one into its thread's own buffer, kc block by kc
-/// block, so those panels stay hot in its caches.
-typedef struct {
-    const ag_gemm_config *config;
-    int64_t M, N, K;
-    strided_matrix a, b;         // op(A), M x K, and op(B), K x N
-    float *C; int64_t ldc;
-    bool accumulate;
-    bool splitColumns;           // tasks split N and share A (else split M and share B)
-    int64_t parts;               // threads
-    int64_t tasks;               // runs of whole tiles along the split dimension, taken in turn by the threads
-    int64_t depthBlock;          // kc blocks of near-equal depth, at most kc steps (a multiple of 8)
-    float *shared;               // the shared operand packed: paddedM x kc or kc x paddedN per kc block
-    int64_t paddedM, paddedN;    // M and N rounded up to whole slivers
-    _Atomic uint32_t *state;     // per kc block, per unit of the shared operand
-    int64_t units;               // units per kc block: A blocks of mc rows or groups of B slivers
-} gemm_job;
-
-/// Whether the threads of `job` share op(A) (else op(B), or nothing when single-threaded).
-static inline bool shares_a(const gemm_job *job) { return job->parts > 1 && job->splitColumns; }
-static inline bool shares_b(const gemm_job *job) { return job->parts > 1 && !job->splitColumns; }
-
-/// Packs rows [i0, i0 + rows) x steps [k0, k0 + depth) of op(A) into dst.
-static void pack_a(const gemm_job *job, int64_t i0, int64_t rows, int64_t k0, int64_t depth, float *dst) {
-    strided_matrix a = submatrix(job->a, i0, k0);
-    job->config->pack(job->config->mr, a.base, a.rowStride, a.columnStride, rows, depth, dst);
-}
-
-/// Packs steps [k0, k0 + depth) x columns [j0, j0 + columns) of op(B) into dst.
-static void pack_b(const gemm_job *job, int64_t k0, int64_t depth, int64_t j0, int64_t columns, float *dst) {
-    strided_matrix b = submatrix(job->b, k0, j0);
-    job->config->pack(job->config->nr, b.base, b.columnStride, b.rowStride, columns, depth, dst);
-}
-
-/// The shared packed A block `block` (rows [i0, i0 + rows)) of kc block `kBlock`, packing
-/// it first unless another thread has.
-static const float *shared_a_block(const gemm_job *job, int64_t kBlock, int64_t k0, int64_t depth,
-                                   int64_t block, int64_t i0, int64_t rows) {
-    float *dst = job->shared + k0 * job->paddedM + i0 * depth;
-    _Atomic uint32_t *state = &job->state[kBlock * job->units + block];
-    if (claim_unit(state)) {
-        pack_a(job, i0, rows, k0, depth, dst);
-        publish_unit(state);
-    }
-    return dst;
-}
-
-/// Makes sure the shared packed B sliver group `group` of kc block `kBlock` is ready,
-/// packing it unless another thread has.
-static void ensure_shared_b_group(const gemm_job *job, int64_t kBlock, int64_t k0, int64_t depth, int64_t group) {
-    _Atomic uint32_t *state = &job->state[kBlock * job->units + group];
-    if (!claim_unit(state)) return;
-    int64_t width = AG_GEMM_B_GROUP * job->config->nr;
-    int64_t j0 = group * width;
-    pack_b(job, k0, depth, j0, job->N - j0 < width ? job->N - j0 : width, job->shared + k0 * job->paddedN + j0 * depth);
-    publish_unit(state);
-}
-
-/// Runs the micro-kernel on the tile at (i, j) of `rows` x `columns` live entries; an edge
-/// tile is computed whole aside and only its live part kept.
-static inline void run_tile(const gemm_job *job, int64_t depth, const float *a, const float *b,
-                            int64_t i, int64_t j, int64_t rows, int64_t columns, bool accumulate) {
-    const ag_gemm_config *cfg = job->config;
-    float *c = job->C + i * job->ldc + j;
-    if (rows == cfg->mr && columns == cfg->nr) {
-        cfg->kernel(depth, a, b, c, job->ldc, accumulate);
-        return;
-    }
-    float edge[16 * 16] __attribute__((aligned(64)));
-    cfg->kernel(depth, a, b, edge, cfg->nr, false);
-    for (int64_t r = 0; r < rows; r++) {
-        float *row = c + r * job->ldc;
-        const float *src = edge + r * cfg->nr;
-        if (accumulate) {
-            for (int64_t q = 0; q < columns; q++) row[q] += src[q];
-        } else {
-            for (int64_t q = 0; q < columns; q++) row[q] = src[q];
-        }
-    }
-}
-
-/// C[i0..<i1, j0..<j1] (whole tiles) on the calling thread; `lane` (0..<parts) staggers
-/// where it starts sweeping the shared operand.
-static void gemm_region(const gemm_job *job, int64_t i0, int64_t i1, int64_t j0, int64_t j1, int64_t lane) {
-    const ag_gemm_config *cfg = job->config;
-    const int64_t mr = cfg->mr, nr = cfg->nr;
-    const int64_t groupWidth = AG_GEMM_B_GROUP * nr;
-    const bool sharedA = shares_a(job), sharedB = shares_b(job);
-    // Blocks of near-equal height, at most mc rows (the same for all threads when they share A).
-    int64_t blockRows = chunk_size(i1 - i0, cfg->mc, mr);
-    int64_t blocks = (i1 - i0 + blockRows - 1) / blockRows;
-    int64_t firstSliver = j0 / nr, slivers = (j1 + nr - 1) / nr - firstSliver;
-    // Threads sharing an operand start their sweep over it at different units.
-    int64_t blockShift = sharedA ? blocks * lane / job->parts : 0;
-    int64_t sliverShift = sharedB ? slivers * lane / job->parts : 0;
-    int64_t kcMax = job->K < job->depthBlock ? job->K : job->depthBlock;
-    size_t aSize = sharedA ? 0 : whole_lines(blockRows * kcMax);
-    float *privateA = thread_buffer(PRIVATE_BUFFER, aSize + (sharedB ? 0 : (size_t)(slivers * nr * kcMax)));
-    float *privateB = privateA + aSize;
-    for (int64_t k0 = 0, kBlock = 0; k0 < job->K; k0 += job->depthBlock, kBlock++) {
-        int64_t depth = job->K - k0 < job->depthBlock ? job->K - k0 : job->depthBlock;
-        bool accumulate = job->accumulate || k0 > 0;
-        if (!sharedB) pack_b(job, k0, depth, j0, j1 - j0, privateB);
-        for (int64_t t = 0; t < blocks; t++) {
-            int64_t block = (t + blockShift) % blocks;
-            int64_t rowStart = i0 + block * blockRows;
-            int64_t rowEnd = rowStart + blockRows < i1 ? rowStart + blockRows : i1;
-            const float *panelA;
-            if (sharedA) {
-                panelA = shared_a_block(job, kBlock, k0, depth, block, rowStart, rowEnd - rowStart) - rowStart * depth;
-            } else {
-                pack_a(job, rowStart, rowEnd - rowStart, k0, depth, privateA);
-                panelA = privateA - rowStart * depth;
-            }
-            int64_t readyGroup = -1;
-            for (int64_t u = 0; u < slivers; u++) {
-                int64_t j = (firstSliver + (u + sliverShift) % slivers) * nr;
-                const float *panelB;
-                if (sharedB) {
-                    if (j / groupWidth != readyGroup) {
-                        readyGroup = j / groupWidth;
-                        ensure_shared_b_group(job, kBlock, k0, depth, readyGroup);
-                    }
-                    panelB = job->shared + k0 * job->paddedN + j * depth;
-                } else {
-                    panelB = privateB + (j - j0) * depth;
-                }
-                int64_t columns = job->N - j < nr ? job->N - j : nr;
-                for (int64_t i = rowStart; i < rowEnd; i += mr) {
-                    int64_t rows = job->M - i < mr ? job->M - i : mr;
-                    run_tile(job, depth, panelA + i * depth, panelB, i, j, rows, columns, accumulate);
-                }
-            }
-        }
-    }
-}
-
-/// The first of `tiles` tiles that task `task` of `tasks` computes. Task sizes shrink
-/// linearly (guided scheduling): the large ones go first and the small ones even out the
-/// threads' finishing times.
-static int64_t task_start(int64_t tiles, int64_t task, int64_t tasks) {
-    int64_t left = tasks - task;
-    return tiles - tiles * left * left / (tasks * tasks);
-}
-
-/// Runs task `task` of `tasks`: a run of whole tiles along the split dimension.
-static void gemm_task(void *context, int64_t task, int64_t tasks) {
-    const gemm_job *job = context;
-    int64_t extent = job->splitColumns ? job->N : job->M;
-    int64_t unit = job->splitColumns ? job->config->nr : job->config->mr;
-    int64_t tiles = (extent + unit - 1) / unit;
-    int64_t start = task_start(tiles, task, tasks) * unit, end = task_start(tiles, task + 1, tasks) * unit;
-    if (end > extent) end = extent;
-    if (start >= end) return;
-    if (job->splitColumns) {
-        gemm_region(job, 0, job->M, start, end, task % job->parts);
-    } else {
-        gemm_region(job, start, end, 0, job->N, task % job->parts);
-    }
-}
-
-/// C = op(A) op(B) (+ C) for one job, split over the threads when it is large enough.
-static void gemm_job_run(const ag_gemm_config *cfg, int64_t M, int64_t N, int64_t K,
-                         strided_matrix a, strided_matrix b, bool accumulate, float *C, int64_t ldc) {
-    gemm_job job = {
-        .config = cfg, .M = M, .N = N, .K = K, .a = a, .b = b, .C = C, .ldc = ldc, .accumulate = accumulate,
-        .paddedM = (M + cfg->mr - 1) / cfg->mr * cfg->mr,
-        .paddedN = (N + cfg->nr - 1) / cfg->nr * cfg->nr,
-        .depthBlock = chunk_size(K, cfg->kc, 8),
-    };
-    int64_t rowTiles = job.paddedM / cfg->mr, columnTiles = job.paddedN / cfg->nr;
-    job.splitColumns = columnTiles >= rowTiles;
-    double work = (double)M * (double)N * (double)K;
-    job.parts = work < AG_GEMM_PARALLEL_MIN ? 1 : ag_get_num_threads();
-    int64_t tiles = job.splitColumns ? columnTiles : rowTiles;
-    if (job.parts > tiles) job.parts = tiles;
-    if (job.parts <= 1) {
-        job.parts = 1;
-        gemm_region(&job, 0, M, 0, N, 0);
-        return;
-    }
-    int64_t kBlocks = (K + job.depthBlock - 1) / job.depthBlock;
-    job.units = job.splitColumns ? (M + cfg->mc - 1) / cfg->mc
-                                 : (N + AG_GEMM_B_GROUP * cfg->nr - 1) / (AG_GEMM_B_GROUP * cfg->nr);
-    size_t sharedSize = whole_lines((job.splitColumns ? job.paddedM : job.paddedN) * K);
-    job.shared = thread_buffer(SHARED_BUFFER, sharedSize + (size_t)(kBlocks * job.units));
-    job.state = (_Atomic uint32_t *)(job.shared + sharedSize);
-    for (int64_t u = 0; u < kBlocks * job.units; u++) atomic_init(&job.state[u], UNIT_EMPTY);
-    job.tasks = tiles / AG_GEMM_TILES_PER_TASK;
-    if (job.tasks > job.parts * AG_GEMM_TASKS_PER_THREAD) job.tasks = job.parts * AG_GEMM_TASKS_PER_THREAD;
-    if (job.tasks < job.parts) job.tasks = job.parts;
-    ag_parallel_for(job.tasks, gemm_task, &job);
-}
-
-void ag_sgemm_strided(int64_t M, int64_t N, int64_t K,
-                      const float *A, int64_t rowStrideA, int64_t columnStrideA,
-                      const float *B, int64_t rowStrideB, int64_t columnStrideB,
-                      float beta, float *C, int64_t ldc) {
-    if (M <= 0 || N <= 0) return;
-    bool accumulate = beta != 0.0f;
-    if (K <= 0) {
-        if (!accumulate) {
-            for (int64_t i = 0; i < M; i++) memset(C + i * ldc, 0, (size_t)N * sizeof(float));
-        }
-        return;
-    }
-    strided_matrix a = {A, rowStrideA, columnStrideA}, b = {B, rowStrideB, columnStrideB};
-    if ((double)M * (double)N * (double)K < AG_GEMM_PACKED_MIN) {
-        gemm_small(M, N, K, a, b, accumulate, C, ldc);
-        return;
-    }
-    const ag_gemm_config *cfg = ag_gemm_config_for(ag_kernel_path_get());
-    int64_t rowChunk = chunk_size(M, AG_GEMM_MAX_ROWS, cfg->mr);
-    int64_t columnChunk = chunk_size(N, cfg->nc, cfg->nr);
-    int64_t depthChunk = chunk_size(K, AG_GEMM_MAX_K_BLOCKS * cfg->kc, cfg->kc);
-    for (int64_t j = 0; j < N; j += columnChunk) {
-        int64_t columns = N - j < columnChunk ? N - j : columnChunk;
-        for (int64_t i = 0; i < M; i += rowChunk) {
-            int64_t rows = M - i < rowChunk ? M - i : rowChunk;
-            for (int64_t k = 0; k < K; k += depthChunk) {
-                int64_t depth = K - k < depthChunk ? K - k : depthChunk;
-                gemm_job_run(cfg, rows, columns, depth, submatrix(a, i, k), submatrix(b, k, j),
-                             accumulate || k > 0, C + i * ldc + j, ldc);
-            }
-        }
-    }
-}
+#define AG_REAL float
+#define AG_GEMM_CONFIG ag_gemm_config
+#define AG_GEMM_CONFIG_FOR ag_gemm_config_for
+#define AG_GEMM_STRIDED ag_sgemm_strided
+#include "gemm_driver.h"
 
 void ag_sgemm(bool transposeA, bool transposeB,
               int64_t M, int64_t N, int64_t K,

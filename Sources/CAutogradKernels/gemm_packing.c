@@ -1,14 +1,15 @@
 #include "CAutogradKernels.h"
 #include "kernels_internal.h"
 
-// Packing for the GEMM (see gemm.c): copies a block of a strided operand into slivers
+// Packing for the GEMM (see gemm_driver.h): copies a block of a strided operand into slivers
 // `width` lanes wide, one depth step after another, which is the layout the micro-kernels
 // stream. A lane is a row of A or a column of B; the depth is the inner dimension K.
 // Lane l at depth k is read from src[l * laneStride + k * depthStride], so one routine
 // packs both operands, transposed or not, broadcast (stride 0) or not.
 //
 // The transposing case (depth contiguous, lanes apart: a row-major A, or a transposed B)
-// is the slow one in plain C; the AVX2 path does it with 8 x 8 register transposes.
+// is the slow one in plain C; the AVX2 path does it with 8 x 8 register transposes. The
+// plain C routine is shared with the double-precision GEMM (gemm_pack_portable.h).
 
 #if AG_X86
 #include <immintrin.h>
@@ -16,100 +17,9 @@
 
 // MARK: Portable
 
-/// Copies `count` floats; `count` is the register block (16, 8, 6 or 4), so the common
-/// sizes become straight-line vector moves instead of a call to memcpy.
-static inline void copy_floats(float *restrict dst, const float *restrict src, int64_t count) {
-    switch (count) {
-    case 16: for (int j = 0; j < 16; j++) dst[j] = src[j]; break;
-    case 8: for (int j = 0; j < 8; j++) dst[j] = src[j]; break;
-    case 6: for (int j = 0; j < 6; j++) dst[j] = src[j]; break;
-    case 4: for (int j = 0; j < 4; j++) dst[j] = src[j]; break;
-    default: for (int64_t j = 0; j < count; j++) dst[j] = src[j]; break;
-    }
-}
-
-/// Zeroes lanes [live, width) of every depth step of one sliver.
-static void zero_lanes(float *dst, int64_t width, int64_t live, int64_t depth) {
-    if (live >= width) return;
-    for (int64_t k = 0; k < depth; k++) {
-        for (int64_t l = live; l < width; l++) dst[k * width + l] = 0.0f;
-    }
-}
-
-/// Unit lane stride: each depth step is a contiguous run of lanes. Eight slivers at a time,
-/// step by step, so each step of the source is read as one run of 8 * width floats (steps
-/// are often in different pages) while the eight destinations are written sequentially.
-static void pack_contiguous_lanes(int64_t width, const float *src, int64_t depthStride,
-                                  int64_t lanes, int64_t depth, float *dst) {
-    const int64_t group = 8 * width;
-    for (int64_t q0 = 0; q0 < lanes; q0 += group) {
-        int64_t q1 = q0 + group < lanes ? q0 + group : lanes;
-        for (int64_t k = 0; k < depth; k++) {
-            const float *step = src + k * depthStride;
-            for (int64_t q = q0; q < q1; q += width) {
-                float *d = dst + q * depth + k * width;
-                int64_t live = q1 - q < width ? q1 - q : width;
-                if (live == width) {
-                    copy_floats(d, step + q, width);
-                } else {
-                    for (int64_t l = 0; l < live; l++) d[l] = step[q + l];
-                    for (int64_t l = live; l < width; l++) d[l] = 0.0f;
-                }
-            }
-        }
-    }
-}
-
-/// Unit depth stride, one sliver of `live` lanes: the transposing copy. Works in blocks of
-/// 8 steps so each lane is read in cache-line-sized runs while the destination stays in L1.
-static void gather_sliver(int64_t width, const float *restrict src, int64_t laneStride,
-                          int64_t live, int64_t depth, float *restrict dst) {
-    int64_t k = 0;
-    for (; k + 8 <= depth; k += 8) {
-        for (int64_t l = 0; l < live; l++) {
-            const float *lane = src + l * laneStride + k;
-            float *d = dst + k * width + l;
-            for (int kk = 0; kk < 8; kk++) d[kk * width] = lane[kk];
-        }
-    }
-    for (; k < depth; k++) {
-        for (int64_t l = 0; l < live; l++) dst[k * width + l] = src[l * laneStride + k];
-    }
-    zero_lanes(dst, width, live, depth);
-}
-
-/// Any other strides, one sliver: lane stride 0 (rows of A or columns of B broadcast)
-/// fills each step with one value; the rest is a plain gather.
-static void strided_sliver(int64_t width, const float *src, int64_t laneStride, int64_t depthStride,
-                           int64_t live, int64_t depth, float *dst) {
-    for (int64_t k = 0; k < depth; k++) {
-        const float *step = src + k * depthStride;
-        float *d = dst + k * width;
-        if (laneStride == 0) {
-            float value = step[0];
-            for (int64_t l = 0; l < live; l++) d[l] = value;
-        } else {
-            for (int64_t l = 0; l < live; l++) d[l] = step[l * laneStride];
-        }
-    }
-    zero_lanes(dst, width, live, depth);
-}
-
-void ag_pack_portable(int64_t width, const float *src, int64_t laneStride, int64_t depthStride,
-                      int64_t lanes, int64_t depth, float *dst) {
-    if (laneStride == 1) {
-        pack_contiguous_lanes(width, src, depthStride, lanes, depth, dst);
-        return;
-    }
-    for (int64_t s = 0; s < lanes; s += width, dst += width * depth, src += width * laneStride) {
-        int64_t live = lanes - s < width ? lanes - s : width;
-        if (depthStride == 1 && laneStride != 0) {
-            gather_sliver(width, src, laneStride, live, depth, dst);
-        } else {
-            strided_sliver(width, src, laneStride, depthStride, live, depth, dst);
-        }
-    }
-}
+#define AG_REAL float
+#define AG_PACK_PORTABLE ag_pack_portable
+#include "gemm_pack_portable.h"
 
 // MARK: AVX2
 

@@ -4,6 +4,7 @@
 // Declarations shared by the kernel files; not part of the module's public interface.
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -62,5 +63,49 @@ typedef struct {
 
 /// The GEMM configuration of `path` (AG_KERNEL_PATH_...).
 const ag_gemm_config *ag_gemm_config_for(int32_t path);
+
+// MARK: Double precision
+
+/// ag_microkernel_fn for doubles.
+typedef void (*ag_dmicrokernel_fn)(int64_t kc, const double *a, const double *b,
+                                   double *c, int64_t ldc, bool accumulate);
+
+/// ag_pack_fn for doubles.
+typedef void (*ag_dpack_fn)(int64_t width, const double *src, int64_t laneStride, int64_t depthStride,
+                            int64_t lanes, int64_t depth, double *dst);
+
+/// ag_pack_portable for doubles.
+void ag_dpack_portable(int64_t width, const double *src, int64_t laneStride, int64_t depthStride,
+                       int64_t lanes, int64_t depth, double *dst);
+
+#if AG_X86
+/// ag_dpack_portable with AVX2 for the transposing case (unit depth stride) by 4 x 4
+/// register transposes, for even widths; call it only when the CPU has AVX2.
+void ag_dpack_avx2(int64_t width, const double *src, int64_t laneStride, int64_t depthStride,
+                   int64_t lanes, int64_t depth, double *dst);
+#endif
+
+/// ag_gemm_config for doubles.
+typedef struct {
+    int64_t mr, nr;
+    int64_t mc, kc, nc;
+    ag_dmicrokernel_fn kernel;
+    ag_dpack_fn pack;
+} ag_dgemm_config;
+
+/// The double-precision GEMM configuration of `path` (AG_KERNEL_PATH_...).
+const ag_dgemm_config *ag_dgemm_config_for(int32_t path);
+
+// MARK: Packing buffers
+
+/// The two per-thread packing buffers of the GEMM drivers: one for the operand a job
+/// shares between threads (owned by the thread that called the GEMM) and one for the
+/// calling thread's own panels.
+enum { AG_GEMM_SHARED_BUFFER, AG_GEMM_PRIVATE_BUFFER, AG_GEMM_BUFFER_KINDS };
+
+/// This thread's packing buffer of kind `kind` (AG_GEMM_..._BUFFER), grown to at least
+/// `bytes` bytes, 64-byte aligned. It stays valid until the next call with the same kind
+/// on this thread. See gemm.c.
+void *ag_gemm_thread_buffer(int kind, size_t bytes);
 
 #endif

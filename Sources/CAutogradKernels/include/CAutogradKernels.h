@@ -73,6 +73,18 @@ void ag_sgemm_strided(int64_t M, int64_t N, int64_t K,
                       const float *B, int64_t rowStrideB, int64_t columnStrideB,
                       float beta, float *C, int64_t ldc);
 
+/// Row-major double-precision matrix product through element strides, with the contract of
+/// ag_sgemm_strided: C = A * B + beta * C, where the M x K matrix A has entry (i, k) at
+/// A[i * rowStrideA + k * columnStrideA], the K x N matrix B has entry (k, j) at
+/// B[k * rowStrideB + j * columnStrideB] (any stride may be 0 or otherwise arbitrary), C
+/// has row stride ldc and beta is 0 (C is overwritten) or 1 (the product is added to C).
+/// Packed and blocked, with the kernel path of ag_kernel_path_get(), and split over threads
+/// when the product is large.
+void ag_dgemm_strided(int64_t M, int64_t N, int64_t K,
+                      const double *A, int64_t rowStrideA, int64_t columnStrideA,
+                      const double *B, int64_t rowStrideB, int64_t columnStrideB,
+                      double beta, double *C, int64_t ldc);
+
 // MARK: Copies
 
 /// Copies a rows x columns matrix read with the given strides into a destination with unit
