@@ -12,7 +12,7 @@ struct BenchWorkload: Sendable {
         BenchWorkload(name: "op_overhead", run: opOverhead),
         BenchWorkload(name: "matmul_256", run: { matmul(256) }),
         BenchWorkload(name: "matmul_1024", run: { matmul(1024) }),
-        BenchWorkload(name: "matmul_f64_1024", run: { matmulFloat64(1024) }),
+        BenchWorkload(name: "matmul_f64_1024", run: { matmul(1024, dtype: .float64) }),
         BenchWorkload(name: "matmul_bwd_512", run: { matmulBackward(512) }),
         BenchWorkload(name: "mlp_step", run: mlpStep),
         BenchWorkload(name: "lenet_step", run: lenetStep),
@@ -51,31 +51,10 @@ private func opOverhead() -> (Double, String)? {
     return (time / Double(n) * 1e9, "ns/op")
 }
 
-/// Square matmul forward; GFLOP/s counting 2n³.
-private func matmul(_ n: Int) -> (Double, String)? {
-    let a = Tensor.randn([n, n]), b = Tensor.randn([n, n])
+/// Square matmul forward of `dtype` tensors; GFLOP/s counting 2n³.
+private func matmul(_ n: Int, dtype: DType = .float32) -> (Double, String)? {
+    let a = Tensor.randn([n, n], dtype: dtype), b = Tensor.randn([n, n], dtype: dtype)
     let time = medianTime(inner: n <= 512 ? 3 : 1) { _ = a.matmul(b) }
-    return (2 * pow(Double(n), 3) / time / 1e9, "GFLOP/s")
-}
-
-/// Square float64 matmul forward through the float64 GEMM kernel on contiguous n x n
-/// arrays; GFLOP/s counting 2n³.
-private func matmulFloat64(_ n: Int) -> (Double, String)? {
-    let count = n * n
-    let a = Tensor.randn([count]).scalars.map(Double.init), b = Tensor.randn([count]).scalars.map(Double.init)
-    var c = [Double](repeating: 0, count: count)
-    let time = a.withUnsafeBufferPointer { a in
-        b.withUnsafeBufferPointer { b in
-            c.withUnsafeMutableBufferPointer { c in
-                medianTime(inner: n <= 512 ? 3 : 1) {
-                    doubleMatmulKernel(m: n, n: n, k: n,
-                                       a: a.baseAddress!, aRowStride: n, aColumnStride: 1,
-                                       b: b.baseAddress!, bRowStride: n, bColumnStride: 1,
-                                       c: c.baseAddress!, ldc: n)
-                }
-            }
-        }
-    }
     return (2 * pow(Double(n), 3) / time / 1e9, "GFLOP/s")
 }
 

@@ -23,7 +23,7 @@ import CAutogradKernels
 ///   - c: The first element of `C`.
 ///   - ldc: Elements between consecutive rows of `C`.
 ///   - accumulate: Whether to add the product to `C` (beta = 1) instead of overwriting it.
-package func doubleMatmulKernel(
+func doubleMatmulKernel(
     m: Int, n: Int, k: Int,
     a: UnsafePointer<Double>, aRowStride: Int, aColumnStride: Int,
     b: UnsafePointer<Double>, bRowStride: Int, bColumnStride: Int,

@@ -16,13 +16,40 @@ extension NDArray {
             Array(lhs.shape.dropLast(2)), Array(rhs.shape.dropLast(2)), op: "matmul")
         let left = lhs.layout.broadcast(to: batchShape + [m, k])
         let right = rhs.layout.broadcast(to: batchShape + [k, n])
-        guard lhs.dtype == .float32 && rhs.dtype == .float32 else {
+        guard lhs.dtype == rhs.dtype, lhs.dtype == .float32 || lhs.dtype == .float64 else {
             return try matmulAnyDType(lhs, rhs, m: m, n: n, k: k, batchShape: batchShape)
         }
-        if m == 0 || n == 0 || k == 0 { return NDArray(zeros: batchShape + [m, n]) }
+        let dtype = lhs.dtype
+        if m == 0 || n == 0 || k == 0 { return NDArray(zeros: batchShape + [m, n], dtype: dtype) }
         // Every element is written by the kernel (beta = 0), so no zero-fill.
-        let result = NDArray(uninitialized: batchShape + [m, n])
-        let out = result.storage.base
+        let result = NDArray(uninitialized: batchShape + [m, n], dtype: dtype)
+        let batchRank = batchShape.count
+        let (rowA, columnA) = (left.strides[batchRank], left.strides[batchRank + 1])
+        let (rowB, columnB) = (right.strides[batchRank], right.strides[batchRank + 1])
+        // The kernels read each operand through its strides, so transposed, broadcast
+        // (stride 0) and otherwise strided views need no copy.
+        withExtendedLifetime((lhs.storage, rhs.storage)) {
+            forEachMatrix(batchShape: batchShape, left, right) { batch, offsetA, offsetB in
+                if dtype == .float32 {
+                    ag_sgemm_strided(Int64(m), Int64(n), Int64(k),
+                                     lhs.storage.base + offsetA, Int64(rowA), Int64(columnA),
+                                     rhs.storage.base + offsetB, Int64(rowB), Int64(columnB),
+                                     0, result.storage.base + batch * m * n, Int64(n))
+                } else {
+                    let double = { (storage: Storage) in storage.raw.assumingMemoryBound(to: Double.self) }
+                    doubleMatmulKernel(m: m, n: n, k: k,
+                                       a: double(lhs.storage) + offsetA, aRowStride: rowA, aColumnStride: columnA,
+                                       b: double(rhs.storage) + offsetB, bRowStride: rowB, bColumnStride: columnB,
+                                       c: double(result.storage) + batch * m * n, ldc: n)
+                }
+            }
+        }
+        return result
+    }
+
+    /// Calls `body(batch, offsetA, offsetB)` for every matrix of the broadcast batch, with
+    /// the storage offsets of its left and right operands.
+    private static func forEachMatrix(batchShape: [Int], _ left: Layout, _ right: Layout, _ body: (Int, Int, Int) -> Void) {
         let batchCount = batchShape.reduce(1, *)
         let batchRank = batchShape.count
         var batchIndex = [Int](repeating: 0, count: batchRank)
@@ -32,16 +59,7 @@ extension NDArray {
                 offsetA += batchIndex[d] * left.strides[d]
                 offsetB += batchIndex[d] * right.strides[d]
             }
-            // The kernel reads each operand through its strides, so transposed, broadcast
-            // (stride 0) and otherwise strided views need no copy.
-            withExtendedLifetime((lhs.storage, rhs.storage)) {
-                ag_sgemm_strided(Int64(m), Int64(n), Int64(k),
-                                 lhs.storage.base + offsetA,
-                                 Int64(left.strides[batchRank]), Int64(left.strides[batchRank + 1]),
-                                 rhs.storage.base + offsetB,
-                                 Int64(right.strides[batchRank]), Int64(right.strides[batchRank + 1]),
-                                 0, out + batch * m * n, Int64(n))
-            }
+            body(batch, offsetA, offsetB)
             var d = batchRank - 1
             while d >= 0 {
                 batchIndex[d] += 1
@@ -50,15 +68,13 @@ extension NDArray {
                 d -= 1
             }
         }
-        return result
     }
 }
 
 extension NDArray {
-    /// ``matmul(_:_:)`` for operands that are not both float32: in float32 for the
-    /// two-byte floats (rounded back), in doubles for float64, in 64-bit integers for
-    /// integers; the operands are first promoted to one dtype, as `torch.matmul` requires
-    /// them to share it.
+    /// ``matmul(_:_:)`` for operands that are not both float32 or both float64: in float32
+    /// for the two-byte floats (rounded back), in 64-bit integers for integers; the
+    /// operands must share one dtype, as `torch.matmul` requires.
     private static func matmulAnyDType(
         _ lhs: NDArray, _ rhs: NDArray, m: Int, n: Int, k: Int, batchShape: [Int]
     ) throws(ShapeError) -> NDArray {
@@ -72,12 +88,6 @@ extension NDArray {
         let outputShape = batchShape + [m, n]
         let left = lhs.broadcastMatrices(to: batchShape + [m, k]), right = rhs.broadcastMatrices(to: batchShape + [k, n])
         let batches = batchShape.reduce(1, *)
-        if dtype == .float64 {
-            let a = left.doubles, b = right.doubles
-            var c = [Double](repeating: 0, count: batches * m * n)
-            multiplyMatrices(a, b, into: &c, batches: batches, m: m, n: n, k: k)
-            return NDArray(shape: outputShape, doubles: c, dtype: dtype)
-        }
         let a = left.integers, b = right.integers
         var c = [Int64](repeating: 0, count: batches * m * n)
         multiplyMatrices(a, b, into: &c, batches: batches, m: m, n: n, k: k)
@@ -89,15 +99,15 @@ extension NDArray {
         NDArray(storage: storage, layout: layout.broadcast(to: shape)).contiguous()
     }
 
-    /// `c[b] = a[b] · b[b]` for row-major `m×k` and `k×n` matrices, in `i-k-j` order so
-    /// the inner loop runs along rows.
-    private static func multiplyMatrices<T: Numeric>(_ a: [T], _ b: [T], into c: inout [T], batches: Int, m: Int, n: Int, k: Int) {
+    /// `c[b] = a[b] · b[b]` for row-major `m×k` and `k×n` integer matrices (wrapping on
+    /// overflow, as C integers do), in `i-k-j` order so the inner loop runs along rows.
+    private static func multiplyMatrices(_ a: [Int64], _ b: [Int64], into c: inout [Int64], batches: Int, m: Int, n: Int, k: Int) {
         for batch in 0..<batches {
             let (aBase, bBase, cBase) = (batch * m * k, batch * k * n, batch * m * n)
             for i in 0..<m {
                 for p in 0..<k {
                     let scale = a[aBase + i * k + p]
-                    for j in 0..<n { c[cBase + i * n + j] += scale * b[bBase + p * n + j] }
+                    for j in 0..<n { c[cBase + i * n + j] &+= scale &* b[bBase + p * n + j] }
                 }
             }
         }
