@@ -124,4 +124,16 @@ final class APIContractTests: XCTestCase {
         XCTAssertEqual(Tensor.ones([2], dtype: .int32).dtype, .int32)
         XCTAssertEqual(Tensor([1, 2, 3]).scalars, [1, 2, 3])
     }
+
+    /// The dtype example of README.md prints what the README shows.
+    func testTheReadmeDTypeExamplePrintsAsShown() {
+        let logits = Tensor([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]])
+        let labels = Tensor([0, 2])
+        let correct = (logits.argmax(dim: 1) .== labels).sum()
+        XCTAssertEqual(correct.description, "tensor(2)")
+        let causal = Tensor([[false, true], [false, false]])
+        let scores = Tensor([[0.5, 0.1], [0.2, 0.9]], dtype: .float64)
+        XCTAssertEqual(scores.maskedFill(causal, -.infinity).description,
+                       "tensor([[0.5000,   -inf],\n        [0.2000, 0.9000]], dtype=torch.float64)")
+    }
 }
