@@ -61,15 +61,18 @@ public final class Storage: ManagedBuffer<StorageHeader, Float> {
     /// The first byte of the buffer, for any dtype (valid while the storage is alive).
     public var raw: UnsafeMutableRawPointer { UnsafeMutableRawPointer(withUnsafeMutablePointerToElements { $0 }) }
 
+    // The header is read through its pointer: `header` itself is a class property, whose
+    // every access pays for a dynamic exclusivity check, and these are read on every op.
+
     /// The number of elements in the buffer.
-    public var count: Int { header.count }
+    public var count: Int { withUnsafeMutablePointerToHeader { $0.pointee.count } }
 
     /// The element type.
-    public var dtype: DType { header.dtype }
+    public var dtype: DType { withUnsafeMutablePointerToHeader { $0.pointee.dtype } }
 
     /// Bumped by every in-place write, so a value saved for backward can tell it was changed.
     public var version: Int {
-        get { header.version }
-        set { header.version = newValue }
+        get { withUnsafeMutablePointerToHeader { $0.pointee.version } }
+        set { withUnsafeMutablePointerToHeader { $0.pointee.version = newValue } }
     }
 }
