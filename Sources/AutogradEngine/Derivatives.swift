@@ -26,8 +26,8 @@ extension Node {
         case .maximum, .minimum: return extremumGradients(grad, x!, y!, largest: op.isMaximum)
         case .addScalar, .subtractScalar: return [grad]
         case .reverseSubtractScalar: return [-grad]
-        case .multiplyScalar(let s): return [grad * s]
-        case .divideScalar(let s): return [grad / s]
+        case .multiplyScalar: return [grad * saved.scalar!]
+        case .divideScalar: return [grad / saved.scalar!]
         case .powerScalar(let e):
             if e == 0 { return [Tensor.zeros(inputShapes[0])] }
             return [grad * (e * x!.pow(e - 1))]
@@ -103,8 +103,8 @@ extension Node {
         case .unfold(let geometry): return [grad.fold(geometry, imageShape: inputShapes[0])]
         case .fold(let geometry): return [grad.unfold(geometry)]
         case .maxPool2d: return [maxPool2dGradient(grad, indices: saved.constant!, inputShape: inputShapes[0])]
-        case .indexSelect(let dim, let indices): return [grad.indexAdd(dim: dim, indices: indices, size: inputShapes[0][dim])]
-        case .indexAdd(let dim, let indices): return [grad.indexSelect(dim: dim, indices: indices)]
+        case .indexSelect(let dim): return [grad.indexAdd(dim: dim, indices: saved.indices!, size: inputShapes[0][dim])]
+        case .indexAdd(let dim): return [grad.indexSelect(dim: dim, indices: saved.indices!)]
         case .custom(let rule): return try rule.gradients(grad, node: self)
         case .detach: return [nil]
         }

@@ -84,17 +84,28 @@ struct SavedValues {
     var result: SavedTensor?
     /// A constant the rule needs, such as the positions of the maxima.
     var constant: NDArray?
+    /// Indices the rule needs (PyTorch saves them as a tensor), as for `index_select`.
+    var indices: [Int]?
+    /// A scalar operand the rule needs (PyTorch saves it as a tensor), as for `x * 2`.
+    var scalar: Float?
 
     /// Saves the tensors and values a rule needs.
-    init(first: Tensor? = nil, second: Tensor? = nil, result: NDArray? = nil, constant: NDArray? = nil) {
+    init(
+        first: Tensor? = nil, second: Tensor? = nil, result: NDArray? = nil, constant: NDArray? = nil,
+        indices: [Int]? = nil, scalar: Float? = nil
+    ) {
         self.first = first.map(SavedTensor.init)
         self.second = second.map(SavedTensor.init)
         self.result = result.map { SavedTensor(output: $0) }
         self.constant = constant
+        self.indices = indices
+        self.scalar = scalar
     }
 
     /// Whether nothing was saved.
-    var isEmpty: Bool { first == nil && second == nil && result == nil && constant == nil }
+    var isEmpty: Bool {
+        first == nil && second == nil && result == nil && constant == nil && indices == nil && scalar == nil
+    }
 }
 
 /// The input edges of a node. One- and two-input ops (almost every node) keep theirs
@@ -292,7 +303,9 @@ public final class Node {
     }
 
     /// Frees the saved values (after a backward pass that does not retain the graph).
-    /// A node that saved nothing can still be walked again, as in PyTorch.
+    /// A node that saved nothing can still be walked again, as in PyTorch; every node whose
+    /// PyTorch counterpart saves a tensor (an input, its output, indices or a scalar
+    /// operand) saves it in ``saved``, so it cannot.
     func releaseSavedValues() {
         if case .custom(let rule) = op { rule.context.release() }
         if saved.isEmpty { return }

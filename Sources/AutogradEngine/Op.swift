@@ -39,8 +39,8 @@ enum Op {
     // Max pooling (the positions of the maxima are saved).
     case maxPool2d(ConvolutionGeometry)
     // Gathering rows by index, and its adjoint (scatter-add into zeros).
-    case indexSelect(dim: Int, indices: [Int])
-    case indexAdd(dim: Int, indices: [Int])
+    case indexSelect(dim: Int)
+    case indexAdd(dim: Int)
     // `detach()`, traced for drawings only: no gradient flows through it.
     case detach
     // A user-defined function.
@@ -121,7 +121,7 @@ enum Op {
             return [("dim", "\(dim)"), ("keepdim", keepDim ? "True" : "False")]
         case .softmax(let dim), .logSoftmax(let dim), .unsqueeze(let dim), .stack(let dim):
             return [("dim", "\(dim)")]
-        case .concatenate(let dim, _), .indexSelect(let dim, _), .indexAdd(let dim, _): return [("dim", "\(dim)")]
+        case .concatenate(let dim, _), .indexSelect(let dim), .indexAdd(let dim): return [("dim", "\(dim)")]
         case .squeeze(let dim): return dim.map { [("dim", "\($0)")] } ?? []
         case .transpose(let a, let b): return [("dim0", "\(a)"), ("dim1", "\(b)")]
         case .permute(let dims): return [("dims", "\(dims)")]

@@ -19,8 +19,8 @@ extension Tensor {
     }
 
     /// Applies an elementwise op with a scalar and records it.
-    func scalarOp(_ kernel: UnaryOp, _ op: Op, saveInput: Bool = false) -> Tensor {
-        Tensor.record(array.map(kernel), op, input: self, saved: SavedValues(first: saveInput ? self : nil))
+    func scalarOp(_ kernel: UnaryOp, _ op: Op, saveInput: Bool = false, saveScalar scalar: Float? = nil) -> Tensor {
+        Tensor.record(array.map(kernel), op, input: self, saved: SavedValues(first: saveInput ? self : nil, scalar: scalar))
     }
 
     /// Elementwise sum, broadcasting.
@@ -56,13 +56,13 @@ extension Tensor {
     }
     /// Multiplies every element by a scalar.
     public static func * (lhs: Tensor, rhs: Float) -> Tensor {
-        lhs.scalarOp(.multiplyScalar(rhs), .multiplyScalar(rhs))
+        lhs.scalarOp(.multiplyScalar(rhs), .multiplyScalar(rhs), saveScalar: rhs)
     }
     /// Multiplies every element by a scalar.
     public static func * (lhs: Float, rhs: Tensor) -> Tensor { rhs * lhs }
     /// Divides every element by a scalar.
     public static func / (lhs: Tensor, rhs: Float) -> Tensor {
-        lhs.scalarOp(.multiplyScalar(1 / rhs), .divideScalar(rhs))
+        lhs.scalarOp(.multiplyScalar(1 / rhs), .divideScalar(rhs), saveScalar: rhs)
     }
     /// Divides a scalar by every element: `lhs * (1 / rhs)`, as PyTorch computes it.
     public static func / (lhs: Float, rhs: Tensor) -> Tensor { rhs.reciprocal() * lhs }

@@ -156,7 +156,7 @@ final class GradientCheckTests: XCTestCase {
             .matmul(.dot), .matmul(.matrixVector), .matmul(.vectorMatrix), .matmul(.matrixMatrix),
             .matmul(.batched(leftIsMatrixRequiringGrad: false)), .matmul(.batched(leftIsMatrixRequiringGrad: true)),
             .convolution(g, hasBias: true), .convolution(g, hasBias: false), .unfold(g), .fold(g), .maxPool2d(g),
-            .indexSelect(dim: 0, indices: [0]), .indexAdd(dim: 0, indices: [0]), .detach,
+            .indexSelect(dim: 0), .indexAdd(dim: 0), .detach,
             .custom(CustomFunctionRule(name: "RepresentativeBackward", context: FunctionContext()) { _, gradient in [gradient] }),
         ]
     }
