@@ -106,6 +106,7 @@ extension Node {
         case .indexSelect(let dim): return [grad.indexAdd(dim: dim, indices: saved.indices!, size: inputShapes[0][dim])]
         case .indexAdd(let dim): return [grad.indexSelect(dim: dim, indices: saved.indices!)]
         case .custom(let rule): return try rule.gradients(grad, node: self)
+        case .copySlices(let replay): return replay.gradients(grad)
         case .detach: return [nil]
         }
     }

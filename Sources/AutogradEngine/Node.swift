@@ -287,7 +287,7 @@ public final class Node {
         let before = pending.count
         for case .node(let node) in edges { pending.append(node) }
         var first = saved.first?.inputTensor, second = saved.second?.inputTensor
-        if pending.count == before && first?.gradFn == nil && second?.gradFn == nil { return }
+        if pending.count == before && first?.history == nil && second?.history == nil { return }
         edges = .empty
         saved = SavedValues()
         Node.takeHistory(of: &first, into: &pending)
@@ -297,8 +297,8 @@ public final class Node {
     /// Moves the history of a saved input that nothing else holds onto `pending`, so the
     /// input's release does not free its node recursively.
     private static func takeHistory(of tensor: inout Tensor?, into pending: inout [Node]) {
-        guard isKnownUniquelyReferenced(&tensor), let history = tensor?.gradFn else { return }
-        tensor?.gradFn = nil
+        guard isKnownUniquelyReferenced(&tensor), let history = tensor?.history else { return }
+        tensor?.history = nil
         pending.append(history)
     }
 

@@ -41,6 +41,8 @@ enum Op {
     // Gathering rows by index, and its adjoint (scatter-add into zeros).
     case indexSelect(dim: Int)
     case indexAdd(dim: Int)
+    // A write into a view, recorded on the view's base (PyTorch's CopySlices).
+    case copySlices(ViewReplay)
     // `detach()`, traced for drawings only: no gradient flows through it.
     case detach
     // A user-defined function.
@@ -100,6 +102,7 @@ enum Op {
         case .indexSelect: return "IndexSelectBackward0"
         case .indexAdd: return "IndexAddBackward0"
         case .custom(let rule): return rule.name
+        case .copySlices: return "CopySlices"
         case .detach: return "Detach"
         }
     }

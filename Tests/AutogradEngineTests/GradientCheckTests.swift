@@ -27,8 +27,8 @@ final class GradientCheckTests: XCTestCase {
 
     /// Every group, for the coverage test.
     private static var groups: [(inout GradientChecker) -> Void] {
-        [elementwiseBinary, tensorWithScalar, unary, reductions, shapesAndViews, indexing, matmul, convolution,
-         pooling, recordedDuringBackward, customFunction]
+        [elementwiseBinary, tensorWithScalar, unary, reductions, shapesAndViews, indexing, writesIntoViews, matmul,
+         convolution, pooling, recordedDuringBackward, customFunction]
     }
 
     // MARK: Where finite differences cannot look
@@ -128,7 +128,7 @@ final class GradientCheckTests: XCTestCase {
         "unsqueeze", "expand", "select", "slice", "sliceBackward", "concatenate", "stack",
         "matmul.dot", "matmul.matrixVector", "matmul.vectorMatrix", "matmul.matrixMatrix", "matmul.batched",
         "matmul.batchedClone", "convolution.bias", "convolution.noBias", "unfold", "fold", "maxPool2d",
-        "indexSelect", "indexAdd", "detach", "custom",
+        "indexSelect", "indexAdd", "copySlices", "detach", "custom",
     ]
 
     /// Keys with no rule to check, and why.
@@ -156,7 +156,7 @@ final class GradientCheckTests: XCTestCase {
             .matmul(.dot), .matmul(.matrixVector), .matmul(.vectorMatrix), .matmul(.matrixMatrix),
             .matmul(.batched(leftIsMatrixRequiringGrad: false)), .matmul(.batched(leftIsMatrixRequiringGrad: true)),
             .convolution(g, hasBias: true), .convolution(g, hasBias: false), .unfold(g), .fold(g), .maxPool2d(g),
-            .indexSelect(dim: 0), .indexAdd(dim: 0), .detach,
+            .indexSelect(dim: 0), .indexAdd(dim: 0), .copySlices(ViewReplay { $0 }), .detach,
             .custom(CustomFunctionRule(name: "RepresentativeBackward", context: FunctionContext()) { _, gradient in [gradient] }),
         ]
     }
@@ -282,6 +282,28 @@ final class GradientCheckTests: XCTestCase {
         }
         c.check("slice backward: embedded in zeros", [c.normal([2, 3])]) {
             $0[0].embedded(in: [4, 3], dim: 0, start: 1, end: 3)
+        }
+    }
+
+    /// In-place writes into views, recorded on the base as CopySlices (PyTorch's
+    /// test_inplace_on_view_gradcheck and friends).
+    static func writesIntoViews(_ c: inout GradientChecker) {
+        c.check("narrow().narrow().mul_(b), twice", [c.normal([4, 4]), c.normal([2, 2])]) { inputs in
+            let x = inputs[0].clone()
+            x.slice(dim: 1, start: 2, end: 4).slice(dim: 0, start: 1, end: 3).multiplyInPlace(inputs[1])
+            x.slice(dim: 1, start: 0, end: 2).slice(dim: 0, start: 1, end: 3).multiplyInPlace(inputs[1])
+            return x
+        }
+        c.check("y[1].copy_(v) of a non-leaf", [c.normal([3, 2]), c.normal([2])]) { inputs in
+            let y = inputs[0] * 2
+            y[1].copy(from: inputs[1])
+            return y * y
+        }
+        c.check("transposed view *= 3, then the base", [c.normal([2, 3])]) { inputs in
+            let y = inputs[0].exp()
+            y.transpose(0, 1)[2] *= 3
+            y.multiplyInPlace(inputs[0])
+            return y
         }
     }
 
@@ -450,6 +472,7 @@ extension Op {
         case .maxPool2d: return "maxPool2d"
         case .indexSelect: return "indexSelect"
         case .indexAdd: return "indexAdd"
+        case .copySlices: return "copySlices"
         case .detach: return "detach"
         case .custom: return "custom"
         }
