@@ -163,6 +163,8 @@ final class NodeExtras {
     var outputLabel: String?
     weak var retainedOutput: Tensor?
     var gradientHooks = GradientHooks()
+    var prehooks = GradientHooks()
+    var posthooks = HookList<NodePostHook>()
     var creationSite: String?
     var recordedOutputGradient: NDArray?
     var recordedEdgeGradients: [NDArray?] = []
@@ -228,11 +230,27 @@ public final class Node {
         set { madeExtras.retainedOutput = newValue }
     }
 
-    /// Functions applied to the output's gradient before the rule runs.
+    /// The output tensor's hooks (`Tensor.registerHook`), applied to the output's gradient
+    /// before anything else sees it.
     var gradientHooks: GradientHooks {
         get { extras?.gradientHooks ?? GradientHooks() }
         set { madeExtras.gradientHooks = newValue }
     }
+
+    /// The node's own pre-hooks (``registerPrehook(_:)``), applied just before the rule.
+    var prehooks: GradientHooks {
+        get { extras?.prehooks ?? GradientHooks() }
+        set { madeExtras.prehooks = newValue }
+    }
+
+    /// The node's post-hooks (``registerHook(_:)``), applied to the rule's results.
+    var posthooks: HookList<NodePostHook> {
+        get { extras?.posthooks ?? HookList() }
+        set { madeExtras.posthooks = newValue }
+    }
+
+    /// Whether any hook, label or retained output is attached (else the engine skips them).
+    var hasExtras: Bool { extras != nil }
 
     /// Where the node was created, captured only inside `detectAnomaly`.
     var creationSite: String? {
