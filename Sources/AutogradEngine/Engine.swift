@@ -192,19 +192,23 @@ enum BackwardEngine {
         return found
     }
 
-    /// Adds a gradient into a tensor's `grad`: out of place and recorded when building a
-    /// graph of the backward pass, otherwise into a fresh buffer the tensor owns.
+    /// Adds a gradient into a tensor's `grad`.
+    ///
+    /// Without `createGraph` the sum is written into the existing `grad` in place, so a
+    /// reference to `grad` taken earlier sees it (as PyTorch's AccumulateGrad does); a
+    /// first gradient is copied into a buffer the tensor owns. With `createGraph` the sum
+    /// is computed out of place and recorded, so it can be differentiated.
     ///
     /// Backward passes on other threads may reach the same leaf at the same time (graphs
     /// that share parameters), so the read-add-write holds the tensor's lock, as PyTorch
     /// serialises accumulation into a leaf.
     static func accumulate(_ gradient: Tensor, into tensor: Tensor, createGraph: Bool) {
         withLock(on: tensor) {
-            if let existing = tensor.grad {
-                tensor.grad = existing + gradient
-            } else {
-                tensor.grad = createGraph ? gradient : Tensor(gradient.array.copy())
+            guard let existing = tensor.grad else {
+                tensor.grad = createGraph ? gradient.clone() : Tensor(gradient.array.copy())
+                return
             }
+            if createGraph || !existing.addInPlaceIfSafe(gradient) { tensor.grad = existing + gradient }
         }
     }
 }
@@ -239,5 +243,19 @@ struct LeafInbox {
                 BackwardEngine.accumulate(gradient, into: leaf, createGraph: createGraph)
             }
         }
+    }
+}
+
+extension Tensor {
+    /// Adds `other` into this tensor's storage in place, when that is safe: this tensor
+    /// is laid out row-major (each element stored once) and has `other`'s shape. Returns
+    /// false, changing nothing, otherwise.
+    func addInPlaceIfSafe(_ other: Tensor) -> Bool {
+        guard other.shape == shape, array.layout.isContiguous else { return false }
+        if !array.addScaledInPlace(other.array, scale: 1) {
+            array.assign(from: try! NDArray.zip(.add, array, other.array, name: "add"))
+        }
+        array.storage.version += 1
+        return true
     }
 }
