@@ -19,6 +19,7 @@ final class GradientCheckTests: XCTestCase {
     func testReductions() { run(Self.reductions, seed: 4) }
     func testShapesAndViews() { run(Self.shapesAndViews, seed: 5) }
     func testIndexing() { run(Self.indexing, seed: 6) }
+    func testWritesIntoViews() { run(Self.writesIntoViews, seed: 12) }
     func testMatmul() { run(Self.matmul, seed: 7) }
     func testConvolution() { run(Self.convolution, seed: 8) }
     func testPooling() { run(Self.pooling, seed: 11) }
@@ -300,7 +301,7 @@ final class GradientCheckTests: XCTestCase {
             return y * y
         }
         c.check("transposed view *= 3, then the base", [c.normal([2, 3])]) { inputs in
-            let y = inputs[0].exp()
+            let y = inputs[0].sin()
             y.transpose(0, 1)[2] *= 3
             y.multiplyInPlace(inputs[0])
             return y
@@ -383,6 +384,13 @@ final class GradientCheckTests: XCTestCase {
         }
         c.check("d/d(x, w) of sum(conv2d(x, w) ** 2)", [c.normal([1, 2, 4, 4]), c.normal([2, 2, 2, 2])]) { x in
             gradient((conv2d(x[0], x[1], stride: (2, 1), padding: (1, 0), dilation: (1, 2)) ** 2).sum(), x)
+        }
+        // CopySlices' backward writes into a view of the gradient; recorded, it is a
+        // CopySlices of its own (PyTorch's gradgradcheck of test_inplace_on_view_gradcheck).
+        c.check("d/d(a, b) of sum(x ** 3), x = a with a window *= b", [c.normal([3, 3]), c.normal([2, 2])]) { x in
+            let y = x[0].clone()
+            y.slice(dim: 0, start: 1, end: 3).slice(dim: 1, start: 0, end: 2).multiplyInPlace(x[1])
+            return gradient((y ** 3).sum(), x)
         }
     }
 
