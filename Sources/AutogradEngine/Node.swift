@@ -82,12 +82,18 @@ struct SavedValues {
     var second: SavedTensor?
     /// The forward result, saved without its node to avoid a cycle through it.
     var result: SavedTensor?
-    /// A constant the rule needs, such as the positions of the maxima.
-    var constant: NDArray?
-    /// Indices the rule needs (PyTorch saves them as a tensor), as for `index_select`.
-    var indices: [Int]?
-    /// A scalar operand the rule needs (PyTorch saves it as a tensor), as for `x * 2`.
-    var scalar: Float?
+    /// A value other than a tensor the rule needs (one field, so nodes stay small).
+    private var other: SavedConstant?
+
+    /// What a rule may need besides tensors; PyTorch saves each as a tensor.
+    private enum SavedConstant {
+        /// An array, such as the positions of the maxima.
+        case array(NDArray)
+        /// Indices, as for `index_select`.
+        case indices([Int])
+        /// A scalar operand, as for `x * 2`.
+        case scalar(Float)
+    }
 
     /// Saves the tensors and values a rule needs.
     init(
@@ -97,15 +103,35 @@ struct SavedValues {
         self.first = first.map(SavedTensor.init)
         self.second = second.map(SavedTensor.init)
         self.result = result.map { SavedTensor(output: $0) }
-        self.constant = constant
-        self.indices = indices
-        self.scalar = scalar
+        if let constant {
+            other = .array(constant)
+        } else if let indices {
+            other = .indices(indices)
+        } else if let scalar {
+            other = .scalar(scalar)
+        }
+    }
+
+    /// A saved array the rule needs, such as the positions of the maxima.
+    var constant: NDArray? {
+        if case .array(let array) = other { return array }
+        return nil
+    }
+
+    /// Saved indices the rule needs, as for `index_select`.
+    var indices: [Int]? {
+        if case .indices(let indices) = other { return indices }
+        return nil
+    }
+
+    /// A saved scalar operand the rule needs, as for `x * 2`.
+    var scalar: Float? {
+        if case .scalar(let scalar) = other { return scalar }
+        return nil
     }
 
     /// Whether nothing was saved.
-    var isEmpty: Bool {
-        first == nil && second == nil && result == nil && constant == nil && indices == nil && scalar == nil
-    }
+    var isEmpty: Bool { first == nil && second == nil && result == nil && other == nil }
 }
 
 /// The input edges of a node. One- and two-input ops (almost every node) keep theirs

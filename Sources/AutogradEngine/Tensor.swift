@@ -25,7 +25,7 @@ public class Tensor: CustomStringConvertible, @unchecked Sendable {
     /// remakes its history from its base's current one, as PyTorch regenerates a view's
     /// `grad_fn`.
     public final internal(set) var gradFn: Node? {
-        get {
+        @inline(__always) get {
             if let viewOrigin, viewOrigin.version != array.storage.version { refreshViewHistory() }
             return history
         }

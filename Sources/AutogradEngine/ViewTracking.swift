@@ -62,6 +62,7 @@ extension Tensor {
 
     /// Remakes a view's history from its base's current history (PyTorch regenerates a
     /// view's `grad_fn` the same way once the version counter it shares has moved on).
+    @inline(never)
     func refreshViewHistory() {
         guard let origin = viewOrigin else { return }
         origin.version = array.storage.version
