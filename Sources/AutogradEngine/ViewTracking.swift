@@ -33,7 +33,7 @@ final class ViewOrigin {
     }
 }
 
-/// The view operations a ``Op/copySlices(_:)`` node replays on its gradient.
+/// The view operations a `copySlices` node (PyTorch's CopySlices) replays on its gradient.
 final class ViewReplay {
     /// Cuts the written view out of a tensor of the base's shape.
     let cut: (Tensor) -> Tensor
