@@ -1,8 +1,8 @@
 /// Single-pass in-place updates for the common optimizer steps (`p -= lr * g`,
 /// `buffer *= momentum`): they write straight into the storage instead of computing the
 /// result aside and copying it back. Each applies only when both arrays are contiguous
-/// with the same shape and do not partly overlap, and reports whether it did; callers
-/// fall back to the general path otherwise.
+/// float32 arrays with the same shape and do not partly overlap, and reports whether it
+/// did; callers fall back to the general path otherwise.
 extension NDArray {
     /// `self += scale * other`, elementwise, into this array's storage. Returns false (and
     /// changes nothing) when the fast path does not apply.
@@ -20,7 +20,7 @@ extension NDArray {
     /// `self *= factor`, elementwise, into this array's storage. Returns false (and
     /// changes nothing) when this array is not contiguous.
     public func scaleInPlace(by factor: Float) -> Bool {
-        guard layout.isContiguous else { return false }
+        guard dtype == .float32, layout.isContiguous else { return false }
         let destination = pointer
         for i in 0..<count { destination[i] *= factor }
         return true
@@ -29,7 +29,8 @@ extension NDArray {
     /// Whether an elementwise loop may read `other` while writing this array: both
     /// contiguous with one shape, and either in different storages or at the same place.
     private func canUpdateInPlace(reading other: NDArray) -> Bool {
-        guard shape == other.shape, layout.isContiguous, other.layout.isContiguous else { return false }
+        guard dtype == .float32, other.dtype == .float32, shape == other.shape,
+              layout.isContiguous, other.layout.isContiguous else { return false }
         return other.storage !== storage || other.layout.offset == layout.offset
     }
 }

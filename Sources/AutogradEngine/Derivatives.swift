@@ -26,8 +26,8 @@ extension Node {
         case .maximum, .minimum: return extremumGradients(grad, x!, y!, largest: op.isMaximum)
         case .addScalar, .subtractScalar: return [grad]
         case .reverseSubtractScalar: return [-grad]
-        case .multiplyScalar(let s): return [grad * s]
-        case .divideScalar(let s): return [grad / s]
+        case .multiplyScalar: return [grad * saved.scalar!]
+        case .divideScalar: return [grad / saved.scalar!]
         case .powerScalar(let e):
             if e == 0 { return [Tensor.zeros(inputShapes[0], dtype: edges[0].dtype)] }
             return [grad * (e * x!.pow(e - 1))]
@@ -103,14 +103,15 @@ extension Node {
         case .unfold(let geometry): return [grad.fold(geometry, imageShape: inputShapes[0])]
         case .fold(let geometry): return [grad.unfold(geometry)]
         case .maxPool2d: return [maxPool2dGradient(grad, indices: saved.constant!, inputShape: inputShapes[0])]
-        case .indexSelect(let dim, let indices): return [grad.indexAdd(dim: dim, indices: indices, size: inputShapes[0][dim])]
-        case .indexAdd(let dim, let indices): return [grad.indexSelect(dim: dim, indices: indices)]
+        case .indexSelect(let dim): return [grad.indexAdd(dim: dim, indices: saved.indices!, size: inputShapes[0][dim])]
+        case .indexAdd(let dim): return [grad.indexSelect(dim: dim, indices: saved.indices!)]
         case .custom(let rule): return try rule.gradients(grad, node: self)
         case .toCopy(let source): return [grad.to(source)]
         case .selectWhere:
             let condition = Tensor(saved.constant!)
             return [needs(0) ? grad.maskedFill(.!condition, 0) : nil, needs(1) ? grad.maskedFill(condition, 0) : nil]
         case .maskedFill: return [grad.maskedFill(Tensor(saved.constant!), 0)]
+        case .copySlices(let replay): return replay.gradients(grad)
         case .detach: return [nil]
         }
     }

@@ -2,7 +2,7 @@ import AutogradCore
 
 extension Tensor {
     /// Computes the gradient of this tensor with respect to every leaf that requires grad
-    /// and adds it to the leaf's ``grad`` (like `tensor.backward()`).
+    /// (or only to `inputs`) and adds it to the leaf's ``grad`` (like `tensor.backward()`).
     ///
     /// - Parameters:
     ///   - gradient: The gradient of some final value with respect to this tensor; may be
@@ -11,68 +11,42 @@ extension Tensor {
     ///     again. Defaults to `createGraph`.
     ///   - createGraph: Record the backward pass itself, so the gradients can be
     ///     differentiated again (higher-order gradients).
+    ///   - inputs: The only tensors whose ``grad`` accumulates (leaves or not; a non-leaf
+    ///     is made to ``retainGrad()``); only the part of the graph leading to them runs.
+    ///     Nil means every leaf.
     ///
     /// Stops with PyTorch's message when the tensor does not require grad, when a
-    /// non-scalar has no `gradient`, or when the graph's saved values were already freed.
-    public func backward(gradient: Tensor? = nil, retainGraph: Bool? = nil, createGraph: Bool = false) {
+    /// non-scalar has no `gradient`, when the graph's saved values were already freed, or
+    /// when `inputs` is empty or holds a tensor that does not require grad.
+    public func backward(
+        gradient: Tensor? = nil, retainGraph: Bool? = nil, createGraph: Bool = false, inputs: [Tensor]? = nil
+    ) {
         do {
-            try backwardChecked(gradient: gradient, retainGraph: retainGraph, createGraph: createGraph)
+            try backwardChecked(gradient: gradient, retainGraph: retainGraph, createGraph: createGraph, inputs: inputs)
         } catch {
             usageFailure(error.message)
         }
     }
 
-    /// ``backward(gradient:retainGraph:createGraph:)`` that throws its errors instead of stopping.
+    /// ``backward(gradient:retainGraph:createGraph:inputs:)`` that throws its errors instead
+    /// of stopping.
     public func backwardChecked(
-        gradient: Tensor? = nil, retainGraph: Bool? = nil, createGraph: Bool = false
+        gradient: Tensor? = nil, retainGraph: Bool? = nil, createGraph: Bool = false, inputs: [Tensor]? = nil
     ) throws(AutogradError) {
         guard requiresGrad else { throw AutogradError.noGradFn }
-        let seed: Tensor
-        if let gradient {
-            guard gradient.shape == shape else {
-                throw AutogradError(
-                    "Mismatch in shape: grad_output[0] has a shape of \(gradient.shape) and output[0] has a shape of \(shape).")
+        let seed = try seedGradient(for: self, given: gradient)
+        var targets: PassTargets?
+        if let inputs {
+            guard !inputs.isEmpty else { throw AutogradError("`inputs` argument to `backward()` cannot be empty.") }
+            guard inputs.allSatisfy(\.requiresGrad) else {
+                throw AutogradError("can't retain_grad on Tensor that has requires_grad=False")
             }
-            seed = gradient
-        } else {
-            guard count == 1 else { throw AutogradError.nonScalarOutput }
-            seed = Tensor.ones(shape, dtype: dtype)
+            for input in inputs { input.retainGrad() }
+            targets = PassTargets(inputs: inputs, captures: false)
         }
         try BackwardEngine.run(
-            roots: [(gradientEdge, seed)], retainGraph: retainGraph ?? createGraph, createGraph: createGraph)
-    }
-}
-
-/// Where a backward pass delivers gradients instead of accumulating them into leaves: the
-/// inputs of `grad(outputs:inputs:...)`, leaves or not.
-final class GradientCapture {
-    private var leafSlots: [ObjectIdentifier: [Int]] = [:]
-    private var nodeSlots: [ObjectIdentifier: [Int]] = [:]
-    /// The gradient found for each input, in order.
-    private(set) var gradients: [Tensor?]
-
-    /// Captures the gradients of `inputs`.
-    init(inputs: [Tensor]) {
-        gradients = Array(repeating: nil, count: inputs.count)
-        for (slot, input) in inputs.enumerated() {
-            if let node = input.gradFn {
-                nodeSlots[ObjectIdentifier(node), default: []].append(slot)
-            } else {
-                leafSlots[ObjectIdentifier(input), default: []].append(slot)
-            }
-        }
-    }
-
-    /// Adds `gradient` to the slots of `leaf`; false if the leaf is not an input.
-    func capture(_ gradient: Tensor, leaf: Tensor) -> Bool {
-        guard let slots = leafSlots[ObjectIdentifier(leaf)] else { return false }
-        for slot in slots { gradients[slot] = gradients[slot].map { $0 + gradient } ?? gradient }
-        return true
-    }
-
-    /// Records the full gradient of `node`'s output if that output is an input.
-    func capture(_ gradient: Tensor, node: Node) {
-        for slot in nodeSlots[ObjectIdentifier(node)] ?? [] { gradients[slot] = gradient }
+            roots: [(gradientEdge, seed)], retainGraph: retainGraph ?? createGraph, createGraph: createGraph,
+            targets: targets)
     }
 }
 
@@ -81,16 +55,18 @@ final class GradientCapture {
 enum BackwardEngine {
     /// Propagates each root's seed gradient back through the graph.
     ///
-    /// Without `capture`, gradients accumulate into the `grad` of leaves (and of retained
-    /// non-leaves); with it, they are delivered to the capture and no `grad` changes.
+    /// Without `targets`, gradients accumulate into the `grad` of every leaf (and of
+    /// retained non-leaves). With targets, only the part of the graph leading to them
+    /// runs, and their gradients are captured or accumulated (see ``PassTargets``).
     static func run(
-        roots: [(Edge, Tensor)], retainGraph: Bool, createGraph: Bool, capture: GradientCapture? = nil
+        roots: [(Edge, Tensor)], retainGraph: Bool, createGraph: Bool, targets: PassTargets? = nil
     ) throws(AutogradError) {
+        var leaves = LeafInbox()
         var rootNodes: [Node] = []
         for (edge, seed) in roots {
             switch edge {
             case .leaf(let leaf):
-                deliver(seed, to: leaf, capture: capture, createGraph: createGraph)
+                if targets?.isTarget(leaf: leaf) ?? true { leaves.add(seed, for: leaf) }
             case .node(let node):
                 node.pendingGradient = node.pendingGradient.map { $0 + seed } ?? seed
                 if !rootNodes.contains(where: { $0 === node }) { rootNodes.append(node) }
@@ -98,25 +74,29 @@ enum BackwardEngine {
                 continue
             }
         }
-        if rootNodes.isEmpty { return }
         let nodes = countDependencies(from: rootNodes)
+        targets?.findNodesToRun(from: rootNodes)
         var failure: AutogradError?
         let settings = PassSettings(
-            retainGraph: retainGraph, createGraph: createGraph, capture: capture,
+            retainGraph: retainGraph, createGraph: createGraph, targets: targets,
             recordsFlow: RecordingContext.current.tracing, detectsAnomalies: AnomalyMode.isEnabled)
         RecordingContext.with({ $0.gradEnabled = createGraph }) {
             do throws(AutogradError) {
-                try propagate(from: rootNodes.filter { $0.pendingDependencies == 0 }, settings)
+                try propagate(from: rootNodes.filter { $0.pendingDependencies == 0 }, into: &leaves, settings)
             } catch {
                 failure = error
             }
         }
-        if let failure {
+        if failure != nil || targets != nil {
+            // Nodes a failed or partial pass did not reach keep nothing for the next pass.
             for node in nodes {
                 node.pendingGradient = nil
                 node.pendingDependencies = 0
             }
-            throw failure
+        }
+        if let failure { throw failure }
+        RecordingContext.with({ $0.gradEnabled = createGraph }) {
+            leaves.deliver(targets: targets, createGraph: createGraph)
         }
     }
 
@@ -124,26 +104,38 @@ enum BackwardEngine {
     private struct PassSettings {
         let retainGraph: Bool
         let createGraph: Bool
-        let capture: GradientCapture?
+        let targets: PassTargets?
         let recordsFlow: Bool
         let detectsAnomalies: Bool
     }
 
-    /// Runs each node's rule once all edges into it have delivered, starting at `roots`.
-    private static func propagate(from roots: [Node], _ settings: PassSettings) throws(AutogradError) {
+    /// Runs each node's rule once all edges into it have delivered, starting at `roots`;
+    /// gradients for leaves are summed in `leaves`.
+    private static func propagate(
+        from roots: [Node], into leaves: inout LeafInbox, _ settings: PassSettings
+    ) throws(AutogradError) {
         var ready = roots
         while let node = ready.popLast() {
-            var gradient = node.pendingGradient!
+            guard var gradient = node.pendingGradient else {
+                // Every edge into the node brought no gradient: neither does it.
+                release(node.edges, from: node, into: &ready, settings)
+                continue
+            }
             node.pendingGradient = nil
-            if !node.gradientHooks.isEmpty {
-                for hook in node.gradientHooks.values { gradient = hook(gradient) ?? gradient }
+            if settings.targets?.capturesBeforeRunning(node) == true { settings.targets!.capture(gradient, node: node) }
+            if node.hasExtras {
+                gradient = node.gradientHooks.applied(to: gradient)
+                if let output = node.retainedOutput {
+                    accumulate(gradient, into: output, createGraph: settings.createGraph)
+                }
             }
-            if let capture = settings.capture {
-                capture.capture(gradient, node: node)
-            } else if let output = node.retainedOutput {
-                accumulate(gradient, into: output, createGraph: settings.createGraph)
+            if let targets = settings.targets, !targets.runs(node) {
+                if targets.captures { targets.capture(gradient, node: node) }
+                continue
             }
-            let inputGradients = try node.inputGradients(gradient)
+            if node.hasExtras { gradient = node.prehooks.applied(to: gradient) }
+            var inputGradients = try node.inputGradients(gradient)
+            if node.hasExtras { inputGradients = try node.applyPosthooks(inputGradients, outputGradient: gradient) }
             if settings.detectsAnomalies { try AnomalyMode.check(inputGradients, of: node) }
             if !settings.retainGraph { node.releaseSavedValues() }
             if settings.recordsFlow {
@@ -151,20 +143,34 @@ enum BackwardEngine {
                 node.recordedEdgeGradients = [NDArray?](repeating: nil, count: node.edges.count)
             }
             for (index, edge) in node.edges.enumerated() {
-                guard edge.carriesGradient, let raw = inputGradients[index] else { continue }
-                let inputGradient = castToDType(sumToShape(raw, edge.shape), of: edge)
-                if settings.recordsFlow { node.recordedEdgeGradients[index] = inputGradient.array }
+                guard edge.carriesGradient else { continue }
+                if let targets = settings.targets, !targets.receives(edge) { continue }
+                let inputGradient = inputGradients[index].map { castToDType(sumToShape($0, edge.shape), of: edge) }
+                if settings.recordsFlow { node.recordedEdgeGradients[index] = inputGradient?.array }
                 switch edge {
                 case .leaf(let leaf):
-                    deliver(inputGradient, to: leaf, capture: settings.capture, createGraph: settings.createGraph)
+                    if let inputGradient { leaves.add(inputGradient, for: leaf) }
                 case .node(let next):
-                    next.pendingGradient = next.pendingGradient.map { $0 + inputGradient } ?? inputGradient
+                    if let inputGradient {
+                        next.pendingGradient = next.pendingGradient.map { $0 + inputGradient } ?? inputGradient
+                    }
                     next.pendingDependencies -= 1
                     if next.pendingDependencies == 0 { ready.append(next) }
                 case .constant:
                     break
                 }
             }
+        }
+    }
+
+    /// Counts down the dependencies of the nodes behind `edges` of `node`, which sends
+    /// them no gradient, so nodes that also get gradient from elsewhere still run.
+    private static func release(_ edges: EdgeList, from node: Node, into ready: inout [Node], _ settings: PassSettings) {
+        for edge in edges {
+            guard case .node(let next) = edge else { continue }
+            if let targets = settings.targets, !targets.receives(edge) { continue }
+            next.pendingDependencies -= 1
+            if next.pendingDependencies == 0 { ready.append(next) }
         }
     }
 
@@ -194,32 +200,70 @@ enum BackwardEngine {
         return gradient.dtype == dtype ? gradient : gradient.to(dtype)
     }
 
-    /// Hands a leaf its gradient: through its hooks, then to the capture or into `grad`.
-    private static func deliver(_ gradient: Tensor, to leaf: Tensor, capture: GradientCapture?, createGraph: Bool) {
-        var gradient = gradient
-        if !leaf.gradientHooks.isEmpty {
-            for hook in leaf.gradientHooks.values { gradient = hook(gradient) ?? gradient }
-        }
-        if let capture {
-            _ = capture.capture(gradient, leaf: leaf)
-        } else {
-            accumulate(gradient, into: leaf, createGraph: createGraph)
-        }
-    }
-
-    /// Adds a gradient into a tensor's `grad`: out of place and recorded when building a
-    /// graph of the backward pass, otherwise into a fresh buffer the tensor owns.
+    /// Adds a gradient into a tensor's `grad`.
+    ///
+    /// Without `createGraph` the sum is written into the existing `grad` in place, so a
+    /// reference to `grad` taken earlier sees it (as PyTorch's AccumulateGrad does); a
+    /// first gradient is copied into a buffer the tensor owns. With `createGraph` the sum
+    /// is computed out of place and recorded, so it can be differentiated.
     ///
     /// Backward passes on other threads may reach the same leaf at the same time (graphs
     /// that share parameters), so the read-add-write holds the tensor's lock, as PyTorch
     /// serialises accumulation into a leaf.
     static func accumulate(_ gradient: Tensor, into tensor: Tensor, createGraph: Bool) {
         withLock(on: tensor) {
-            if let existing = tensor.grad {
-                tensor.grad = existing + gradient
+            guard let existing = tensor.grad else {
+                tensor.grad = createGraph ? gradient.clone() : Tensor(gradient.array.copy())
+                return
+            }
+            if createGraph || !existing.addInPlaceIfSafe(gradient) { tensor.grad = existing + gradient }
+        }
+    }
+}
+
+/// The gradients for leaves found during a pass, summed per leaf so that each leaf's hooks
+/// run once with its whole gradient (PyTorch's AccumulateGrad gets one summed input), and
+/// delivered when the pass ends, so a pass that fails changes no leaf.
+struct LeafInbox {
+    private var order: [Tensor] = []
+    private var sums: [ObjectIdentifier: Tensor] = [:]
+
+    /// Adds `gradient` to what `leaf` will receive.
+    mutating func add(_ gradient: Tensor, for leaf: Tensor) {
+        let key = ObjectIdentifier(leaf)
+        if let sum = sums[key] {
+            sums[key] = sum + gradient
+        } else {
+            sums[key] = gradient
+            order.append(leaf)
+        }
+    }
+
+    /// Passes each leaf's gradient through the leaf's hooks, then accumulates it into its
+    /// `grad`, or, when the pass captures, hands it to `targets`.
+    func deliver(targets: PassTargets?, createGraph: Bool) {
+        for leaf in order {
+            var gradient = sums[ObjectIdentifier(leaf)]!
+            if !leaf.gradientHooks.isEmpty { gradient = leaf.gradientHooks.applied(to: gradient) }
+            if let targets, targets.captures {
+                targets.capture(gradient, leaf: leaf)
             } else {
-                tensor.grad = createGraph ? gradient : Tensor(gradient.array.copy())
+                BackwardEngine.accumulate(gradient, into: leaf, createGraph: createGraph)
             }
         }
+    }
+}
+
+extension Tensor {
+    /// Adds `other` into this tensor's storage in place, when that is safe: this tensor
+    /// is laid out row-major (each element stored once) and has `other`'s shape. Returns
+    /// false, changing nothing, otherwise.
+    func addInPlaceIfSafe(_ other: Tensor) -> Bool {
+        guard other.shape == shape, array.layout.isContiguous else { return false }
+        if !array.addScaledInPlace(other.array, scale: 1) {
+            array.assign(from: try! NDArray.zip(.add, array, other.array, name: "add"))
+        }
+        array.storage.version += 1
+        return true
     }
 }

@@ -2,8 +2,10 @@ import AutogradCore
 
 /// The gradients of `outputs` with respect to `inputs`, like `torch.autograd.grad`.
 ///
-/// Unlike `backward()`, nothing is accumulated into any tensor's `grad`: the gradients are
-/// returned, one per input (nil for an input the outputs do not depend on).
+/// Unlike `backward()`, nothing is accumulated into a leaf's `grad`: the gradients are
+/// returned, one per input (nil for an input the outputs do not depend on). As in
+/// PyTorch, only the part of the graph between `outputs` and `inputs` runs, so hooks
+/// elsewhere do not run; a retained non-leaf on that part still gets its `grad`.
 /// - Parameters:
 ///   - outputs: The tensors to differentiate.
 ///   - inputs: The tensors to differentiate with respect to; leaves or not.
@@ -11,6 +13,8 @@ import AutogradCore
 ///     means ones, allowed only for one-element outputs.
 ///   - retainGraph: Keep the graph's saved values for another pass. Defaults to `createGraph`.
 ///   - createGraph: Record this pass so its results can be differentiated again.
+///   - allowUnused: Whether an input the outputs do not depend on gets nil (the default,
+///     unlike PyTorch's) rather than stopping with PyTorch's message.
 /// ```swift
 /// let x = Tensor([3.0], requiresGrad: true)
 /// let dy = grad(outputs: [x ** 3], inputs: [x], createGraph: true)[0]!   // 3x² = 27
@@ -18,22 +22,22 @@ import AutogradCore
 /// ```
 public func grad(
     outputs: [Tensor], inputs: [Tensor], gradOutputs: [Tensor?]? = nil,
-    retainGraph: Bool? = nil, createGraph: Bool = false
+    retainGraph: Bool? = nil, createGraph: Bool = false, allowUnused: Bool = true
 ) -> [Tensor?] {
     do {
         return try gradChecked(
             outputs: outputs, inputs: inputs, gradOutputs: gradOutputs,
-            retainGraph: retainGraph, createGraph: createGraph)
+            retainGraph: retainGraph, createGraph: createGraph, allowUnused: allowUnused)
     } catch {
         usageFailure(error.message)
     }
 }
 
-/// ``grad(outputs:inputs:gradOutputs:retainGraph:createGraph:)`` that throws its errors
-/// instead of stopping.
+/// ``grad(outputs:inputs:gradOutputs:retainGraph:createGraph:allowUnused:)`` that throws
+/// its errors instead of stopping.
 public func gradChecked(
     outputs: [Tensor], inputs: [Tensor], gradOutputs: [Tensor?]? = nil,
-    retainGraph: Bool? = nil, createGraph: Bool = false
+    retainGraph: Bool? = nil, createGraph: Bool = false, allowUnused: Bool = true
 ) throws(AutogradError) -> [Tensor?] {
     guard gradOutputs == nil || gradOutputs!.count == outputs.count else {
         throw AutogradError("grad: got \(gradOutputs!.count) gradOutputs for \(outputs.count) outputs")
@@ -48,10 +52,14 @@ public func gradChecked(
         }
         roots.append((output.gradientEdge, try seedGradient(for: output, given: gradOutputs?[index])))
     }
-    let capture = GradientCapture(inputs: inputs)
+    let targets = PassTargets(inputs: inputs, captures: true)
     try BackwardEngine.run(
-        roots: roots, retainGraph: retainGraph ?? createGraph, createGraph: createGraph, capture: capture)
-    return capture.gradients
+        roots: roots, retainGraph: retainGraph ?? createGraph, createGraph: createGraph, targets: targets)
+    if !allowUnused, let unused = targets.gradients.firstIndex(where: { $0 == nil }) {
+        throw AutogradError(
+            "The differentiated Tensor at index \(unused) appears to not have been used in the graph. Set allowUnused: true if this is the desired behavior.")
+    }
+    return targets.gradients
 }
 
 /// The gradient a backward pass starts from: the given one (checked against the output's

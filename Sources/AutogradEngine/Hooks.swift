@@ -3,19 +3,24 @@ import AutogradCore
 /// A function called with a gradient during backward; it may return a replacement.
 public typealias GradientHook = (Tensor) -> Tensor?
 
+/// A function called after a node's backward rule with the gradients it computed for its
+/// inputs (nil where none) and the gradient of its output; it may return replacements for
+/// the inputs' gradients (like the hooks of PyTorch's `grad_fn.register_hook`).
+public typealias NodePostHook = (_ inputGradients: [Tensor?], _ outputGradient: Tensor) -> [Tensor?]?
+
 /// Hooks in the order they were registered, each under an id unique to this list.
-struct GradientHooks {
-    private var entries: [(id: Int, hook: GradientHook)] = []
+struct HookList<Hook> {
+    private var entries: [(id: Int, hook: Hook)] = []
     private var lastID = 0
 
     /// Whether there are none.
     var isEmpty: Bool { entries.isEmpty }
 
     /// The hooks, oldest first.
-    var values: [GradientHook] { entries.map(\.hook) }
+    var values: [Hook] { entries.map(\.hook) }
 
     /// Adds a hook and returns the id that removes it.
-    mutating func append(_ hook: @escaping GradientHook) -> Int {
+    mutating func append(_ hook: Hook) -> Int {
         lastID += 1
         entries.append((lastID, hook))
         return lastID
@@ -23,6 +28,18 @@ struct GradientHooks {
 
     /// Removes the hook registered under `id`, if it is still there.
     mutating func remove(id: Int) { entries.removeAll { $0.id == id } }
+}
+
+/// Functions applied to a gradient, in registration order.
+typealias GradientHooks = HookList<GradientHook>
+
+extension HookList where Hook == GradientHook {
+    /// `gradient` passed through every hook in turn (a hook returning nil keeps it).
+    func applied(to gradient: Tensor) -> Tensor {
+        var gradient = gradient
+        for hook in values { gradient = hook(gradient) ?? gradient }
+        return gradient
+    }
 }
 
 /// Removes the hook it was returned for (PyTorch's `RemovableHandle`).
@@ -59,5 +76,46 @@ extension Tensor {
         }
         let id = gradientHooks.append(hook)
         return HookHandle { [weak self] in self?.gradientHooks.remove(id: id) }
+    }
+}
+
+extension Node {
+    /// Registers a function called with the gradient of this node's output just before its
+    /// backward rule runs (after the output tensor's own hooks); if it returns a tensor,
+    /// the rule uses that instead (like `grad_fn.register_prehook`).
+    /// - Returns: A handle whose `remove()` unregisters the hook.
+    @discardableResult
+    public func registerPrehook(_ hook: @escaping GradientHook) -> HookHandle {
+        let id = prehooks.append(hook)
+        return HookHandle { [weak self] in self?.prehooks.remove(id: id) }
+    }
+
+    /// Registers a function called after this node's backward rule with the gradients it
+    /// computed for its inputs and its output's gradient; if it returns an array (one entry
+    /// per input), those gradients are sent on instead (like `grad_fn.register_hook`).
+    /// - Returns: A handle whose `remove()` unregisters the hook.
+    @discardableResult
+    public func registerHook(_ hook: @escaping NodePostHook) -> HookHandle {
+        let id = posthooks.append(hook)
+        return HookHandle { [weak self] in self?.posthooks.remove(id: id) }
+    }
+}
+
+extension Node {
+    /// `inputGradients` (summed to each input's shape) passed through the post-hooks in
+    /// turn; a hook that returns replacements must return one per input.
+    func applyPosthooks(_ inputGradients: [Tensor?], outputGradient: Tensor) throws(AutogradError) -> [Tensor?] {
+        let hooks = posthooks
+        if hooks.isEmpty { return inputGradients }
+        var gradients = zip(inputGradients, nextEdges).map { gradient, edge in gradient.map { sumToShape($0, edge.shape) } }
+        for hook in hooks.values {
+            guard let replaced = hook(gradients, outputGradient) else { continue }
+            guard replaced.count == gradients.count else {
+                throw AutogradError(
+                    "hook has returned an incorrect number of values (got \(replaced.count), but expected \(gradients.count))")
+            }
+            gradients = replaced
+        }
+        return gradients
     }
 }

@@ -90,19 +90,56 @@ struct SavedValues {
     var second: SavedTensor?
     /// The forward result, saved without its node to avoid a cycle through it.
     var result: SavedTensor?
-    /// A constant the rule needs, such as the positions of the maxima.
-    var constant: NDArray?
+    /// A value other than a tensor the rule needs (one field, so nodes stay small).
+    private var other: SavedConstant?
+
+    /// What a rule may need besides tensors; PyTorch saves each as a tensor.
+    private enum SavedConstant {
+        /// An array, such as the positions of the maxima.
+        case array(NDArray)
+        /// Indices, as for `index_select`.
+        case indices([Int])
+        /// A scalar operand, as for `x * 2`.
+        case scalar(Double)
+    }
 
     /// Saves the tensors and values a rule needs.
-    init(first: Tensor? = nil, second: Tensor? = nil, result: NDArray? = nil, constant: NDArray? = nil) {
+    init(
+        first: Tensor? = nil, second: Tensor? = nil, result: NDArray? = nil, constant: NDArray? = nil,
+        indices: [Int]? = nil, scalar: Double? = nil
+    ) {
         self.first = first.map(SavedTensor.init)
         self.second = second.map(SavedTensor.init)
         self.result = result.map { SavedTensor(output: $0) }
-        self.constant = constant
+        if let constant {
+            other = .array(constant)
+        } else if let indices {
+            other = .indices(indices)
+        } else if let scalar {
+            other = .scalar(scalar)
+        }
+    }
+
+    /// A saved array the rule needs, such as the positions of the maxima.
+    var constant: NDArray? {
+        if case .array(let array) = other { return array }
+        return nil
+    }
+
+    /// Saved indices the rule needs, as for `index_select`.
+    var indices: [Int]? {
+        if case .indices(let indices) = other { return indices }
+        return nil
+    }
+
+    /// A saved scalar operand the rule needs, as for `x * 2`.
+    var scalar: Double? {
+        if case .scalar(let scalar) = other { return scalar }
+        return nil
     }
 
     /// Whether nothing was saved.
-    var isEmpty: Bool { first == nil && second == nil && result == nil && constant == nil }
+    var isEmpty: Bool { first == nil && second == nil && result == nil && other == nil }
 }
 
 /// The input edges of a node. One- and two-input ops (almost every node) keep theirs
@@ -160,6 +197,8 @@ final class NodeExtras {
     var outputLabel: String?
     weak var retainedOutput: Tensor?
     var gradientHooks = GradientHooks()
+    var prehooks = GradientHooks()
+    var posthooks = HookList<NodePostHook>()
     var creationSite: String?
     var recordedOutputGradient: NDArray?
     var recordedEdgeGradients: [NDArray?] = []
@@ -225,11 +264,27 @@ public final class Node {
         set { madeExtras.retainedOutput = newValue }
     }
 
-    /// Functions applied to the output's gradient before the rule runs.
+    /// The output tensor's hooks (`Tensor.registerHook`), applied to the output's gradient
+    /// before anything else sees it.
     var gradientHooks: GradientHooks {
         get { extras?.gradientHooks ?? GradientHooks() }
         set { madeExtras.gradientHooks = newValue }
     }
+
+    /// The node's own pre-hooks (``registerPrehook(_:)``), applied just before the rule.
+    var prehooks: GradientHooks {
+        get { extras?.prehooks ?? GradientHooks() }
+        set { madeExtras.prehooks = newValue }
+    }
+
+    /// The node's post-hooks (``registerHook(_:)``), applied to the rule's results.
+    var posthooks: HookList<NodePostHook> {
+        get { extras?.posthooks ?? HookList() }
+        set { madeExtras.posthooks = newValue }
+    }
+
+    /// Whether any hook, label or retained output is attached (else the engine skips them).
+    var hasExtras: Bool { extras != nil }
 
     /// Where the node was created, captured only inside `detectAnomaly`.
     var creationSite: String? {
@@ -284,7 +339,7 @@ public final class Node {
         let before = pending.count
         for case .node(let node) in edges { pending.append(node) }
         var first = saved.first?.inputTensor, second = saved.second?.inputTensor
-        if pending.count == before && first?.gradFn == nil && second?.gradFn == nil { return }
+        if pending.count == before && first?.history == nil && second?.history == nil { return }
         edges = .empty
         saved = SavedValues()
         Node.takeHistory(of: &first, into: &pending)
@@ -294,13 +349,15 @@ public final class Node {
     /// Moves the history of a saved input that nothing else holds onto `pending`, so the
     /// input's release does not free its node recursively.
     private static func takeHistory(of tensor: inout Tensor?, into pending: inout [Node]) {
-        guard isKnownUniquelyReferenced(&tensor), let history = tensor?.gradFn else { return }
-        tensor?.gradFn = nil
+        guard isKnownUniquelyReferenced(&tensor), let history = tensor?.history else { return }
+        tensor?.history = nil
         pending.append(history)
     }
 
     /// Frees the saved values (after a backward pass that does not retain the graph).
-    /// A node that saved nothing can still be walked again, as in PyTorch.
+    /// A node that saved nothing can still be walked again, as in PyTorch; every node whose
+    /// PyTorch counterpart saves a tensor (an input, its output, indices or a scalar
+    /// operand) saves it in ``saved``, so it cannot.
     func releaseSavedValues() {
         if case .custom(let rule) = op { rule.context.release() }
         if saved.isEmpty { return }

@@ -39,8 +39,10 @@ enum Op {
     // Max pooling (the positions of the maxima are saved).
     case maxPool2d(ConvolutionGeometry)
     // Gathering rows by index, and its adjoint (scatter-add into zeros).
-    case indexSelect(dim: Int, indices: [Int])
-    case indexAdd(dim: Int, indices: [Int])
+    case indexSelect(dim: Int)
+    case indexAdd(dim: Int)
+    // A write into a view, recorded on the view's base (PyTorch's CopySlices).
+    case copySlices(ViewReplay)
     // Dtypes and masks.
     case toCopy(from: DType)
     case selectWhere
@@ -107,6 +109,7 @@ enum Op {
         case .toCopy: return "ToCopyBackward0"
         case .selectWhere: return "WhereBackward0"
         case .maskedFill: return "MaskedFillBackward0"
+        case .copySlices: return "CopySlices"
         case .detach: return "Detach"
         }
     }
@@ -128,7 +131,7 @@ enum Op {
             return [("dim", "\(dim)"), ("keepdim", keepDim ? "True" : "False")]
         case .softmax(let dim), .logSoftmax(let dim), .unsqueeze(let dim), .stack(let dim):
             return [("dim", "\(dim)")]
-        case .concatenate(let dim, _), .indexSelect(let dim, _), .indexAdd(let dim, _): return [("dim", "\(dim)")]
+        case .concatenate(let dim, _), .indexSelect(let dim), .indexAdd(let dim): return [("dim", "\(dim)")]
         case .squeeze(let dim): return dim.map { [("dim", "\($0)")] } ?? []
         case .transpose(let a, let b): return [("dim0", "\(a)"), ("dim1", "\(b)")]
         case .permute(let dims): return [("dims", "\(dims)")]

@@ -19,8 +19,8 @@ extension Tensor {
     }
 
     /// Applies an elementwise op with a scalar and records it.
-    func scalarOp(_ kernel: UnaryOp, _ op: Op, saveInput: Bool = false) -> Tensor {
-        Tensor.record(array.map(kernel), op, input: self, saved: SavedValues(first: saveInput ? self : nil))
+    func scalarOp(_ kernel: UnaryOp, _ op: Op, saveInput: Bool = false, saveScalar scalar: Double? = nil) -> Tensor {
+        Tensor.record(array.map(kernel), op, input: self, saved: SavedValues(first: saveInput ? self : nil, scalar: scalar))
     }
 
     /// Elementwise sum, broadcasting.
@@ -78,7 +78,7 @@ extension Tensor {
     /// Multiplies every element by a scalar.
     public static func * <S: BinaryFloatingPoint>(lhs: Tensor, rhs: S) -> Tensor {
         let s = Double(rhs)
-        return lhs.scalarOp(.multiplyScalar(s), .multiplyScalar(s))
+        return lhs.scalarOp(.multiplyScalar(s), .multiplyScalar(s), saveScalar: s)
     }
     /// Multiplies every element by a scalar.
     public static func * <S: BinaryFloatingPoint>(lhs: S, rhs: Tensor) -> Tensor { rhs * lhs }
@@ -91,7 +91,7 @@ extension Tensor {
     /// Float tensors multiply by the reciprocal rounded to their compute type.
     public static func / <S: BinaryFloatingPoint>(lhs: Tensor, rhs: S) -> Tensor {
         let s = Double(rhs)
-        return lhs.scalarOp(.multiplyScalar(lhs.reciprocal(of: s)), .divideScalar(s))
+        return lhs.scalarOp(.multiplyScalar(lhs.reciprocal(of: s)), .divideScalar(s), saveScalar: s)
     }
     /// Divides a scalar by every element: `lhs * (1 / rhs)`, as PyTorch computes it.
     public static func / <S: BinaryFloatingPoint>(lhs: S, rhs: Tensor) -> Tensor { rhs.reciprocal() * lhs }

@@ -4,18 +4,25 @@ import AutogradCore
 /// the change) and bump the storage's version counter, so a value saved for backward that
 /// was overwritten is detected when backward reads it.
 ///
-/// As in PyTorch, a leaf that requires grad can be changed in place only inside
-/// ``noGrad(_:)`` (the optimizer's update), and a tensor in the graph takes the in-place
-/// op as its new history.
+/// As in PyTorch, a leaf that requires grad (or a view of one) can be changed in place
+/// only inside ``noGrad(_:)`` (the optimizer's update), and a tensor in the graph takes the
+/// in-place op as its new history. Writing into a view records the write on the view's
+/// base (PyTorch's CopySlices), so the base, the view and every other view of the base
+/// give the gradients of their current values.
 extension Tensor {
     /// Computes `update(self)` out of place, then writes it into this tensor's storage and,
     /// when the update was recorded, takes over its history.
     ///
     /// When recording, the op reads a copy of the old values, so rules that saved `self`
-    /// still see what they multiplied by.
-    func updateInPlace(_ name: String, involving other: Tensor? = nil, _ update: (Tensor) -> Tensor) {
-        refuseInPlaceOnLeafRequiringGrad(name)
+    /// still see what they multiplied by. When not recording, `direct` may write the
+    /// result straight into the storage instead, returning false where it cannot.
+    func updateInPlace(
+        _ name: String, involving other: Tensor? = nil, direct: () -> Bool = { false },
+        _ update: (Tensor) -> Tensor
+    ) {
+        checkInPlaceAllowed(name)
         let recording = recordsInPlace(involving: other)
+        if !recording && direct() { return bumpVersion() }
         let source = recording ? Tensor(array.copy(), history: gradFn) : Tensor(array)
         let result = update(source)
         guard result.shape == shape else {
@@ -23,17 +30,7 @@ extension Tensor {
         }
         array.assign(from: result.array)
         bumpVersion()
-        if let history = result.gradFn {
-            gradFn = history
-            history.outputLabel = label
-        }
-    }
-
-    /// Stops, as PyTorch does, when a leaf that requires grad would change outside `noGrad`.
-    private func refuseInPlaceOnLeafRequiringGrad(_ name: String) {
-        if GradMode.isEnabled && isLeaf && requiresGrad {
-            usageFailure("\(name): a leaf Variable that requires grad is being used in an in-place operation.")
-        }
+        if recording { adoptHistory(of: result) }
     }
 
     /// Whether an in-place op on this tensor (with `other`) is recorded on the graph.
@@ -46,17 +43,15 @@ extension Tensor {
 
     /// `self += alpha * other`, like `add_`.
     public func addInPlace(_ other: Tensor, alpha: Float = 1) {
-        if !recordsInPlace(involving: other) && array.addScaledInPlace(other.array, scale: alpha) {
-            return bumpVersion()
+        updateInPlace("add_", involving: other, direct: { array.addScaledInPlace(other.array, scale: alpha) }) {
+            alpha == 1 ? $0 + other : $0 + other * alpha
         }
-        updateInPlace("add_", involving: other) { alpha == 1 ? $0 + other : $0 + other * alpha }
     }
     /// `self -= alpha * other`, like `sub_`.
     public func subtractInPlace(_ other: Tensor, alpha: Float = 1) {
-        if !recordsInPlace(involving: other) && array.addScaledInPlace(other.array, scale: -alpha) {
-            return bumpVersion()
+        updateInPlace("sub_", involving: other, direct: { array.addScaledInPlace(other.array, scale: -alpha) }) {
+            alpha == 1 ? $0 - other : $0 - other * alpha
         }
-        updateInPlace("sub_", involving: other) { alpha == 1 ? $0 - other : $0 - other * alpha }
     }
     /// `self *= other`, like `mul_`.
     public func multiplyInPlace(_ other: Tensor) { updateInPlace("mul_", involving: other) { $0 * other } }
@@ -77,10 +72,11 @@ extension Tensor {
     /// Sets every element to `value`, like `fill_`. The values then depend on nothing, so
     /// the tensor leaves the graph.
     public func fill(_ value: Float) {
-        refuseInPlaceOnLeafRequiringGrad("fill_")
+        checkInPlaceAllowed("fill_")
+        let recording = recordsInPlace()
         array.assign(from: NDArray(repeating: value, shape: []))
-        array.storage.version += 1
-        if GradMode.isEnabled { gradFn = nil }
+        bumpVersion()
+        if recording { adoptHistory(of: Tensor(array)) }
     }
     /// Sets every element to zero, like `zero_`.
     public func zero() { fill(0) }
@@ -99,8 +95,7 @@ extension Tensor {
     public static func -= (lhs: Tensor, rhs: Float) { lhs.updateInPlace("sub_") { $0 - rhs } }
     /// Multiplies every element by a scalar, in place.
     public static func *= (lhs: Tensor, rhs: Float) {
-        if !lhs.recordsInPlace() && lhs.array.scaleInPlace(by: rhs) { return lhs.bumpVersion() }
-        lhs.updateInPlace("mul_") { $0 * rhs }
+        lhs.updateInPlace("mul_", direct: { lhs.array.scaleInPlace(by: rhs) }) { $0 * rhs }
     }
     /// Divides every element by a scalar, in place.
     public static func /= (lhs: Tensor, rhs: Float) { lhs.updateInPlace("div_") { $0 / rhs } }

@@ -15,14 +15,20 @@ extension Tensor {
             return Tensor.record(value, .reshape(contiguousInput: false), input: copy)
         }
         let value = view { a throws(ShapeError) in try a.reshaped(shape) }
-        return Tensor.record(value, .reshape(contiguousInput: true), input: self)
+        return recordView(value, .reshape(contiguousInput: true)) { $0.reshape(shape) }
     }
 
     /// A tensor with the same values laid out row-major: this tensor if it already is,
     /// otherwise a copy (recorded as `CloneBackward0`).
     public func contiguous() -> Tensor {
         if array.layout.isContiguous { return self }
-        return Tensor.record(array.contiguous(), .clone, input: self)
+        return clone()
+    }
+
+    /// A copy of this tensor in fresh storage, like `torch.clone`; gradients flow back to
+    /// this tensor (recorded as `CloneBackward0`).
+    public func clone() -> Tensor {
+        Tensor.record(array.copy(), .clone, input: self)
     }
 
     /// Flattens dimensions `startDim...endDim` into one, like `torch.flatten`.
@@ -41,40 +47,40 @@ extension Tensor {
         let value = view { a throws(ShapeError) in try a.transposed(dim0, dim1) }
         let a = trapOnShapeError { () throws(ShapeError) in try normalizedDimension(dim0, rank: rank, op: "transpose") }
         let b = trapOnShapeError { () throws(ShapeError) in try normalizedDimension(dim1, rank: rank, op: "transpose") }
-        return Tensor.record(value, .transpose(a, b), input: self)
+        return recordView(value, .transpose(a, b)) { $0.transpose(a, b) }
     }
 
     /// Reorders the dimensions: dimension `i` of the result is dimension `dims[i]` (a view).
     public func permute(_ dims: [Int]) -> Tensor {
         let value = view { a throws(ShapeError) in try a.permuted(dims) }
         let normalized = dims.map { $0 < 0 ? $0 + rank : $0 }
-        return Tensor.record(value, .permute(normalized), input: self)
+        return recordView(value, .permute(normalized)) { $0.permute(normalized) }
     }
 
     /// Removes dimension `dim` if its size is 1 (a view).
     public func squeeze(_ dim: Int) -> Tensor {
         let d = trapOnShapeError { () throws(ShapeError) in try normalizedDimension(dim, rank: rank, op: "squeeze") }
         let value = view { a throws(ShapeError) in try a.squeezed(dim: d) }
-        return Tensor.record(value, .squeeze(dim: d), input: self)
+        return recordView(value, .squeeze(dim: d)) { $0.squeeze(d) }
     }
 
     /// Removes every dimension of size 1 (a view).
     public func squeeze() -> Tensor {
-        Tensor.record(array.squeezed(), .squeeze(dim: nil), input: self)
+        recordView(array.squeezed(), .squeeze(dim: nil)) { $0.squeeze() }
     }
 
     /// Inserts a dimension of size 1 at `dim` (a view).
     public func unsqueeze(_ dim: Int) -> Tensor {
         let d = trapOnShapeError { () throws(ShapeError) in try normalizedDimension(dim, rank: rank + 1, op: "unsqueeze") }
         let value = view { a throws(ShapeError) in try a.unsqueezed(dim: d) }
-        return Tensor.record(value, .unsqueeze(dim: d), input: self)
+        return recordView(value, .unsqueeze(dim: d)) { $0.unsqueeze(d) }
     }
 
     /// This tensor repeated along size-1 and new leading dimensions to `shape` (-1 keeps a
     /// size), without copying.
     public func expand(_ shape: [Int]) -> Tensor {
         let value = view { a throws(ShapeError) in try a.expanded(shape) }
-        return Tensor.record(value, .expand, input: self)
+        return recordView(value, .expand) { $0.expand(shape) }
     }
 
     /// The sub-tensor at `index` along `dim`, which is removed (a view).
@@ -82,7 +88,7 @@ extension Tensor {
         let value = view { a throws(ShapeError) in try a.selected(dim: dim, index: index) }
         let d = trapOnShapeError { () throws(ShapeError) in try normalizedDimension(dim, rank: rank, op: "select") }
         let i = index < 0 ? index + shape[d] : index
-        return Tensor.record(value, .select(dim: d, index: i), input: self)
+        return recordView(value, .select(dim: d, index: i)) { $0.select(dim: d, index: i) }
     }
 
     /// The elements `start..<end` along `dim` (a view); bounds are clamped as in Python.
@@ -90,7 +96,7 @@ extension Tensor {
         let value = view { a throws(ShapeError) in try a.sliced(dim: dim, start: start, end: end) }
         let d = trapOnShapeError { () throws(ShapeError) in try normalizedDimension(dim, rank: rank, op: "slice") }
         let (lower, upper) = NDArray.clampedRange(start: start, end: end, size: shape[d])
-        return Tensor.record(value, .slice(dim: d, start: lower, end: upper), input: self)
+        return recordView(value, .slice(dim: d, start: lower, end: upper)) { $0.slice(dim: d, start: lower, end: upper) }
     }
 
     /// `x[i]`: the sub-tensor at `index` along dimension 0 (negative counts from the end).

@@ -21,7 +21,21 @@ public class Tensor: CustomStringConvertible, @unchecked Sendable {
     /// The values: storage, shape, strides and offset.
     @exclusivity(unchecked) public final internal(set) var array: NDArray
     /// The node that made this tensor, or nil for a leaf.
-    @exclusivity(unchecked) public final internal(set) var gradFn: Node?
+    ///
+    /// A view whose storage was written in place since its history was recorded first
+    /// remakes its history from its base's current one, as PyTorch regenerates a view's
+    /// `grad_fn`.
+    public final internal(set) var gradFn: Node? {
+        @inline(__always) get {
+            if let viewOrigin, viewOrigin.version != array.storage.version { refreshViewHistory() }
+            return history
+        }
+        set { setHistory(newValue) }
+    }
+    /// The node that made this tensor as last recorded (see ``gradFn``).
+    @exclusivity(unchecked) final var history: Node?
+    /// Where this tensor was cut from, when it is a view of another tensor's storage.
+    @exclusivity(unchecked) final var viewOrigin: ViewOrigin?
     /// The accumulated gradient of a leaf (or of a non-leaf after ``retainGrad()``).
     @exclusivity(unchecked) public final var grad: Tensor?
     /// The name this tensor has in the user's code, shown in graph drawings.
@@ -35,6 +49,8 @@ public class Tensor: CustomStringConvertible, @unchecked Sendable {
     @exclusivity(unchecked) final var gradientHooks = GradientHooks()
     /// The flag a leaf holds; non-leaves require grad through their `gradFn`.
     @exclusivity(unchecked) final private var leafRequiresGrad: Bool
+    /// Set by ``retainGrad()``: the node that made the current values fills ``grad``.
+    @exclusivity(unchecked) final var retainsGradient = false
 
     /// A tensor over `array`, a leaf that requires grad when `requiresGrad` is true (only
     /// floating-point tensors can).
@@ -52,7 +68,7 @@ public class Tensor: CustomStringConvertible, @unchecked Sendable {
     /// A non-leaf made by `gradFn`.
     init(_ array: NDArray, gradFn: Node) {
         self.array = array
-        self.gradFn = gradFn
+        self.history = gradFn
         self.leafRequiresGrad = false
     }
 
@@ -102,6 +118,16 @@ public class Tensor: CustomStringConvertible, @unchecked Sendable {
         return result
     }
 
+    /// Cuts this tensor from the graph in place, like `detach_()`: it becomes a leaf that
+    /// does not require grad, keeping its values. A view cannot be detached in place
+    /// (use ``detach()``), as in PyTorch.
+    public func detachInPlace() {
+        checkUsage(viewOrigin == nil, "Can't detach views in-place. Use detach() instead.")
+        setHistory(nil)
+        retainsGradient = false
+        leafRequiresGrad = false
+    }
+
     /// Gives this tensor the name it has in the user's code (for graph drawings) and
     /// returns it: `let a = (x * w).named("a")`.
     @discardableResult
@@ -115,13 +141,21 @@ public class Tensor: CustomStringConvertible, @unchecked Sendable {
     public func zeroGrad() { grad = nil }
 
     /// Keeps the gradient of a non-leaf in ``grad`` during backward (leaves always keep it).
+    ///
+    /// The gradient kept is that of the tensor's values at backward time: after an
+    /// in-place op the op's node fills ``grad``, as in PyTorch.
     public func retainGrad() {
         guard let gradFn else { return }
+        retainsGradient = true
         gradFn.retainedOutput = self
     }
 
     /// Whether ``grad`` will be filled for this non-leaf.
-    public var retainsGrad: Bool { gradFn.map { $0.retainedOutput === self } ?? false }
+    public var retainsGrad: Bool { retainsGradient && !isLeaf }
+
+    /// How many times this tensor's storage has been written in place (PyTorch's
+    /// `_version`). Views share the counter with the tensor they view.
+    public var version: Int { array.storage.version }
 
     /// The suffixes PyTorch's `repr` appends: the grad_fn, or `requires_grad=True` on a leaf.
     var reprSuffixes: [String] {

@@ -19,6 +19,7 @@ final class GradientCheckTests: XCTestCase {
     func testReductions() { run(Self.reductions, seed: 4) }
     func testShapesAndViews() { run(Self.shapesAndViews, seed: 5) }
     func testIndexing() { run(Self.indexing, seed: 6) }
+    func testWritesIntoViews() { run(Self.writesIntoViews, seed: 12) }
     func testMatmul() { run(Self.matmul, seed: 7) }
     func testConvolution() { run(Self.convolution, seed: 8) }
     func testPooling() { run(Self.pooling, seed: 11) }
@@ -27,8 +28,8 @@ final class GradientCheckTests: XCTestCase {
 
     /// Every group, for the coverage test.
     private static var groups: [(inout GradientChecker) -> Void] {
-        [elementwiseBinary, tensorWithScalar, unary, reductions, shapesAndViews, indexing, matmul, convolution,
-         pooling, recordedDuringBackward, customFunction]
+        [elementwiseBinary, tensorWithScalar, unary, reductions, shapesAndViews, indexing, writesIntoViews, matmul,
+         convolution, pooling, recordedDuringBackward, customFunction]
     }
 
     // MARK: Where finite differences cannot look
@@ -128,7 +129,7 @@ final class GradientCheckTests: XCTestCase {
         "unsqueeze", "expand", "select", "slice", "sliceBackward", "concatenate", "stack",
         "matmul.dot", "matmul.matrixVector", "matmul.vectorMatrix", "matmul.matrixMatrix", "matmul.batched",
         "matmul.batchedClone", "convolution.bias", "convolution.noBias", "unfold", "fold", "maxPool2d",
-        "indexSelect", "indexAdd", "toCopy", "selectWhere", "maskedFill", "detach", "custom",
+        "indexSelect", "indexAdd", "copySlices", "toCopy", "selectWhere", "maskedFill", "detach", "custom",
     ]
 
     /// Keys with no rule to check, and why.
@@ -156,7 +157,7 @@ final class GradientCheckTests: XCTestCase {
             .matmul(.dot), .matmul(.matrixVector), .matmul(.vectorMatrix), .matmul(.matrixMatrix),
             .matmul(.batched(leftIsMatrixRequiringGrad: false)), .matmul(.batched(leftIsMatrixRequiringGrad: true)),
             .convolution(g, hasBias: true), .convolution(g, hasBias: false), .unfold(g), .fold(g), .maxPool2d(g),
-            .indexSelect(dim: 0, indices: [0]), .indexAdd(dim: 0, indices: [0]),
+            .indexSelect(dim: 0), .indexAdd(dim: 0), .copySlices(ViewReplay { $0 }),
             .toCopy(from: .float32), .selectWhere, .maskedFill, .detach,
             .custom(CustomFunctionRule(name: "RepresentativeBackward", context: FunctionContext()) { _, gradient in [gradient] }),
         ]
@@ -291,6 +292,28 @@ final class GradientCheckTests: XCTestCase {
         }
     }
 
+    /// In-place writes into views, recorded on the base as CopySlices (PyTorch's
+    /// test_inplace_on_view_gradcheck and friends).
+    static func writesIntoViews(_ c: inout GradientChecker) {
+        c.check("narrow().narrow().mul_(b), twice", [c.normal([4, 4]), c.normal([2, 2])]) { inputs in
+            let x = inputs[0].clone()
+            x.slice(dim: 1, start: 2, end: 4).slice(dim: 0, start: 1, end: 3).multiplyInPlace(inputs[1])
+            x.slice(dim: 1, start: 0, end: 2).slice(dim: 0, start: 1, end: 3).multiplyInPlace(inputs[1])
+            return x
+        }
+        c.check("y[1].copy_(v) of a non-leaf", [c.normal([3, 2]), c.normal([2])]) { inputs in
+            let y = inputs[0] * 2
+            y[1].copy(from: inputs[1])
+            return y * y
+        }
+        c.check("transposed view *= 3, then the base", [c.normal([2, 3])]) { inputs in
+            let y = inputs[0].sin()
+            y.transpose(0, 1)[2] *= 3
+            y.multiplyInPlace(inputs[0])
+            return y
+        }
+    }
+
     static func matmul(_ c: inout GradientChecker) {
         c.check("matmul dot [4]·[4]", [c.normal([4]), c.normal([4])]) { $0[0].matmul($0[1]) }
         c.check("matmul mv [2,3]·[3]", [c.normal([2, 3]), c.normal([3])]) { $0[0].matmul($0[1]) }
@@ -370,6 +393,13 @@ final class GradientCheckTests: XCTestCase {
         }
         c.check("d/d(x, w) of sum(conv2d(x, w) ** 2)", [c.normal([1, 2, 4, 4]), c.normal([2, 2, 2, 2])]) { x in
             gradient((conv2d(x[0], x[1], stride: (2, 1), padding: (1, 0), dilation: (1, 2)) ** 2).sum(), x)
+        }
+        // CopySlices' backward writes into a view of the gradient; recorded, it is a
+        // CopySlices of its own (PyTorch's gradgradcheck of test_inplace_on_view_gradcheck).
+        c.check("d/d(a, b) of sum(x ** 3), x = a with a window *= b", [c.normal([3, 3]), c.normal([2, 2])]) { x in
+            let y = x[0].clone()
+            y.slice(dim: 0, start: 1, end: 3).slice(dim: 1, start: 0, end: 2).multiplyInPlace(x[1])
+            return gradient((y ** 3).sum(), x)
         }
     }
 
@@ -462,6 +492,7 @@ extension Op {
         case .toCopy: return "toCopy"
         case .selectWhere: return "selectWhere"
         case .maskedFill: return "maskedFill"
+        case .copySlices: return "copySlices"
         case .detach: return "detach"
         case .custom: return "custom"
         }
