@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "AutogradSeedTests", dependencies: ["AutogradSeed"]),
         .testTarget(
             name: "AutogradDistributedTests",
-            dependencies: ["Autograd", "AutogradDistributedChecks"]
+            dependencies: ["Autograd", "AutogradDistributedChecks", "AutogradCLI"]
         ),
         // The programs the distributed tests start under `mpirun`, one scenario per argument.
         .executableTarget(

@@ -68,12 +68,14 @@ enum MPILibrary {
         ag_mpi_loaded_flavour() == AG_MPI_OPEN_MPI ? "Open MPI" : "MPICH"
     }
 
-    /// The first line of MPI_Get_library_version, such as `Open MPI v4.1.4, ...`.
+    /// The start of MPI_Get_library_version's text, up to its first comma or line end,
+    /// such as `Open MPI v4.1.4` or `MPICH Version: 4.0.2`.
     static var versionLine: String {
         var buffer = [CChar](repeating: 0, count: 512)
         guard ag_mpi_library_version(&buffer, Int32(buffer.count)) == 0 else { return flavourName }
         let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return text.split(whereSeparator: \.isNewline).first.map { String($0).trimmingCharacters(in: .whitespaces) } ?? flavourName
+        let first = text.prefix { $0 != "," && !$0.isNewline }.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        return first.isEmpty ? flavourName : first
     }
 
     /// MPI's text for an error code.
