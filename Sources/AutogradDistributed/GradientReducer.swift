@@ -61,8 +61,13 @@ final class GradientReducer {
         self.group = group
         parameters = named.map(\.parameter)
         names = named.map(\.name)
-        plan = GradientBucketPlan(counts: parameters.map(\.count), kinds: parameters.map { CollectiveElementKind($0) },
-                                  bucketBytes: bucketBytes, firstBucketBytes: firstBucketBytes)
+        let kinds = parameters.map { CollectiveElementKind($0) }
+        // The buckets hold Float gradients; each floating-point dtype the core adds needs
+        // its own buffer type here.
+        for (name, kind) in zip(names, kinds) {
+            checkUsage(kind == .float32, "DistributedDataParallel: parameter \(name) holds \(kind); only float32 gradients are averaged so far")
+        }
+        plan = GradientBucketPlan(counts: parameters.map(\.count), kinds: kinds, bucketBytes: bucketBytes, firstBucketBytes: firstBucketBytes)
         locations = plan.locations.map { $0 ?? (0, 0) }
         indexByParameter = Dictionary(uniqueKeysWithValues: parameters.enumerated().map { (ObjectIdentifier($1), $0) })
         buffers = plan.buckets.map { bucket in

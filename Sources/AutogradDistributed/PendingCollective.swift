@@ -55,9 +55,16 @@ final class PendingCollective {
         var polls = 0
         while !test(runtime: runtime) {
             polls += 1
-            // Spin briefly (a fast peer answers within microseconds), then poll less often.
-            if polls > 2_000 { usleep(polls > 50_000 ? 500 : 20) }
-            if polls % 64 == 0 && Double(DispatchTime.now().uptimeNanoseconds - start) > limit {
+            // Poll without pause, as MPI's own blocking calls do (each poll moves the protocol
+            // on, and a large message needs many), yielding the core to any other runnable
+            // thread; after a second, a peer is busy elsewhere: sleep between polls.
+            let waited = Double(DispatchTime.now().uptimeNanoseconds - start)
+            if waited > 1e9 {
+                usleep(100)
+            } else if polls > 1_000 {
+                sched_yield()
+            }
+            if waited > limit {
                 runtime.abort(
                     "autograd: rank \(runtime.rank) of \(runtime.worldSize): \(description) did not complete within "
                         + "\(formatSeconds(timeout)) s; another process has probably died or hung. Aborting the job "
