@@ -8,22 +8,42 @@ enum MPILibrary {
     /// file name for the dynamic loader's search, or a path).
     static let libraryVariable = "AUTOGRAD_MPI_LIBRARY"
 
-    /// The names tried in order: Open MPI's soname, MPICH's (also Intel MPI's and
-    /// MVAPICH's), then the unversioned name development packages install.
-    static var defaultNames: [String] {
+    /// Open MPI's names.
+    static var openMPINames: [String] {
         #if canImport(Darwin)
-        return ["libmpi.40.dylib", "libmpi.12.dylib", "libmpi.dylib", "/opt/homebrew/lib/libmpi.dylib", "/usr/local/lib/libmpi.dylib"]
+        return ["libmpi.40.dylib"]
         #else
-        return ["libmpi.so.40", "libmpi.so.12", "libmpi.so"]
+        return ["libmpi.so.40"]
         #endif
     }
 
-    /// The names to try: `explicit` when given, else the environment's
-    /// ``libraryVariable``, else ``defaultNames``.
+    /// MPICH's names (also Intel MPI's and MVAPICH's; Debian and Ubuntu call it libmpich).
+    static var mpichNames: [String] {
+        #if canImport(Darwin)
+        return ["libmpi.12.dylib", "libmpich.12.dylib"]
+        #else
+        return ["libmpi.so.12", "libmpich.so.12"]
+        #endif
+    }
+
+    /// The unversioned names development packages install.
+    static var unversionedNames: [String] {
+        #if canImport(Darwin)
+        return ["libmpi.dylib", "/opt/homebrew/lib/libmpi.dylib", "/usr/local/lib/libmpi.dylib"]
+        #else
+        return ["libmpi.so"]
+        #endif
+    }
+
+    /// The names tried in order: `explicit` when given; else the environment's
+    /// ``libraryVariable``; else Open MPI's soname, MPICH's, then the unversioned name,
+    /// with MPICH's first when a PMI launcher (MPICH's Hydra, Intel MPI) started the
+    /// process, so both can be installed side by side.
     static func candidates(explicit: String?, environment: [String: String]) -> [String] {
         if let explicit { return [explicit] }
         if let named = environment[libraryVariable], !named.isEmpty { return [named] }
-        return defaultNames
+        if LaunchEnvironment.detect(environment)?.launcher == "PMI" { return mpichNames + openMPINames + unversionedNames }
+        return openMPINames + mpichNames + unversionedNames
     }
 
     /// The name of the library loaded in this process, once one is.

@@ -12,8 +12,9 @@ import Foundation
 /// let total = Tensor([Float(group.rank)])
 /// group.allReduce(total, op: .sum)                 // every process now holds 0 + 1
 /// ```
-/// MPI is loaded at run time (`libmpi.so.40`, Open MPI's, then `libmpi.so.12`, MPICH's),
-/// so a program that uses ``single()`` runs where MPI is not installed.
+/// MPI is loaded at run time (`libmpi.so.40`, Open MPI's, then `libmpi.so.12` or
+/// `libmpich.so.12`, MPICH's), so a program that uses ``single()`` runs where MPI is not
+/// installed.
 ///
 /// Every collective must be called by every process, in the same order. A collective that
 /// does not complete within ``timeout`` seconds (a process died or hung) ends the whole
@@ -48,7 +49,8 @@ public final class ProcessGroup: CustomStringConvertible, Sendable {
     ///
     /// - Parameters:
     ///   - library: The MPI library to load (a file name or a path); by default
-    ///     `AUTOGRAD_MPI_LIBRARY` when set, else `libmpi.so.40`, `libmpi.so.12`, `libmpi.so`.
+    ///     `AUTOGRAD_MPI_LIBRARY` when set, else `libmpi.so.40`, `libmpi.so.12`,
+    ///     `libmpich.so.12`, `libmpi.so` (MPICH's first under a PMI launcher).
     ///   - timeout: Seconds a collective may wait; by default `AUTOGRAD_DIST_TIMEOUT`, else 60.
     /// - Throws: ``DistributedError`` when no MPI library can be loaded (naming the packages
     ///   to install), when MPI fails to start, or when `AUTOGRAD_DIST_TIMEOUT` is not a

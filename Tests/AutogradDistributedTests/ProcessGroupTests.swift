@@ -60,6 +60,18 @@ final class ProcessGroupTests: XCTestCase {
         }
     }
 
+    func testTheLibrariesAreTriedInTheLaunchersOrder() {
+        XCTAssertEqual(MPILibrary.candidates(explicit: "x.so", environment: ["AUTOGRAD_MPI_LIBRARY": "y.so"]), ["x.so"])
+        XCTAssertEqual(MPILibrary.candidates(explicit: nil, environment: ["AUTOGRAD_MPI_LIBRARY": "y.so"]), ["y.so"])
+        #if os(Linux)
+        let all = ["libmpi.so.40", "libmpi.so.12", "libmpich.so.12", "libmpi.so"]
+        XCTAssertEqual(MPILibrary.candidates(explicit: nil, environment: [:]), all)
+        XCTAssertEqual(MPILibrary.candidates(explicit: nil, environment: ["OMPI_COMM_WORLD_RANK": "0"]), all)
+        XCTAssertEqual(MPILibrary.candidates(explicit: nil, environment: ["PMI_RANK": "0"]),
+                       ["libmpi.so.12", "libmpich.so.12", "libmpi.so.40", "libmpi.so"])
+        #endif
+    }
+
     func testAMalformedTimeoutIsRejected() {
         setenv("AUTOGRAD_DIST_TIMEOUT", "soon", 1)
         defer { unsetenv("AUTOGRAD_DIST_TIMEOUT") }
