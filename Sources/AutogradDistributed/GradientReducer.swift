@@ -9,8 +9,13 @@ import AutogradNN
 /// the last bucket has started, the reducer waits for all of them and writes the averaged
 /// gradients into the parameters' `grad`.
 ///
-/// The hooks hand the engine zeros instead of the gradient, so the engine's own
-/// accumulation leaves `grad` as it was until the reducer writes the average.
+/// The hooks leave the gradient to the engine, which accumulates it into `grad` as usual;
+/// the averages then overwrite `grad` in place. The parameter whose gradient completed the
+/// last bucket is the exception: the engine accumulates it after the hook returns, so
+/// its hook clears its `grad` and hands the engine the average instead.
+///
+/// The hooks copy the gradient when they see it: a hook registered on a parameter after
+/// the wrapping runs later and changes only the local gradient (register such hooks first).
 final class GradientReducer {
     /// The processes the gradients are averaged over.
     let group: ProcessGroup
@@ -29,8 +34,6 @@ final class GradientReducer {
     private let buffers: [UnsafeMutablePointer<Float>]
     /// The removers of the hooks.
     private var hookHandles: [HookHandle] = []
-    /// A zero of each parameter's shape (one element, broadcast), what the hooks return.
-    private let zeros: [Tensor]
 
     /// Gradient deliveries per parameter counted from the graphs of the forward passes
     /// since the last synchronisation; nil when none ran with synchronisation on.
@@ -74,10 +77,6 @@ final class GradientReducer {
             let buffer = UnsafeMutablePointer<Float>.allocate(capacity: bucket.count + bucket.parameters.count)
             buffer.initialize(repeating: 0, count: bucket.count + bucket.parameters.count)
             return buffer
-        }
-        let zero = NDArray(zeros: [1])
-        zeros = parameters.map { parameter in
-            Tensor(NDArray(storage: zero.storage, layout: Layout(shape: parameter.shape, strides: parameter.shape.map { _ in 0 }, offset: 0)))
         }
         for index in parameters.indices {
             hookHandles.append(parameters[index].registerHook { [weak self] gradient in
@@ -123,9 +122,9 @@ final class GradientReducer {
     // MARK: - Backward
 
     /// The hook: files `gradient` in parameter `index`'s slot, starts the buckets that are
-    /// complete, and finishes the synchronisation after the last. Returns the zeros the
-    /// engine accumulates instead, or nil (the gradient itself) when no synchronisation
-    /// was prepared for this backward.
+    /// complete, and finishes the synchronisation after the last. Returns nil (the engine
+    /// accumulates the gradient), or, when this gradient completed the synchronisation,
+    /// the parameter's average for the engine to store.
     private func gradientArrived(_ gradient: Tensor, parameter index: Int) -> Tensor? {
         if pass == nil {
             guard expectedDeliveries != nil else { return nil }
@@ -150,8 +149,8 @@ final class GradientReducer {
         startReadyBuckets(&current)
         if let oldest = current.started.first(where: { !$0.isComplete }) { group.test(oldest) }
         pass = current
-        if current.nextBucket == plan.buckets.count { finish() }
-        return zeros[index]
+        guard current.nextBucket == plan.buckets.count else { return nil }
+        return finish(handingBack: index)
     }
 
     /// Starts a synchronisation expecting the deliveries counted at forward.
@@ -206,23 +205,40 @@ final class GradientReducer {
     // MARK: - Finishing
 
     /// Starts every bucket not started yet, waits for all, and writes the averages into
-    /// `grad`. Does nothing when no synchronisation is in progress.
-    func finish() {
-        guard var current = pass else { return }
+    /// `grad` (in place when `grad` is a plain contiguous tensor) of every parameter some
+    /// process has a gradient for. Does nothing when no synchronisation is in progress.
+    /// - Parameter pending: A parameter whose gradient the engine has yet to accumulate:
+    ///   its `grad` is cleared and its average returned for the engine to store.
+    @discardableResult
+    func finish(handingBack pending: Int? = nil) -> Tensor? {
+        guard var current = pass else { return nil }
         pass = nil
         while current.nextBucket < plan.buckets.count { start(bucket: current.nextBucket, &current) }
         for pending in current.started { group.wait(pending) }
         let divisor = Float(group.worldSize)
+        var handedBack: Tensor?
         for (b, bucket) in plan.buckets.enumerated() {
             let buffer = buffers[b]
             for (slot, index) in bucket.parameters.enumerated() where buffer[bucket.count + slot] > 0 {
                 let parameter = parameters[index]
-                let average = NDArray(uninitialized: parameter.shape)
                 let source = buffer + bucket.offsets[slot]
+                if index != pending, let grad = parameter.grad, !grad.requiresGrad, grad.shape == parameter.shape, grad.array.layout.isContiguous {
+                    let destination = grad.array.pointer
+                    for i in 0..<parameter.count { destination[i] = source[i] / divisor }
+                    grad.array.storage.version += 1
+                    continue
+                }
+                let average = NDArray(uninitialized: parameter.shape)
                 for i in 0..<parameter.count { average.pointer[i] = source[i] / divisor }
-                parameter.grad = Tensor(average)
+                if index == pending {
+                    parameter.grad = nil
+                    handedBack = Tensor(average)
+                } else {
+                    parameter.grad = Tensor(average)
+                }
             }
         }
+        return handedBack
     }
 
     /// Whether a backward pass has been prepared for, or is being synchronised.

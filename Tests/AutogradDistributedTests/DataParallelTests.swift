@@ -114,6 +114,21 @@ final class DataParallelTests: XCTestCase {
         assertSameGradients(model, reference)
     }
 
+    func testHooksRegisteredBeforeWrappingChangeWhatIsAveraged() {
+        manualSeed(4)
+        let plain = UnevenModel()
+        manualSeed(4)
+        let reference = UnevenModel()
+        for parameter in plain.parameters() + reference.parameters() {
+            parameter.registerHook { $0 * 0.5 }
+        }
+        let model = DistributedDataParallel(plain, group: .single(), bucketBytes: 64, firstBucketBytes: 32)
+        let (x, y) = batch(3)
+        crossEntropy(model(x), y).backward()
+        crossEntropy(reference(x), y).backward()
+        assertSameGradients(model, reference)
+    }
+
     func testTheWrapperPrintsLikePyTorchs() {
         let model = DistributedDataParallel(Linear(inFeatures: 2, outFeatures: 1), group: .single())
         XCTAssertEqual(model.description, "DistributedDataParallel(\n  (module): Linear(in_features=2, out_features=1, bias=True)\n)")
