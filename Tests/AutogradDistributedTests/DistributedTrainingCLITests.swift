@@ -61,6 +61,26 @@ final class DistributedTrainingCLITests: XCTestCase {
         }
     }
 
+    func testWithoutALauncherDistributedTrainingIsTheSingleProcessRun() throws {
+        let autograd = try executable()
+        let single = try MPIRun.capture(autograd, options("single", batchSize: 3), limit: 120)
+        let alone = try MPIRun.capture(autograd, options("alone", batchSize: 3) + ["--distributed"],
+                                       environment: ["OMPI_COMM_WORLD_RANK": "", "PMI_RANK": "", "PMIX_RANK": ""], limit: 120)
+        XCTAssertEqual(alone.status, 0, alone.errors)
+        XCTAssertTrue(alone.output.contains("distributed: not started by an MPI launcher (mpirun, srun), so training in this one process"), alone.output)
+        XCTAssertEqual(try largestDifference("single", "alone"), 0)
+        XCTAssertEqual(single.status, 0, single.errors)
+    }
+
+    func testDropoutOutsideZeroToOneIsRejected() throws {
+        let autograd = try executable()
+        for value in ["1.5", "-0.1", "nan"] {
+            let result = try MPIRun.capture(autograd, ["train", "--dropout=\(value)"], limit: 60)
+            XCTAssertEqual(result.status, 64, result.errors)
+            XCTAssertTrue(result.errors.hasPrefix("Error: --dropout must be from 0 to 1, got "), result.errors)
+        }
+    }
+
     /// An MNIST-style IDX folder of 8 training and 4 test images of 4×4, labels 0 and 1.
     private func writeTinyMNIST(in folder: URL) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
