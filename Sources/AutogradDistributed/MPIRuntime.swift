@@ -36,7 +36,9 @@ final class MPIRuntime: Sendable {
         guard code == 0 else {
             throw DistributedError("MPI_Init failed with \(name): \(MPILibrary.errorText(code))")
         }
-        atexit { _ = ag_mpi_finalize() }
+        // MPI_Finalize waits for every process: under a watchdog, so a hung peer cannot
+        // keep this process from exiting.
+        atexit { _ = ag_mpi_finalize_with_deadline() }
         let runtime = MPIRuntime(rank: Int(rank), worldSize: Int(size), libraryName: name, version: MPILibrary.versionLine)
         shared = runtime
         return runtime

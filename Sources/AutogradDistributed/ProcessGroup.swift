@@ -65,6 +65,7 @@ public final class ProcessGroup: CustomStringConvertible, Sendable {
             limit = try CollectiveTimeout.seconds(from: environment)
         }
         let runtime = try MPIRuntime.start(libraries: MPILibrary.candidates(explicit: library, environment: environment))
+        ag_mpi_set_finalize_deadline(limit)
         return ProcessGroup(rank: runtime.rank, worldSize: runtime.worldSize, timeout: limit, runtime: runtime)
     }
 

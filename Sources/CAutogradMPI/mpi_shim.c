@@ -7,8 +7,11 @@
 #include "CAutogradMPI.h"
 
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 // MPI_THREAD_SERIALIZED, the same in both ABIs: any thread may call MPI, one at a time.
 #define AG_MPI_THREAD_SERIALIZED 2
@@ -56,6 +59,9 @@ static struct {
     void *ompi_types[KIND_COUNT];
     void *ompi_ops[OP_COUNT];
 } mpi;
+
+// This process's rank and the world's size, for the finalize watchdog's message.
+static int world_rank = -1, world_size = 0;
 
 // A status buffer larger than either ABI's MPI_Status (24 and 20 bytes), so no
 // MPI_STATUS_IGNORE (0 in Open MPI, 1 in MPICH) is needed.
@@ -130,11 +136,15 @@ int ag_mpi_initialize(int *rank, int *size) {
     if (is_open_mpi()) {
         typedef int (*query_fn)(void *, int *);
         code = ((query_fn)mpi.comm_rank)(mpi.ompi_comm_world, rank);
-        return code != 0 ? code : ((query_fn)mpi.comm_size)(mpi.ompi_comm_world, size);
+        if (code == 0) code = ((query_fn)mpi.comm_size)(mpi.ompi_comm_world, size);
+    } else {
+        typedef int (*query_fn)(int, int *);
+        code = ((query_fn)mpi.comm_rank)(MPICH_COMM_WORLD, rank);
+        if (code == 0) code = ((query_fn)mpi.comm_size)(MPICH_COMM_WORLD, size);
     }
-    typedef int (*query_fn)(int, int *);
-    code = ((query_fn)mpi.comm_rank)(MPICH_COMM_WORLD, rank);
-    return code != 0 ? code : ((query_fn)mpi.comm_size)(MPICH_COMM_WORLD, size);
+    world_rank = *rank;
+    world_size = *size;
+    return code;
 }
 
 int ag_mpi_is_active(void) {
@@ -149,6 +159,41 @@ int ag_mpi_is_active(void) {
 int ag_mpi_finalize(void) {
     if (!ag_mpi_is_active()) return 0;
     return ((int (*)(void))mpi.finalize)();
+}
+
+static double finalize_deadline = 60;
+static int finalize_deadline_set = 0;
+
+void ag_mpi_set_finalize_deadline(double seconds) {
+    if (seconds > 0 && (!finalize_deadline_set || seconds > finalize_deadline)) {
+        finalize_deadline = seconds;
+        finalize_deadline_set = 1;
+    }
+}
+
+static void *finalize_watchdog(void *unused) {
+    (void)unused;
+    struct timespec delay;
+    delay.tv_sec = (time_t)finalize_deadline;
+    delay.tv_nsec = (long)((finalize_deadline - (double)delay.tv_sec) * 1e9);
+    while (nanosleep(&delay, &delay) != 0) {}
+    char message[256];
+    int length = snprintf(message, sizeof message,
+                          "autograd: rank %d of %d: MPI_Finalize did not complete within %g s; another process has "
+                          "probably hung. Exiting.\n", world_rank, world_size, finalize_deadline);
+    if (length > 0) {
+        ssize_t written = write(2, message, (size_t)length < sizeof message ? (size_t)length : sizeof message - 1);
+        (void)written;
+    }
+    _exit(1);
+    return NULL;
+}
+
+int ag_mpi_finalize_with_deadline(void) {
+    if (!ag_mpi_is_active()) return 0;
+    pthread_t watchdog;
+    if (pthread_create(&watchdog, NULL, finalize_watchdog, NULL) == 0) pthread_detach(watchdog);
+    return ag_mpi_finalize();
 }
 
 int ag_mpi_abort(int code) {

@@ -112,3 +112,11 @@ func checkKilledRank(_ group: ProcessGroup) {
     for _ in 0..<1_000 { group.allReduce(&values) }
     group.abort("rank \(group.rank): FAILED: the allReduces completed without rank 1", exitCode: 4)
 }
+
+/// Rank 1 hangs after the last collective: rank 0's exit waits in MPI_Finalize, whose
+/// watchdog must end it after AUTOGRAD_DIST_TIMEOUT seconds.
+func checkHangBeforeFinalize(_ group: ProcessGroup) {
+    group.barrier()
+    if group.rank == 1 { sleep(120) }
+    exit(0)
+}

@@ -12,6 +12,7 @@ let scenarios: [String: (ProcessGroup) -> Void] = [
     "join": checkJoin,
     "timeout": checkTimeout,
     "kill": checkKilledRank,
+    "finalize": checkHangBeforeFinalize,
 ]
 
 let arguments = CommandLine.arguments.dropFirst()

@@ -35,6 +35,14 @@ final class MPIRunTests: XCTestCase {
         XCTAssertFalse(text.contains("FAILED"), text)
     }
 
+    func testAProcessHungAfterTheLastCollectiveDoesNotKeepTheOthersInFinalize() throws {
+        let result = try launch("finalize", environment: ["AUTOGRAD_DIST_TIMEOUT": "2"], limit: 60)
+        XCTAssertNotEqual(result.status, 0, result.output)
+        XCTAssertLessThan(result.seconds, 30)
+        let text = result.output + result.errors
+        XCTAssertTrue(text.contains("rank 0 of 2: MPI_Finalize did not complete within 2 s"), text)
+    }
+
     func testAKilledProcessEndsTheJob() throws {
         let result = try launch("kill", environment: ["AUTOGRAD_DIST_TIMEOUT": "10"], limit: 60)
         XCTAssertNotEqual(result.status, 0, result.output)

@@ -64,6 +64,14 @@ int ag_mpi_is_active(void);
 /// MPI_Finalize, when MPI is active. Returns MPI's error code.
 int ag_mpi_finalize(void);
 
+/// Sets how long ag_mpi_finalize_with_deadline waits (the longest collective timeout).
+void ag_mpi_set_finalize_deadline(double seconds);
+
+/// MPI_Finalize, when MPI is active, under a watchdog: MPI_Finalize waits for every
+/// process, so if one has hung, this process prints a message naming its rank and exits
+/// with status 1 after the deadline (and the launcher then ends the job).
+int ag_mpi_finalize_with_deadline(void);
+
 /// MPI_Abort on MPI_COMM_WORLD; does not return when the library behaves.
 int ag_mpi_abort(int code);
 
