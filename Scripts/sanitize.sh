@@ -23,14 +23,17 @@ for sanitizer in "${sanitizers[@]}"; do
     log="$folder/sanitize.log"
     mkdir -p "$folder"
     echo "== swift test --sanitize=$sanitizer (log: $log)"
-    # halt_on_error makes any report fail the run; leaks are LeakSanitizer's, checked too.
+    # halt_on_error makes any report fail the run. LeakSanitizer is off: Swift keeps enum
+    # case tags in spare bits of object pointers (the graph's edges), so LeakSanitizer
+    # cannot see those references and reports live objects as leaked at exit. Graph
+    # lifetimes are tested by GraphLifetimeTests instead.
     set +e
-    ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 TSAN_OPTIONS=halt_on_error=1 \
+    ASAN_OPTIONS=halt_on_error=1:detect_leaks=0 TSAN_OPTIONS=halt_on_error=1 \
         swift test --sanitize="$sanitizer" --scratch-path "$folder" >"$log" 2>&1
     result=$?
     set -e
     grep -E "Executed .* tests|Test run with|error:|ERROR: |WARNING: ThreadSanitizer" "$log" | sort -u | head -20
-    if [ "$result" -ne 0 ] || grep -qE "ERROR: AddressSanitizer|ERROR: LeakSanitizer|WARNING: ThreadSanitizer" "$log"; then
+    if [ "$result" -ne 0 ] || grep -qE "ERROR: AddressSanitizer|WARNING: ThreadSanitizer" "$log"; then
         echo "== $sanitizer: FAILED (see $log)"
         status=1
     else

@@ -70,10 +70,10 @@ private func matmulBackward(_ n: Int) -> (Double, String)? {
     return (6 * pow(Double(n), 3) / time / 1e9, "GFLOP/s")
 }
 
-/// Random class indices in `0..<classes`, as the float tensor the losses take.
+/// Random class indices in `0..<classes`, as the int64 tensor the losses take.
 func randomClasses(_ count: Int, classes: Int) -> Tensor {
     let draws = RandomGenerator(seed: 1).uniform(count: count, low: 0, high: Float(classes))
-    return Tensor(draws.map { Swift.min($0.rounded(.down), Float(classes - 1)) })
+    return Tensor(draws.map { Swift.min(Int($0), classes - 1) })
 }
 
 /// One training step of a model: zero the gradients, forward, cross-entropy, backward, step.

@@ -10,25 +10,17 @@ enum DataKind: String, CaseIterable, ExpressibleByArgument {
     case mnist
 
     /// The training and test examples.
-    /// - Throws: a one-line error when a file is missing or damaged, the training set is
-    ///   empty, or the test images differ in shape from the training images.
+    /// - Throws: a one-line error when a file is missing or damaged (the MNIST loader
+    ///   refuses empty files and test images of another size than the training images).
     func load(path: String?) throws -> (train: TensorDataset, test: TensorDataset) {
-        let train: TensorDataset, test: TensorDataset
         switch self {
         case .digits:
             let split = try Digits.trainTestSplit()
-            (train, test) = (TensorDataset(split.train), TensorDataset(split.test))
+            return (TensorDataset(split.train), TensorDataset(split.test))
         case .mnist:
             guard let path else { throw CommandError("--data mnist needs --data-path DIR (the folder holding MNIST's IDX files)") }
-            let directory = URL(fileURLWithPath: path)
-            (train, test) = (try MNIST.load(directory: directory, split: .train), try MNIST.load(directory: directory, split: .test))
+            return try MNIST.load(directory: URL(fileURLWithPath: path))
         }
-        let source = path.map { "the \(rawValue) data in \($0)" } ?? "the \(rawValue) data"
-        guard train.count > 0 else { throw CommandError("\(source) has no training examples") }
-        guard test.imageShape == train.imageShape else {
-            throw CommandError("\(source) has test images of \(describe(shape: test.imageShape)) but training images of \(describe(shape: train.imageShape)); they must match")
-        }
-        return (train, test)
     }
 }
 
@@ -57,7 +49,7 @@ extension TensorDataset {
     }
 
     /// The shape of one input, `[channels, height, width]`.
-    var imageShape: [Int] { Array(inputs.shape.dropFirst()) }
+    var imageShape: [Int] { Array(inputShape.dropFirst()) }
 }
 
 /// A shape written as `1×28×28`.

@@ -34,10 +34,18 @@ func applyUnary(
     case .reciprocal: unaryLoop(input, inputStride, out, count) { 1 / $0 }
     case .sigmoid: unaryLoop(input, inputStride, out, count) { 1 / (1 + Foundation.exp(-$0)) }
     case .tanh: unaryLoop(input, inputStride, out, count) { Foundation.tanh($0) }
-    case .addScalar(let s): unaryLoop(input, inputStride, out, count) { $0 + s }
-    case .multiplyScalar(let s): unaryLoop(input, inputStride, out, count) { $0 * s }
-    case .reverseSubtractScalar(let s): unaryLoop(input, inputStride, out, count) { s - $0 }
-    case .reverseDivideScalar(let s): unaryLoop(input, inputStride, out, count) { s / $0 }
+    case .addScalar(let s):
+        let scalar = Float(s)
+        unaryLoop(input, inputStride, out, count) { $0 + scalar }
+    case .multiplyScalar(let s):
+        let scalar = Float(s)
+        unaryLoop(input, inputStride, out, count) { $0 * scalar }
+    case .reverseSubtractScalar(let s):
+        let scalar = Float(s)
+        unaryLoop(input, inputStride, out, count) { scalar - $0 }
+    case .reverseDivideScalar(let s):
+        let scalar = Float(s)
+        unaryLoop(input, inputStride, out, count) { scalar / $0 }
     case .power(2): unaryLoop(input, inputStride, out, count) { $0 * $0 }
     default: unaryLoop(input, inputStride, out, count) { op.apply($0) }
     }

@@ -86,6 +86,7 @@ extension NDArray {
     /// `[N, C * kh * kw, outH * outW]` (PyTorch's `unfold` / im2col).
     public func unfolded(_ geometry: ConvolutionGeometry) -> NDArray {
         checkUsage(rank == 4, "unfold: expected a 4-D input [N, C, H, W], got \(shape)")
+        checkFloat32Kernel("unfold")
         let source = contiguous()
         let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
         let (oh, ow) = trapOnShapeError { () throws(ShapeError) in try geometry.checkedOutputSize(height: h, width: w, op: "unfold") }
@@ -105,6 +106,7 @@ extension NDArray {
     /// Folds columns `[N, C * kh * kw, outH * outW]` back into images `[N, C, H, W]`,
     /// adding overlapping entries: the adjoint of ``unfolded(_:)``.
     public func folded(_ geometry: ConvolutionGeometry, imageShape: [Int]) -> NDArray {
+        checkFloat32Kernel("fold")
         let source = contiguous()
         let (n, c, h, w) = (imageShape[0], imageShape[1], imageShape[2], imageShape[3])
         let (oh, ow) = geometry.outputSize(height: h, width: w)
@@ -192,6 +194,8 @@ extension NDArray {
     public static func convolution2d(
         _ input: NDArray, _ weight: NDArray, bias: NDArray?, _ geometry: ConvolutionGeometry
     ) -> NDArray {
+        input.checkFloat32Kernel("conv2d")
+        weight.checkFloat32Kernel("conv2d")
         let source = input.contiguous(), kernels = weight.contiguous()
         let (n, c, h, w) = (source.shape[0], source.shape[1], source.shape[2], source.shape[3])
         let outChannels = kernels.shape[0]
@@ -382,5 +386,13 @@ extension ConvolutionGeometry {
                         Int64(padding.0), Int64(padding.1), Int64(dilation.0), Int64(dilation.1),
                         Int64(oh), Int64(ow), Int64(positions.lowerBound), Int64(positions.upperBound),
                         Int64(rowStride ?? positions.count), image)
+    }
+}
+
+extension NDArray {
+    /// Stops with PyTorch's message for an op whose kernels exist in float32 only
+    /// (convolution and pooling); convert with `to(.float32)` first.
+    func checkFloat32Kernel(_ op: String) {
+        checkUsage(dtype == .float32, "\(op): \"\(op)\" not implemented for '\(dtype.scalarTypeName)' (its kernels are float32 only; convert with to(.float32))")
     }
 }

@@ -10,13 +10,14 @@ extension NDArray {
         }
         var resultShape = shape
         resultShape[dim] = indices.count
-        let result = NDArray(uninitialized: resultShape)
+        let result = NDArray(uninitialized: resultShape, dtype: dtype)
         let source = contiguous()
         let outer = shape[..<dim].reduce(1, *), inner = shape[(dim + 1)...].reduce(1, *)
-        let input = source.pointer, out = result.storage.base
+        let bytes = inner * dtype.itemSize
+        let input = source.rawPointer, out = result.storage.raw
         for o in 0..<outer {
             for (j, index) in indices.enumerated() {
-                (out + (o * indices.count + j) * inner).update(from: input + (o * size + index) * inner, count: inner)
+                (out + (o * indices.count + j) * bytes).copyMemory(from: input + (o * size + index) * bytes, byteCount: bytes)
             }
         }
         return result
@@ -28,18 +29,33 @@ extension NDArray {
     public func indexAdded(dim: Int, indices: [Int], size: Int) -> NDArray {
         checkUsage(shape[dim] == indices.count, "index_add: \(indices.count) indices for \(shape[dim]) slices along dimension \(dim)")
         checkUsage(indices.allSatisfy { $0 >= 0 && $0 < size }, "index_add: index out of bounds for dimension \(dim) with size \(size)")
+        guard dtype == .float32 || dtype == .float64 else {
+            // Computed in the dtype's compute type: float32 for the two-byte floats,
+            // float64 for integers.
+            let compute: DType = dtype.isFloatingPoint ? .float32 : .float64
+            return converted(to: compute).indexAdded(dim: dim, indices: indices, size: size).converted(to: dtype)
+        }
         var resultShape = shape
         resultShape[dim] = size
-        let result = NDArray(zeros: resultShape)
+        let result = NDArray(zeros: resultShape, dtype: dtype)
+        if dtype == .float64 {
+            addSlices(Double.self, dim: dim, indices: indices, size: size, into: result)
+        } else {
+            addSlices(Float.self, dim: dim, indices: indices, size: size, into: result)
+        }
+        return result
+    }
+
+    /// Adds this array's slices along `dim` (elements `T`) into `result` at `indices`.
+    private func addSlices<T: AdditiveArithmetic>(_: T.Type, dim: Int, indices: [Int], size: Int, into result: NDArray) {
         let source = contiguous()
         let outer = shape[..<dim].reduce(1, *), inner = shape[(dim + 1)...].reduce(1, *)
-        let input = source.pointer, out = result.storage.base
+        let input = source.rawPointer.assumingMemoryBound(to: T.self), out = result.storage.raw.assumingMemoryBound(to: T.self)
         for o in 0..<outer {
             for (j, index) in indices.enumerated() {
                 let from = input + (o * indices.count + j) * inner, to = out + (o * size + index) * inner
                 for k in 0..<inner { to[k] += from[k] }
             }
         }
-        return result
     }
 }

@@ -12,7 +12,8 @@ extension NDArray {
         }
         var shape = first.shape
         shape[dim] = arrays.reduce(0) { $0 + $1.shape[dim] }
-        let result = NDArray(uninitialized: shape)
+        // The result has the promoted dtype of all parts, as torch.cat gives.
+        let result = NDArray(uninitialized: shape, dtype: arrays.dropFirst().reduce(first.dtype) { DType.promoted($0, $1.dtype) })
         var start = 0
         for array in arrays {
             let size = array.shape[dim]

@@ -24,6 +24,7 @@ extension NDArray {
     /// `[N, C, outH, outW]` (the indices as exact floats: planes hold at most 2²⁴ pixels).
     public func maxPooled(_ geometry: ConvolutionGeometry) -> (values: NDArray, indices: NDArray) {
         checkUsage(rank == 4, "max_pool2d: expected a 4-D input [N, C, H, W], got \(shape)")
+        checkFloat32Kernel("max_pool2d")
         let source = contiguous()
         let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
         checkUsage(h * w <= 1 << 24, "max_pool2d: planes of more than 2^24 pixels are not supported, got \(h)x\(w)")

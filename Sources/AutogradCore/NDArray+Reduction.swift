@@ -29,6 +29,7 @@ extension NDArray {
 
     /// The sum of all elements, as a 0-d array (accumulated in double precision).
     public func sumAll() -> NDArray {
+        guard dtype == .float32 else { return sumAnyDType(dims: Array(0..<rank), keepDim: false) }
         let source = contiguous()
         let total = ag_sum(source.pointer, Int64(source.count))   // vectorised, in double
         return NDArray(shape: [], scalars: [Float(total)])
@@ -36,6 +37,7 @@ extension NDArray {
 
     /// Sums over `dims` (normalised, sorted), keeping them as size 1 when `keepDim`.
     public func sum(dims: [Int], keepDim: Bool) -> NDArray {
+        guard dtype == .float32 else { return sumAnyDType(dims: dims, keepDim: keepDim) }
         if dims.count == rank && !keepDim { return sumAll() }
         let kept = reducedShape(dims: dims, keepDim: true)
         let result = NDArray(zeros: kept)
@@ -62,6 +64,7 @@ extension NDArray {
 
     /// The largest (or smallest) element as a 0-d array; NaN if any element is NaN.
     public func extremeAll(largest: Bool) -> NDArray {
+        guard dtype == .float32 else { return extremeAllAnyDType(largest: largest) }
         let source = contiguous()
         checkUsage(source.count > 0, "\(largest ? "max" : "min"): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.")
         let input = source.pointer
@@ -77,6 +80,7 @@ extension NDArray {
     /// The largest (or smallest) elements along `dim` and their indices (the first one on
     /// ties), with `dim` removed or kept as size 1.
     public func extreme(dim: Int, keepDim: Bool, largest: Bool) -> (values: NDArray, indices: [Int]) {
+        guard dtype == .float32 else { return extremeAnyDType(dim: dim, keepDim: keepDim, largest: largest) }
         let moved = movingDimensionLast(dim)
         let rows = moved.count / Swift.max(moved.shape.last ?? 1, 1)
         let length = moved.shape.last ?? 1
@@ -130,26 +134,39 @@ extension NDArray {
         return NDArray(storage: source.storage, layout: Layout(contiguous: shape, offset: source.layout.offset))
     }
 
-    /// Softmax (or its logarithm) along `dim`, computed stably by subtracting each row's maximum.
+    /// Softmax (or its logarithm) along `dim`, computed stably by subtracting each row's
+    /// maximum: in float32 for float32 and the two-byte floats (rounded back), in doubles
+    /// for float64.
     public func softmax(dim: Int, logarithm: Bool) -> NDArray {
+        switch dtype {
+        case .float32: return softmaxRows(Float.self, dim: dim, logarithm: logarithm)
+        case .float64: return softmaxRows(Double.self, dim: dim, logarithm: logarithm)
+        default:
+            checkUsage(dtype.isFloatingPoint, "\(logarithm ? "log_softmax" : "softmax"): not implemented for '\(dtype)'")
+            return converted(to: .float32).softmax(dim: dim, logarithm: logarithm).converted(to: dtype)
+        }
+    }
+
+    /// ``softmax(dim:logarithm:)`` of an array whose elements are `T`.
+    private func softmaxRows<T: FloatingElement>(_: T.Type, dim: Int, logarithm: Bool) -> NDArray {
         let moved = movingDimensionLast(dim)
         let length = moved.shape.last ?? 1
         let rows = length == 0 ? 0 : moved.count / length
-        let result = NDArray(uninitialized: moved.shape)
-        let input = moved.pointer, out = result.storage.base
+        let result = NDArray(uninitialized: moved.shape, dtype: dtype)
+        let input = moved.rawPointer.assumingMemoryBound(to: T.self), out = result.storage.raw.assumingMemoryBound(to: T.self)
         for r in 0..<rows {
             let row = input + r * length, target = out + r * length
-            var maximum = -Float.infinity
+            var maximum = -T.infinity
             for i in 0..<length { maximum = Swift.max(maximum, row[i]) }
             if maximum == -.infinity { maximum = 0 }
-            var total: Float = 0
+            var total: T = 0
             for i in 0..<length {
-                let e = Foundation.exp(row[i] - maximum)
+                let e = T.exp(row[i] - maximum)
                 target[i] = e
                 total += e
             }
             if logarithm {
-                let logTotal = Foundation.log(total)
+                let logTotal = T.log(total)
                 for i in 0..<length { target[i] = row[i] - maximum - logTotal }
             } else {
                 for i in 0..<length { target[i] /= total }

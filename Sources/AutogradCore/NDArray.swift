@@ -1,4 +1,4 @@
-/// An n-dimensional array of `Float`: a ``Storage`` seen through a ``Layout``.
+/// An n-dimensional array of elements of one ``DType``: a ``Storage`` seen through a ``Layout``.
 ///
 /// The CPU backend of the library. It knows nothing about gradients: every function
 /// here computes a value, and the autograd layer above decides what to record.
@@ -24,8 +24,8 @@ public struct NDArray: @unchecked Sendable {
     }
 
     /// A new contiguous array of zeros.
-    public init(zeros shape: [Int]) {
-        self.init(storage: Storage.zeros(shape.reduce(1, *)), layout: Layout(contiguous: shape))
+    public init(zeros shape: [Int], dtype: DType = .float32) {
+        self.init(storage: Storage.zeros(shape.reduce(1, *), dtype: dtype), layout: Layout(contiguous: shape))
     }
 
     /// A new contiguous array with every element equal to `value`.
@@ -36,9 +36,10 @@ public struct NDArray: @unchecked Sendable {
         self.init(storage: storage, layout: Layout(contiguous: shape))
     }
 
-    /// A new contiguous array whose values the caller writes through `storage.base`.
-    public init(uninitialized shape: [Int]) {
-        self.init(storage: Storage.uninitialized(shape.reduce(1, *)), layout: Layout(contiguous: shape))
+    /// A new contiguous array whose values the caller writes through `storage.base` (or
+    /// `storage.raw` for other dtypes than float32).
+    public init(uninitialized shape: [Int], dtype: DType = .float32) {
+        self.init(storage: Storage.uninitialized(shape.reduce(1, *), dtype: dtype), layout: Layout(contiguous: shape))
     }
 
     /// The size of each dimension.
@@ -48,31 +49,40 @@ public struct NDArray: @unchecked Sendable {
     /// The number of elements.
     public var count: Int { layout.count }
 
-    /// A pointer to the first element (at the layout's offset).
-    public var pointer: UnsafeMutablePointer<Float> { storage.base + layout.offset }
-
-    /// The elements in row-major order, whatever the strides.
-    public var scalars: [Float] {
-        let source = contiguous()
-        return Array(UnsafeBufferPointer(start: source.pointer, count: source.count))
+    /// A pointer to the first element (at the layout's offset) of a float32 array.
+    public var pointer: UnsafeMutablePointer<Float> {
+        assert(dtype == .float32, "pointer: a \(dtype) array has no Float elements")
+        return storage.base + layout.offset
     }
 
-    /// The single element of a one-element array.
+    /// The elements in row-major order, whatever the strides, converted to `Float`.
+    public var scalars: [Float] {
+        let source = contiguous()
+        if dtype == .float32 { return Array(UnsafeBufferPointer(start: source.pointer, count: source.count)) }
+        return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            dtype.decodeFloats(source.rawPointer, count: count, into: buffer.baseAddress!)
+            initialized = count
+        }
+    }
+
+    /// The single element of a one-element array, converted to `Float`.
     public var scalarValue: Float {
         checkUsage(count == 1, "item: a Tensor with \(count) elements cannot be converted to Scalar")
-        return pointer.pointee
+        return dtype == .float32 ? pointer.pointee : scalars[0]
     }
 
     /// This array if its layout is already row-major, otherwise a row-major copy.
     public func contiguous() -> NDArray {
         if layout.isContiguous { return self }
-        let result = NDArray(uninitialized: shape)
+        let result = NDArray(uninitialized: shape, dtype: dtype)
         result.assign(from: self)
         return result
     }
 
-    /// Copies `source` (broadcast to this array's shape) into the elements this array views.
+    /// Copies `source` (broadcast to this array's shape, converted to this array's dtype)
+    /// into the elements this array views.
     public func assign(from source: NDArray) {
+        guard dtype == .float32 && source.dtype == .float32 else { return assignAnyDType(from: source) }
         let sourceLayout = source.layout.broadcast(to: shape)
         if copyMatrices(from: source.storage.base, sourceLayout) { return }
         let src = source.storage.base, dst = storage.base
@@ -94,20 +104,8 @@ public struct NDArray: @unchecked Sendable {
 
     /// A deep copy with a fresh contiguous storage.
     public func copy() -> NDArray {
-        let result = NDArray(uninitialized: shape)
+        let result = NDArray(uninitialized: shape, dtype: dtype)
         result.assign(from: self)
         return result
-    }
-}
-
-extension NDArray {
-    /// A pointer to the element at row-major position `index`, whatever the strides.
-    public func contiguousElementPointer(_ index: Int) -> UnsafeMutablePointer<Float> {
-        var remainder = index, offset = layout.offset
-        for dim in stride(from: rank - 1, through: 0, by: -1) {
-            offset += (remainder % shape[dim]) * layout.strides[dim]
-            remainder /= shape[dim]
-        }
-        return storage.base + offset
     }
 }

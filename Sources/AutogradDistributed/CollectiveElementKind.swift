@@ -20,12 +20,15 @@ public enum CollectiveElementKind: Int32, Sendable, CaseIterable, CustomStringCo
     case int64 = 5
     /// `Bool` (MPI_C_BOOL): reduced with logical or (sum, max) and logical and (min).
     case bool = 6
+    /// `Int16` (MPI_INT16_T).
+    case int16 = 7
 
     /// The size of one element in bytes.
     public var byteCount: Int {
         switch self {
         case .float32, .int32: return 4
         case .float64, .int64: return 8
+        case .int16: return 2
         case .int8, .uint8, .bool: return 1
         }
     }
@@ -42,6 +45,7 @@ public enum CollectiveElementKind: Int32, Sendable, CaseIterable, CustomStringCo
         case .uint8: return "uint8"
         case .int32: return "int32"
         case .int64: return "int64"
+        case .int16: return "int16"
         case .bool: return "bool"
         }
     }
@@ -105,6 +109,11 @@ extension Int8: DistributedScalar {
 extension UInt8: DistributedScalar {
     /// ``CollectiveElementKind/uint8``.
     public static var collectiveKind: CollectiveElementKind { .uint8 }
+}
+
+extension Int16: DistributedScalar {
+    /// ``CollectiveElementKind/int16``.
+    public static var collectiveKind: CollectiveElementKind { .int16 }
 }
 
 extension Int32: DistributedScalar {

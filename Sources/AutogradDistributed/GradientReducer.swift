@@ -64,13 +64,13 @@ final class GradientReducer {
         self.group = group
         parameters = named.map(\.parameter)
         names = named.map(\.name)
-        let kinds = parameters.map { CollectiveElementKind($0) }
+        let kinds = parameters.map { CollectiveElementKind($0.dtype) }
         // The buckets hold Float gradients; each floating-point dtype the core adds needs
         // its own buffer type here.
         for (name, kind) in zip(names, kinds) {
-            checkUsage(kind == .float32, "DistributedDataParallel: parameter \(name) holds \(kind); only float32 gradients are averaged so far")
+            checkUsage(kind == .float32, "DistributedDataParallel: parameter \(name) holds \(kind.map(\.description) ?? "float16 or bfloat16"); only float32 gradients are averaged so far")
         }
-        plan = GradientBucketPlan(counts: parameters.map(\.count), kinds: kinds, bucketBytes: bucketBytes, firstBucketBytes: firstBucketBytes)
+        plan = GradientBucketPlan(counts: parameters.map(\.count), kinds: kinds.map { $0 ?? .float32 }, bucketBytes: bucketBytes, firstBucketBytes: firstBucketBytes)
         locations = plan.locations.map { $0 ?? (0, 0) }
         indexByParameter = Dictionary(uniqueKeysWithValues: parameters.enumerated().map { (ObjectIdentifier($1), $0) })
         buffers = plan.buckets.map { bucket in

@@ -29,7 +29,7 @@ extension Node {
         case .multiplyScalar(let s): return [grad * s]
         case .divideScalar(let s): return [grad / s]
         case .powerScalar(let e):
-            if e == 0 { return [Tensor.zeros(inputShapes[0])] }
+            if e == 0 { return [Tensor.zeros(inputShapes[0], dtype: edges[0].dtype)] }
             return [grad * (e * x!.pow(e - 1))]
         case .reversePowerScalar(let s):
             if s != 0 { return [grad * result! * Foundation.log(s)] }
@@ -106,6 +106,11 @@ extension Node {
         case .indexSelect(let dim, let indices): return [grad.indexAdd(dim: dim, indices: indices, size: inputShapes[0][dim])]
         case .indexAdd(let dim, let indices): return [grad.indexSelect(dim: dim, indices: indices)]
         case .custom(let rule): return try rule.gradients(grad, node: self)
+        case .toCopy(let source): return [grad.to(source)]
+        case .selectWhere:
+            let condition = Tensor(saved.constant!)
+            return [needs(0) ? grad.maskedFill(.!condition, 0) : nil, needs(1) ? grad.maskedFill(condition, 0) : nil]
+        case .maskedFill: return [grad.maskedFill(Tensor(saved.constant!), 0)]
         case .detach: return [nil]
         }
     }
@@ -241,7 +246,7 @@ extension Tensor {
     /// This tensor placed at `start..<end` along `dim` inside zeros of `shape` (the
     /// backward of slicing, recorded so it can be differentiated again).
     func embedded(in shape: [Int], dim: Int, start: Int, end: Int) -> Tensor {
-        let result = NDArray(zeros: shape)
+        let result = NDArray(zeros: shape, dtype: dtype)
         let window = try! result.sliced(dim: dim, start: start, end: end)
         window.assign(from: array)
         return Tensor.record(result, .sliceBackward(dim: dim, start: start, end: end), input: self)

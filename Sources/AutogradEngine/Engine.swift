@@ -36,7 +36,7 @@ extension Tensor {
             seed = gradient
         } else {
             guard count == 1 else { throw AutogradError.nonScalarOutput }
-            seed = Tensor(NDArray(repeating: 1, shape: shape))
+            seed = Tensor.ones(shape, dtype: dtype)
         }
         try BackwardEngine.run(
             roots: [(gradientEdge, seed)], retainGraph: retainGraph ?? createGraph, createGraph: createGraph)
@@ -152,7 +152,7 @@ enum BackwardEngine {
             }
             for (index, edge) in node.edges.enumerated() {
                 guard edge.carriesGradient, let raw = inputGradients[index] else { continue }
-                let inputGradient = sumToShape(raw, edge.shape)
+                let inputGradient = castToDType(sumToShape(raw, edge.shape), of: edge)
                 if settings.recordsFlow { node.recordedEdgeGradients[index] = inputGradient.array }
                 switch edge {
                 case .leaf(let leaf):
@@ -184,6 +184,14 @@ enum BackwardEngine {
             }
         }
         return found
+    }
+
+    /// `gradient` in the dtype of the input `edge` stands for: a gradient has its
+    /// input's dtype, so an op that mixed dtypes sends each input's part back in the
+    /// input's own dtype (a float32 parameter times a float64 constant gets a float32 grad).
+    private static func castToDType(_ gradient: Tensor, of edge: Edge) -> Tensor {
+        let dtype = edge.dtype
+        return gradient.dtype == dtype ? gradient : gradient.to(dtype)
     }
 
     /// Hands a leaf its gradient: through its hooks, then to the capture or into `grad`.

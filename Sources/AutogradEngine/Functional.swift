@@ -65,7 +65,7 @@ func seedGradient(for output: Tensor, given: Tensor?) throws(AutogradError) -> T
         return given
     }
     guard output.count == 1 else { throw AutogradError.nonScalarOutput }
-    return Tensor(NDArray(repeating: 1, shape: output.shape))
+    return Tensor.ones(output.shape, dtype: output.dtype)
 }
 
 /// A tensor that stands for `x` as the variable of a functional transform: a fresh leaf
@@ -82,9 +82,9 @@ public func vjp(
 ) -> (value: Tensor, vjp: Tensor) {
     let input = variable(for: x, createGraph: createGraph)
     let output = f(input)
-    guard output.requiresGrad else { return (output, Tensor.zeros(x.shape)) }
+    guard output.requiresGrad else { return (output, Tensor.zeros(x.shape, dtype: x.dtype)) }
     let product = grad(outputs: [output], inputs: [input], gradOutputs: [v], createGraph: createGraph)[0]
-    return (createGraph ? output : output.detach(), product ?? Tensor.zeros(x.shape))
+    return (createGraph ? output : output.detach(), product ?? Tensor.zeros(x.shape, dtype: x.dtype))
 }
 
 /// The value of `f` at `x` and the Jacobian-vector product `∂f/∂x·v`, like
@@ -95,13 +95,13 @@ public func jvp(
 ) -> (value: Tensor, jvp: Tensor) {
     let input = variable(for: x, createGraph: createGraph)
     let output = f(input)
-    guard output.requiresGrad else { return (output, Tensor.zeros(output.shape)) }
-    let dummy = Tensor.zeros(output.shape, requiresGrad: true)
+    guard output.requiresGrad else { return (output, Tensor.zeros(output.shape, dtype: output.dtype)) }
+    let dummy = Tensor.zeros(output.shape, dtype: output.dtype, requiresGrad: true)
     guard let transposed = grad(outputs: [output], inputs: [input], gradOutputs: [dummy], createGraph: true)[0],
           transposed.requiresGrad
-    else { return (output.detach(), Tensor.zeros(output.shape)) }
+    else { return (output.detach(), Tensor.zeros(output.shape, dtype: output.dtype)) }
     let product = grad(outputs: [transposed], inputs: [dummy], gradOutputs: [v], createGraph: createGraph)[0]
-    return (createGraph ? output : output.detach(), product ?? Tensor.zeros(output.shape))
+    return (createGraph ? output : output.detach(), product ?? Tensor.zeros(output.shape, dtype: output.dtype))
 }
 
 /// The Jacobian of `f` at `x`, with shape `f(x).shape + x.shape`, like
@@ -119,20 +119,19 @@ public func hessian(_ f: (Tensor) -> Tensor, at x: Tensor, createGraph: Bool = f
     checkUsage(output.count == 1, "hessian: the function must return a single-element tensor, got shape \(output.shape)")
     guard output.requiresGrad,
           let gradient = grad(outputs: [output], inputs: [input], createGraph: true)[0]
-    else { return Tensor.zeros(x.shape + x.shape) }
+    else { return Tensor.zeros(x.shape + x.shape, dtype: x.dtype) }
     return jacobianRows(of: gradient, with: input, createGraph: createGraph)
 }
 
 /// Stacks `∂output[i]/∂input` for every element `i` of `output` into
 /// `output.shape + input.shape`.
 private func jacobianRows(of output: Tensor, with input: Tensor, createGraph: Bool) -> Tensor {
-    guard output.requiresGrad, output.count > 0 else { return Tensor.zeros(output.shape + input.shape) }
+    guard output.requiresGrad, output.count > 0 else { return Tensor.zeros(output.shape + input.shape, dtype: input.dtype) }
     let rows: [Tensor] = (0..<output.count).map { index in
-        var selector = [Float](repeating: 0, count: output.count)
-        selector[index] = 1
-        let seed = Tensor(shape: output.shape, scalars: selector)
+        let seed = Tensor.zeros(output.shape, dtype: output.dtype)
+        seed.array.setElement(at: index, to: 1)
         let row = grad(outputs: [output], inputs: [input], gradOutputs: [seed], retainGraph: true, createGraph: createGraph)[0]
-        return row ?? Tensor.zeros(input.shape)
+        return row ?? Tensor.zeros(input.shape, dtype: input.dtype)
     }
     return stack(rows).reshape(output.shape + input.shape)
 }

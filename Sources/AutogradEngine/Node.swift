@@ -18,6 +18,14 @@ public enum Edge {
         }
     }
 
+    /// The dtype of the input this edge stands for; its gradient has this dtype.
+    public var dtype: DType {
+        switch self {
+        case .node(let node): return node.outputValue.dtype
+        case .leaf(let tensor), .constant(let tensor): return tensor.dtype
+        }
+    }
+
     /// Whether a gradient flows along this edge.
     public var carriesGradient: Bool {
         if case .constant = self { return false }

@@ -6,11 +6,11 @@ enum Op {
     // Elementwise, tensor with tensor (broadcasting).
     case add, subtract, multiply, divide, power, maximum, minimum
     // Elementwise, tensor with a scalar.
-    case addScalar(Float), subtractScalar(Float), reverseSubtractScalar(Float)
-    case multiplyScalar(Float), divideScalar(Float), powerScalar(Float), reversePowerScalar(Float)
+    case addScalar(Double), subtractScalar(Double), reverseSubtractScalar(Double)
+    case multiplyScalar(Double), divideScalar(Double), powerScalar(Double), reversePowerScalar(Double)
     // Elementwise, one tensor.
     case negate, exp, log, sqrt, abs, sin, cos, tanh, sigmoid, relu, reciprocal
-    case clamp(min: Float?, max: Float?)
+    case clamp(min: Double?, max: Double?)
     case erf
     // Reductions.
     case sumAll, sum(dims: [Int], keepDim: Bool)
@@ -41,6 +41,10 @@ enum Op {
     // Gathering rows by index, and its adjoint (scatter-add into zeros).
     case indexSelect(dim: Int, indices: [Int])
     case indexAdd(dim: Int, indices: [Int])
+    // Dtypes and masks.
+    case toCopy(from: DType)
+    case selectWhere
+    case maskedFill
     // `detach()`, traced for drawings only: no gradient flows through it.
     case detach
     // A user-defined function.
@@ -100,13 +104,16 @@ enum Op {
         case .indexSelect: return "IndexSelectBackward0"
         case .indexAdd: return "IndexAddBackward0"
         case .custom(let rule): return rule.name
+        case .toCopy: return "ToCopyBackward0"
+        case .selectWhere: return "WhereBackward0"
+        case .maskedFill: return "MaskedFillBackward0"
         case .detach: return "Detach"
         }
     }
 
     /// The attributes PyTorch's node exposes, formatted for display.
     var attributes: [(name: String, value: String)] {
-        func format(_ x: Float) -> String { x == x.rounded() && Swift.abs(x) < 1e15 ? String(Int(x)) : String(x) }
+        func format(_ x: Double) -> String { x == x.rounded() && Swift.abs(x) < 1e15 ? String(Int(x)) : String(Float(x)) }
         switch self {
         case .addScalar(let s), .subtractScalar(let s), .reverseSubtractScalar(let s),
              .multiplyScalar(let s), .divideScalar(let s):

@@ -42,42 +42,103 @@ extension Tensor {
     /// Elementwise power, broadcasting: `lhs[i] ** rhs[i]`.
     public static func ** (lhs: Tensor, rhs: Tensor) -> Tensor { lhs.pow(rhs) }
 
+    // Scalars: a floating-point scalar (`Float`, `Double`, a literal such as `0.5`) keeps a
+    // floating tensor's dtype and makes an integer tensor float32; an integer scalar (a
+    // literal such as `2`) keeps an integer tensor's dtype, as Python numbers do in PyTorch.
+
     /// Adds a scalar to every element.
-    public static func + (lhs: Tensor, rhs: Float) -> Tensor { lhs.scalarOp(.addScalar(rhs), .addScalar(rhs)) }
+    public static func + <S: BinaryFloatingPoint>(lhs: Tensor, rhs: S) -> Tensor {
+        let s = Double(rhs)
+        return lhs.scalarOp(.addScalar(s), .addScalar(s))
+    }
     /// Adds a scalar to every element.
-    public static func + (lhs: Float, rhs: Tensor) -> Tensor { rhs + lhs }
+    public static func + <S: BinaryFloatingPoint>(lhs: S, rhs: Tensor) -> Tensor { rhs + lhs }
+    /// Adds an integer to every element.
+    public static func + (lhs: Tensor, rhs: Int) -> Tensor { lhs.integerScalarOp(.add, rhs) ?? lhs + Double(rhs) }
+    /// Adds an integer to every element.
+    public static func + (lhs: Int, rhs: Tensor) -> Tensor { rhs + lhs }
+
     /// Subtracts a scalar from every element.
-    public static func - (lhs: Tensor, rhs: Float) -> Tensor {
-        lhs.scalarOp(.addScalar(-rhs), .subtractScalar(rhs))
+    public static func - <S: BinaryFloatingPoint>(lhs: Tensor, rhs: S) -> Tensor {
+        let s = Double(rhs)
+        return lhs.scalarOp(.addScalar(-s), .subtractScalar(s))
     }
     /// Subtracts every element from a scalar.
-    public static func - (lhs: Float, rhs: Tensor) -> Tensor {
-        rhs.scalarOp(.reverseSubtractScalar(lhs), .reverseSubtractScalar(lhs))
+    public static func - <S: BinaryFloatingPoint>(lhs: S, rhs: Tensor) -> Tensor {
+        let s = Double(lhs)
+        return rhs.scalarOp(.reverseSubtractScalar(s), .reverseSubtractScalar(s))
+    }
+    /// Subtracts an integer from every element.
+    public static func - (lhs: Tensor, rhs: Int) -> Tensor { lhs.integerScalarOp(.subtract, rhs) ?? lhs - Double(rhs) }
+    /// Subtracts every element from an integer.
+    public static func - (lhs: Int, rhs: Tensor) -> Tensor {
+        rhs.integerScalarOp(.subtract, lhs, scalarFirst: true) ?? Double(lhs) - rhs
+    }
+
+    /// Multiplies every element by a scalar.
+    public static func * <S: BinaryFloatingPoint>(lhs: Tensor, rhs: S) -> Tensor {
+        let s = Double(rhs)
+        return lhs.scalarOp(.multiplyScalar(s), .multiplyScalar(s))
     }
     /// Multiplies every element by a scalar.
-    public static func * (lhs: Tensor, rhs: Float) -> Tensor {
-        lhs.scalarOp(.multiplyScalar(rhs), .multiplyScalar(rhs))
-    }
-    /// Multiplies every element by a scalar.
-    public static func * (lhs: Float, rhs: Tensor) -> Tensor { rhs * lhs }
-    /// Divides every element by a scalar.
-    public static func / (lhs: Tensor, rhs: Float) -> Tensor {
-        lhs.scalarOp(.multiplyScalar(1 / rhs), .divideScalar(rhs))
+    public static func * <S: BinaryFloatingPoint>(lhs: S, rhs: Tensor) -> Tensor { rhs * lhs }
+    /// Multiplies every element by an integer.
+    public static func * (lhs: Tensor, rhs: Int) -> Tensor { lhs.integerScalarOp(.multiply, rhs) ?? lhs * Double(rhs) }
+    /// Multiplies every element by an integer.
+    public static func * (lhs: Int, rhs: Tensor) -> Tensor { rhs * lhs }
+
+    /// Divides every element by a scalar (true division: integer tensors give float32).
+    /// Float tensors multiply by the reciprocal rounded to their compute type.
+    public static func / <S: BinaryFloatingPoint>(lhs: Tensor, rhs: S) -> Tensor {
+        let s = Double(rhs)
+        return lhs.scalarOp(.multiplyScalar(lhs.reciprocal(of: s)), .divideScalar(s))
     }
     /// Divides a scalar by every element: `lhs * (1 / rhs)`, as PyTorch computes it.
-    public static func / (lhs: Float, rhs: Tensor) -> Tensor { rhs.reciprocal() * lhs }
+    public static func / <S: BinaryFloatingPoint>(lhs: S, rhs: Tensor) -> Tensor { rhs.reciprocal() * lhs }
+    /// Divides every element by an integer (true division: integer tensors give float32).
+    public static func / (lhs: Tensor, rhs: Int) -> Tensor { lhs / Double(rhs) }
+    /// Divides an integer by every element (true division).
+    public static func / (lhs: Int, rhs: Tensor) -> Tensor { Double(lhs) / rhs }
+
     /// Raises every element to a scalar power.
-    public static func ** (lhs: Tensor, rhs: Float) -> Tensor { lhs.pow(rhs) }
+    public static func ** <S: BinaryFloatingPoint>(lhs: Tensor, rhs: S) -> Tensor { lhs.pow(Double(rhs)) }
     /// Raises a scalar to the power of every element.
-    public static func ** (lhs: Float, rhs: Tensor) -> Tensor {
-        let value = rhs.array.map(.reversePower(lhs))
-        return Tensor.record(value, .reversePowerScalar(lhs), input: rhs, saved: SavedValues(result: value))
+    public static func ** <S: BinaryFloatingPoint>(lhs: S, rhs: Tensor) -> Tensor {
+        let s = Double(lhs)
+        let value = rhs.array.map(.reversePower(s))
+        return Tensor.record(value, .reversePowerScalar(s), input: rhs, saved: SavedValues(result: value))
     }
+    /// Raises every element to an integer power (an integer tensor stays integer).
+    public static func ** (lhs: Tensor, rhs: Int) -> Tensor { lhs.integerScalarOp(.power, rhs) ?? lhs.pow(Double(rhs)) }
+    /// Raises an integer to the power of every element.
+    public static func ** (lhs: Int, rhs: Tensor) -> Tensor {
+        rhs.integerScalarOp(.power, lhs, scalarFirst: true) ?? Double(lhs) ** rhs
+    }
+
+    /// `1 / divisor` rounded to this tensor's compute type (float64 for float64, float32
+    /// otherwise), so dividing by a scalar is multiplying by the same value PyTorch uses.
+    func reciprocal(of divisor: Double) -> Double {
+        dtype == .float64 ? 1 / divisor : Double(1 / Float(divisor))
+    }
+
+    /// `op` of an integer or bool tensor with an integer scalar, in the tensor's dtype
+    /// (int64 for bool); nil for floating tensors, which take the floating path.
+    private func integerScalarOp(_ op: BinaryOp, _ scalar: Int, scalarFirst: Bool = false) -> Tensor? {
+        guard !dtype.isFloatingPoint else { return nil }
+        let resultType = DType.resultType([array.promotionOperand, .scalar(.integer)])
+        let other = NDArray(shape: [], integers: [Int64(scalar)], dtype: .int64)
+        let (a, b) = scalarFirst ? (other, array) : (array, other)
+        return Tensor(NDArray.zipAnyDType(op, a, b, shape: shape, resultType: resultType))
+    }
+
     /// Negates every element.
     public static prefix func - (operand: Tensor) -> Tensor { operand.scalarOp(.negate, .negate) }
 
     /// Raises every element to `exponent`: `x ** exponent`.
-    public func pow(_ exponent: Float) -> Tensor { scalarOp(.power(exponent), .powerScalar(exponent), saveInput: true) }
+    public func pow<S: BinaryFloatingPoint>(_ exponent: S) -> Tensor {
+        let e = Double(exponent)
+        return scalarOp(.power(e), .powerScalar(e), saveInput: true)
+    }
 
     /// Raises each element to the matching element of `exponent`, broadcasting.
     public func pow(_ exponent: Tensor) -> Tensor {

@@ -13,7 +13,7 @@ extension Tensor {
     ///
     /// When recording, the op reads a copy of the old values, so rules that saved `self`
     /// still see what they multiplied by.
-    private func updateInPlace(_ name: String, involving other: Tensor? = nil, _ update: (Tensor) -> Tensor) {
+    func updateInPlace(_ name: String, involving other: Tensor? = nil, _ update: (Tensor) -> Tensor) {
         refuseInPlaceOnLeafRequiringGrad(name)
         let recording = recordsInPlace(involving: other)
         let source = recording ? Tensor(array.copy(), history: gradFn) : Tensor(array)
@@ -63,7 +63,7 @@ extension Tensor {
     /// `self /= other`, like `div_`.
     public func divideInPlace(_ other: Tensor) { updateInPlace("div_", involving: other) { $0 / other } }
     /// Limits every element to `[min, max]` in place, like `clamp_`.
-    public func clampInPlace(min: Float? = nil, max: Float? = nil) {
+    public func clampInPlace(min: Double? = nil, max: Double? = nil) {
         updateInPlace("clamp_") { $0.clamp(min: min, max: max) }
     }
     /// Copies `source` (broadcast to this shape) into this tensor, like `copy_`. Gradients

@@ -32,7 +32,7 @@ extension Tensor {
     public func erf() -> Tensor { unary(.erf, .erf, savesInput: true) }
 
     /// Each element limited to `[min, max]`; either bound may be omitted.
-    public func clamp(min: Float? = nil, max: Float? = nil) -> Tensor {
+    public func clamp(min: Double? = nil, max: Double? = nil) -> Tensor {
         checkUsage(min != nil || max != nil, "clamp: at least one of 'min' or 'max' must not be None")
         return unary(.clamp(min: min, max: max), .clamp(min: min, max: max), savesInput: true)
     }

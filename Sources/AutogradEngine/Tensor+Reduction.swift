@@ -17,7 +17,8 @@ extension Tensor {
 
     /// The mean of all elements, as a 0-d tensor.
     public func mean() -> Tensor {
-        let value = array.sumAll().map(.multiplyScalar(1 / Float(count)))
+        checkMeanDType()
+        let value = array.sumAll().map(.multiplyScalar(reciprocal(of: Double(count))))
         return Tensor.record(value, .meanAll, input: self)
     }
 
@@ -26,10 +27,16 @@ extension Tensor {
 
     /// The mean along each of `dims`, which are removed unless `keepDim`.
     public func mean(dims: [Int], keepDim: Bool = false) -> Tensor {
+        checkMeanDType()
         let normalized = trapOnShapeError { () throws(ShapeError) in try array.reductionDimensions(dims, op: "mean") }
         let size = normalized.reduce(1) { $0 * (rank == 0 ? 1 : shape[$1]) }
-        let value = array.sum(dims: normalized, keepDim: keepDim).map(.multiplyScalar(1 / Float(size)))
+        let value = array.sum(dims: normalized, keepDim: keepDim).map(.multiplyScalar(reciprocal(of: Double(size))))
         return Tensor.record(value, .mean(dims: normalized, keepDim: keepDim), input: self)
+    }
+
+    /// Stops with PyTorch's message when this tensor's dtype has no mean (integers, bool).
+    private func checkMeanDType() {
+        checkUsage(dtype.isFloatingPoint, "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: \(dtype.scalarTypeName)")
     }
 
     /// The largest element, as a 0-d tensor. Its gradient is shared evenly among ties.
@@ -39,18 +46,18 @@ extension Tensor {
     public func min() -> Tensor { extremeAll(largest: false) }
 
     /// The largest elements along `dim` and where they are (first on ties), like
-    /// `torch.max(x, dim)`. Indices are whole numbers stored as `Float`.
+    /// `torch.max(x, dim)`. Indices are int64.
     public func max(dim: Int, keepDim: Bool = false) -> (values: Tensor, indices: Tensor) {
         extreme(dim: dim, keepDim: keepDim, largest: true)
     }
 
     /// The smallest elements along `dim` and where they are (first on ties), like
-    /// `torch.min(x, dim)`. Indices are whole numbers stored as `Float`.
+    /// `torch.min(x, dim)`. Indices are int64.
     public func min(dim: Int, keepDim: Bool = false) -> (values: Tensor, indices: Tensor) {
         extreme(dim: dim, keepDim: keepDim, largest: false)
     }
 
-    /// The index of the largest element along `dim`, as whole numbers stored as `Float`.
+    /// The index of the largest element along `dim`, as an int64 tensor.
     public func argmax(dim: Int, keepDim: Bool = false) -> Tensor { max(dim: dim, keepDim: keepDim).indices }
 
     private func extremeAll(largest: Bool) -> Tensor {
@@ -62,7 +69,7 @@ extension Tensor {
     private func extreme(dim: Int, keepDim: Bool, largest: Bool) -> (values: Tensor, indices: Tensor) {
         let d = trapOnShapeError { () throws(ShapeError) in try normalizedDimension(dim, rank: rank, op: largest ? "max" : "min") }
         let (values, indices) = array.extreme(dim: d, keepDim: keepDim, largest: largest)
-        let indexArray = NDArray(shape: values.shape, scalars: indices.map(Float.init))
+        let indexArray = NDArray(shape: values.shape, integers: indices.map(Int64.init), dtype: .int64)
         let result = Tensor.record(
             values, .extreme(dim: d, keepDim: keepDim, largest: largest), input: self,
             saved: SavedValues(constant: indexArray))

@@ -1,7 +1,8 @@
 import AutogradCore
 
-/// An n-dimensional array of `Float` that can record the operations applied to it, so that
-/// ``backward(gradient:retainGraph:createGraph:)`` can compute gradients, as in PyTorch.
+/// An n-dimensional array of numbers of one ``DType`` that can record the operations
+/// applied to it, so that ``backward(gradient:retainGraph:createGraph:)`` can compute
+/// gradients, as in PyTorch.
 ///
 /// Tensors are references: a leaf's ``grad`` accumulates across backward calls, and views
 /// (`transpose`, `detach`, indexing, ...) share storage with the tensor they came from.
@@ -35,10 +36,17 @@ public class Tensor: CustomStringConvertible, @unchecked Sendable {
     /// The flag a leaf holds; non-leaves require grad through their `gradFn`.
     @exclusivity(unchecked) final private var leafRequiresGrad: Bool
 
-    /// A tensor over `array`, a leaf that requires grad when `requiresGrad` is true.
+    /// A tensor over `array`, a leaf that requires grad when `requiresGrad` is true (only
+    /// floating-point tensors can).
     public init(_ array: NDArray, requiresGrad: Bool = false) {
+        if requiresGrad { Tensor.checkCanRequireGrad(array.dtype) }
         self.array = array
         self.leafRequiresGrad = requiresGrad
+    }
+
+    /// Stops with PyTorch's message unless tensors of `dtype` can require gradients.
+    static func checkCanRequireGrad(_ dtype: DType) {
+        checkUsage(dtype.isFloatingPoint, "Only Tensors of floating point and complex dtype can require gradients")
     }
 
     /// A non-leaf made by `gradFn`.
@@ -62,6 +70,7 @@ public class Tensor: CustomStringConvertible, @unchecked Sendable {
             checkUsage(
                 isLeaf || newValue,
                 "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().")
+            if newValue { Tensor.checkCanRequireGrad(dtype) }
             leafRequiresGrad = newValue
         }
     }
@@ -76,6 +85,8 @@ public class Tensor: CustomStringConvertible, @unchecked Sendable {
     public final var rank: Int { array.rank }
     /// The number of elements.
     public final var count: Int { array.count }
+    /// The element type, like `tensor.dtype`.
+    public final var dtype: DType { array.dtype }
 
     /// The values in row-major order, whatever the strides.
     public var scalars: [Float] { array.scalars }
@@ -120,7 +131,7 @@ public class Tensor: CustomStringConvertible, @unchecked Sendable {
 
     /// PyTorch's `repr`, e.g. `tensor([4.], grad_fn=<PowBackward0>)`.
     public var description: String {
-        TensorFormatter.repr(shape: shape, scalars: scalars, suffixes: reprSuffixes)
+        TensorFormatter.repr(array, suffixes: reprSuffixes)
     }
 }
 

@@ -6,15 +6,12 @@ import AutogradEngine
 /// Buffers are saved in checkpoints with the parameters, under the same kind of dotted
 /// name (`"1.running_mean"`), and never receive gradients.
 public final class Buffer {
-    /// The current value.
+    /// The current value; checkpoints store it in its dtype (an int64 counter such as
+    /// `num_batches_tracked` as int64, like PyTorch's files).
     public var value: Tensor
-    /// How a checkpoint stores the value: `float32`, or `int64` for counters such as
-    /// `num_batches_tracked`, so the file has the same types as PyTorch's.
-    public let storedType: SafetensorsDType
 
-    /// A buffer holding `value`, stored in checkpoints as `storedType`.
-    public init(_ value: Tensor, storedType: SafetensorsDType = .float32) {
+    /// A buffer holding `value`.
+    public init(_ value: Tensor) {
         self.value = value
-        self.storedType = storedType
     }
 }

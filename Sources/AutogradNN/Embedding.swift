@@ -23,13 +23,15 @@ public final class Embedding: Module {
         weight = Parameter(Tensor.randn([numEmbeddings, embeddingDim], generator: generator))
     }
 
-    /// The rows at `indices` (whole numbers stored as floats, any shape), giving
+    /// The rows at `indices` (an integer tensor of any shape), giving
     /// `indices.shape + [embeddingDim]`.
     public override func forward(_ indices: Tensor) -> Tensor {
-        let rows = indices.scalars.map { value -> Int in
-            checkUsage(value == value.rounded() && value >= 0 && Int(value) < numEmbeddings,
-                         "embedding: index \(value) is out of range for a table of \(numEmbeddings) rows")
-            return Int(value)
+        checkUsage(indices.dtype.isInteger,
+                   "embedding: Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got \(indices.dtype) instead")
+        let rows = indices.asArray(Int.self).map { value -> Int in
+            checkUsage(value >= 0 && value < numEmbeddings,
+                       "embedding: index \(value) is out of range for a table of \(numEmbeddings) rows")
+            return value
         }
         return weight.indexSelect(dim: 0, indices: rows).reshape(indices.shape + [embeddingDim])
     }

@@ -42,7 +42,7 @@ public class BatchNorm: Module {
         if trackRunningStats {
             runningMean = Buffer(Tensor.zeros([numFeatures]))
             runningVar = Buffer(Tensor.ones([numFeatures]))
-            numBatchesTracked = Buffer(Tensor(0), storedType: .int64)
+            numBatchesTracked = Buffer(Tensor(0))
         }
     }
 

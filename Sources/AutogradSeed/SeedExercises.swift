@@ -79,10 +79,10 @@ func convolution() -> SeedRun {
     let image = Tensor([[[[2, 2, 1, 3],
                           [4, 3, 1, 2],
                           [1, 2, 2, 2],
-                          [1, 1, 2, 4]]]]).named("image")
+                          [1, 1, 2, 4]]]], dtype: .float32).named("image")
     let conv = Conv2d(inChannels: 1, outChannels: 1, kernelSize: 3)
-    conv.weight = Parameter(Tensor([[[[3, 4, 5], [1, 2, 5], [1, 4, 5]]]]))
-    conv.bias = Parameter(Tensor([0]))
+    conv.weight = Parameter(Tensor([[[[3, 4, 5], [1, 2, 5], [1, 4, 5]]]], dtype: .float32))
+    conv.bias = Parameter(Tensor([0], dtype: .float32))
     conv.weight.named("conv.weight")
     conv.bias!.named("conv.bias")
     let result = conv(image).named("result")

@@ -26,6 +26,7 @@ static const int mpich_types[] = {
     0x4c000439, // MPI_INT32_T
     0x4c00083a, // MPI_INT64_T
     0x4c00013f, // MPI_C_BOOL
+    0x4c000238, // MPI_INT16_T
 };
 static const int mpich_ops[] = {
     0x58000003, // MPI_SUM
@@ -39,7 +40,7 @@ static const int mpich_ops[] = {
 // Open MPI's handles are the addresses of these objects.
 static const char *const ompi_type_names[] = {
     "ompi_mpi_float", "ompi_mpi_double", "ompi_mpi_int8_t", "ompi_mpi_uint8_t",
-    "ompi_mpi_int32_t", "ompi_mpi_int64_t", "ompi_mpi_c_bool",
+    "ompi_mpi_int32_t", "ompi_mpi_int64_t", "ompi_mpi_c_bool", "ompi_mpi_int16_t",
 };
 static const char *const ompi_op_names[] = {
     "ompi_mpi_op_sum", "ompi_mpi_op_max", "ompi_mpi_op_min",

@@ -43,10 +43,38 @@ func checkCollectives(_ group: ProcessGroup) {
     let factor = Float((1...size).reduce(0, +))
     expectClose(scattered.scalars, [Float(2 * rank) * factor, Float(2 * rank + 1) * factor], tolerance: 0, "reduceScatter of a tensor", group)
 
+    // Tensors of every dtype: reductions where MPI has the type, copies for all.
+    for dtype in DType.allCases {
+        func expected(_ values: [Float]) -> [Float] { Tensor(values, dtype: dtype).scalars }
+        if CollectiveElementKind(dtype) != nil {
+            let summed = Tensor([Float(rank) + 1, 2], dtype: dtype)
+            group.allReduce(summed, op: .sum)
+            expectClose(summed.scalars, expected([Float((1...size).reduce(0, +)), Float(2 * size)]), tolerance: 0, "allReduce sum of \(dtype)", group)
+            let maximum = Tensor([Float(rank) + 1, 2], dtype: dtype)
+            group.allReduce(maximum, op: .max)
+            expectClose(maximum.scalars, expected([Float(size), 2]), tolerance: 0, "allReduce max of \(dtype)", group)
+            let minimum = Tensor([Float(rank) + 1, 2], dtype: dtype)
+            group.allReduce(minimum, op: .min)
+            expectClose(minimum.scalars, expected([1, 2]), tolerance: 0, "allReduce min of \(dtype)", group)
+            if dtype.isFloatingPoint {
+                let mean = Tensor([Float(rank) + 1, 2], dtype: dtype)
+                group.allReduce(mean, op: .mean)
+                expectClose(mean.scalars, expected([Float((1...size).reduce(0, +)) / Float(size), 2]), tolerance: 0, "allReduce mean of \(dtype)", group)
+            }
+        }
+        let copied = Tensor([Float(rank) + 1, 0.5], dtype: dtype)
+        group.broadcast(copied, from: root)
+        expectClose(copied.scalars, expected([Float(root) + 1, 0.5]), tolerance: 0, "broadcast of \(dtype)", group)
+        let all = group.allGather(Tensor([Float(rank) + 1], dtype: dtype))
+        expect(all.dtype == dtype, "allGather of \(dtype) gave \(all.dtype)", group)
+        expectClose(all.scalars, expected(ranks.map { $0 + 1 }), tolerance: 0, "allGather of \(dtype)", group)
+    }
+
     // Arrays of every kind and every reduction that applies.
     checkArrays(Float.self, group)
     checkArrays(Double.self, group)
     checkArrays(Int8.self, group)
+    checkArrays(Int16.self, group)
     checkArrays(UInt8.self, group)
     checkArrays(Int32.self, group)
     checkArrays(Int64.self, group)

@@ -29,7 +29,7 @@ final class UnevenModel: Module {
 func globalBatch(step: Int, count: Int) -> (Tensor, Tensor) {
     let generator = RandomGenerator(seed: 1000 + UInt64(step))
     let inputs = Tensor(shape: [count, 5], scalars: generator.normal(count: count * 5))
-    let targets = Tensor((0..<count).map { Float(($0 + step) % 3) })
+    let targets = Tensor((0..<count).map { ($0 + step) % 3 })
     return (inputs, targets)
 }
 

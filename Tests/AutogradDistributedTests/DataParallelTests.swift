@@ -27,7 +27,7 @@ final class DataParallelTests: XCTestCase {
 
     private func batch(_ step: Int) -> (Tensor, Tensor) {
         let generator = RandomGenerator(seed: UInt64(step))
-        return (Tensor(shape: [6, 5], scalars: generator.normal(count: 30)), Tensor((0..<6).map { Float(($0 + step) % 3) }))
+        return (Tensor(shape: [6, 5], scalars: generator.normal(count: 30)), Tensor((0..<6).map { ($0 + step) % 3 }))
     }
 
     private func assertSameGradients(_ model: DistributedDataParallel, _ reference: Module, file: StaticString = #filePath, line: UInt = #line) {

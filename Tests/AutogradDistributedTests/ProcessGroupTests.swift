@@ -24,7 +24,7 @@ final class ProcessGroupTests: XCTestCase {
         XCTAssertEqual(gathered.shape, [1, 2])
         XCTAssertEqual(gathered.scalars, [1, 2])
         XCTAssertEqual(group.allGather(Tensor(5)).shape, [1])
-        let scattered = group.reduceScatter(Tensor([[1, 2], [3, 4]]), op: .mean)
+        let scattered = group.reduceScatter(Tensor([[1.0, 2], [3, 4]]), op: .mean)
         XCTAssertEqual(scattered.shape, [2, 2])
         XCTAssertEqual(scattered.scalars, [1, 2, 3, 4])
         var counts = [1, 2, 3]
@@ -33,6 +33,23 @@ final class ProcessGroupTests: XCTestCase {
         XCTAssertEqual(group.allGather([Int32(7)]), [7])
         XCTAssertEqual(group.reduceScatter([0.5, 1.5], op: .sum), [0.5, 1.5])
         group.barrier()
+    }
+
+    func testEveryDtypeKeepsItsTypeThroughTheCollectives() {
+        let group = ProcessGroup.single()
+        for dtype in DType.allCases {
+            let tensor = Tensor([1, 0], dtype: dtype)
+            group.broadcast(tensor)
+            XCTAssertEqual(tensor.dtype, dtype)
+            XCTAssertEqual(group.allGather(tensor).dtype, dtype)
+            XCTAssertEqual(group.allGather(tensor).scalars, [1, 0], "\(dtype)")
+            if CollectiveElementKind(dtype) != nil {
+                group.allReduce(tensor, op: .max)
+                XCTAssertEqual(tensor.scalars, [1, 0], "\(dtype)")
+            }
+        }
+        XCTAssertNil(CollectiveElementKind(DType.float16))
+        XCTAssertEqual(CollectiveElementKind(DType.int16), .int16)
     }
 
     func testAnInPlaceCollectiveBumpsTheVersion() {

@@ -56,8 +56,8 @@ final class GradientCheckTests: XCTestCase {
         // Ties: shared evenly by min() and minimum, all to the first index by min(dim:).
         XCTAssertEqual(gradients([[2, 1, 1]]) { $0[0].min() }, [[0, 0.5, 0.5]])
         XCTAssertEqual(gradients([[1, 3], [1, 2]]) { $0[0].minimum($0[1]) }, [[0.5, 0], [0.5, 1]])
-        let tied = Tensor([[2, 1], [2, 1]], requiresGrad: true)
-        tied.min(dim: 0).values.backward(gradient: Tensor([1, 1]))
+        let tied = Tensor([[2, 1], [2, 1]], dtype: .float32, requiresGrad: true)
+        tied.min(dim: 0).values.backward(gradient: Tensor([1, 1], dtype: .float32))
         XCTAssertEqual(tied.grad?.scalars, [1, 1, 0, 0])
     }
 
@@ -128,7 +128,7 @@ final class GradientCheckTests: XCTestCase {
         "unsqueeze", "expand", "select", "slice", "sliceBackward", "concatenate", "stack",
         "matmul.dot", "matmul.matrixVector", "matmul.vectorMatrix", "matmul.matrixMatrix", "matmul.batched",
         "matmul.batchedClone", "convolution.bias", "convolution.noBias", "unfold", "fold", "maxPool2d",
-        "indexSelect", "indexAdd", "detach", "custom",
+        "indexSelect", "indexAdd", "toCopy", "selectWhere", "maskedFill", "detach", "custom",
     ]
 
     /// Keys with no rule to check, and why.
@@ -156,7 +156,8 @@ final class GradientCheckTests: XCTestCase {
             .matmul(.dot), .matmul(.matrixVector), .matmul(.vectorMatrix), .matmul(.matrixMatrix),
             .matmul(.batched(leftIsMatrixRequiringGrad: false)), .matmul(.batched(leftIsMatrixRequiringGrad: true)),
             .convolution(g, hasBias: true), .convolution(g, hasBias: false), .unfold(g), .fold(g), .maxPool2d(g),
-            .indexSelect(dim: 0, indices: [0]), .indexAdd(dim: 0, indices: [0]), .detach,
+            .indexSelect(dim: 0, indices: [0]), .indexAdd(dim: 0, indices: [0]),
+            .toCopy(from: .float32), .selectWhere, .maskedFill, .detach,
             .custom(CustomFunctionRule(name: "RepresentativeBackward", context: FunctionContext()) { _, gradient in [gradient] }),
         ]
     }
@@ -280,6 +281,11 @@ final class GradientCheckTests: XCTestCase {
         c.check("indexAdd(dim: 1, [1, 0, 0], size: 2)", [c.normal([2, 3])]) {
             $0[0].indexAdd(dim: 1, indices: [1, 0, 0], size: 2)
         }
+        let mask = Tensor([[true, false, true], [false, false, true]])
+        c.check("where(mask [2,3], x [2,3], y [3])", [c.normal([2, 3]), c.normal([3])]) { Tensor.where(mask, $0[0], $0[1]) }
+        c.check("maskedFill(mask [3], -1)", [c.normal([2, 3])]) { $0[0].maskedFill(mask[0], -1) }
+        // Through float32 and back: float32 rounding needs a wide step.
+        c.check("to(.float32) and back", [c.normal([2, 3])], epsilon: 1e-2, tolerance: 1e-4) { ($0[0].to(.float32) * 3).to(.float64) }
         c.check("slice backward: embedded in zeros", [c.normal([2, 3])]) {
             $0[0].embedded(in: [4, 3], dim: 0, start: 1, end: 3)
         }
@@ -306,6 +312,7 @@ final class GradientCheckTests: XCTestCase {
     }
 
     static func convolution(_ c: inout GradientChecker) {
+        c.dtype = .float32   // convolution kernels are float32 only
         c.check("conv2d basic", [c.normal([1, 1, 4, 4]), c.normal([1, 1, 3, 3]), c.normal([1])]) {
             conv2d($0[0], $0[1], $0[2])
         }
@@ -327,6 +334,7 @@ final class GradientCheckTests: XCTestCase {
     }
 
     static func pooling(_ c: inout GradientChecker) {
+        c.dtype = .float32   // pooling kernels are float32 only
         func windows(_ kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1))
             -> ConvolutionGeometry {
             ConvolutionGeometry(kernel: kernel, stride: stride, padding: padding, dilation: dilation)
@@ -355,6 +363,7 @@ final class GradientCheckTests: XCTestCase {
         c.check("d/dx of sum(indexSelect(x) ** 2)", [c.normal([3, 2])]) { x in
             gradient((x[0].indexSelect(dim: 0, indices: [0, 2, 2, 1]) ** 2).sum(), x)
         }
+        c.dtype = .float32   // pooling and convolution kernels are float32 only
         c.check("d/dx of sum(maxPool2d(x) ** 3)", [c.distinct([1, 2, 5, 5])]) { x in
             let geometry = ConvolutionGeometry(kernel: (3, 3), stride: (1, 1), padding: (1, 1), dilation: (1, 1))
             return gradient((x[0].maxPool2d(geometry) ** 3).sum(), x)
@@ -450,6 +459,9 @@ extension Op {
         case .maxPool2d: return "maxPool2d"
         case .indexSelect: return "indexSelect"
         case .indexAdd: return "indexAdd"
+        case .toCopy: return "toCopy"
+        case .selectWhere: return "selectWhere"
+        case .maskedFill: return "maskedFill"
         case .detach: return "detach"
         case .custom: return "custom"
         }

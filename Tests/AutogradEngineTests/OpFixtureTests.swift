@@ -160,7 +160,7 @@ final class OpFixtureTests: XCTestCase {
         case "tanh": output = x[0].tanh()
         case "sigmoid": output = x[0].sigmoid()
         case "relu": output = x[0].relu()
-        case "clamp": output = x[0].clamp(min: try optionalFloat(c, "min"), max: try optionalFloat(c, "max"))
+        case "clamp": output = x[0].clamp(min: try optionalFloat(c, "min").map(Double.init), max: try optionalFloat(c, "max").map(Double.init))
         // Reductions.
         case "sum": output = x[0].sum()
         case "sum_dim": output = x[0].sum(dim: try dim(), keepDim: try keepDim())

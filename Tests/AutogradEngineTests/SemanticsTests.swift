@@ -166,7 +166,7 @@ final class SemanticsTests: XCTestCase {
     func testNestedLiteralsBuildTheRightShapes() {
         XCTAssertEqual(Tensor([[1, 2, 3], [4, 5, 6]]).shape, [2, 3])
         XCTAssertEqual(Tensor([[[1, 2], [3, 4]]]).shape, [1, 2, 2])
-        let image = Tensor([[[[2, 2, 1, 3], [4, 3, 1, 2]]]])
+        let image = Tensor([[[[2, 2, 1, 3], [4, 3, 1, 2]]]], dtype: .float32)
         XCTAssertEqual(image.shape, [1, 1, 2, 4])
         XCTAssertEqual(image.scalars, [2, 2, 1, 3, 4, 3, 1, 2])
         XCTAssertEqual(Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6], requiresGrad: false).transpose(0, 1).scalars,

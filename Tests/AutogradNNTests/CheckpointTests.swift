@@ -93,9 +93,9 @@ final class CheckpointTests: XCTestCase {
             ("extra bytes", good + [0, 0, 0, 0], { if case .invalidHeader = $0 { true } else { false } }),
             ("unknown dtype", badDType, { if case .unsupportedDType = $0 { true } else { false } }),
             ("overflowing shape", headerOnly(#"{"w":{"dtype":"F32","shape":[4294967296,4294967296,4],"data_offsets":[0,4]}}"#),
-             { if case .invalidHeader = $0 { true } else { false } }),
+             { if case .invalidEntry("w", "shape", _) = $0 { true } else { false } }),
             ("negative offset", headerOnly(#"{"w":{"dtype":"F32","shape":[],"data_offsets":[-4,0]}}"#),
-             { if case .invalidHeader = $0 { true } else { false } }),
+             { if case .invalidEntry("w", "data_offsets", _) = $0 { true } else { false } }),
         ]
         let model = CheckpointNet()
         let before = model.stateDict().map(\.tensor.scalars)
@@ -153,5 +153,39 @@ final class CheckpointTests: XCTestCase {
         }
         let integers = Safetensors.encode([SafetensorsEntry(name: "i", tensor: Tensor([-3, 0, 7]), dtype: .int32)])
         XCTAssertEqual(try Safetensors.decode(integers).tensors["i"]?.tensor.scalars, [-3, 0, 7])
+    }
+
+    func testTensorsKeepTheirDTypeThroughAFile() throws {
+        let tensors: [String: Tensor] = [
+            "f64": Tensor([0.1, -2.5e-300, 1e300], dtype: .float64),
+            "i64": Tensor([Int.min, -1, Int.max]),
+            "bool": Tensor([true, false, true]),
+            "f16": Tensor([0.1, 65504, -3], dtype: .float16),
+            "bf16": Tensor([0.1, 3.14159, -2.5], dtype: .bfloat16),
+            "i8": Tensor([-128, 127], dtype: .int8),
+            "u8": Tensor([0, 255], dtype: .uint8),
+            "f32": Tensor([1.5, -0.25]),
+        ]
+        let bytes = Safetensors.encode(tensors.map { SafetensorsEntry(name: $0.key, tensor: $0.value) })
+        let decoded = try Safetensors.decode(bytes).tensors
+        for (name, tensor) in tensors {
+            let loaded = try XCTUnwrap(decoded[name]?.tensor, name)
+            XCTAssertEqual(loaded.dtype, tensor.dtype, name)
+            XCTAssertEqual(loaded.asArray(Double.self), tensor.asArray(Double.self), name)
+            XCTAssertEqual(loaded.asArray(Int.self), tensor.asArray(Int.self), name)
+        }
+        XCTAssertEqual(decoded["f64"]?.dtype, .float64)
+        XCTAssertEqual(decoded["bool"]?.dtype, .bool)
+    }
+
+    func testBatchNormCountsBatchesInInt64AsPyTorchSavesIt() throws {
+        let norm = BatchNorm1d(numFeatures: 2)
+        _ = norm(Tensor([[1.0, 2.0], [3.0, 5.0]]))
+        let counter = try XCTUnwrap(norm.stateDict().first { $0.name == "num_batches_tracked" })
+        XCTAssertEqual(counter.tensor.dtype, .int64)
+        XCTAssertEqual(counter.tensor.asArray(Int.self), [1])
+        let file = temporaryFile("norm.safetensors")
+        try norm.save(to: file)
+        XCTAssertEqual(try Safetensors.read(from: file).tensors["num_batches_tracked"]?.dtype, .int64)
     }
 }

@@ -14,8 +14,8 @@ final class Conv2dTests: XCTestCase {
     func testAssignedParametersAreUsedAndReceiveGradients() throws {
         let conv = Conv2d(inChannels: 1, outChannels: 1, kernelSize: 2, bias: false)
         XCTAssertNil(conv.bias)
-        conv.weight = Parameter(Tensor([[[[1, 0], [0, -1]]]]))
-        let image = Tensor([[[[1, 2, 3], [4, 5, 6], [7, 8, 9]]]])
+        conv.weight = Parameter(Tensor([[[[1, 0], [0, -1]]]], dtype: .float32))
+        let image = Tensor([[[[1, 2, 3], [4, 5, 6], [7, 8, 9]]]], dtype: .float32)
         let y = conv(image)
         XCTAssertEqual(y.shape, [1, 1, 2, 2])
         XCTAssertEqual(y.scalars, [-4, -4, -4, -4])

@@ -24,6 +24,13 @@ final class DataTests: XCTestCase {
         XCTAssertEqual(Array(dropping).count, 2)
     }
 
+    func testABatchSizeNearIntMaxGivesOneBatchOfEverything() {
+        let loader = DataLoader(numbers, batchSize: Int.max)
+        XCTAssertEqual(loader.count, 1)
+        XCTAssertEqual(Array(loader).map(\.target.count), [10])
+        XCTAssertEqual(DataLoader(numbers, batchSize: Int.max, dropLast: true).count, 0)
+    }
+
     func testShufflingIsSeededAndDiffersBetweenEpochs() {
         let loader = DataLoader(numbers, batchSize: 3, shuffle: true, generator: RandomGenerator(seed: 4))
         let first = loader.flatMap(\.target.scalars), second = loader.flatMap(\.target.scalars)
@@ -114,7 +121,7 @@ final class DataTests: XCTestCase {
         try Data([0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 1, 7]).write(to: directory.appendingPathComponent("t10k-images-idx3-ubyte"))
         try Data([0, 0, 8, 1, 0, 0, 0, 2, 4, 2]).write(to: directory.appendingPathComponent("t10k-labels-idx1-ubyte"))
         XCTAssertThrowsError(try MNIST.load(directory: directory, split: .test)) { error in
-            XCTAssertEqual((error as? DataError)?.description.contains("promises 2×1×1 values but the file holds 1"), true, "\(error)")
+            XCTAssertEqual((error as? DataError)?.description.contains("promises 2×1×1 = 2 values but the file holds 1 (it is truncated)"), true, "\(error)")
         }
     }
 }

@@ -2,14 +2,19 @@ import Foundation
 import XCTest
 import Autograd
 
-/// A tensor as the fixture scripts write it: shape and row-major float32 values.
+/// A tensor as the fixture scripts write it: shape, row-major values, and the dtype when
+/// it is not float32 (class and embedding indices are int64).
 struct TensorFixture: Decodable {
     let shape: [Int]
     let values: [Double]
+    let dtype: String?
 
     /// The tensor, optionally requiring grad.
     func tensor(requiresGrad: Bool = false) -> Tensor {
-        Tensor(shape: shape, scalars: values.map { Float($0) }, requiresGrad: requiresGrad)
+        guard let name = dtype, let dtype = DType(rawValue: name) else {
+            return Tensor(shape: shape, scalars: values.map { Float($0) }, requiresGrad: requiresGrad)
+        }
+        return Tensor(NDArray(shape: shape, doubles: values, dtype: dtype), requiresGrad: requiresGrad)
     }
 }
 

@@ -108,11 +108,11 @@ final class LayerTests: XCTestCase {
     func testBatchNormInEvaluationModeLeavesRunningStatisticsAlone() throws {
         let norm = BatchNorm1d(numFeatures: 2)
         norm.eval()
-        _ = norm(Tensor([[1, 2], [3, 5]]))
+        _ = norm(Tensor([[1, 2], [3, 5]], dtype: .float32))
         XCTAssertEqual(norm.runningMean?.value.scalars, [0, 0])
         XCTAssertEqual(norm.numBatchesTracked?.value.item(), 0)
         norm.train()
-        _ = norm(Tensor([[1, 2], [3, 5]]))
+        _ = norm(Tensor([[1, 2], [3, 5]], dtype: .float32))
         XCTAssertEqual(norm.numBatchesTracked?.value.item(), 1)
         XCTAssertEqual(try XCTUnwrap(norm.runningMean).value.scalars, [0.2, 0.35])
     }

@@ -37,8 +37,8 @@ final class LossTests: XCTestCase {
     }
 
     func testBCEWithLogitsGradientIsSigmoidMinusTargetEvenAtZero() throws {
-        let logits = Tensor([0, 0, 2], requiresGrad: true)
-        binaryCrossEntropyWithLogits(logits, Tensor([1, 0, 1]), reduction: .sum).backward()
+        let logits = Tensor([0, 0, 2], dtype: .float32, requiresGrad: true)
+        binaryCrossEntropyWithLogits(logits, Tensor([1, 0, 1], dtype: .float32), reduction: .sum).backward()
         let expected: [Float] = [0.5 - 1, 0.5, 1 / (1 + exp(-2)) - 1]
         for (a, e) in zip(try XCTUnwrap(logits.grad).scalars, expected) { XCTAssertEqual(a, e, accuracy: 1e-6) }
     }

@@ -16,7 +16,8 @@ import Autograd
 
     static let cases: [Misuse] = [
         Misuse(name: "linear-features", message: "mat1 and mat2 shapes cannot be multiplied (input [2, 3], weight [4, 5])"),
-        Misuse(name: "cross-entropy-target", message: "cross_entropy: target 7.0 is out of bounds for 3 classes"),
+        Misuse(name: "cross-entropy-target", message: "cross_entropy: target 7 is out of bounds for 3 classes"),
+        Misuse(name: "cross-entropy-float-classes", message: "expected scalar type Long but found Float"),
         Misuse(name: "nll-target-shape", message: "nll_loss: expected target of shape [2] for input of shape [2, 3], got [3]"),
         Misuse(name: "batchnorm-channels", message: "BatchNorm2d: expected input with 3 channels, got shape [1, 2, 4, 4]"),
         Misuse(name: "batchnorm-one-value", message: "Expected more than 1 value per channel when training, got input size [1, 3]"),
@@ -28,7 +29,10 @@ import Autograd
         Misuse(name: "matmul", message: "[2, 3]"),
         Misuse(name: "reshape", message: "shape '[4]' is invalid for input of size 6"),
         Misuse(name: "select", message: "index 5 is out of bounds for dimension 0 with size 3"),
-        Misuse(name: "embedding-index", message: "embedding: index 3.0 is out of range for a table of 3 rows"),
+        Misuse(name: "embedding-index", message: "embedding: index 3 is out of range for a table of 3 rows"),
+        Misuse(name: "embedding-float-index", message: "to have one of the following scalar types: Long, Int; but got torch.float32 instead"),
+        Misuse(name: "int-requires-grad", message: "Only Tensors of floating point and complex dtype can require gradients"),
+        Misuse(name: "mean-of-integers", message: "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: Long"),
         Misuse(name: "conv-channels", message: "expected input[1, 2, 5, 5] to have 3 channels, but got 2 channels instead"),
         Misuse(name: "conv-kernel-too-big", message: "Kernel size can't be greater than actual input size"),
         Misuse(name: "maxpool-too-small", message: "max_pool2d: Given input size: (1x1). Calculated output size: (0x0). Output size is too small"),
@@ -53,8 +57,9 @@ import Autograd
     static func commit(_ name: String) {
         switch name {
         case "linear-features": _ = Linear(inFeatures: 5, outFeatures: 4)(Tensor.zeros([2, 3]))
-        case "cross-entropy-target": _ = crossEntropy(Tensor.zeros([2, 3]), Tensor([0.0, 7.0]))
-        case "nll-target-shape": _ = nllLoss(Tensor.zeros([2, 3]), Tensor([0.0, 1.0, 2.0]))
+        case "cross-entropy-target": _ = crossEntropy(Tensor.zeros([2, 3]), Tensor([0, 7]))
+        case "cross-entropy-float-classes": _ = crossEntropy(Tensor.zeros([2, 3]), Tensor([0.0, 1.0]))
+        case "nll-target-shape": _ = nllLoss(Tensor.zeros([2, 3]), Tensor([0, 1, 2]))
         case "batchnorm-channels": _ = BatchNorm2d(numFeatures: 3)(Tensor.zeros([1, 2, 4, 4]))
         case "batchnorm-one-value": _ = BatchNorm1d(numFeatures: 3)(Tensor.zeros([1, 3]))
         case "item-many": _ = Tensor([1.0, 2.0, 3.0]).item()
@@ -65,7 +70,10 @@ import Autograd
         case "matmul": _ = Tensor.zeros([2, 3]).matmul(Tensor.zeros([2, 3]))
         case "reshape": _ = Tensor.zeros([2, 3]).reshape([4])
         case "select": _ = Tensor([1.0, 2.0, 3.0])[5]
-        case "embedding-index": _ = Embedding(numEmbeddings: 3, embeddingDim: 2)(Tensor([0.0, 3.0]))
+        case "embedding-index": _ = Embedding(numEmbeddings: 3, embeddingDim: 2)(Tensor([0, 3]))
+        case "embedding-float-index": _ = Embedding(numEmbeddings: 3, embeddingDim: 2)(Tensor([0.0, 1.0]))
+        case "int-requires-grad": _ = Tensor([1, 2], requiresGrad: true)
+        case "mean-of-integers": _ = Tensor([1, 2]).mean()
         case "conv-channels": _ = Conv2d(inChannels: 3, outChannels: 4, kernelSize: 3)(Tensor.zeros([1, 2, 5, 5]))
         case "conv-kernel-too-big": _ = Conv2d(inChannels: 1, outChannels: 1, kernelSize: 3)(Tensor.zeros([1, 1, 2, 2]))
         case "maxpool-too-small": _ = MaxPool2d(kernelSize: 2)(Tensor.zeros([1, 1, 1, 1]))

@@ -54,7 +54,7 @@ final class ModuleTests: XCTestCase {
         let model = Sequential(Linear(inFeatures: 3, outFeatures: 2), ReLU(), Linear(inFeatures: 2, outFeatures: 1))
         let first = try XCTUnwrap(model[0] as? Linear)
         first.bias?.requiresGrad = false
-        model(Tensor([[1, 2, 3]])).sum().backward()
+        model(Tensor([[1, 2, 3]], dtype: .float32)).sum().backward()
         XCTAssertNotNil(first.weight.grad)
         XCTAssertNil(first.bias?.grad)
         model.zeroGrad()
@@ -63,7 +63,7 @@ final class ModuleTests: XCTestCase {
 
     func testReplacingAParameterIsSeenByDiscovery() {
         let conv = Conv2d(inChannels: 1, outChannels: 1, kernelSize: 2)
-        let replacement = Parameter(Tensor([[[[1, 0], [0, 1]]]]))
+        let replacement = Parameter(Tensor([[[[1, 0], [0, 1]]]], dtype: .float32))
         conv.weight = replacement
         XCTAssertTrue(conv.namedParameters().first?.parameter === replacement)
     }

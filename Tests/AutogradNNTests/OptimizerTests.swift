@@ -43,7 +43,7 @@ final class OptimizerTests: XCTestCase {
     }
 
     func testZeroGradClearsEveryGradient() {
-        let parameters = [Parameter(Tensor([1, 2])), Parameter(Tensor([3]))]
+        let parameters = [Parameter(Tensor([1, 2], dtype: .float32)), Parameter(Tensor([3], dtype: .float32))]
         parameters.forEach { $0.grad = Tensor.ones($0.shape) }
         SGD(parameters: parameters, learningRate: 0.1).zeroGrad()
         XCTAssertTrue(parameters.allSatisfy { $0.grad == nil })
@@ -51,7 +51,7 @@ final class OptimizerTests: XCTestCase {
 
     func testSchedulersMatchPyTorch() {
         for fixture in NNFixtures.shared.schedulers {
-            let optimizer = SGD(parameters: [Parameter(Tensor([0]))], learningRate: Float(fixture.baseLR))
+            let optimizer = SGD(parameters: [Parameter(Tensor([0], dtype: .float32))], learningRate: Float(fixture.baseLR))
             let scheduler: any LRScheduler
             switch fixture.kind {
             case "StepLR":
@@ -88,7 +88,7 @@ final class OptimizerTests: XCTestCase {
         frozen.requiresGrad = false
         let before = frozen.scalars
         let optimizer = Adam(parameters: model.parameters(), learningRate: 0.1)
-        model(Tensor([[1, 2, 3]])).sum().backward()
+        model(Tensor([[1, 2, 3]], dtype: .float32)).sum().backward()
         optimizer.step()
         XCTAssertNil(frozen.grad)
         XCTAssertEqual(frozen.scalars, before)

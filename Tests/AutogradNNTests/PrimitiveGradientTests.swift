@@ -28,7 +28,7 @@ final class PrimitiveGradientTests: XCTestCase {
         XCTAssertEqual(rows.gradFn?.name, "IndexSelectBackward0")
         XCTAssertEqual(rows.scalars, [5, 6, 1, 2, 5, 6])
         XCTAssertEqual(table.indexSelect(dim: 1, indices: [1]).scalars, [2, 4, 6])
-        let result = gradcheck(inputs: [table]) { ($0[0].indexSelect(dim: 1, indices: [1, 1, 0]) * Tensor([1, 2, 3])).tanh() }
+        let result = gradcheck(inputs: [table]) { ($0[0].indexSelect(dim: 1, indices: [1, 1, 0]) * Tensor([1, 2, 3], dtype: .float32)).tanh() }
         XCTAssertTrue(result.passed, result.description)
         rows.sum().backward()
         XCTAssertEqual(try XCTUnwrap(table.grad).scalars, [1, 1, 0, 0, 2, 2])

@@ -1,9 +1,12 @@
+import AutogradCore
 import Foundation
 
-/// Formats a Float32 tensor's values the way PyTorch's `repr(tensor)` does.
+/// Formats a tensor's values the way PyTorch's `repr(tensor)` does.
 ///
-/// A port of `torch/_tensor_str.py` (PyTorch 2.x) for dense float32 CPU tensors under the
-/// default print options: precision 4, threshold 1000, edgeitems 3, linewidth 80, sci_mode None.
+/// A port of `torch/_tensor_str.py` (PyTorch 2.x) for dense CPU tensors under the default
+/// print options: precision 4, threshold 1000, edgeitems 3, linewidth 80, sci_mode None.
+/// Floating dtypes print their values widened to `Double`; integers print as integers
+/// and bools as `True`/`False`, each right-aligned to the widest.
 enum TensorFormatter {
     /// Element count above which a tensor is summarised with `...` (`PRINT_OPTS.threshold`).
     private static let threshold = 1000
@@ -14,35 +17,58 @@ enum TensorFormatter {
     /// The text every repr opens with; its length is the indent of continuation lines.
     private static let prefix = "tensor("
 
-    /// - shape: the tensor's shape ([] for a 0-d tensor)
-    /// - scalars: its values in row-major order (count == product of shape)
-    /// - suffixes: already-formatted suffix items such as "grad_fn=<MulBackward0>" or "requires_grad=True"
-    static func repr(shape: [Int], scalars: [Float], suffixes: [String]) -> String {
+    /// The repr of `array`'s values.
+    /// - suffixes: already-formatted suffix items such as "grad_fn=<MulBackward0>" or
+    ///   "requires_grad=True"; the dtype (where PyTorch shows it) goes before them.
+    static func repr(_ array: NDArray, suffixes: [String]) -> String {
         let indent = prefix.count
-        guard !scalars.isEmpty else {
-            // PyTorch spells out the shape of an empty tensor unless it is 1-D.
+        let (shape, dtype) = (array.shape, array.dtype)
+        guard array.count > 0 else {
+            // PyTorch spells out the shape of an empty tensor unless it is 1-D, and its
+            // dtype unless it is the default.
             let sizeSuffix = shape.count == 1 ? [] : ["size=" + pythonTuple(shape)]
-            return appendingSuffixes(sizeSuffix + suffixes, to: prefix + "[]", indent: indent)
+            let dtypeSuffix = dtype == .float32 ? [] : ["dtype=\(dtype)"]
+            return appendingSuffixes(sizeSuffix + dtypeSuffix + suffixes, to: prefix + "[]", indent: indent)
         }
-        let body = bracketedValues(shape: shape, scalars: scalars, indent: indent)
-        return appendingSuffixes(suffixes, to: prefix + body, indent: indent)
+        let layout = PrintLayout(shape: shape, summarize: array.count > threshold)
+        let offsets = layout.printedOffsets()
+        let body: String
+        if dtype.isFloatingPoint {
+            let values = array.doubles
+            body = floatingValues(offsets.map { values[$0] }, layout: layout, indent: indent)
+        } else {
+            let values = array.integers
+            let texts = offsets.map { dtype == .bool ? (values[$0] != 0 ? "True" : "False") : String(values[$0]) }
+            body = rendered(texts, width: texts.map(\.count).max() ?? 1, layout: layout, indent: indent)
+        }
+        // float32 is the default dtype; int64 and bool are what integer and Boolean data give.
+        let dtypeSuffix = [.float32, .int64, .bool].contains(dtype) ? [] : ["dtype=\(dtype)"]
+        return appendingSuffixes(dtypeSuffix + suffixes, to: prefix + body, indent: indent)
     }
 
-    /// The nested, bracketed values (`_tensor_str`): every element is written in one style and
-    /// padded to one width, both chosen from the printed elements only.
-    private static func bracketedValues(shape: [Int], scalars: [Float], indent: Int) -> String {
-        let layout = PrintLayout(shape: shape, summarize: scalars.count > threshold)
-        let printed = layout.printedOffsets().map { scalars[$0] }
+    /// The repr of a float32 tensor of `shape` holding `scalars` in row-major order.
+    static func repr(shape: [Int], scalars: [Float], suffixes: [String]) -> String {
+        repr(NDArray(shape: shape, scalars: scalars), suffixes: suffixes)
+    }
+
+    /// The nested, bracketed values of a floating tensor (`_tensor_str`): every element is
+    /// written in one style and padded to one width, both chosen from the printed
+    /// elements only.
+    private static func floatingValues(_ printed: [Double], layout: PrintLayout, indent: Int) -> String {
         let style = ElementStyle(choosingFrom: printed)
         let texts = printed.map(style.text)
-        let width = columnWidth(values: printed, texts: texts)
+        return rendered(texts, width: columnWidth(values: printed, texts: texts), layout: layout, indent: indent)
+    }
+
+    /// `texts`, right-aligned to `width`, nested as `layout` says.
+    private static func rendered(_ texts: [String], width: Int, layout: PrintLayout, indent: Int) -> String {
         var cells = texts.map { padded($0, to: width) }.makeIterator()
         return layout.render(indent: indent, cellWidth: width, cells: &cells)
     }
 
     /// The common column width (`_Formatter.max_width`): the longest text of a finite non-zero
     /// element, at least 1. Zeros, nan and infinities may overflow it.
-    private static func columnWidth(values: [Float], texts: [String]) -> Int {
+    private static func columnWidth(values: [Double], texts: [String]) -> Int {
         zip(values, texts)
             .filter { value, _ in value.isFinite && value != 0 }
             .map { _, text in text.count }
@@ -94,7 +120,7 @@ enum TensorFormatter {
         let scientific: Bool
 
         /// Chooses the style from the finite non-zero `values`, as PyTorch does.
-        init(choosingFrom values: [Float]) {
+        init(choosingFrom values: [Double]) {
             let significant = values.filter { $0.isFinite && $0 != 0 }
             guard !significant.isEmpty else {
                 integerMode = true
@@ -102,20 +128,19 @@ enum TensorFormatter {
                 return
             }
             integerMode = significant.allSatisfy { $0 == $0.rounded(.up) }
-            let magnitudes = significant.map { Double(abs($0)) }
+            let magnitudes = significant.map { abs($0) }
             let smallest = magnitudes.min()!, largest = magnitudes.max()!
             scientific = largest / smallest > 1000 || largest > 1e8 || smallest < 1e-4
         }
 
         /// One element's unpadded text: Python's `'{:.4e}'`, `'{:.0f}.'` or `'{:.4f}'` of the
-        /// value widened to Double, with `nan`, `inf` and `-inf` written as Python writes them.
-        func text(_ value: Float) -> String {
+        /// value, with `nan`, `inf` and `-inf` written as Python writes them.
+        func text(_ value: Double) -> String {
             if value.isNaN { return "nan" }
             if value.isInfinite { return value < 0 ? "-inf" : "inf" }
-            let widened = Double(value)
-            if scientific { return String(format: "%.4e", widened) }
-            if integerMode { return String(format: "%.0f", widened) + "." }
-            return String(format: "%.4f", widened)
+            if scientific { return String(format: "%.4e", value) }
+            if integerMode { return String(format: "%.0f", value) + "." }
+            return String(format: "%.4f", value)
         }
     }
 

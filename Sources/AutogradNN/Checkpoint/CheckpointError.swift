@@ -10,6 +10,9 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     case truncated(String)
     /// The header is not a valid safetensors header.
     case invalidHeader(String)
+    /// A tensor's entry in the header is not valid: `field` (`dtype`, `shape` or
+    /// `data_offsets`, nil for the entry as a whole) is missing or wrong, as `reason` says.
+    case invalidEntry(name: String, field: String?, reason: String)
     /// A tensor is stored in a type this library does not read.
     case unsupportedDType(name: String, dtype: String)
     /// The model has entries the checkpoint lacks.
@@ -26,6 +29,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
         case .unwritable(let path, let reason): return "cannot write checkpoint '\(path)': \(reason)"
         case .truncated(let detail): return "truncated checkpoint: \(detail)"
         case .invalidHeader(let detail): return "corrupted checkpoint header: \(detail)"
+        case .invalidEntry(let name, let field, let reason):
+            return "corrupted checkpoint header: tensor '\(name)'\(field.map { " field '\($0)'" } ?? ""): \(reason)"
         case .unsupportedDType(let name, let dtype): return "checkpoint tensor '\(name)' has unsupported dtype \(dtype)"
         case .missingKeys(let keys): return "checkpoint lacks entries the model has: \(keys.joined(separator: ", "))"
         case .unexpectedKeys(let keys): return "checkpoint has entries the model lacks: \(keys.joined(separator: ", "))"

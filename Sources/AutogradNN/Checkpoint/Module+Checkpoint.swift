@@ -5,10 +5,8 @@ import Foundation
 public struct StateEntry {
     /// The key, as in PyTorch's `state_dict()`: `"0.weight"`, `"1.running_mean"`.
     public let name: String
-    /// The module's own tensor (not a copy).
+    /// The module's own tensor (not a copy); checkpoints store it in its dtype.
     public let tensor: Tensor
-    /// How a checkpoint stores it (`int64` for counters, `float32` otherwise).
-    public let storedType: SafetensorsDType
 }
 
 extension Module {
@@ -17,8 +15,8 @@ extension Module {
     public func stateDict() -> [StateEntry] {
         namedModules().flatMap { prefix, module in
             let name = { (own: String) in prefix.isEmpty ? own : "\(prefix).\(own)" }
-            return module.ownParameters().map { StateEntry(name: name($0.name), tensor: $0.parameter, storedType: .float32) }
-                + module.ownBuffers().map { StateEntry(name: name($0.name), tensor: $0.buffer.value, storedType: $0.buffer.storedType) }
+            return module.ownParameters().map { StateEntry(name: name($0.name), tensor: $0.parameter) }
+                + module.ownBuffers().map { StateEntry(name: name($0.name), tensor: $0.buffer.value) }
         }
     }
 
@@ -58,7 +56,7 @@ extension Module {
     /// PyTorch with `model.load_state_dict(safetensors.torch.load_file(path))` into the
     /// same architecture. `metadata` goes into the header's `__metadata__`.
     public func save(to url: URL, metadata: [String: String] = [:]) throws(CheckpointError) {
-        let entries = stateDict().map { SafetensorsEntry(name: $0.name, tensor: $0.tensor, dtype: $0.storedType) }
+        let entries = stateDict().map { SafetensorsEntry(name: $0.name, tensor: $0.tensor) }
         try Safetensors.write(entries, metadata: metadata, to: url)
     }
 

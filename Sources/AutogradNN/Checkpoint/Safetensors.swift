@@ -30,7 +30,7 @@ public enum Safetensors {
         }
         for entry in ordered {
             let start = data.count
-            entry.dtype.encode(entry.tensor.scalars, into: &data)
+            entry.dtype.encode(entry.tensor.array, into: &data)
             let shape = entry.tensor.shape.map(String.init).joined(separator: ",")
             fields.append("\(jsonString(entry.name)):{\"dtype\":\"\(entry.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(start),\(data.count)]}")
         }
@@ -45,9 +45,15 @@ public enum Safetensors {
     /// Parses a safetensors file, checking everything its header claims against the bytes
     /// that are there.
     ///
+    /// The header is read as strictly as the reference reader reads it (no byte-order mark,
+    /// no trailing commas, shapes and offsets of non-negative integers), and a key given
+    /// twice is an error rather than a choice between two tensors.
+    ///
     /// - Throws: ``CheckpointError/truncated(_:)`` when the file ends early,
-    ///   ``CheckpointError/invalidHeader(_:)`` when the header is not valid, and
-    ///   ``CheckpointError/unsupportedDType(name:dtype:)`` for types this library lacks.
+    ///   ``CheckpointError/invalidHeader(_:)`` when the header is not valid JSON of the
+    ///   right form, ``CheckpointError/invalidEntry(name:field:reason:)`` naming the tensor
+    ///   and field that is wrong, and ``CheckpointError/unsupportedDType(name:dtype:)`` for
+    ///   types this library lacks.
     public static func decode(_ bytes: [UInt8]) throws(CheckpointError) -> SafetensorsFile {
         guard bytes.count >= 8 else {
             throw .truncated("the file has \(bytes.count) bytes, fewer than the 8-byte header length")
@@ -56,8 +62,11 @@ public enum Safetensors {
         guard headerLength <= UInt64(bytes.count - 8) else {
             throw .truncated("the header length is \(headerLength) bytes but only \(bytes.count - 8) bytes follow")
         }
+        guard headerLength <= UInt64(SafetensorsHeader.maximumLength) else {
+            throw .invalidHeader("the header length is \(headerLength) bytes, more than the format's limit of \(SafetensorsHeader.maximumLength)")
+        }
         let dataStart = 8 + Int(headerLength)
-        let header = try parseHeader(Data(bytes[8..<dataStart]))
+        let header = try SafetensorsHeader(Array(bytes[8..<dataStart]))
         let dataLength = bytes.count - dataStart
         var tensors: [String: SafetensorsEntry] = [:]
         var ranges: [(name: String, range: Range<Int>)] = []
@@ -65,22 +74,21 @@ public enum Safetensors {
             guard let dtype = SafetensorsDType(rawValue: raw.dtype) else {
                 throw .unsupportedDType(name: name, dtype: raw.dtype)
             }
-            guard raw.dataOffsets.count == 2, 0 <= raw.dataOffsets[0], raw.dataOffsets[0] <= raw.dataOffsets[1],
-                  let size = byteCount(ofUntrustedShape: raw.shape, bytesPerElement: dtype.byteCount) else {
-                throw .invalidHeader("tensor '\(name)' has invalid shape \(raw.shape) or data_offsets \(raw.dataOffsets)")
+            guard let size = byteCount(ofUntrustedShape: raw.shape, bytesPerElement: dtype.byteCount) else {
+                throw .invalidEntry(name: name, field: "shape", reason: "\(raw.shape) of \(dtype.rawValue) is too large")
             }
-            let range = raw.dataOffsets[0]..<raw.dataOffsets[1]
+            let range = raw.dataOffsets
             guard range.count == size else {
-                throw .invalidHeader("tensor '\(name)' of shape \(raw.shape) and dtype \(dtype.rawValue) needs \(size) bytes but data_offsets give \(range.count)")
+                throw .invalidEntry(name: name, field: "data_offsets", reason: "[\(range.lowerBound), \(range.upperBound)] hold \(range.count) bytes but shape \(raw.shape) of \(dtype.rawValue) needs \(size)")
             }
-            let count = size / dtype.byteCount
             guard range.upperBound <= dataLength else {
                 throw .truncated("tensor '\(name)' needs bytes \(range.lowerBound)..<\(range.upperBound) but the data section has \(dataLength)")
             }
-            let scalars = bytes.withUnsafeBytes { buffer in
-                dtype.decode(UnsafeRawBufferPointer(rebasing: buffer[(dataStart + range.lowerBound)...]), count: count)
+            let values = bytes.withUnsafeBytes { buffer in
+                dtype.decode(UnsafeRawBufferPointer(rebasing: buffer[(dataStart + range.lowerBound)...]),
+                             count: size / dtype.byteCount, shape: raw.shape)
             }
-            tensors[name] = SafetensorsEntry(name: name, tensor: Tensor(shape: raw.shape, scalars: scalars), dtype: dtype)
+            tensors[name] = SafetensorsEntry(name: name, tensor: Tensor(values), dtype: dtype)
             ranges.append((name, range))
         }
         try checkCoverage(ranges, dataLength: dataLength)
@@ -110,9 +118,10 @@ public enum Safetensors {
     /// The tensors must tile the data section: no gaps, no overlaps, nothing left over.
     private static func checkCoverage(_ ranges: [(name: String, range: Range<Int>)], dataLength: Int) throws(CheckpointError) {
         var end = 0
-        for (name, range) in ranges.sorted(by: { $0.range.lowerBound < $1.range.lowerBound }) {
+        for (name, range) in ranges.sorted(by: { ($0.range.lowerBound, $0.name) < ($1.range.lowerBound, $1.name) }) {
             guard range.lowerBound == end else {
-                throw .invalidHeader("tensor '\(name)' starts at byte \(range.lowerBound) of the data section, expected \(end) (gap or overlap)")
+                throw .invalidEntry(name: name, field: "data_offsets",
+                                    reason: "starts at byte \(range.lowerBound) of the data section, expected \(end) (gap or overlap)")
             }
             end = range.upperBound
         }
@@ -121,37 +130,8 @@ public enum Safetensors {
         }
     }
 
-    /// Splits the JSON header into tensor entries and metadata.
-    private static func parseHeader(_ json: Data) throws(CheckpointError) -> (entries: [String: RawEntry], metadata: [String: String]) {
-        let items: [String: HeaderItem]
-        do {
-            items = try JSONDecoder().decode([String: HeaderItem].self, from: json)
-        } catch {
-            throw .invalidHeader("not a JSON object of tensor entries (\(describe(error)))")
-        }
-        var entries: [String: RawEntry] = [:]
-        var metadata: [String: String] = [:]
-        for (key, item) in items {
-            switch item {
-            case .metadata(let values) where key == "__metadata__": metadata = values
-            case .tensor(let entry) where key != "__metadata__": entries[key] = entry
-            default: throw .invalidHeader("entry '\(key)' is not a tensor description")
-            }
-        }
-        return (entries, metadata)
-    }
-
-    /// A short description of a Foundation or decoding error.
-    private static func describe(_ error: Error) -> String {
-        if let decoding = error as? DecodingError {
-            switch decoding {
-            case .dataCorrupted(let context), .keyNotFound(_, let context), .typeMismatch(_, let context), .valueNotFound(_, let context):
-                return context.debugDescription
-            @unknown default: return "\(decoding)"
-            }
-        }
-        return (error as NSError).localizedDescription
-    }
+    /// A short description of a Foundation error.
+    private static func describe(_ error: Error) -> String { (error as NSError).localizedDescription }
 }
 
 /// One named tensor of a safetensors file, with the type it is stored as.
@@ -163,11 +143,11 @@ public struct SafetensorsEntry {
     /// How the values are stored in the file.
     public let dtype: SafetensorsDType
 
-    /// An entry stored as `dtype` (32-bit floats unless told otherwise).
-    public init(name: String, tensor: Tensor, dtype: SafetensorsDType = .float32) {
+    /// An entry stored as `dtype`, by default the type of the tensor's own dtype.
+    public init(name: String, tensor: Tensor, dtype: SafetensorsDType? = nil) {
         self.name = name
         self.tensor = tensor
-        self.dtype = dtype
+        self.dtype = dtype ?? SafetensorsDType(tensor.dtype)
     }
 }
 
@@ -177,32 +157,6 @@ public struct SafetensorsFile {
     public let tensors: [String: SafetensorsEntry]
     /// The header's `__metadata__` strings.
     public let metadata: [String: String]
-}
-
-/// A tensor's description in the header, as written.
-private struct RawEntry: Decodable {
-    let dtype: String
-    let shape: [Int]
-    let dataOffsets: [Int]
-
-    enum CodingKeys: String, CodingKey {
-        case dtype, shape
-        case dataOffsets = "data_offsets"
-    }
-}
-
-/// A value of the header object: a tensor description or the metadata strings.
-private enum HeaderItem: Decodable {
-    case tensor(RawEntry)
-    case metadata([String: String])
-
-    init(from decoder: Decoder) throws {
-        if let entry = try? RawEntry(from: decoder) {
-            self = .tensor(entry)
-        } else {
-            self = .metadata(try [String: String](from: decoder))
-        }
-    }
 }
 
 /// `value` as a JSON string literal, escaped as serde_json escapes it.

@@ -6,6 +6,8 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
     case unreadable(path: String, reason: String)
     /// The file's contents are not what its format requires.
     case corrupted(path: String, reason: String)
+    /// The file decompresses to more than `limit` bytes, the most the caller allows.
+    case tooLarge(path: String, limit: Int)
 
     /// The one-line message.
     public var description: String {
@@ -13,6 +15,7 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
         case .fileNotFound(let path): return "data file not found: \(path)"
         case .unreadable(let path, let reason): return "cannot read data file \(path): \(reason)"
         case .corrupted(let path, let reason): return "corrupted data file \(path): \(reason)"
+        case .tooLarge(let path, let limit): return "data file \(path) decompresses to more than the limit of \(limit) bytes"
         }
     }
 }

@@ -37,7 +37,8 @@ public struct DataLoader<Source: Dataset>: Sequence {
 
     /// The number of batches in one pass, like `len(loader)`.
     public var count: Int {
-        dropLast ? dataset.count / batchSize : (dataset.count + batchSize - 1) / batchSize
+        // Written so a batch size near Int.max cannot overflow.
+        dataset.count / batchSize + (dropLast || dataset.count % batchSize == 0 ? 0 : 1)
     }
 
     /// Starts a pass over the dataset (drawing a new order when shuffling).

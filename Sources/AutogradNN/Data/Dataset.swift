@@ -24,13 +24,21 @@ extension Dataset {
 
 /// A dataset of two tensors whose first dimensions index the examples, like
 /// `torch.utils.data.TensorDataset`.
+///
+/// The inputs can instead be kept as bytes (``init(byteInputs:shape:divisor:targets:)``,
+/// what ``MNIST`` does), made into floats only for the examples a batch takes.
 /// ```swift
 /// let data = TensorDataset(inputs: images, targets: labels)   // [N, 1, 8, 8] and [N]
 /// let (image, label) = data[0]
 /// ```
 public struct TensorDataset: Dataset {
-    /// All inputs, `[count, ...]`.
-    public let inputs: Tensor
+    /// The inputs, as a tensor or as bytes.
+    private enum Inputs {
+        case tensor(Tensor)
+        case bytes(ByteInputs)
+    }
+
+    private let storedInputs: Inputs
     /// All targets, `[count, ...]`.
     public let targets: Tensor
 
@@ -38,19 +46,61 @@ public struct TensorDataset: Dataset {
     public init(inputs: Tensor, targets: Tensor) {
         checkUsage(inputs.rank > 0 && targets.rank > 0 && inputs.shape[0] == targets.shape[0],
                      "TensorDataset: size mismatch between tensors (inputs \(inputs.shape), targets \(targets.shape))")
-        self.inputs = inputs
+        self.storedInputs = .tensor(inputs)
         self.targets = targets
     }
 
+    /// A dataset whose inputs of `shape` (`[count, ...]`, row-major) stay bytes until a
+    /// batch or an example is taken, when each becomes `Float(byte) / divisor`: the
+    /// default 255 maps pixels to 0…1, as torchvision's `ToTensor` does.
+    public init(byteInputs: [UInt8], shape: [Int], divisor: Float = 255, targets: Tensor) {
+        precondition(!shape.isEmpty && targets.rank > 0 && shape[0] == targets.shape[0],
+                     "TensorDataset: size mismatch between inputs \(shape) and targets \(targets.shape)")
+        self.storedInputs = .bytes(ByteInputs(bytes: byteInputs, shape: shape, divisor: divisor))
+        self.targets = targets
+    }
+
+    /// All inputs, `[count, ...]`. For a dataset that keeps its inputs as bytes this makes
+    /// a float tensor of all of them, four times their size; ``batch(_:)`` and
+    /// ``inputShape`` do not.
+    public var inputs: Tensor {
+        switch storedInputs {
+        case .tensor(let tensor): return tensor
+        case .bytes(let bytes): return bytes.batch(Array(0..<bytes.shape[0]))
+        }
+    }
+
+    /// The inputs' bytes when the dataset keeps them as bytes, nil when it holds a tensor.
+    public var inputBytes: [UInt8]? {
+        if case .bytes(let bytes) = storedInputs { return bytes.bytes }
+        return nil
+    }
+
+    /// The shape of ``inputs``, `[count, ...]`.
+    public var inputShape: [Int] {
+        switch storedInputs {
+        case .tensor(let tensor): return tensor.shape
+        case .bytes(let bytes): return bytes.shape
+        }
+    }
+
     /// The number of examples.
-    public var count: Int { inputs.shape[0] }
+    public var count: Int { targets.shape[0] }
 
     /// Row `index` of the inputs and of the targets.
-    public subscript(index: Int) -> (input: Tensor, target: Tensor) { (inputs[index], targets[index]) }
+    public subscript(index: Int) -> (input: Tensor, target: Tensor) {
+        switch storedInputs {
+        case .tensor(let tensor): return (tensor[index], targets[index])
+        case .bytes(let bytes): return (bytes.example(index), targets[index])
+        }
+    }
 
     /// The rows at `indices`, gathered in one copy each.
     public func batch(_ indices: [Int]) -> (input: Tensor, target: Tensor) {
-        (inputs.indexSelect(dim: 0, indices: indices), targets.indexSelect(dim: 0, indices: indices))
+        switch storedInputs {
+        case .tensor(let tensor): return (tensor.indexSelect(dim: 0, indices: indices), targets.indexSelect(dim: 0, indices: indices))
+        case .bytes(let bytes): return (bytes.batch(indices), targets.indexSelect(dim: 0, indices: indices))
+        }
     }
 }
 

@@ -1,3 +1,4 @@
+import AutogradCore
 import AutogradEngine
 import Foundation
 
@@ -17,8 +18,8 @@ public enum Digits {
     /// The number of pixel rows and columns of each image.
     public static let imageSize = 8
 
-    /// All 1,797 examples: inputs `[1797, 1, 8, 8]` scaled from 0…16 to 0…1, targets
-    /// `[1797]` holding the digit.
+    /// All 1,797 examples: inputs `[1797, 1, 8, 8]` scaled from 0…16 to 0…1, int64
+    /// targets `[1797]` holding the digit.
     ///
     /// - Throws: ``DataError`` if the resource is missing or damaged.
     public static func load() throws(DataError) -> TensorDataset {
@@ -60,6 +61,6 @@ public enum Digits {
         }
         return TensorDataset(
             inputs: Tensor(shape: [targets.count, 1, imageSize, imageSize], scalars: inputs),
-            targets: Tensor(shape: [targets.count], scalars: targets))
+            targets: Tensor(NDArray(shape: [targets.count], integers: targets.map { Int64($0) }, dtype: .int64)))
     }
 }

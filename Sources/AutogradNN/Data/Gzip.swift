@@ -1,52 +1,87 @@
 /// Decompression of gzip files (RFC 1952) and the DEFLATE data inside them (RFC 1951),
 /// written here so the package needs no system zlib.
 ///
+/// Decompression is bounded: the whole output may not pass the caller's `maximumSize`, and
+/// the last member may not pass the size its trailer declares, so a small hostile file
+/// (a "zip bomb") is refused after a bounded amount of work instead of exhausting memory.
 /// ```swift
-/// let csv = try Gzip.decompress(bytes)      // throws DataError.corrupted on bad input
+/// let csv = try Gzip.decompress(bytes)      // throws DataError on bad or oversized input
 /// ```
 public enum Gzip {
+    /// The most bytes ``decompress(_:source:maximumSize:)`` produces unless told otherwise:
+    /// 512 MiB, ten times the largest MNIST file (47 MB of training images).
+    public static let defaultMaximumSize = 512 << 20
+
     /// Whether `bytes` start with the gzip magic number.
     public static func isCompressed(_ bytes: [UInt8]) -> Bool { bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B }
 
     /// The decompressed contents of a gzip file (all its members, concatenated), checked
     /// against the CRC-32 and length each member records.
     ///
-    /// - Parameter source: The file's name, used in error messages.
-    /// - Throws: ``DataError/corrupted(path:reason:)`` for anything that is not valid gzip.
-    public static func decompress(_ bytes: [UInt8], source: String = "<memory>") throws(DataError) -> [UInt8] {
+    /// The output is bounded twice. Its total may not pass `maximumSize`. And the last
+    /// member may not pass the size (modulo 2³², as gzip records it) in the file's final
+    /// trailer: once a member outgrows that size and no further member can follow it,
+    /// decompression stops. Earlier members of a multi-member file are bounded by
+    /// `maximumSize` alone, since their trailers are found only by decompressing them. As
+    /// a file may end in zero padding, a trailer whose size ends in zero bytes (any size
+    /// under 16 MiB) bounds its member less tightly than it says.
+    ///
+    /// - Parameters:
+    ///   - source: The file's name, used in error messages.
+    ///   - maximumSize: The most bytes the output may hold; larger output throws instead of
+    ///     being produced.
+    /// - Throws: ``DataError/tooLarge(path:limit:)`` when the output would pass
+    ///   `maximumSize`, and ``DataError/corrupted(path:reason:)`` for anything that is not
+    ///   valid gzip, including a member that outgrows its declared size and a
+    ///   back-reference before the start of its member's output ("invalid distance too far
+    ///   back", as zlib says).
+    public static func decompress(_ bytes: [UInt8], source: String = "<memory>", maximumSize: Int = defaultMaximumSize)
+        throws(DataError) -> [UInt8]
+    {
+        precondition(maximumSize >= 0, "Gzip.decompress: maximumSize must be non-negative, got \(maximumSize)")
         do {
             return try bytes.withUnsafeBufferPointer { buffer throws(InflateError) in
+                guard isCompressed(bytes) else { throw .corrupt("not a gzip file (bad magic number)") }
+                // The final trailer's size is a lower bound on the output of a valid file
+                // (zero padding only makes it smaller), so a larger one can be refused now,
+                // unless it is more than DEFLATE's 1032-fold expansion of the whole file
+                // could give: then the file is damaged (truncated, say), and decompressing
+                // it finds out how.
+                let declared = bytes.count >= 4 ? Int(littleEndianWord(buffer, at: bytes.count - 4)) : 0
+                let mostPossible = bytes.count.multipliedReportingOverflow(by: 1032).partialValue
+                guard declared <= maximumSize || declared > mostPossible else { throw .tooLarge(limit: maximumSize) }
                 var output: [UInt8] = []
-                if bytes.count >= 4 {
-                    let recorded = bytes[(bytes.count - 4)...].reversed().reduce(0) { $0 << 8 | Int($1) }
-                    output.reserveCapacity(Swift.min(recorded, 1 << 30))
-                }
+                output.reserveCapacity(Swift.min(declared, maximumSize, mostPossible))
                 var position = 0
                 repeat {
-                    position = try decompressMember(buffer, at: position, into: &output)
+                    position = try decompressMember(buffer, at: position, into: &output, maximumSize: maximumSize)
                 } while position + 2 <= buffer.count && buffer[position] == 0x1F && buffer[position + 1] == 0x8B
                 guard buffer[position...].allSatisfy({ $0 == 0 }) else {
-                    throw InflateError("\(buffer.count - position) bytes of trailing garbage after the compressed data")
+                    throw .corrupt("\(buffer.count - position) bytes of trailing garbage after the compressed data")
                 }
                 return output
             }
         } catch {
-            throw .corrupted(path: source, reason: "gzip: \(error.message)")
+            switch error {
+            case .corrupt(let message): throw .corrupted(path: source, reason: "gzip: \(message)")
+            case .tooLarge(let limit): throw .tooLarge(path: source, limit: limit)
+            }
         }
     }
 
     /// Decompresses the member starting at `start`; returns where the next one starts.
-    private static func decompressMember(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int, into output: inout [UInt8]) throws(InflateError) -> Int {
+    private static func decompressMember(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int, into output: inout [UInt8],
+                                         maximumSize: Int) throws(InflateError) -> Int {
         var position = start
         func byte() throws(InflateError) -> UInt8 {
-            guard position < bytes.count else { throw InflateError("the file ends inside a header") }
+            guard position < bytes.count else { throw .corrupt("the file ends inside a header") }
             defer { position += 1 }
             return bytes[position]
         }
-        guard try byte() == 0x1F, try byte() == 0x8B else { throw InflateError("not a gzip file (bad magic number)") }
-        guard try byte() == 8 else { throw InflateError("unknown compression method") }
+        guard try byte() == 0x1F, try byte() == 0x8B else { throw .corrupt("not a gzip file (bad magic number)") }
+        guard try byte() == 8 else { throw .corrupt("unknown compression method") }
         let flags = try byte()
-        guard flags & 0xE0 == 0 else { throw InflateError("reserved header flags are set") }
+        guard flags & 0xE0 == 0 else { throw .corrupt("reserved header flags are set") }
         for _ in 0..<6 { _ = try byte() }  // modification time, extra flags, operating system
         if flags & 0x04 != 0 {  // FEXTRA
             let length = Int(try byte()) | Int(try byte()) << 8
@@ -56,179 +91,64 @@ public enum Gzip {
         if flags & 0x10 != 0 { while try byte() != 0 {} }  // FCOMMENT
         if flags & 0x02 != 0 { _ = try byte(); _ = try byte() }  // FHCRC
         let outputStart = output.count
-        var inflater = Inflater(bytes, position: position)
+        var inflater = Inflater(bytes, position: position, outputStart: outputStart, maximumOutput: maximumSize)
         try inflater.inflate(into: &output)
         position = inflater.bytePosition
-        guard position + 8 <= bytes.count else { throw InflateError("the file ends before the CRC-32 and length trailer") }
-        let word = { (offset: Int) in (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[position + offset + $1]) << (8 * $1) } }
-        let crc = CRC32.checksum(output[outputStart...])
-        guard word(0) == crc else { throw InflateError("CRC-32 mismatch (the data is damaged)") }
-        guard word(4) == UInt32(truncatingIfNeeded: output.count - outputStart) else {
-            throw InflateError("length mismatch (the data is damaged)")
+        guard position + 8 <= bytes.count else { throw .corrupt("the file ends before the CRC-32 and length trailer") }
+        guard littleEndianWord(bytes, at: position) == CRC32.checksum(output[outputStart...]) else {
+            throw .corrupt("CRC-32 mismatch (the data is damaged)")
+        }
+        guard littleEndianWord(bytes, at: position + 4) == UInt32(truncatingIfNeeded: output.count - outputStart) else {
+            throw .corrupt("length mismatch (the data is damaged)")
         }
         return position + 8
     }
-}
 
-/// A decompression failure, with what was wrong.
-struct InflateError: Error {
-    let message: String
-    init(_ message: String) { self.message = message }
-}
-
-/// A DEFLATE decoder in the style of zlib's `puff`: canonical Huffman codes decoded bit by
-/// bit, which keeps it short and obviously correct.
-struct Inflater {
-    private let bytes: UnsafeBufferPointer<UInt8>
-    private var position: Int
-    private var bitBuffer: UInt32 = 0
-    private var bitCount = 0
-
-    init(_ bytes: UnsafeBufferPointer<UInt8>, position: Int) {
-        self.bytes = bytes
-        self.position = position
-    }
-
-    /// Where the byte after the compressed data is (unused bits of the last byte dropped).
-    var bytePosition: Int { position }
-
-    /// Decodes blocks until the final one, appending to `output`.
-    mutating func inflate(into output: inout [UInt8]) throws(InflateError) {
-        var last = false
-        while !last {
-            last = try bits(1) == 1
-            switch try bits(2) {
-            case 0: try storedBlock(into: &output)
-            case 1: try codesBlock(literals: Huffman.fixedLiterals, distances: Huffman.fixedDistances, into: &output)
-            case 2:
-                let (literals, distances) = try dynamicTables()
-                try codesBlock(literals: literals, distances: distances, into: &output)
-            default: throw InflateError("invalid block type")
-            }
+    /// The most bytes a member may produce according to the file's last trailer, given
+    /// that its compressed data reaches at least to `position` and that `room` bytes are
+    /// left under the caller's limit; nil when no declared size fits in `room`.
+    ///
+    /// The trailer's length field is the file's last four bytes unless the file ends in
+    /// zero padding (which gzip and Python accept), so each place it could sit counts, and
+    /// a length `n` allows any size `n + k·2³²` that fits in `room`. The size holds for the
+    /// member only if it is the last one: see ``mayFollow(_:after:)``.
+    static func declaredLimit(_ bytes: UnsafeBufferPointer<UInt8>, after position: Int, room: Int) -> Int? {
+        var padding = 0
+        while padding < bytes.count && bytes[bytes.count - 1 - padding] == 0 { padding += 1 }
+        var limit: Int?
+        for shift in 0...padding {
+            let end = bytes.count - shift
+            guard end - 8 >= position else { break }
+            let length = Int(littleEndianWord(bytes, at: end - 4))
+            guard length <= room else { continue }
+            limit = Swift.max(limit ?? 0, length + ((room - length) >> 32) << 32)
         }
-        bitBuffer = 0
-        bitCount = 0
+        return limit
     }
 
-    private mutating func bits(_ count: Int) throws(InflateError) -> Int {
-        while bitCount < count {
-            guard position < bytes.count else { throw InflateError("the compressed data ends early") }
-            bitBuffer |= UInt32(bytes[position]) << UInt32(bitCount)
-            position += 1
-            bitCount += 8
+    /// Whether another member could follow the one whose compressed data reaches at least
+    /// to `position`: whether a gzip header starts anywhere after that member's trailer.
+    static func mayFollow(_ bytes: UnsafeBufferPointer<UInt8>, after position: Int) -> Bool {
+        var next = position + 8
+        while next + 3 <= bytes.count {
+            if bytes[next] == 0x1F && bytes[next + 1] == 0x8B && bytes[next + 2] == 8 { return true }
+            next += 1
         }
-        let value = Int(bitBuffer & ((1 << UInt32(count)) - 1))
-        bitBuffer >>= UInt32(count)
-        bitCount -= count
-        return value
+        return false
     }
 
-    private mutating func storedBlock(into output: inout [UInt8]) throws(InflateError) {
-        bitBuffer = 0
-        bitCount = 0
-        guard position + 4 <= bytes.count else { throw InflateError("the compressed data ends early") }
-        let length = Int(bytes[position]) | Int(bytes[position + 1]) << 8
-        let complement = Int(bytes[position + 2]) | Int(bytes[position + 3]) << 8
-        guard length == ~complement & 0xFFFF else { throw InflateError("stored block length check failed") }
-        position += 4
-        guard position + length <= bytes.count else { throw InflateError("the compressed data ends early") }
-        output.append(contentsOf: bytes[position..<(position + length)])
-        position += length
-    }
-
-    private mutating func decode(_ code: Huffman) throws(InflateError) -> Int {
-        var value = 0, first = 0, index = 0
-        for length in 1...Huffman.maximumBits {
-            value |= try bits(1)
-            let count = code.counts[length]
-            if value - count < first { return code.symbols[index + value - first] }
-            index += count
-            first = (first + count) << 1
-            value <<= 1
-        }
-        throw InflateError("invalid Huffman code")
-    }
-
-    private static let lengthBase = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258]
-    private static let lengthExtra = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0]
-    private static let distanceBase = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577]
-    private static let distanceExtra = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13]
-
-    private mutating func codesBlock(literals: Huffman, distances: Huffman, into output: inout [UInt8]) throws(InflateError) {
-        while true {
-            let symbol = try decode(literals)
-            if symbol < 256 {
-                output.append(UInt8(symbol))
-            } else if symbol == 256 {
-                return
-            } else {
-                let lengthCode = symbol - 257
-                guard lengthCode < 29 else { throw InflateError("invalid length code") }
-                let length = Inflater.lengthBase[lengthCode] + (try bits(Inflater.lengthExtra[lengthCode]))
-                let distanceCode = try decode(distances)
-                guard distanceCode < 30 else { throw InflateError("invalid distance code") }
-                let distance = Inflater.distanceBase[distanceCode] + (try bits(Inflater.distanceExtra[distanceCode]))
-                guard distance <= output.count else { throw InflateError("a back-reference points before the start") }
-                let from = output.count - distance
-                for offset in 0..<length { output.append(output[from + offset]) }
-            }
-        }
-    }
-
-    private mutating func dynamicTables() throws(InflateError) -> (Huffman, Huffman) {
-        let literalCount = try bits(5) + 257, distanceCount = try bits(5) + 1, codeLengthCount = try bits(4) + 4
-        guard literalCount <= 286, distanceCount <= 30 else { throw InflateError("too many length or distance codes") }
-        let order = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]
-        var codeLengths = [Int](repeating: 0, count: 19)
-        for i in 0..<codeLengthCount { codeLengths[order[i]] = try bits(3) }
-        let codeLengthCode = try Huffman(lengths: codeLengths)
-        var lengths: [Int] = []
-        while lengths.count < literalCount + distanceCount {
-            let symbol = try decode(codeLengthCode)
-            switch symbol {
-            case 0..<16: lengths.append(symbol)
-            case 16:
-                guard let previous = lengths.last else { throw InflateError("a repeat code with no previous length") }
-                lengths += repeatElement(previous, count: 3 + (try bits(2)))
-            case 17: lengths += repeatElement(0, count: 3 + (try bits(3)))
-            default: lengths += repeatElement(0, count: 11 + (try bits(7)))
-            }
-        }
-        guard lengths.count == literalCount + distanceCount else { throw InflateError("code lengths overflow the table") }
-        guard lengths[256] != 0 else { throw InflateError("no end-of-block code") }
-        return (try Huffman(lengths: Array(lengths[..<literalCount])), try Huffman(lengths: Array(lengths[literalCount...])))
+    /// The little-endian 32-bit word at `offset`.
+    private static func littleEndianWord(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int) -> UInt32 {
+        (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[offset + $1]) << (8 * $1) }
     }
 }
 
-/// A canonical Huffman code: how many codes have each length, and the symbols in code order.
-struct Huffman {
-    static let maximumBits = 15
-    let counts: [Int]
-    let symbols: [Int]
-
-    /// The code for the given code length of each symbol (0 = unused).
-    init(lengths: [Int]) throws(InflateError) {
-        var counts = [Int](repeating: 0, count: Huffman.maximumBits + 1)
-        for length in lengths { counts[length] += 1 }
-        var left = 1
-        for length in 1...Huffman.maximumBits {
-            left = (left << 1) - counts[length]
-            guard left >= 0 else { throw InflateError("over-subscribed Huffman code") }
-        }
-        var offsets = [Int](repeating: 0, count: Huffman.maximumBits + 1)
-        for length in 1..<Huffman.maximumBits { offsets[length + 1] = offsets[length] + counts[length] }
-        var symbols = [Int](repeating: 0, count: lengths.count)
-        for (symbol, length) in lengths.enumerated() where length != 0 {
-            symbols[offsets[length]] = symbol
-            offsets[length] += 1
-        }
-        self.counts = counts
-        self.symbols = symbols
-    }
-
-    // The fixed codes of block type 1.
-    static let fixedLiterals = try! Huffman(lengths: (0..<288).map { $0 < 144 ? 8 : $0 < 256 ? 9 : $0 < 280 ? 7 : 8 })
-    static let fixedDistances = try! Huffman(lengths: [Int](repeating: 5, count: 30))
+/// A decompression failure.
+enum InflateError: Error {
+    /// The data is not valid, with what was wrong.
+    case corrupt(String)
+    /// The output would pass the caller's limit of `limit` bytes.
+    case tooLarge(limit: Int)
 }
 
 /// The CRC-32 checksum gzip records (polynomial 0xEDB88320).

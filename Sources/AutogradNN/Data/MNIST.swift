@@ -1,3 +1,4 @@
+import AutogradCore
 import AutogradEngine
 import Foundation
 
@@ -7,8 +8,10 @@ import Foundation
 /// The directory holds the four files as distributed, gzip-compressed or not:
 /// `train-images-idx3-ubyte`, `train-labels-idx1-ubyte`, `t10k-images-idx3-ubyte`,
 /// `t10k-labels-idx1-ubyte` (with `.gz`, or with a `.` before `idx`, also accepted).
+/// The images stay bytes in the dataset, as in torchvision's, and become floats in 0…1
+/// only when a batch is made.
 /// ```swift
-/// let train = try MNIST.load(directory: URL(fileURLWithPath: "data/mnist"), split: .train)
+/// let (train, test) = try MNIST.load(directory: URL(fileURLWithPath: "data/mnist"))
 /// ```
 public enum MNIST {
     /// Which half of the data set.
@@ -19,32 +22,71 @@ public enum MNIST {
         case test
     }
 
-    /// The images of `split` as inputs `[N, 1, rows, columns]` scaled from 0…255 to 0…1,
-    /// and their labels as targets `[N]`.
+    /// Both halves, whose images must have the same size.
     ///
-    /// - Throws: ``DataError`` when a file is missing, unreadable, not in IDX format, or the
-    ///   image and label counts differ.
-    public static func load(directory: URL, split: Split) throws(DataError) -> TensorDataset {
-        let prefix = split == .train ? "train" : "t10k"
-        let (imagesPath, images) = try readIDX(in: directory, names: ["\(prefix)-images-idx3-ubyte", "\(prefix)-images.idx3-ubyte"])
-        let (labelsPath, labels) = try readIDX(in: directory, names: ["\(prefix)-labels-idx1-ubyte", "\(prefix)-labels.idx1-ubyte"])
-        guard images.dimensions.count == 3 else {
-            throw .corrupted(path: imagesPath, reason: "expected 3 dimensions (images, rows, columns), found \(images.dimensions.count)")
+    /// - Parameters:
+    ///   - classes: The number of classes; every label must be below it.
+    ///   - maximumFileSize: The most bytes a compressed file may decompress to.
+    /// - Throws: ``DataError``, as ``load(directory:split:classes:maximumFileSize:)`` does,
+    ///   and when the test images' size differs from the training images'.
+    public static func load(directory: URL, classes: Int = 10, maximumFileSize: Int = Gzip.defaultMaximumSize)
+        throws(DataError) -> (train: TensorDataset, test: TensorDataset)
+    {
+        let train = try loadSplit(directory: directory, split: .train, classes: classes, maximumFileSize: maximumFileSize)
+        let test = try loadSplit(directory: directory, split: .test, classes: classes, maximumFileSize: maximumFileSize)
+        guard test.imageSize == train.imageSize else {
+            throw .corrupted(path: test.imagesPath, reason: "the test images are \(test.imageSize.rows)×\(test.imageSize.columns) pixels but the training images in \(train.imagesPath) are \(train.imageSize.rows)×\(train.imageSize.columns)")
         }
-        guard labels.dimensions.count == 1 else {
-            throw .corrupted(path: labelsPath, reason: "expected 1 dimension (labels), found \(labels.dimensions.count)")
-        }
-        guard images.dimensions[0] == labels.dimensions[0] else {
-            throw .corrupted(path: labelsPath, reason: "\(labels.dimensions[0]) labels for \(images.dimensions[0]) images")
-        }
-        let shape = [images.dimensions[0], 1, images.dimensions[1], images.dimensions[2]]
-        return TensorDataset(
-            inputs: Tensor(shape: shape, scalars: images.values.map { Float($0) / 255 }),
-            targets: Tensor(shape: [labels.dimensions[0]], scalars: labels.values.map(Float.init)))
+        return (train.dataset, test.dataset)
     }
 
-    /// The first of `names` (each also tried with `.gz`) found in `directory`, parsed.
-    private static func readIDX(in directory: URL, names: [String]) throws(DataError) -> (String, IDXArray) {
+    /// The images of `split` as inputs `[N, 1, rows, columns]`, kept as bytes and scaled
+    /// from 0…255 to 0…1 when a batch is made, and their labels as targets `[N]`.
+    ///
+    /// - Parameters:
+    ///   - classes: The number of classes; every label must be below it.
+    ///   - maximumFileSize: The most bytes a compressed file may decompress to.
+    /// - Throws: ``DataError`` when a file is missing, unreadable, decompresses to more than
+    ///   `maximumFileSize` bytes or is not an IDX file of the right kind (bad magic number,
+    ///   truncated, or with bytes past its data), when the images have no rows or columns or
+    ///   there are none, when a label is not below `classes`, or when the image and label
+    ///   counts differ. Each message names the file and the numbers.
+    public static func load(directory: URL, split: Split, classes: Int = 10, maximumFileSize: Int = Gzip.defaultMaximumSize)
+        throws(DataError) -> TensorDataset
+    {
+        try loadSplit(directory: directory, split: split, classes: classes, maximumFileSize: maximumFileSize).dataset
+    }
+
+    /// One half, with what the checks across halves need.
+    private static func loadSplit(directory: URL, split: Split, classes: Int, maximumFileSize: Int) throws(DataError)
+        -> (dataset: TensorDataset, imagesPath: String, imageSize: (rows: Int, columns: Int))
+    {
+        precondition(classes > 0, "MNIST.load: classes must be positive, got \(classes)")
+        let prefix = split == .train ? "train" : "t10k"
+        let (imagesPath, images) = try readIDX(in: directory, names: ["\(prefix)-images-idx3-ubyte", "\(prefix)-images.idx3-ubyte"],
+                                               rank: 3, maximumSize: maximumFileSize)
+        let (count, rows, columns) = (images.dimensions[0], images.dimensions[1], images.dimensions[2])
+        guard rows > 0, columns > 0 else {
+            throw .corrupted(path: imagesPath, reason: "the images are \(rows)×\(columns) pixels; they need at least one row and one column")
+        }
+        guard count > 0 else { throw .corrupted(path: imagesPath, reason: "the file holds no images") }
+        let (labelsPath, labels) = try readIDX(in: directory, names: ["\(prefix)-labels-idx1-ubyte", "\(prefix)-labels.idx1-ubyte"],
+                                               rank: 1, maximumSize: maximumFileSize)
+        guard labels.dimensions[0] == count else {
+            throw .corrupted(path: labelsPath, reason: "\(labels.dimensions[0]) labels for the \(count) images of \(imagesPath)")
+        }
+        if let index = labels.values.firstIndex(where: { Int($0) >= classes }) {
+            throw .corrupted(path: labelsPath, reason: "label \(labels.values[index]) of example \(index) is out of range for \(classes) classes (0...\(classes - 1))")
+        }
+        let dataset = TensorDataset(
+            byteInputs: images.values, shape: [count, 1, rows, columns],
+            targets: Tensor(NDArray(shape: [count], integers: labels.values.map(Int64.init), dtype: .int64)))
+        return (dataset, imagesPath, (rows, columns))
+    }
+
+    /// The first of `names` (each also tried with `.gz`) found in `directory`, parsed as an
+    /// IDX array of `rank` dimensions.
+    private static func readIDX(in directory: URL, names: [String], rank: Int, maximumSize: Int) throws(DataError) -> (String, IDXArray) {
         let candidates = names.flatMap { [$0, $0 + ".gz"] }.map { directory.appendingPathComponent($0) }
         guard let url = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
             throw .fileNotFound(path: directory.appendingPathComponent(names[0]).path + "[.gz]")
@@ -55,29 +97,7 @@ public enum MNIST {
         } catch {
             throw .unreadable(path: url.path, reason: error.localizedDescription)
         }
-        if Gzip.isCompressed(bytes) { bytes = try Gzip.decompress(bytes, source: url.path) }
-        return (url.path, try IDXArray(bytes, source: url.path))
-    }
-}
-
-/// An unsigned-byte array in the IDX format: a big-endian magic number `0x0000 08 nd`,
-/// `nd` big-endian 32-bit sizes, then the bytes.
-struct IDXArray {
-    let dimensions: [Int]
-    let values: ArraySlice<UInt8>
-
-    init(_ bytes: [UInt8], source: String) throws(DataError) {
-        func word(_ offset: Int) -> Int { (0..<4).reduce(0) { $0 << 8 | Int(bytes[offset + $1]) } }
-        guard bytes.count >= 4, bytes[0] == 0, bytes[1] == 0, bytes[2] == 0x08 else {
-            throw .corrupted(path: source, reason: "not an IDX file of unsigned bytes (bad magic number)")
-        }
-        let rank = Int(bytes[3])
-        let dataStart = 4 + 4 * rank
-        guard bytes.count >= dataStart else { throw .corrupted(path: source, reason: "the file ends inside its header") }
-        dimensions = (0..<rank).map { word(4 + 4 * $0) }
-        guard let count = byteCount(ofUntrustedShape: dimensions), bytes.count - dataStart == count else {
-            throw .corrupted(path: source, reason: "the header promises \(dimensions.map(String.init).joined(separator: "×")) values but the file holds \(bytes.count - dataStart)")
-        }
-        values = bytes[dataStart...]
+        if Gzip.isCompressed(bytes) { bytes = try Gzip.decompress(bytes, source: url.path, maximumSize: maximumSize) }
+        return (url.path, try IDXArray(bytes, rank: rank, source: url.path))
     }
 }

@@ -7,8 +7,9 @@ import AutogradEngine
 ///
 /// - Parameters:
 ///   - input: Logits `[N, C]`, `[N, C, d1, ...]`, or `[C]` for one sample.
-///   - target: Class indices (whole numbers stored as floats) of shape `[N]`,
-///     `[N, d1, ...]` or `[]`; or class probabilities of the same shape as `input`.
+///   - target: Class indices (an integer tensor, int64 as PyTorch has them) of shape
+///     `[N]`, `[N, d1, ...]` or `[]`; or class probabilities (a floating tensor) of the
+///     same shape as `input`.
 ///   - labelSmoothing: ε in `[0, 1]`: the target becomes `(1 - ε)·target + ε/C`.
 /// ```swift
 /// let loss = crossEntropy(logits, Tensor([3, 0, 7]))   // logits: [3, 10]
@@ -18,7 +19,9 @@ public func crossEntropy(_ input: Tensor, _ target: Tensor, reduction: Reduction
     let classDim = input.rank == 1 ? 0 : 1
     let logProbabilities = input.logSoftmax(dim: classDim)
     let classes = input.shape[classDim]
-    if target.shape == input.shape {
+    if target.dtype.isFloatingPoint {
+        checkUsage(target.shape == input.shape,
+                   "cross_entropy: class probabilities must have the input's shape \(input.shape), got \(target.shape); class indices must be an integer tensor (expected scalar type Long but found \(target.dtype.scalarTypeName))")
         let smoothed = labelSmoothing > 0 ? target * (1 - labelSmoothing) + labelSmoothing / Float(classes) : target
         return reduction.apply(-(logProbabilities * smoothed).sum(dim: classDim))
     }
@@ -33,7 +36,7 @@ public func crossEntropy(_ input: Tensor, _ target: Tensor, reduction: Reduction
 ///
 /// - Parameters:
 ///   - input: Log-probabilities `[N, C]`, `[N, C, d1, ...]` or `[C]`.
-///   - target: Class indices (whole numbers stored as floats), `[N]`, `[N, d1, ...]` or `[]`.
+///   - target: Class indices (an integer tensor), `[N]`, `[N, d1, ...]` or `[]`.
 public func nllLoss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .mean) -> Tensor {
     nllLoss(input, target, reduction: reduction, op: "nll_loss")
 }
@@ -53,14 +56,15 @@ private func nllLoss(_ input: Tensor, _ target: Tensor, reduction: Reduction, op
 /// Where each target's class sits in the row-major input: for a target at sample `n` and
 /// position `p` (of `P` positions after the class dimension), `(n·C + class)·P + p`.
 private func flatPositions(of target: Tensor, classes: Int, classDim: Int, op: String) -> [Int] {
-    let labels = target.scalars
+    checkUsage(!target.dtype.isFloatingPoint && target.dtype != .bool,
+               "\(op): expected scalar type Long but found \(target.dtype.scalarTypeName) (class indices are an integer tensor)")
+    let labels = target.asArray(Int.self)
     let batch = classDim == 0 ? 1 : target.shape[0]
     let positions = labels.count / Swift.max(batch, 1)
     return labels.enumerated().map { i, label in
-        checkUsage(label == label.rounded() && label >= 0 && Int(label) < classes,
-                     "\(op): target \(label) is out of bounds for \(classes) classes")
+        checkUsage(label >= 0 && label < classes, "\(op): target \(label) is out of bounds for \(classes) classes")
         let (sample, position) = (i / positions, i % positions)
-        return (sample * classes + Int(label)) * positions + position
+        return (sample * classes + label) * positions + position
     }
 }
 

@@ -29,6 +29,7 @@ typedef enum {
     AG_MPI_INT32 = 4,
     AG_MPI_INT64 = 5,
     AG_MPI_BOOL = 6,
+    AG_MPI_INT16 = 7,
 } ag_mpi_kind;
 
 /// Reduction operations.
