@@ -24,8 +24,15 @@ let package = Package(
             dependencies: ["AutogradEngine"],
             resources: [.copy("Resources/digits.csv.gz"), .copy("Resources/DIGITS.md")]
         ),
+        // The MPI calls, for a library loaded at run time with dlopen (no MPI headers needed).
+        .target(
+            name: "CAutogradMPI",
+            linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]
+        ),
+        // Process groups, collectives and data-parallel training over MPI.
+        .target(name: "AutogradDistributed", dependencies: ["AutogradEngine", "AutogradNN", "CAutogradMPI"]),
         // The umbrella: `import Autograd` gives everything above.
-        .target(name: "Autograd", dependencies: ["AutogradEngine", "AutogradNN"]),
+        .target(name: "Autograd", dependencies: ["AutogradEngine", "AutogradNN", "AutogradDistributed"]),
         // The seed's exercises as functions, shared by the CLI and the tests.
         .target(name: "AutogradSeed", dependencies: ["Autograd"]),
         .executableTarget(
@@ -47,6 +54,16 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "AutogradSeedTests", dependencies: ["AutogradSeed"]),
+        .testTarget(
+            name: "AutogradDistributedTests",
+            dependencies: ["Autograd", "AutogradDistributedChecks", "AutogradCLI"]
+        ),
+        // The programs the distributed tests start under `mpirun`, one scenario per argument.
+        .executableTarget(
+            name: "AutogradDistributedChecks",
+            dependencies: ["Autograd"],
+            path: "Tests/AutogradDistributedChecks"
+        ),
         // Runs the built `autograd` executable as a user would (and unit-tests its helpers).
         .testTarget(name: "AutogradCLITests", dependencies: ["AutogradCLI", "Autograd"]),
     ],

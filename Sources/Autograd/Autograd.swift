@@ -1,4 +1,5 @@
-// The umbrella module: `import Autograd` gives tensors, autograd and layers.
+// The umbrella module: `import Autograd` gives tensors, autograd, layers and distributed training.
 @_exported import AutogradCore
 @_exported import AutogradEngine
 @_exported import AutogradNN
+@_exported import AutogradDistributed

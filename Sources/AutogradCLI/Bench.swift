@@ -37,6 +37,8 @@ struct Bench: ParsableCommand {
         if let threads { Kernels.threadCount = threads }
         if let kernel, let path = Kernels.Path(rawValue: kernel) { Kernels.path = path }
         let chosen = BenchWorkload.all.filter { workloads.isEmpty || workloads.contains($0.name) }
+        // Under an MPI launcher (ddp_step), rank 0 alone prints.
+        let printing = (LaunchEnvironment.detect(ProcessInfo.processInfo.environment)?.rank ?? 0) == 0
         for workload in chosen {
             let line: String
             if let (value, unit) = workload.run() {
@@ -44,7 +46,7 @@ struct Bench: ParsableCommand {
             } else {
                 line = "\(workload.name) n/a unavailable"
             }
-            print(line)
+            if printing { print(line) }
             fflush(nil)
         }
     }

@@ -18,6 +18,7 @@ struct BenchWorkload: Sendable {
         BenchWorkload(name: "lenet_step", run: lenetStep),
         BenchWorkload(name: "conv_fwd_bwd", run: convolutionForwardBackward),
         BenchWorkload(name: "mlp_peak_rss", run: mlpPeakMemory),
+        BenchWorkload(name: "ddp_step", run: dataParallelStep),
     ]
 }
 
@@ -71,13 +72,13 @@ private func matmulBackward(_ n: Int) -> (Double, String)? {
 }
 
 /// Random class indices in `0..<classes`, as the int64 tensor the losses take.
-private func randomClasses(_ count: Int, classes: Int) -> Tensor {
+func randomClasses(_ count: Int, classes: Int) -> Tensor {
     let draws = RandomGenerator(seed: 1).uniform(count: count, low: 0, high: Float(classes))
     return Tensor(draws.map { Swift.min(Int($0), classes - 1) })
 }
 
 /// One training step of a model: zero the gradients, forward, cross-entropy, backward, step.
-private func trainingStep(_ model: Module, _ optimizer: Optimizer, _ x: Tensor, _ y: Tensor) {
+func trainingStep(_ model: Module, _ optimizer: Optimizer, _ x: Tensor, _ y: Tensor) {
     optimizer.zeroGrad()
     let loss = crossEntropy(model(x), y)
     loss.backward()

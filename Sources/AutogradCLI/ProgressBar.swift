@@ -14,12 +14,14 @@ struct ProgressBar {
     let label: String
     /// The number of steps in the epoch.
     let total: Int
+    /// Whether this bar draws (false for the processes of a distributed run other than rank 0).
+    var isShown = ProgressBar.isEnabled
     /// The characters of the bar itself.
     private let width = 30
 
     /// Redraws the bar at `done` of ``total`` steps with a status such as the running loss.
     func update(_ done: Int, status: String) {
-        guard ProgressBar.isEnabled else { return }
+        guard isShown else { return }
         let filled = total == 0 ? width : width * done / total
         let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
         print("\r\u{1B}[2K\(label) \(bar) \(done)/\(total) \(status)", terminator: "")
@@ -28,7 +30,7 @@ struct ProgressBar {
 
     /// Erases the bar so the next line starts clean.
     func clear() {
-        guard ProgressBar.isEnabled else { return }
+        guard isShown else { return }
         print("\r\u{1B}[2K", terminator: "")
         fflush(nil)
     }

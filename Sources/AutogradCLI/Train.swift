@@ -43,6 +43,12 @@ struct Train: ParsableCommand {
     @Option(help: "Where to write the SVG plot of loss and accuracy (default: the checkpoint's name with .svg).")
     var plot: String?
 
+    @Option(help: "The dropout probability, from 0 to 1, replacing the model's (0.2 for mlp, 0.25 for cnn).")
+    var dropout: Float?
+
+    @Flag(help: "Train as one process of an MPI job (mpirun, srun): --batch-size is the global batch, each process takes its share of every batch, and rank 0 alone prints and saves.")
+    var distributed = false
+
     /// The largest `--batch-size` accepted.
     static let maximumBatchSize = Int(Int32.max)
 
@@ -52,6 +58,7 @@ struct Train: ParsableCommand {
             throw ValidationError("--batch-size must be from 1 to \(Train.maximumBatchSize), got \(batchSize)")
         }
         if let learningRate, !(learningRate > 0) { throw ValidationError("--learning-rate must be positive, got \(learningRate)") }
+        if let dropout, !(0...1).contains(dropout) { throw ValidationError("--dropout must be from 0 to 1, got \(dropout)") }
         if data == .mnist && dataPath == nil { throw ValidationError("--data mnist needs --data-path DIR") }
         try OutputLocation.checkFile(checkpointPath, option: "--save")
         try OutputLocation.checkFile(plotPath, option: "--plot")
@@ -66,6 +73,20 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        guard distributed else { return try train(group: nil) }
+        let group = try DistributedTraining.makeGroup()
+        do {
+            try train(group: group)
+        } catch where group.worldSize > 1 {
+            // The other processes would wait for this one until the collective timeout.
+            group.abort("Error: rank \(group.rank): \(AutogradCommand.oneLine(String(describing: error)))")
+        }
+    }
+
+    /// Trains in this process, or as one process of `group` (rank 0 prints and saves).
+    private func train(group: ProcessGroup?) throws {
+        let isMain = (group?.rank ?? 0) == 0
+        func print(_ line: String) { if isMain { Swift.print(line) } }
         let (train, test) = try data.load(path: dataPath)
         let epochs = self.epochs ?? model.defaultEpochs
         let learningRate = self.learningRate ?? optimizer.defaultLearningRate
@@ -75,23 +96,31 @@ struct Train: ParsableCommand {
         let batchSize = min(self.batchSize, train.count)
 
         manualSeed(seed)
-        let network = try model.make(imageShape: train.imageShape, classes: classes)
+        let network = try model.make(imageShape: train.imageShape, classes: classes, dropout: dropout)
+        let parallel = group.map { DistributedDataParallel(network, group: $0) }
         let optimizer = self.optimizer.make(parameters: network.parameters(), learningRate: learningRate)
         let scheduler = CosineAnnealingLR(optimizer: optimizer, tMax: epochs)
         let loader = DataLoader(train, batchSize: batchSize, shuffle: true)
         print("training \(model.rawValue) (\(network.parameterCount) parameters) on \(data.rawValue): \(train.count) train, \(test.count) test examples")
         let batchNote = batchSize < self.batchSize ? " (the whole training set)" : ""
         print("\(self.optimizer.rawValue), learning rate \(learningRate) (cosine annealed), batch size \(batchSize)\(batchNote), \(epochs) epoch\(epochs == 1 ? "" : "s"), seed \(seed)")
+        if let group { print(DistributedTraining.summary(group, batchSize: batchSize)) }
 
         let clock = ContinuousClock()
         let start = clock.now
         var history: [EpochRecord] = []
         for epoch in 1...epochs {
             let epochStart = clock.now
-            let progress = ProgressBar(label: "epoch \(epoch)/\(epochs)", total: loader.count)
+            var progress = ProgressBar(label: "epoch \(epoch)/\(epochs)", total: loader.count)
+            // Open MPI gives every process a terminal even when the job's output is a file.
+            progress.isShown = progress.isShown && group?.usesMPI != true
             let loss: Double
             do {
-                loss = try trainOneEpoch(network, loader: loader, optimizer: optimizer, progress: progress)
+                if let parallel {
+                    loss = try trainOneEpoch(parallel, data: train, batchSize: batchSize, optimizer: optimizer, progress: progress)
+                } else {
+                    loss = try trainOneEpoch(network, loader: loader, optimizer: optimizer, progress: progress)
+                }
             } catch let diverged as NonFiniteLoss {
                 progress.clear()
                 throw CommandError("the loss became \(diverged.loss) at epoch \(epoch), step \(diverged.step) of \(loader.count) (learning rate \(learningRate)); stopped without saving")
@@ -103,7 +132,7 @@ struct Train: ParsableCommand {
             scheduler.step()
             let record = EpochRecord(
                 epoch: epoch, loss: loss,
-                trainAccuracy: accuracy(of: network, on: train).fraction, testAccuracy: accuracy(of: network, on: test).fraction,
+                trainAccuracy: accuracy(of: network, on: train, group: group), testAccuracy: accuracy(of: network, on: test, group: group),
                 seconds: seconds(from: epochStart, to: clock.now))
             history.append(record)
             progress.clear()
@@ -112,6 +141,7 @@ struct Train: ParsableCommand {
         }
 
         guard let final = history.last else { throw CommandError("no epoch ran; nothing to save") }
+        guard isMain else { return }
         let metadata = [
             "model": model.rawValue, "data": data.rawValue, "classes": String(classes),
             "image_shape": train.imageShape.map(String.init).joined(separator: ","),

@@ -21,21 +21,22 @@ enum ModelKind: String, CaseIterable, ExpressibleByArgument {
     /// classes. `Scripts/fixtures/make_safetensors_fixtures.py --verify` builds the same
     /// architectures in PyTorch, so keep the two in step (and
     /// ``parameterCount(imageShape:classes:)`` and ``outputLayer`` with them).
+    /// `dropout` replaces the model's dropout probability (0.2 for the MLP, 0.25 for the CNN).
     /// - Throws: a one-line ``CommandError`` when ``check(imageShape:classes:)`` does.
-    func make(imageShape: [Int], classes: Int) throws -> Sequential {
+    func make(imageShape: [Int], classes: Int, dropout: Float? = nil) throws -> Sequential {
         let features = try check(imageShape: imageShape, classes: classes)
         switch self {
         case .mlp:
             return Sequential(
                 Flatten(),
-                Linear(inFeatures: features, outFeatures: Self.mlpHidden), ReLU(), Dropout(p: 0.2),
+                Linear(inFeatures: features, outFeatures: Self.mlpHidden), ReLU(), Dropout(p: dropout ?? 0.2),
                 Linear(inFeatures: Self.mlpHidden, outFeatures: classes))
         case .cnn:
             return Sequential(
                 Conv2d(inChannels: imageShape[0], outChannels: 16, kernelSize: 3, padding: 1), BatchNorm2d(numFeatures: 16), ReLU(),
                 Conv2d(inChannels: 16, outChannels: 32, kernelSize: 3, padding: 1), BatchNorm2d(numFeatures: 32), ReLU(),
                 MaxPool2d(kernelSize: Self.cnnPool),
-                Flatten(), Dropout(p: 0.25),
+                Flatten(), Dropout(p: dropout ?? 0.25),
                 Linear(inFeatures: features, outFeatures: Self.cnnHidden), ReLU(),
                 Linear(inFeatures: Self.cnnHidden, outFeatures: classes))
         }
