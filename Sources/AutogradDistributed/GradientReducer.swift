@@ -92,9 +92,10 @@ final class GradientReducer {
 
     // MARK: - Forward
 
-    /// Counts how many gradients backward will deliver to each parameter from `output`
-    /// (one per edge into the parameter from the graph's nodes) and expects them at the
-    /// next backward. Several forward passes before one backward add up.
+    /// Marks the parameters backward will deliver a gradient to from `output` and expects
+    /// them at the next backward: one delivery each, however many edges reach it, since
+    /// the engine sums a leaf's gradients within a pass before its hooks run. Several
+    /// forward passes before one backward add to the set.
     func expectBackward(from output: Tensor) {
         if pass != nil { finish() }
         var counts = expectedDeliveries ?? Array(repeating: 0, count: parameters.count)
@@ -107,14 +108,14 @@ final class GradientReducer {
                     case .node(let next):
                         if seen.insert(ObjectIdentifier(next)).inserted { stack.append(next) }
                     case .leaf(let leaf):
-                        if let index = indexByParameter[ObjectIdentifier(leaf)] { counts[index] += 1 }
+                        if let index = indexByParameter[ObjectIdentifier(leaf)] { counts[index] = 1 }
                     case .constant:
                         break
                     }
                 }
             }
         } else if let index = indexByParameter[ObjectIdentifier(output)] {
-            counts[index] += 1
+            counts[index] = 1
         }
         expectedDeliveries = counts
     }
