@@ -41,6 +41,11 @@ public enum DType: String, Sendable, CaseIterable, CustomStringConvertible {
         self == .float16 || self == .bfloat16 ? .float32 : self
     }
 
+    /// Whether a result of this dtype may be written into a tensor of `target` in place,
+    /// as `torch.can_cast`: never down a category (a floating result into an integer
+    /// tensor, an integer one into a bool tensor); any width within one.
+    public func canCast(to target: DType) -> Bool { category <= target.category }
+
     /// Where the dtype sits among bool < integer < floating point.
     var category: Int { self == .bool ? 0 : (isInteger ? 1 : 2) }
 

@@ -28,6 +28,8 @@ extension Tensor {
         guard result.shape == shape else {
             usageFailure("\(name): output with shape \(shape) doesn't match the broadcast shape \(result.shape)")
         }
+        checkUsage(result.dtype.canCast(to: dtype),
+                   "\(name): result type \(result.dtype.scalarTypeName) can't be cast to the desired output type \(dtype.scalarTypeName)")
         array.assign(from: result.array)
         bumpVersion()
         if recording { adoptHistory(of: result) }
@@ -99,4 +101,10 @@ extension Tensor {
     }
     /// Divides every element by a scalar, in place.
     public static func /= (lhs: Tensor, rhs: Float) { lhs.updateInPlace("div_") { $0 / rhs } }
+    /// Adds an integer to every element, in place (an integer tensor stays integer).
+    public static func += (lhs: Tensor, rhs: Int) { lhs.updateInPlace("add_") { $0 + rhs } }
+    /// Subtracts an integer from every element, in place.
+    public static func -= (lhs: Tensor, rhs: Int) { lhs.updateInPlace("sub_") { $0 - rhs } }
+    /// Multiplies every element by an integer, in place.
+    public static func *= (lhs: Tensor, rhs: Int) { lhs.updateInPlace("mul_") { $0 * rhs } }
 }

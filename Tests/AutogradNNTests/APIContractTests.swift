@@ -123,6 +123,15 @@ final class APIContractTests: XCTestCase {
         XCTAssertEqual(Tensor.zeros([2], dtype: .float64).dtype, .float64)
         XCTAssertEqual(Tensor.ones([2], dtype: .int32).dtype, .int32)
         XCTAssertEqual(Tensor([1, 2, 3]).scalars, [1, 2, 3])
+        let counts = Tensor([1, 2])
+        counts += 1
+        counts *= 3
+        XCTAssertEqual(counts.dtype, .int64)
+        XCTAssertEqual(counts.asArray(Int.self), [6, 9])
+        let halves = Tensor([1.0, 2.0], dtype: .float16)
+        halves += Tensor([0.5, 0.25], dtype: .float64)   // same category: allowed, stored as float16
+        XCTAssertEqual(halves.dtype, .float16)
+        XCTAssertEqual(halves.asArray(Double.self), [1.5, 2.25])
     }
 
     /// The dtype example of README.md prints what the README shows.

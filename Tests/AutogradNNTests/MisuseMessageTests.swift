@@ -32,6 +32,7 @@ import Autograd
         Misuse(name: "embedding-index", message: "embedding: index 3 is out of range for a table of 3 rows"),
         Misuse(name: "embedding-float-index", message: "to have one of the following scalar types: Long, Int; but got torch.float32 instead"),
         Misuse(name: "int-requires-grad", message: "Only Tensors of floating point and complex dtype can require gradients"),
+        Misuse(name: "in-place-float-into-int", message: "add_: result type Float can't be cast to the desired output type Long"),
         Misuse(name: "mean-of-integers", message: "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: Long"),
         Misuse(name: "conv-channels", message: "expected input[1, 2, 5, 5] to have 3 channels, but got 2 channels instead"),
         Misuse(name: "conv-kernel-too-big", message: "Kernel size can't be greater than actual input size"),
@@ -74,6 +75,9 @@ import Autograd
         case "embedding-float-index": _ = Embedding(numEmbeddings: 3, embeddingDim: 2)(Tensor([0.0, 1.0]))
         case "int-requires-grad": _ = Tensor([1, 2], requiresGrad: true)
         case "mean-of-integers": _ = Tensor([1, 2]).mean()
+        case "in-place-float-into-int":
+            let counts = Tensor([1, 2])
+            counts += 0.5
         case "conv-channels": _ = Conv2d(inChannels: 3, outChannels: 4, kernelSize: 3)(Tensor.zeros([1, 2, 5, 5]))
         case "conv-kernel-too-big": _ = Conv2d(inChannels: 1, outChannels: 1, kernelSize: 3)(Tensor.zeros([1, 1, 2, 2]))
         case "maxpool-too-small": _ = MaxPool2d(kernelSize: 2)(Tensor.zeros([1, 1, 1, 1]))
