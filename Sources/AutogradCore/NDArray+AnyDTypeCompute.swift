@@ -17,7 +17,9 @@ extension NDArray {
     /// ``zip(_:_:_:name:)`` for any dtypes, into an array of `resultType` and `shape`
     /// (the broadcast shape, already checked; `resultType` as promotion gives it).
     public static func zipAnyDType(_ op: BinaryOp, _ lhs: NDArray, _ rhs: NDArray, shape: [Int], resultType: DType) -> NDArray {
-        let compute = resultType.computeType
+        // Integer and bool results compute in Int64 straight away: the promoted dtype holds
+        // both operands' values, and wrapping to its width at the end gives the same bits.
+        let compute = resultType.isFloatingPoint ? resultType.computeType : .int64
         let a = lhs.converted(to: compute), b = rhs.converted(to: compute)
         let result: NDArray
         switch compute {
@@ -26,9 +28,7 @@ extension NDArray {
         case .float64:
             result = zipElements(Double.self, a, b, shape: shape, dtype: .float64) { op.apply($0, $1) }
         default:
-            let integers = zipElements(Int64.self, a.converted(to: .int64), b.converted(to: .int64),
-                                       shape: shape, dtype: .int64) { op.apply(integers: $0, $1) }
-            result = integers
+            result = zipElements(Int64.self, a, b, shape: shape, dtype: .int64) { op.apply(integers: $0, $1) }
         }
         return result.dtype == resultType ? result : result.converted(to: resultType)
     }

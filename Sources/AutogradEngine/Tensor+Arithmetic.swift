@@ -91,7 +91,7 @@ extension Tensor {
     /// Float tensors multiply by the reciprocal rounded to their compute type.
     public static func / <S: BinaryFloatingPoint>(lhs: Tensor, rhs: S) -> Tensor {
         let s = Double(rhs)
-        return lhs.scalarOp(.multiplyScalar(lhs.reciprocal(of: s)), .divideScalar(s), saveScalar: s)
+        return lhs.scalarOp(.multiplyScalar(lhs.divisionFactor(for: s)), .divideScalar(s), saveScalar: s)
     }
     /// Divides a scalar by every element: `lhs * (1 / rhs)`, as PyTorch computes it.
     public static func / <S: BinaryFloatingPoint>(lhs: S, rhs: Tensor) -> Tensor { rhs.reciprocal() * lhs }
@@ -117,7 +117,7 @@ extension Tensor {
 
     /// `1 / divisor` rounded to this tensor's compute type (float64 for float64, float32
     /// otherwise), so dividing by a scalar is multiplying by the same value PyTorch uses.
-    func reciprocal(of divisor: Double) -> Double {
+    func divisionFactor(for divisor: Double) -> Double {
         dtype == .float64 ? 1 / divisor : Double(1 / Float(divisor))
     }
 

@@ -18,7 +18,7 @@ extension Tensor {
     /// The mean of all elements, as a 0-d tensor.
     public func mean() -> Tensor {
         checkMeanDType()
-        let value = array.sumAll().map(.multiplyScalar(reciprocal(of: Double(count))))
+        let value = array.sumAll().map(.multiplyScalar(divisionFactor(for: Double(count))))
         return Tensor.record(value, .meanAll, input: self)
     }
 
@@ -30,7 +30,7 @@ extension Tensor {
         checkMeanDType()
         let normalized = trapOnShapeError { () throws(ShapeError) in try array.reductionDimensions(dims, op: "mean") }
         let size = normalized.reduce(1) { $0 * (rank == 0 ? 1 : shape[$1]) }
-        let value = array.sum(dims: normalized, keepDim: keepDim).map(.multiplyScalar(reciprocal(of: Double(size))))
+        let value = array.sum(dims: normalized, keepDim: keepDim).map(.multiplyScalar(divisionFactor(for: Double(size))))
         return Tensor.record(value, .mean(dims: normalized, keepDim: keepDim), input: self)
     }
 
