@@ -15,7 +15,7 @@ public func broadcastShapes(_ a: [Int], _ b: [Int], op: String) throws(ShapeErro
         } else if sizeA == 1 {
             result[i] = sizeB
         } else {
-            throw ShapeError("\(op): shapes \(a) and \(b) cannot be broadcast")
+            throw .notBroadcastable(op: op, a, b)
         }
     }
     return result

@@ -43,7 +43,7 @@ extension NDArray {
         let shape = try broadcastShapes(lhs.shape, rhs.shape, op: name)
         let common = DType.resultType([lhs.promotionOperand, rhs.promotionOperand])
         guard !common.isFloatingPoint else {
-            throw ShapeError("\(name): not implemented for '\(common.scalarTypeName)'")
+            throw .unsupportedDType(op: name, common)
         }
         let a = lhs.converted(to: .int64), b = rhs.converted(to: .int64)
         let result = zipElements(Int64.self, a, b, shape: shape, dtype: .int64) { x, y in
@@ -59,7 +59,7 @@ extension NDArray {
     /// Logical not of a bool array, bitwise not of an integer array (PyTorch's `~`).
     public func inverted() throws(ShapeError) -> NDArray {
         guard !dtype.isFloatingPoint else {
-            throw ShapeError("bitwise_not: not implemented for '\(dtype.scalarTypeName)'")
+            throw .unsupportedDType(op: "bitwise_not", dtype)
         }
         let values = integers.map { dtype == .bool ? ($0 == 0 ? 1 : 0) : ~$0 }
         return NDArray(shape: shape, integers: values, dtype: dtype)

@@ -38,29 +38,26 @@ public struct ConvolutionGeometry: Equatable, Sendable {
     /// least one window fits (PyTorch's "Output size is too small").
     public func checkedOutputSize(height: Int, width: Int, op: String) throws(ShapeError) -> (Int, Int) {
         guard kernel.0 > 0, kernel.1 > 0 else {
-            throw ShapeError("\(op): kernel size should be greater than zero, but got kernel_size=\(describe(kernel))")
+            throw .invalidWindowSetting(op: op, setting: .kernelSize, value: [kernel.0, kernel.1])
         }
         guard stride.0 > 0, stride.1 > 0 else {
-            throw ShapeError("\(op): stride should be greater than zero, but got stride=\(describe(stride))")
+            throw .invalidWindowSetting(op: op, setting: .stride, value: [stride.0, stride.1])
         }
         guard dilation.0 > 0, dilation.1 > 0 else {
-            throw ShapeError("\(op): dilation should be greater than zero, but got dilation=\(describe(dilation))")
+            throw .invalidWindowSetting(op: op, setting: .dilation, value: [dilation.0, dilation.1])
         }
         guard padding.0 >= 0, padding.1 >= 0 else {
-            throw ShapeError("\(op): padding should be non-negative, but got padding=\(describe(padding))")
+            throw .invalidWindowSetting(op: op, setting: .padding, value: [padding.0, padding.1])
         }
         guard height >= 0, width >= 0 else {
-            throw ShapeError("\(op): input sizes must not be negative, got \(height)x\(width)")
+            throw .negativeInputSize(op: op, height: height, width: width)
         }
         let (h, w) = outputSize(height: height, width: width)
         guard h > 0, w > 0 else {
-            throw ShapeError("\(op): Given input size: (\(height)x\(width)). Calculated output size: (\(h)x\(w)). Output size is too small")
+            throw .outputTooSmall(op: op, input: [height, width], output: [h, w])
         }
         return (h, w)
     }
-
-    /// PyTorch's spelling of a pair: `(2, 2)`.
-    private func describe(_ pair: (Int, Int)) -> String { "(\(pair.0), \(pair.1))" }
 
     public static func == (a: ConvolutionGeometry, b: ConvolutionGeometry) -> Bool {
         a.kernel == b.kernel && a.stride == b.stride && a.padding == b.padding && a.dilation == b.dilation

@@ -6,7 +6,7 @@ extension NDArray {
     public func indexSelected(dim: Int, indices: [Int]) throws(ShapeError) -> NDArray {
         let size = shape[dim]
         if let bad = indices.first(where: { $0 < 0 || $0 >= size }) {
-            throw ShapeError("index_select: index \(bad) is out of bounds for dimension \(dim) with size \(size)")
+            throw .indexOutOfBounds(op: "index_select", index: bad, dim: dim, size: size)
         }
         var resultShape = shape
         resultShape[dim] = indices.count

@@ -1,13 +1,13 @@
 extension NDArray {
     /// Joins arrays along an existing dimension `dim` (normalised); all other sizes must agree.
     public static func concatenate(_ arrays: [NDArray], dim: Int, op: String = "cat") throws(ShapeError) -> NDArray {
-        guard let first = arrays.first else { throw ShapeError("\(op): expected a non-empty list of Tensors") }
-        guard first.rank > 0 else { throw ShapeError("\(op): zero-dimensional tensor cannot be concatenated") }
+        guard let first = arrays.first else { throw .emptyTensorList(op: op) }
+        guard first.rank > 0 else { throw .zeroDimensionalConcatenation(op: op) }
         for (i, array) in arrays.enumerated() {
             let same = array.rank == first.rank
                 && (0..<first.rank).allSatisfy { $0 == dim || array.shape[$0] == first.shape[$0] }
             guard same else {
-                throw ShapeError("\(op): sizes of tensors must match except in dimension \(dim); tensor 0 has shape \(first.shape) and tensor \(i) has shape \(array.shape)")
+                throw .joinedSizesDiffer(op: op, dim: dim, first: first.shape, index: i, other: array.shape)
             }
         }
         var shape = first.shape

@@ -5,12 +5,12 @@ extension NDArray {
     /// dimensions: `[..., M, K] x [..., K, N] -> [..., M, N]`.
     public static func matmul(_ lhs: NDArray, _ rhs: NDArray) throws(ShapeError) -> NDArray {
         guard lhs.rank >= 2, rhs.rank >= 2 else {
-            throw ShapeError("matmul: both arguments need at least 2 dimensions, got \(lhs.shape) and \(rhs.shape)")
+            throw .matmulNeedsMatrices(lhs: lhs.shape, rhs: rhs.shape)
         }
         let m = lhs.shape[lhs.rank - 2], k = lhs.shape[lhs.rank - 1]
         let k2 = rhs.shape[rhs.rank - 2], n = rhs.shape[rhs.rank - 1]
         guard k == k2 else {
-            throw ShapeError("matmul: mat1 and mat2 shapes cannot be multiplied (\(m)x\(k) and \(k2)x\(n)); shapes \(lhs.shape) and \(rhs.shape)")
+            throw .matmulInnerSizes(lhs: lhs.shape, rhs: rhs.shape)
         }
         let batchShape = try broadcastShapes(
             Array(lhs.shape.dropLast(2)), Array(rhs.shape.dropLast(2)), op: "matmul")
@@ -79,7 +79,7 @@ extension NDArray {
         _ lhs: NDArray, _ rhs: NDArray, m: Int, n: Int, k: Int, batchShape: [Int]
     ) throws(ShapeError) -> NDArray {
         guard lhs.dtype == rhs.dtype else {
-            throw ShapeError("expected m1 and m2 to have the same dtype, but got: \(lhs.dtype.rawValue) != \(rhs.dtype.rawValue)")
+            throw .dtypeMismatch(op: "matmul", lhs.dtype, rhs.dtype)
         }
         let dtype = lhs.dtype
         if dtype == .float16 || dtype == .bfloat16 {

@@ -21,7 +21,7 @@ extension NDArray {
         var result: [Int] = []
         for dim in dims {
             let d = try normalizedDimension(dim, rank: rank, op: op)
-            guard !result.contains(d) else { throw ShapeError("\(op): dim \(d) appears multiple times in the list of dims") }
+            guard !result.contains(d) else { throw .repeatedDimension(op: op, dim: d) }
             result.append(d)
         }
         return rank == 0 ? [] : result.sorted()

@@ -5,16 +5,16 @@ extension NDArray {
     public static func resolveShape(_ shape: [Int], count: Int, op: String) throws(ShapeError) -> [Int] {
         var resolved = shape
         let inferred = shape.indices.filter { shape[$0] == -1 }
-        guard inferred.count <= 1 else { throw ShapeError("\(op): only one dimension can be inferred") }
+        guard inferred.count <= 1 else { throw .multipleInferredDimensions(op: op) }
         if let dim = inferred.first {
             let known = shape.enumerated().filter { $0.offset != dim }.reduce(1) { $0 * $1.element }
             guard known != 0, count % known == 0 else {
-                throw ShapeError("\(op): shape '\(shape)' is invalid for input of size \(count)")
+                throw .invalidShape(op: op, shape: shape, count: count)
             }
             resolved[dim] = count / known
         }
         guard resolved.allSatisfy({ $0 >= 0 }), resolved.reduce(1, *) == count else {
-            throw ShapeError("\(op): shape '\(shape)' is invalid for input of size \(count)")
+            throw .invalidShape(op: op, shape: shape, count: count)
         }
         return resolved
     }
@@ -40,12 +40,12 @@ extension NDArray {
     /// Reorders the dimensions: dimension `i` of the result is dimension `dims[i]` of this.
     public func permuted(_ dims: [Int]) throws(ShapeError) -> NDArray {
         guard dims.count == rank else {
-            throw ShapeError("permute: number of dims \(dims) don't match the tensor's shape \(shape)")
+            throw .permuteRankMismatch(dims: dims, shape: shape)
         }
         var normalized: [Int] = []
         for dim in dims { normalized.append(try normalizedDimension(dim, rank: rank, op: "permute")) }
         guard Set(normalized).count == rank else {
-            throw ShapeError("permute: repeated dim in \(dims)")
+            throw .permuteRepeatedDimension(dims: dims)
         }
         return NDArray(
             storage: storage,
@@ -56,11 +56,11 @@ extension NDArray {
 
     /// The sub-array at `index` along `dim`, which drops that dimension.
     public func selected(dim: Int, index: Int) throws(ShapeError) -> NDArray {
-        guard rank > 0 else { throw ShapeError("select: invalid index of a 0-dim tensor") }
+        guard rank > 0 else { throw .zeroDimensionalIndex(op: "select") }
         let d = try normalizedDimension(dim, rank: rank, op: "select")
         let size = shape[d]
         guard index >= -size && index < size else {
-            throw ShapeError("select: index \(index) is out of bounds for dimension \(d) with size \(size)")
+            throw .indexOutOfBounds(op: "select", index: index, dim: d, size: size)
         }
         let i = index < 0 ? index + size : index
         var result = layout
@@ -72,7 +72,7 @@ extension NDArray {
 
     /// The elements `start..<end` along `dim` (bounds clamped, as Python slicing does).
     public func sliced(dim: Int, start: Int, end: Int) throws(ShapeError) -> NDArray {
-        guard rank > 0 else { throw ShapeError("slice: cannot slice a 0-dim tensor") }
+        guard rank > 0 else { throw .zeroDimensionalSlice(op: "slice") }
         let d = try normalizedDimension(dim, rank: rank, op: "slice")
         let (lower, upper) = NDArray.clampedRange(start: start, end: end, size: shape[d])
         var result = layout
@@ -92,17 +92,17 @@ extension NDArray {
     /// repeats.
     public func expanded(_ shape: [Int]) throws(ShapeError) -> NDArray {
         guard shape.count >= rank else {
-            throw ShapeError("expand: the number of sizes provided (\(shape.count)) must be greater or equal to the number of dimensions in the tensor (\(rank))")
+            throw .expandTooFewSizes(sizes: shape, rank: rank)
         }
         let lead = shape.count - rank
         var target = shape
         for i in 0..<shape.count {
             let own = i >= lead ? self.shape[i - lead] : nil
             if shape[i] == -1 {
-                guard let own else { throw ShapeError("expand: -1 is not allowed in a leading, non-existing dimension") }
+                guard let own else { throw .expandInferredLeadingDimension }
                 target[i] = own
             } else if let own, own != 1, own != shape[i] {
-                throw ShapeError("expand: the expanded size of the tensor (\(shape[i])) must match the existing size (\(own)) at non-singleton dimension \(i). Target sizes: \(shape). Tensor sizes: \(self.shape)")
+                throw .expandSizeMismatch(sizes: shape, shape: self.shape, dim: i)
             }
         }
         return NDArray(storage: storage, layout: layout.broadcast(to: target))

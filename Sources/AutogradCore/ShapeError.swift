@@ -1,15 +1,150 @@
-/// A shape or argument error: an op was called with shapes or values it cannot take.
-///
-/// Programmer errors trap, as PyTorch raises; the checks that find them are throwing
-/// functions (``broadcastShapes(_:_:op:)`` and friends) so code and tests can ask first.
-public struct ShapeError: Error, CustomStringConvertible, Equatable {
-    /// What went wrong, naming the op and the shapes, e.g.
-    /// `mul: shapes [2, 3] and [4] cannot be broadcast`.
-    public let message: String
-    /// An error with the given message.
-    public init(_ message: String) { self.message = message }
+//// A shape, dimension, index or dtype that an op cannot accept, thrown by shape
+/// computations before any work is done. Each case carries the op's name and the shapes
+/// or values involved; ``message`` words it as PyTorch does, so the two can be compared.
+public enum ShapeError: Error, CustomStringConvertible, Equatable {
+    /// Two shapes that do not broadcast, e.g. `mul: shapes [2, 3] and [4] cannot be broadcast`.
+    case notBroadcastable(op: String, [Int], [Int])
+    /// A dimension outside `[-rank, rank - 1]` (a 0-d tensor accepts -1 and 0).
+    case dimensionOutOfRange(op: String, dim: Int, rank: Int)
+    /// An index outside `0..<size` along `dim`.
+    case indexOutOfBounds(op: String, index: Int, dim: Int, size: Int)
+    /// A dimension named twice in a list of dimensions to reduce.
+    case repeatedDimension(op: String, dim: Int)
+    /// `matmul` of an operand with fewer than two dimensions where two are needed.
+    case matmulNeedsMatrices(lhs: [Int], rhs: [Int])
+    /// `matmul` whose inner sizes differ.
+    case matmulInnerSizes(lhs: [Int], rhs: [Int])
+    /// Two operands that must share a dtype (as `torch.matmul` requires) but do not.
+    case dtypeMismatch(op: String, DType, DType)
+    /// An op that has no kernel for a dtype, e.g. bitwise ops on floats.
+    case unsupportedDType(op: String, DType)
+    /// A list of tensors that must not be empty.
+    case emptyTensorList(op: String)
+    /// A 0-d tensor passed to `cat`.
+    case zeroDimensionalConcatenation(op: String)
+    /// An index into a 0-d tensor.
+    case zeroDimensionalIndex(op: String)
+    /// A slice of a 0-d tensor.
+    case zeroDimensionalSlice(op: String)
+    /// Tensors joined along `dim` whose other sizes differ (tensor `index` against tensor 0).
+    case joinedSizesDiffer(op: String, dim: Int, first: [Int], index: Int, other: [Int])
+    /// A target shape with more than one `-1`.
+    case multipleInferredDimensions(op: String)
+    /// A target shape whose element count differs from the input's.
+    case invalidShape(op: String, shape: [Int], count: Int)
+    /// `permute` with a list of dimensions whose length is not the rank.
+    case permuteRankMismatch(dims: [Int], shape: [Int])
+    /// `permute` with a dimension listed twice.
+    case permuteRepeatedDimension(dims: [Int])
+    /// `expand` to fewer dimensions than the tensor has.
+    case expandTooFewSizes(sizes: [Int], rank: Int)
+    /// `expand` with -1 in a new leading dimension.
+    case expandInferredLeadingDimension
+    /// `expand` that would stretch a dimension whose size is not 1.
+    case expandSizeMismatch(sizes: [Int], shape: [Int], dim: Int)
+    /// A window setting (kernel size, stride, dilation, padding) out of its range.
+    case invalidWindowSetting(op: String, setting: WindowSetting, value: [Int])
+    /// Negative input sizes for a windowed op.
+    case negativeInputSize(op: String, height: Int, width: Int)
+    /// An input smaller than one window: the output would be empty.
+    case outputTooSmall(op: String, input: [Int], output: [Int])
+    /// A convolution weight that is not `[out_channels, in_channels, kH, kW]`.
+    case convolutionWeightRank(weight: [Int])
+    /// A convolution input that is not `[N, C, H, W]`.
+    case convolutionInputRank(input: [Int], weight: [Int])
+    /// A convolution input whose channels differ from the weight's.
+    case convolutionChannels(input: [Int], weight: [Int])
+    /// A convolution bias that is not one value per output channel.
+    case convolutionBias(bias: [Int], weight: [Int])
+    /// A (dilated) kernel larger than the padded input.
+    case kernelLargerThanInput(paddedInput: [Int], kernel: [Int])
+
+    /// The settings of a sliding window, as ``invalidWindowSetting(op:setting:value:)`` names them.
+    public enum WindowSetting: String, Equatable, Sendable {
+        /// `kernel_size`, which must be positive.
+        case kernelSize = "kernel size"
+        /// `stride`, which must be positive.
+        case stride
+        /// `dilation`, which must be positive.
+        case dilation
+        /// `padding`, which must not be negative.
+        case padding
+    }
+
+    /// What went wrong, naming the op and the shapes, in PyTorch's words.
+    public var message: String {
+        switch self {
+        case .notBroadcastable(let op, let a, let b):
+            return "\(op): shapes \(a) and \(b) cannot be broadcast"
+        case .dimensionOutOfRange(let op, let dim, let rank):
+            let bound = Swift.max(rank, 1)
+            return "\(op): dimension out of range (expected to be in range of [\(-bound), \(bound - 1)], but got \(dim))"
+        case .indexOutOfBounds(let op, let index, let dim, let size):
+            return "\(op): index \(index) is out of bounds for dimension \(dim) with size \(size)"
+        case .repeatedDimension(let op, let dim):
+            return "\(op): dim \(dim) appears multiple times in the list of dims"
+        case .matmulNeedsMatrices(let lhs, let rhs):
+            return "matmul: both arguments need at least 2 dimensions, got \(lhs) and \(rhs)"
+        case .matmulInnerSizes(let lhs, let rhs):
+            let (m, k) = (lhs[lhs.count - 2], lhs[lhs.count - 1]), (k2, n) = (rhs[rhs.count - 2], rhs[rhs.count - 1])
+            return "matmul: mat1 and mat2 shapes cannot be multiplied (\(m)x\(k) and \(k2)x\(n)); shapes \(lhs) and \(rhs)"
+        case .dtypeMismatch(_, let a, let b):
+            return "expected m1 and m2 to have the same dtype, but got: \(a.rawValue) != \(b.rawValue)"
+        case .unsupportedDType(let op, let dtype):
+            return "\(op): not implemented for '\(dtype.scalarTypeName)'"
+        case .emptyTensorList(let op):
+            return "\(op): expected a non-empty list of Tensors"
+        case .zeroDimensionalConcatenation(let op):
+            return "\(op): zero-dimensional tensor cannot be concatenated"
+        case .zeroDimensionalIndex(let op):
+            return "\(op): invalid index of a 0-dim tensor"
+        case .zeroDimensionalSlice(let op):
+            return "\(op): cannot slice a 0-dim tensor"
+        case .joinedSizesDiffer(let op, let dim, let first, let index, let other):
+            return "\(op): sizes of tensors must match except in dimension \(dim); tensor 0 has shape \(first) and tensor \(index) has shape \(other)"
+        case .multipleInferredDimensions(let op):
+            return "\(op): only one dimension can be inferred"
+        case .invalidShape(let op, let shape, let count):
+            return "\(op): shape '\(shape)' is invalid for input of size \(count)"
+        case .permuteRankMismatch(let dims, let shape):
+            return "permute: number of dims \(dims) don't match the tensor's shape \(shape)"
+        case .permuteRepeatedDimension(let dims):
+            return "permute: repeated dim in \(dims)"
+        case .expandTooFewSizes(let sizes, let rank):
+            return "expand: the number of sizes provided (\(sizes.count)) must be greater or equal to the number of dimensions in the tensor (\(rank))"
+        case .expandInferredLeadingDimension:
+            return "expand: -1 is not allowed in a leading, non-existing dimension"
+        case .expandSizeMismatch(let sizes, let shape, let dim):
+            let own = shape[dim - (sizes.count - shape.count)]
+            return "expand: the expanded size of the tensor (\(sizes[dim])) must match the existing size (\(own)) at non-singleton dimension \(dim). Target sizes: \(sizes). Tensor sizes: \(shape)"
+        case .invalidWindowSetting(let op, let setting, let value):
+            let argument = setting == .kernelSize ? "kernel_size" : setting.rawValue
+            let requirement = setting == .padding ? "be non-negative" : "be greater than zero"
+            return "\(op): \(setting.rawValue) should \(requirement), but got \(argument)=\(Self.pair(value))"
+        case .negativeInputSize(let op, let height, let width):
+            return "\(op): input sizes must not be negative, got \(height)x\(width)"
+        case .outputTooSmall(let op, let input, let output):
+            return "\(op): Given input size: (\(input.map(String.init).joined(separator: "x"))). Calculated output size: (\(output.map(String.init).joined(separator: "x"))). Output size is too small"
+        case .convolutionWeightRank(let weight):
+            return "conv2d: expected weight to be 4-D [out_channels, in_channels, kH, kW], but got weight of size \(weight)"
+        case .convolutionInputRank(let input, let weight):
+            return "conv2d: expected 4-D input [N, C, H, W] for weight of size \(weight), but got input of size \(input)"
+        case .convolutionChannels(let input, let weight):
+            return "conv2d: Given groups=1, weight of size \(weight), expected input\(input) to have \(weight[1]) channels, but got \(input[1]) channels instead"
+        case .convolutionBias(let bias, let weight):
+            return "conv2d: Given weight of size \(weight), expected bias to be 1-dimensional with \(weight[0]) elements, but got bias of size \(bias) instead"
+        case .kernelLargerThanInput(let padded, let kernel):
+            return "conv2d: Calculated padded input size per channel: (\(padded[0]) x \(padded[1])). Kernel size: (\(kernel[0]) x \(kernel[1])). Kernel size can't be greater than actual input size"
+        }
+    }
+
     /// The message.
     public var description: String { message }
+
+    /// A pair of window sizes as PyTorch prints them: `(2, 3)`.
+    private static func pair(_ value: [Int]) -> String {
+        "(\(value.map(String.init).joined(separator: ", ")))"
+    }
 }
 
 /// Runs a shape check and stops with its message (in every build, see
@@ -31,7 +166,7 @@ public func trapOnShapeError<T>(
 public func normalizedDimension(_ dim: Int, rank: Int, op: String) throws(ShapeError) -> Int {
     let bound = Swift.max(rank, 1)
     guard dim >= -bound && dim < bound else {
-        throw ShapeError("\(op): dimension out of range (expected to be in range of [\(-bound), \(bound - 1)], but got \(dim))")
+        throw .dimensionOutOfRange(op: op, dim: dim, rank: rank)
     }
     return dim < 0 ? dim + bound : dim
 }

@@ -28,9 +28,7 @@ enum AnomalyMode {
     static func check(_ gradients: [Tensor?], of node: Node) throws(AutogradError) {
         for (index, gradient) in gradients.enumerated() {
             guard let gradient, let bad = gradient.scalars.first(where: { !$0.isFinite }) else { continue }
-            let site = node.creationSite.map { " The op was created at \($0)." } ?? ""
-            throw AutogradError(
-                "Function '\(node.name)' returned \(bad.isNaN ? "nan" : "infinite") values in its \(index)th output.\(site)")
+            throw .anomalousGradient(node: node.name, index: index, isNaN: bad.isNaN, creationSite: node.creationSite)
         }
     }
 

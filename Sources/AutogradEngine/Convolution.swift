@@ -31,29 +31,28 @@ public func conv2d(
     let value = NDArray.convolution2d(input.array, weight.array, bias: bias?.array, geometry)
     return Tensor.record(
         value, .convolution(geometry, hasBias: bias != nil),
-        inputs: [input, weight] + (bias.map { [$0] } ?? []),
-        saved: SavedValues(first: input, second: weight))
+        inputs: [input, weight] + (bias.map { [$0] } ?? []))
 }
 
 /// Checks a convolution's operand shapes, with PyTorch's messages.
 func checkConvolution(_ input: [Int], _ weight: [Int], _ bias: [Int]?, _ geometry: ConvolutionGeometry) throws(ShapeError) {
     guard weight.count == 4 else {
-        throw ShapeError("conv2d: expected weight to be 4-D [out_channels, in_channels, kH, kW], but got weight of size \(weight)")
+        throw .convolutionWeightRank(weight: weight)
     }
     guard input.count == 4 else {
-        throw ShapeError("conv2d: expected 4-D input [N, C, H, W] for weight of size \(weight), but got input of size \(input)")
+        throw .convolutionInputRank(input: input, weight: weight)
     }
     guard input[1] == weight[1] else {
-        throw ShapeError("conv2d: Given groups=1, weight of size \(weight), expected input\(input) to have \(weight[1]) channels, but got \(input[1]) channels instead")
+        throw .convolutionChannels(input: input, weight: weight)
     }
     if let bias, bias != [weight[0]] {
-        throw ShapeError("conv2d: Given weight of size \(weight), expected bias to be 1-dimensional with \(weight[0]) elements, but got bias of size \(bias) instead")
+        throw .convolutionBias(bias: bias, weight: weight)
     }
     let padded = (input[2] + 2 * geometry.padding.0, input[3] + 2 * geometry.padding.1)
     let dilatedKernel = (geometry.dilation.0 * (weight[2] - 1) + 1, geometry.dilation.1 * (weight[3] - 1) + 1)
     if geometry.padding.0 >= 0, geometry.padding.1 >= 0, geometry.dilation.0 > 0, geometry.dilation.1 > 0,
        padded.0 < dilatedKernel.0 || padded.1 < dilatedKernel.1 {
-        throw ShapeError("conv2d: Calculated padded input size per channel: (\(padded.0) x \(padded.1)). Kernel size: (\(dilatedKernel.0) x \(dilatedKernel.1)). Kernel size can't be greater than actual input size")
+        throw .kernelLargerThanInput(paddedInput: [padded.0, padded.1], kernel: [dilatedKernel.0, dilatedKernel.1])
     }
     _ = try geometry.checkedOutputSize(height: input[2], width: input[3], op: "conv2d")
 }

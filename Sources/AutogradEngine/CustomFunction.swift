@@ -33,7 +33,7 @@ public final class FunctionContext {
 
     /// Checks and unpacks the saved tensors before backward runs.
     func unpack(in node: Node) throws(AutogradError) {
-        if released { throw AutogradError.savedValuesFreed(node.name) }
+        if released { throw .savedValuesFreed(node: node.name) }
         var tensors: [Tensor] = []
         for (tensor, isOutput) in zip(saved, savedIsOutput) {
             tensors.append(try tensor.unpack(in: node, history: isOutput ? node : nil))
@@ -112,8 +112,7 @@ final class CustomFunctionRule {
         try context.unpack(in: node)
         let result = backward(context, gradient)
         guard result.count == node.edges.count else {
-            throw AutogradError(
-                "function \(name) returned an incorrect number of gradients (expected \(node.edges.count), got \(result.count))")
+            throw .customFunctionGradientCount(function: name, returned: result.count, expected: node.edges.count)
         }
         return result
     }

@@ -11,51 +11,48 @@ import Foundation
 extension Node {
     /// The gradients of the inputs given `grad`, the gradient of this node's output.
     func inputGradients(_ grad: Tensor) throws(AutogradError) -> [Tensor?] {
-        if savedValuesReleased { throw AutogradError.savedValuesFreed(name) }
-        let x = try saved.first?.unpack(in: self), y = try saved.second?.unpack(in: self)
-        // The saved result's history is this node, so a graph recorded from it (double
-        // backward) flows through this node again.
-        let result = try saved.result?.unpack(in: self, history: self)
+        if savedValuesReleased { throw .savedValuesFreed(node: name) }
+        let saved = try UnpackedSavedValues(self)
         switch op {
         case .add: return [grad, grad]
         case .subtract: return [grad, -grad]
-        case .multiply: return [needs(0) ? grad * y! : nil, needs(1) ? grad * x! : nil]
+        case .multiply: return try [needs(0) ? grad * saved.second() : nil, needs(1) ? grad * saved.first() : nil]
         case .divide:
-            return [needs(0) ? grad / y! : nil, needs(1) ? -grad * x! / (y! * y!) : nil]
-        case .power: return powerGradients(grad, base: x!, exponent: y!, result: result!)
-        case .maximum, .minimum: return extremumGradients(grad, x!, y!, largest: op.isMaximum)
+            return try [needs(0) ? grad / saved.second() : nil, needs(1) ? -grad * saved.first() / (saved.second() * saved.second()) : nil]
+        case .power: return try powerGradients(grad, base: saved.first(), exponent: saved.second(), result: saved.result())
+        case .maximum, .minimum: return try extremumGradients(grad, saved.first(), saved.second(), largest: op.isMaximum)
         case .addScalar, .subtractScalar: return [grad]
         case .reverseSubtractScalar: return [-grad]
-        case .multiplyScalar: return [grad * saved.scalar!]
-        case .divideScalar: return [grad / saved.scalar!]
+        case .multiplyScalar(let s): return [grad * s]
+        case .divideScalar(let s): return [grad / s]
         case .powerScalar(let e):
             if e == 0 { return [Tensor.zeros(inputShapes[0], dtype: edges[0].dtype)] }
-            return [grad * (e * x!.pow(e - 1))]
+            return try [grad * (e * saved.first().pow(e - 1))]
         case .reversePowerScalar(let s):
-            if s != 0 { return [grad * result! * Foundation.log(s)] }
+            if s != 0 { return try [grad * saved.result() * Foundation.log(s)] }
             // 0^x, as PyTorch: ln 0 is taken as 0 where x >= 0 (0^x <= 1), so only x < 0
             // (0^x = ∞) gets ∞·ln 0 = -∞ instead of NaN everywhere else.
-            let maskedLogBase = result!.array.map(.addScalar(-1)).map(.isPositive).map(.reverseSubtractScalar(1)).map(.log)
-            return [grad * result! * Tensor(maskedLogBase)]
+            let maskedLogBase = try saved.result().array.map(.addScalar(-1)).map(.isPositive).map(.reverseSubtractScalar(1)).map(.log)
+            return try [grad * saved.result() * Tensor(maskedLogBase)]
         case .negate: return [-grad]
-        case .exp: return [grad * result!]
-        case .log: return [grad / x!]
-        case .sqrt: return [grad / (2 * result!)]
-        case .abs: return [grad * Tensor(x!.array.map(.sign))]
-        case .sin: return [grad * x!.cos()]
-        case .cos: return [-(grad * x!.sin())]
+        case .exp: return try [grad * saved.result()]
+        case .log: return try [grad / saved.first()]
+        case .sqrt: return try [grad / (2 * saved.result())]
+        case .abs: return try [grad * Tensor(saved.first().array.map(.sign))]
+        case .sin: return try [grad * saved.first().cos()]
+        case .cos: return try [-(grad * saved.first().sin())]
         case .tanh:
-            let r = result!
+            let r = try saved.result()
             return [grad * (1 - r * r)]
         case .sigmoid:
-            let r = result!
+            let r = try saved.result()
             return [grad * r * (1 - r)]
-        case .relu: return [grad * Tensor(result!.array.map(.isPositive))]
+        case .relu: return try [grad * Tensor(saved.result().array.map(.isPositive))]
         case .reciprocal:
-            let r = result!
+            let r = try saved.result()
             return [-grad * r * r]
-        case .clamp(let low, let high): return [grad * Tensor(x!.array.map(.insideRange(min: low, max: high)))]
-        case .erf: return [grad * (2 / Float.pi.squareRoot()) * (-(x! * x!)).exp()]
+        case .clamp(let low, let high): return try [grad * Tensor(saved.first().array.map(.insideRange(min: low, max: high)))]
+        case .erf: return try [grad * (2 / Float.pi.squareRoot()) * (-(saved.first() * saved.first())).exp()]
         case .sumAll: return [grad.expand(inputShapes[0])]
         case .sum(let dims, let keepDim):
             return [Node.restoringReducedDimensions(grad, dims: dims, keepDim: keepDim).expand(inputShapes[0])]
@@ -65,18 +62,18 @@ extension Node {
             let size = dims.reduce(1) { $0 * (inputShapes[0].isEmpty ? 1 : inputShapes[0][$1]) }
             return [Node.restoringReducedDimensions(grad, dims: dims, keepDim: keepDim).expand(inputShapes[0]) / Float(size)]
         case .extremeAll:
-            let mask = try! NDArray.zip(.equal, x!.array, result!.array, name: name)
+            let mask = try elementwise(.equal, saved.first().array, saved.result().array)
             let ties = mask.sumAll().scalarValue
             return [grad * Tensor(mask) / ties]
         case .extreme(let dim, let keepDim, _):
             let expanded = keepDim ? grad : grad.unsqueeze(dim)
-            return [expanded * Tensor(oneHot(indices: saved.constant!, dim: dim, keepDim: keepDim))]
+            return try [expanded * Tensor(oneHot(indices: saved.array(), dim: dim, keepDim: keepDim))]
         case .softmax(let dim):
-            let r = result!
+            let r = try saved.result()
             let weighted = grad * r
             return [weighted - r * weighted.sum(dim: dim, keepDim: true)]
         case .logSoftmax(let dim):
-            return [grad - result!.exp() * grad.sum(dim: dim, keepDim: true)]
+            return try [grad - saved.result().exp() * grad.sum(dim: dim, keepDim: true)]
         case .reshape, .squeeze: return [grad.reshape(inputShapes[0])]
         case .clone, .expand: return [grad]
         case .transpose(let a, let b): return [grad.transpose(a, b)]
@@ -97,20 +94,20 @@ extension Node {
                 return grad.slice(dim: dim, start: start, end: start + size)
             }
         case .stack(let dim): return (0..<edges.count).map { grad.select(dim: dim, index: $0) }
-        case .matmul(let kind): return matmulGradients(grad, x!, y!, kind: kind)
+        case .matmul(let kind): return try matmulGradients(grad, saved.first(), saved.second(), kind: kind)
         case .convolution(let geometry, let hasBias):
-            return convolutionGradients(grad, input: x!, weight: y!, geometry: geometry, hasBias: hasBias)
+            return try convolutionGradients(grad, input: saved.first(), weight: saved.second(), geometry: geometry, hasBias: hasBias)
         case .unfold(let geometry): return [grad.fold(geometry, imageShape: inputShapes[0])]
         case .fold(let geometry): return [grad.unfold(geometry)]
-        case .maxPool2d: return [maxPool2dGradient(grad, indices: saved.constant!, inputShape: inputShapes[0])]
-        case .indexSelect(let dim): return [grad.indexAdd(dim: dim, indices: saved.indices!, size: inputShapes[0][dim])]
-        case .indexAdd(let dim): return [grad.indexSelect(dim: dim, indices: saved.indices!)]
+        case .maxPool2d: return try [maxPool2dGradient(grad, indices: saved.array(), inputShape: inputShapes[0])]
+        case .indexSelect(let dim): return try [grad.indexAdd(dim: dim, indices: saved.indices(), size: inputShapes[0][dim])]
+        case .indexAdd(let dim): return try [grad.indexSelect(dim: dim, indices: saved.indices())]
         case .custom(let rule): return try rule.gradients(grad, node: self)
         case .toCopy(let source): return [grad.to(source)]
         case .selectWhere:
-            let condition = Tensor(saved.constant!)
+            let condition = try Tensor(saved.array())
             return [needs(0) ? grad.maskedFill(.!condition, 0) : nil, needs(1) ? grad.maskedFill(condition, 0) : nil]
-        case .maskedFill: return [grad.maskedFill(Tensor(saved.constant!), 0)]
+        case .maskedFill: return try [grad.maskedFill(Tensor(saved.array()), 0)]
         case .copySlices(let replay): return replay.gradients(grad)
         case .detach: return [nil]
         }
@@ -118,6 +115,12 @@ extension Node {
 
     /// Whether input `i` needs a gradient.
     private func needs(_ i: Int) -> Bool { edges[i].carriesGradient }
+
+    /// `op` applied to two arrays whose shapes a rule knows to broadcast (a failure here is
+    /// an engine bug, reported with the node's name).
+    private func elementwise(_ op: BinaryOp, _ a: NDArray, _ b: NDArray) -> NDArray {
+        trapOnShapeError { () throws(ShapeError) in try NDArray.zip(op, a, b, name: name) }
+    }
 
     /// d(a^b)/da = b·a^(b-1), taken as 0 where b = 0; d(a^b)/db = a^b·ln(a), taken as 0 where
     /// a = 0 and b >= 0 (PyTorch's pow_backward_self and pow_backward_exponent).
@@ -129,16 +132,16 @@ extension Node {
         // ln(a) becomes ln(1) = 0 where a = 0 and b >= 0.
         let zeroBase = base.array.map(.sign).map(.abs).map(.reverseSubtractScalar(1))
         let nonNegativeExponent = exponent.array.map(.negate).map(.isPositive).map(.reverseSubtractScalar(1))
-        let masked = Tensor(try! NDArray.zip(.multiply, zeroBase, nonNegativeExponent, name: name))
+        let masked = Tensor(elementwise(.multiply, zeroBase, nonNegativeExponent))
         return [baseGradient, grad * result * (base * (1 - masked) + masked).log()]
     }
 
     /// The gradient goes to the larger (or smaller) input, split in half on ties.
     private func extremumGradients(_ grad: Tensor, _ a: Tensor, _ b: Tensor, largest: Bool) -> [Tensor?] {
         let (winner, loser) = largest ? (a.array, b.array) : (b.array, a.array)
-        let wins = try! NDArray.zip(.greater, winner, loser, name: name)
-        let ties = try! NDArray.zip(.equal, a.array, b.array, name: name).map(.multiplyScalar(0.5))
-        let firstMask = try! NDArray.zip(.add, wins, ties, name: name)
+        let wins = elementwise(.greater, winner, loser)
+        let ties = elementwise(.equal, a.array, b.array).map(.multiplyScalar(0.5))
+        let firstMask = elementwise(.add, wins, ties)
         let secondMask = firstMask.map(.reverseSubtractScalar(1))
         return [needs(0) ? grad * Tensor(firstMask) : nil, needs(1) ? grad * Tensor(secondMask) : nil]
     }
@@ -150,8 +153,8 @@ extension Node {
         var positionShape = [Int](repeating: 1, count: Swift.max(inputShape.count, 1))
         positionShape[dim] = size
         let positions = NDArray(shape: inputShape.isEmpty ? [] : positionShape, scalars: (0..<size).map(Float.init))
-        let kept = keepDim || inputShape.isEmpty ? indices : try! indices.unsqueezed(dim: dim)
-        return try! NDArray.zip(.equal, positions, kept, name: name)
+        let kept = keepDim || inputShape.isEmpty ? indices : trapOnShapeError { () throws(ShapeError) in try indices.unsqueezed(dim: dim) }
+        return elementwise(.equal, positions, kept)
     }
 
     /// Puts removed reduction dimensions back as size 1 so a gradient can expand.
@@ -248,7 +251,7 @@ extension Tensor {
     /// backward of slicing, recorded so it can be differentiated again).
     func embedded(in shape: [Int], dim: Int, start: Int, end: Int) -> Tensor {
         let result = NDArray(zeros: shape, dtype: dtype)
-        let window = try! result.sliced(dim: dim, start: start, end: end)
+        let window = trapOnShapeError { () throws(ShapeError) in try result.sliced(dim: dim, start: start, end: end) }
         window.assign(from: array)
         return Tensor.record(result, .sliceBackward(dim: dim, start: start, end: end), input: self)
     }

@@ -33,13 +33,13 @@ extension Tensor {
     public func backwardChecked(
         gradient: Tensor? = nil, retainGraph: Bool? = nil, createGraph: Bool = false, inputs: [Tensor]? = nil
     ) throws(AutogradError) {
-        guard requiresGrad else { throw AutogradError.noGradFn }
+        guard requiresGrad else { throw .outputDoesNotRequireGrad(index: 0) }
         let seed = try seedGradient(for: self, given: gradient)
         var targets: PassTargets?
         if let inputs {
-            guard !inputs.isEmpty else { throw AutogradError("`inputs` argument to `backward()` cannot be empty.") }
+            guard !inputs.isEmpty else { throw .emptyBackwardInputs }
             guard inputs.allSatisfy(\.requiresGrad) else {
-                throw AutogradError("can't retain_grad on Tensor that has requires_grad=False")
+                throw .backwardInputDoesNotRequireGrad
             }
             for input in inputs { input.retainGrad() }
             targets = PassTargets(inputs: inputs, captures: false)

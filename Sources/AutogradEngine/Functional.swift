@@ -39,16 +39,16 @@ public func gradChecked(
     outputs: [Tensor], inputs: [Tensor], gradOutputs: [Tensor?]? = nil,
     retainGraph: Bool? = nil, createGraph: Bool = false, allowUnused: Bool = true
 ) throws(AutogradError) -> [Tensor?] {
-    guard gradOutputs == nil || gradOutputs!.count == outputs.count else {
-        throw AutogradError("grad: got \(gradOutputs!.count) gradOutputs for \(outputs.count) outputs")
+    guard gradOutputs.map({ $0.count == outputs.count }) ?? true else {
+        throw .gradOutputCount(given: gradOutputs?.count ?? 0, outputs: outputs.count)
     }
     guard inputs.allSatisfy(\.requiresGrad) else {
-        throw AutogradError("One of the differentiated Tensors does not require grad")
+        throw .differentiatedInputDoesNotRequireGrad
     }
     var roots: [(Edge, Tensor)] = []
     for (index, output) in outputs.enumerated() {
         guard output.requiresGrad else {
-            throw AutogradError("element \(index) of tensors does not require grad and does not have a grad_fn")
+            throw .outputDoesNotRequireGrad(index: index)
         }
         roots.append((output.gradientEdge, try seedGradient(for: output, given: gradOutputs?[index])))
     }
@@ -56,8 +56,7 @@ public func gradChecked(
     try BackwardEngine.run(
         roots: roots, retainGraph: retainGraph ?? createGraph, createGraph: createGraph, targets: targets)
     if !allowUnused, let unused = targets.gradients.firstIndex(where: { $0 == nil }) {
-        throw AutogradError(
-            "The differentiated Tensor at index \(unused) appears to not have been used in the graph. Set allowUnused: true if this is the desired behavior.")
+        throw .unusedInput(index: unused)
     }
     return targets.gradients
 }
@@ -67,12 +66,11 @@ public func gradChecked(
 func seedGradient(for output: Tensor, given: Tensor?) throws(AutogradError) -> Tensor {
     if let given {
         guard given.shape == output.shape else {
-            throw AutogradError(
-                "Mismatch in shape: grad_output[0] has a shape of \(given.shape) and output[0] has a shape of \(output.shape).")
+            throw .gradOutputShape(given: given.shape, output: output.shape)
         }
         return given
     }
-    guard output.count == 1 else { throw AutogradError.nonScalarOutput }
+    guard output.count == 1 else { throw .nonScalarOutput }
     return Tensor.ones(output.shape, dtype: output.dtype)
 }
 

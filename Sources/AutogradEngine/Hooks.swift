@@ -111,8 +111,7 @@ extension Node {
         for hook in hooks.values {
             guard let replaced = hook(gradients, outputGradient) else { continue }
             guard replaced.count == gradients.count else {
-                throw AutogradError(
-                    "hook has returned an incorrect number of values (got \(replaced.count), but expected \(gradients.count))")
+                throw .hookGradientCount(returned: replaced.count, expected: gradients.count)
             }
             gradients = replaced
         }

@@ -8,7 +8,7 @@ extension Tensor {
     /// `maxPool2d(_:kernelSize:stride:padding:dilation:)` checks the settings and calls this.
     public func maxPool2d(_ geometry: ConvolutionGeometry) -> Tensor {
         let (values, indices) = array.maxPooled(geometry)
-        return Tensor.record(values, .maxPool2d(geometry), input: self, saved: SavedValues(constant: indices))
+        return Tensor.record(values, .maxPool2d(geometry), input: self, auxiliary: .array(indices))
     }
 }
 

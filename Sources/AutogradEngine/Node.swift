@@ -72,74 +72,89 @@ struct SavedTensor {
     func unpack(in node: Node, history outputHistory: Node? = nil) throws(AutogradError) -> Tensor {
         let current = input?.array.storage.version ?? output!.storage.version
         guard current == version else {
-            let owner = (input?.gradFn ?? outputHistory).map { ", which is output 0 of \($0.name)," } ?? ""
-            throw AutogradError(
-                "one of the variables needed for gradient computation has been modified by an inplace operation: [FloatTensor \(array.shape)]\(owner) is at version \(current); expected version \(version) instead. (in \(node.name))")
+            throw .savedValueModified(
+                node: node.name, shape: array.shape, dtype: array.dtype,
+                producer: (input?.gradFn ?? outputHistory)?.name,
+                version: current, expectedVersion: version)
         }
         if let input { return input }
         return Tensor(output!, history: outputHistory)
     }
 }
 
-/// The values a backward rule needs, saved at forward time and freed after backward
-/// unless the graph is retained.
+/// The values a backward rule needs, saved at forward time as the op declares
+/// (``Op/saves``) and freed after backward unless the graph is retained.
 struct SavedValues {
     /// The first input, when the rule needs it.
-    var first: SavedTensor?
+    private(set) var first: SavedTensor?
     /// The second input, when the rule needs it.
-    var second: SavedTensor?
+    private(set) var second: SavedTensor?
     /// The forward result, saved without its node to avoid a cycle through it.
-    var result: SavedTensor?
-    /// A value other than a tensor the rule needs (one field, so nodes stay small).
-    private var other: SavedConstant?
+    private(set) var result: SavedTensor?
+    /// Indices or a mask the rule needs.
+    private(set) var auxiliary: SavedAuxiliary?
+    /// Whether the op's scalar operand counts as saved (see ``SavedSlots/scalar``).
+    private var holdsScalar = false
 
-    /// What a rule may need besides tensors; PyTorch saves each as a tensor.
-    private enum SavedConstant {
-        /// An array, such as the positions of the maxima.
-        case array(NDArray)
-        /// Indices, as for `index_select`.
-        case indices([Int])
-        /// A scalar operand, as for `x * 2`.
-        case scalar(Double)
-    }
+    /// Nothing saved.
+    init() {}
 
-    /// Saves the tensors and values a rule needs.
-    init(
-        first: Tensor? = nil, second: Tensor? = nil, result: NDArray? = nil, constant: NDArray? = nil,
-        indices: [Int]? = nil, scalar: Double? = nil
-    ) {
-        self.first = first.map(SavedTensor.init)
-        self.second = second.map(SavedTensor.init)
-        self.result = result.map { SavedTensor(output: $0) }
-        if let constant {
-            other = .array(constant)
-        } else if let indices {
-            other = .indices(indices)
-        } else if let scalar {
-            other = .scalar(scalar)
-        }
-    }
-
-    /// A saved array the rule needs, such as the positions of the maxima.
-    var constant: NDArray? {
-        if case .array(let array) = other { return array }
-        return nil
-    }
-
-    /// Saved indices the rule needs, as for `index_select`.
-    var indices: [Int]? {
-        if case .indices(let indices) = other { return indices }
-        return nil
-    }
-
-    /// A saved scalar operand the rule needs, as for `x * 2`.
-    var scalar: Double? {
-        if case .scalar(let scalar) = other { return scalar }
-        return nil
+    /// Saves what `slots` names from the forward pass of one op.
+    init(_ slots: SavedSlots, first: Tensor?, second: Tensor?, result: NDArray, auxiliary: SavedAuxiliary?) {
+        if slots.contains(.first) { self.first = first.map(SavedTensor.init) }
+        if slots.contains(.second) { self.second = second.map(SavedTensor.init) }
+        if slots.contains(.result) { self.result = SavedTensor(output: result) }
+        if slots.contains(.auxiliary) { self.auxiliary = auxiliary }
+        holdsScalar = slots.contains(.scalar)
     }
 
     /// Whether nothing was saved.
-    var isEmpty: Bool { first == nil && second == nil && result == nil && other == nil }
+    var isEmpty: Bool { first == nil && second == nil && result == nil && auxiliary == nil && !holdsScalar }
+}
+
+/// The saved values of one node unpacked for its rule. Each accessor returns what the op
+/// declared it saves (``Op/saves``), checked against in-place changes, or throws
+/// ``AutogradError/savedValueMissing(node:)`` when the declaration and the forward pass
+/// disagree.
+struct UnpackedSavedValues {
+    /// The node's name, for errors.
+    private let node: String
+    private let firstInput: Tensor?, secondInput: Tensor?, savedResult: Tensor?
+    private let auxiliary: SavedAuxiliary?
+
+    /// Unpacks `node`'s saved values. The saved result's history is the node itself, so a
+    /// graph recorded from it (double backward) flows through this node again.
+    init(_ node: Node) throws(AutogradError) {
+        self.node = node.name
+        firstInput = try node.saved.first?.unpack(in: node)
+        secondInput = try node.saved.second?.unpack(in: node)
+        savedResult = try node.saved.result?.unpack(in: node, history: node)
+        auxiliary = node.saved.auxiliary
+    }
+
+    /// The first input.
+    func first() throws(AutogradError) -> Tensor { try present(firstInput) }
+    /// The second input.
+    func second() throws(AutogradError) -> Tensor { try present(secondInput) }
+    /// The forward result.
+    func result() throws(AutogradError) -> Tensor { try present(savedResult) }
+
+    /// The saved array (positions of maxima, a mask or a condition).
+    func array() throws(AutogradError) -> NDArray {
+        guard case .array(let array) = auxiliary else { throw .savedValueMissing(node: node) }
+        return array
+    }
+
+    /// The saved indices.
+    func indices() throws(AutogradError) -> [Int] {
+        guard case .indices(let indices) = auxiliary else { throw .savedValueMissing(node: node) }
+        return indices
+    }
+
+    private func present(_ tensor: Tensor?) throws(AutogradError) -> Tensor {
+        guard let tensor else { throw .savedValueMissing(node: node) }
+        return tensor
+    }
 }
 
 /// The input edges of a node. One- and two-input ops (almost every node) keep theirs

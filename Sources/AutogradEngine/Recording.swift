@@ -2,35 +2,34 @@ import AutogradCore
 
 extension Tensor {
     /// Wraps a computed value as a tensor, recording `op` on the graph when grad mode is
-    /// on and any input requires grad. `saved` is evaluated only when recording.
-    static func record(
-        _ value: NDArray, _ op: Op, inputs: [Tensor], saved: @autoclosure () -> SavedValues = SavedValues()
-    ) -> Tensor {
+    /// on and any input requires grad. The node saves what the op declares
+    /// (``Op/saves``): inputs, the result and `auxiliary` (indices or a mask).
+    static func record(_ value: NDArray, _ op: Op, inputs: [Tensor], auxiliary: SavedAuxiliary? = nil) -> Tensor {
         record(value, op, requiresGrad: inputs.contains { $0.requiresGrad },
-               edges: EdgeList(inputs.map(\.gradientEdge)), saved: saved())
+               edges: EdgeList(inputs.map(\.gradientEdge)), first: inputs.first,
+               second: inputs.count > 1 ? inputs[1] : nil, auxiliary: auxiliary)
     }
 
-    /// ``record(_:_:inputs:saved:)`` for a one-input op, without an array of inputs.
-    static func record(
-        _ value: NDArray, _ op: Op, input: Tensor, saved: @autoclosure () -> SavedValues = SavedValues()
-    ) -> Tensor {
-        record(value, op, requiresGrad: input.requiresGrad, edges: EdgeList(input.gradientEdge), saved: saved())
+    /// ``record(_:_:inputs:auxiliary:)`` for a one-input op, without an array of inputs.
+    static func record(_ value: NDArray, _ op: Op, input: Tensor, auxiliary: SavedAuxiliary? = nil) -> Tensor {
+        record(value, op, requiresGrad: input.requiresGrad, edges: EdgeList(input.gradientEdge),
+               first: input, second: nil, auxiliary: auxiliary)
     }
 
-    /// ``record(_:_:inputs:saved:)`` for a two-input op, without an array of inputs.
+    /// ``record(_:_:inputs:auxiliary:)`` for a two-input op, without an array of inputs.
     static func record(
-        _ value: NDArray, _ op: Op, _ first: Tensor, _ second: Tensor,
-        saved: @autoclosure () -> SavedValues = SavedValues()
+        _ value: NDArray, _ op: Op, _ first: Tensor, _ second: Tensor, auxiliary: SavedAuxiliary? = nil
     ) -> Tensor {
         record(value, op, requiresGrad: first.requiresGrad || second.requiresGrad,
-               edges: EdgeList(first.gradientEdge, second.gradientEdge), saved: saved())
+               edges: EdgeList(first.gradientEdge, second.gradientEdge), first: first, second: second,
+               auxiliary: auxiliary)
     }
 
     /// Records `op` with the given edges when grad mode is on and `requiresGrad`; inside
     /// `tracingGraph` a result that does not require grad still gets a trace for drawings.
     private static func record(
         _ value: NDArray, _ op: Op, requiresGrad: Bool, edges: @autoclosure () -> EdgeList,
-        saved: @autoclosure () -> SavedValues
+        first: Tensor?, second: Tensor?, auxiliary: SavedAuxiliary?
     ) -> Tensor {
         let context = RecordingContext.current
         guard context.gradEnabled, requiresGrad else {
@@ -38,7 +37,8 @@ extension Tensor {
             if context.tracing { result.trace = Node(op: op, edges: edges(), output: value, context: context) }
             return result
         }
-        return Tensor(value, gradFn: Node(op: op, edges: edges(), output: value, saved: saved(), context: context))
+        let saved = SavedValues(op.saves, first: first, second: second, result: value, auxiliary: auxiliary)
+        return Tensor(value, gradFn: Node(op: op, edges: edges(), output: value, saved: saved, context: context))
     }
 
     /// The edge from a node that uses this tensor back to where it came from.

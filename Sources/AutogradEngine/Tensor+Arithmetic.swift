@@ -11,33 +11,31 @@ infix operator ** : PowerPrecedence
 
 extension Tensor {
     /// Applies a broadcasting binary op and records it.
-    func binary(_ kernel: BinaryOp, _ op: Op, _ other: Tensor, name: String, saveInputs: Bool) -> Tensor {
+    func binary(_ kernel: BinaryOp, _ op: Op, _ other: Tensor, name: String) -> Tensor {
         let value = trapOnShapeError { () throws(ShapeError) in try NDArray.zip(kernel, array, other.array, name: name) }
-        return Tensor.record(
-            value, op, self, other,
-            saved: saveInputs ? SavedValues(first: self, second: other) : SavedValues())
+        return Tensor.record(value, op, self, other)
     }
 
     /// Applies an elementwise op with a scalar and records it.
-    func scalarOp(_ kernel: UnaryOp, _ op: Op, saveInput: Bool = false, saveScalar scalar: Double? = nil) -> Tensor {
-        Tensor.record(array.map(kernel), op, input: self, saved: SavedValues(first: saveInput ? self : nil, scalar: scalar))
+    func scalarOp(_ kernel: UnaryOp, _ op: Op) -> Tensor {
+        Tensor.record(array.map(kernel), op, input: self)
     }
 
     /// Elementwise sum, broadcasting.
     public static func + (lhs: Tensor, rhs: Tensor) -> Tensor {
-        lhs.binary(.add, .add, rhs, name: "add", saveInputs: false)
+        lhs.binary(.add, .add, rhs, name: "add")
     }
     /// Elementwise difference, broadcasting.
     public static func - (lhs: Tensor, rhs: Tensor) -> Tensor {
-        lhs.binary(.subtract, .subtract, rhs, name: "sub", saveInputs: false)
+        lhs.binary(.subtract, .subtract, rhs, name: "sub")
     }
     /// Elementwise product, broadcasting.
     public static func * (lhs: Tensor, rhs: Tensor) -> Tensor {
-        lhs.binary(.multiply, .multiply, rhs, name: "mul", saveInputs: true)
+        lhs.binary(.multiply, .multiply, rhs, name: "mul")
     }
     /// Elementwise quotient, broadcasting.
     public static func / (lhs: Tensor, rhs: Tensor) -> Tensor {
-        lhs.binary(.divide, .divide, rhs, name: "div", saveInputs: true)
+        lhs.binary(.divide, .divide, rhs, name: "div")
     }
     /// Elementwise power, broadcasting: `lhs[i] ** rhs[i]`.
     public static func ** (lhs: Tensor, rhs: Tensor) -> Tensor { lhs.pow(rhs) }
@@ -78,7 +76,7 @@ extension Tensor {
     /// Multiplies every element by a scalar.
     public static func * <S: BinaryFloatingPoint>(lhs: Tensor, rhs: S) -> Tensor {
         let s = Double(rhs)
-        return lhs.scalarOp(.multiplyScalar(s), .multiplyScalar(s), saveScalar: s)
+        return lhs.scalarOp(.multiplyScalar(s), .multiplyScalar(s))
     }
     /// Multiplies every element by a scalar.
     public static func * <S: BinaryFloatingPoint>(lhs: S, rhs: Tensor) -> Tensor { rhs * lhs }
@@ -91,7 +89,7 @@ extension Tensor {
     /// Float tensors multiply by the reciprocal rounded to their compute type.
     public static func / <S: BinaryFloatingPoint>(lhs: Tensor, rhs: S) -> Tensor {
         let s = Double(rhs)
-        return lhs.scalarOp(.multiplyScalar(lhs.divisionFactor(for: s)), .divideScalar(s), saveScalar: s)
+        return lhs.scalarOp(.multiplyScalar(lhs.divisionFactor(for: s)), .divideScalar(s))
     }
     /// Divides a scalar by every element: `lhs * (1 / rhs)`, as PyTorch computes it.
     public static func / <S: BinaryFloatingPoint>(lhs: S, rhs: Tensor) -> Tensor { rhs.reciprocal() * lhs }
@@ -106,7 +104,7 @@ extension Tensor {
     public static func ** <S: BinaryFloatingPoint>(lhs: S, rhs: Tensor) -> Tensor {
         let s = Double(lhs)
         let value = rhs.array.map(.reversePower(s))
-        return Tensor.record(value, .reversePowerScalar(s), input: rhs, saved: SavedValues(result: value))
+        return Tensor.record(value, .reversePowerScalar(s), input: rhs, )
     }
     /// Raises every element to an integer power (an integer tensor stays integer).
     public static func ** (lhs: Tensor, rhs: Int) -> Tensor { lhs.integerScalarOp(.power, rhs) ?? lhs.pow(Double(rhs)) }
@@ -137,24 +135,23 @@ extension Tensor {
     /// Raises every element to `exponent`: `x ** exponent`.
     public func pow<S: BinaryFloatingPoint>(_ exponent: S) -> Tensor {
         let e = Double(exponent)
-        return scalarOp(.power(e), .powerScalar(e), saveInput: true)
+        return scalarOp(.power(e), .powerScalar(e))
     }
 
     /// Raises each element to the matching element of `exponent`, broadcasting.
     public func pow(_ exponent: Tensor) -> Tensor {
         let value = trapOnShapeError { () throws(ShapeError) in try NDArray.zip(.power, array, exponent.array, name: "pow") }
-        return Tensor.record(value, .power, self, exponent,
-                             saved: SavedValues(first: self, second: exponent, result: value))
+        return Tensor.record(value, .power, self, exponent)
     }
 
     /// The larger of each pair of elements, broadcasting (NaN if either is NaN).
     public func maximum(_ other: Tensor) -> Tensor {
-        binary(.maximum, .maximum, other, name: "maximum", saveInputs: true)
+        binary(.maximum, .maximum, other, name: "maximum")
     }
 
     /// The smaller of each pair of elements, broadcasting (NaN if either is NaN).
     public func minimum(_ other: Tensor) -> Tensor {
-        binary(.minimum, .minimum, other, name: "minimum", saveInputs: true)
+        binary(.minimum, .minimum, other, name: "minimum")
     }
 }
 

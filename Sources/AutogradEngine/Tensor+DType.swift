@@ -36,7 +36,7 @@ extension Tensor {
         let value = trapOnShapeError { () throws(ShapeError) in
             try NDArray.select(condition.array, x.array, y.array, operands: [x.array.promotionOperand, y.array.promotionOperand])
         }
-        return Tensor.record(value, .selectWhere, x, y, saved: SavedValues(constant: condition.array))
+        return Tensor.record(value, .selectWhere, x, y, auxiliary: .array(condition.array))
     }
 
     /// A copy with `value` where `mask` (a bool tensor) is true, like
@@ -48,7 +48,7 @@ extension Tensor {
         let filled = trapOnShapeError { () throws(ShapeError) in
             try NDArray.select(mask.array, fill, array, operands: [.tensor(dtype)])
         }
-        return Tensor.record(filled, .maskedFill, input: self, saved: SavedValues(constant: mask.array))
+        return Tensor.record(filled, .maskedFill, input: self, auxiliary: .array(mask.array))
     }
 
     /// Writes `value` where `mask` is true, in place, like `masked_fill_`.

@@ -12,7 +12,7 @@ extension Tensor {
         let d = trapOnShapeError { () throws(ShapeError) in try normalizedDimension(dim, rank: rank, op: "index_select") }
         checkUsage(rank > 0, "index_select: cannot index a 0-dim tensor")
         let value = trapOnShapeError { () throws(ShapeError) in try array.indexSelected(dim: d, indices: indices) }
-        return Tensor.record(value, .indexSelect(dim: d), input: self, saved: SavedValues(indices: indices))
+        return Tensor.record(value, .indexSelect(dim: d), input: self, auxiliary: .indices(indices))
     }
 
     /// Adds the entries of this tensor along `dim` into zeros with `size` entries there,
@@ -21,6 +21,6 @@ extension Tensor {
     func indexAdd(dim: Int, indices: [Int], size: Int) -> Tensor {
         Tensor.record(
             array.indexAdded(dim: dim, indices: indices, size: size), .indexAdd(dim: dim), input: self,
-            saved: SavedValues(indices: indices))
+            auxiliary: .indices(indices))
     }
 }

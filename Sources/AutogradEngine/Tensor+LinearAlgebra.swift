@@ -25,7 +25,7 @@ extension Tensor {
         if other.rank == 1 { resultShape.removeLast() }
         if rank == 1 { resultShape.remove(at: resultShape.count - (other.rank == 1 ? 1 : 2)) }
         let value = NDArray(storage: product.storage, layout: Layout(contiguous: resultShape))
-        return Tensor.record(value, .matmul(kind), self, other, saved: SavedValues(first: self, second: other))
+        return Tensor.record(value, .matmul(kind), self, other)
     }
 
     /// The transpose of the last two dimensions (`x.mT` in PyTorch).

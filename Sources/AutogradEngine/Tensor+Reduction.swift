@@ -62,8 +62,7 @@ extension Tensor {
 
     private func extremeAll(largest: Bool) -> Tensor {
         let value = array.extremeAll(largest: largest)
-        return Tensor.record(value, .extremeAll(largest: largest), input: self,
-                             saved: SavedValues(first: self, result: value))
+        return Tensor.record(value, .extremeAll(largest: largest), input: self)
     }
 
     private func extreme(dim: Int, keepDim: Bool, largest: Bool) -> (values: Tensor, indices: Tensor) {
@@ -72,7 +71,7 @@ extension Tensor {
         let indexArray = NDArray(shape: values.shape, integers: indices.map(Int64.init), dtype: .int64)
         let result = Tensor.record(
             values, .extreme(dim: d, keepDim: keepDim, largest: largest), input: self,
-            saved: SavedValues(constant: indexArray))
+            auxiliary: .array(indexArray))
         return (result, Tensor(indexArray))
     }
 
@@ -80,13 +79,13 @@ extension Tensor {
     public func softmax(dim: Int) -> Tensor {
         let d = trapOnShapeError { () throws(ShapeError) in try normalizedDimension(dim, rank: rank, op: "softmax") }
         let value = array.softmax(dim: d, logarithm: false)
-        return Tensor.record(value, .softmax(dim: d), input: self, saved: SavedValues(result: value))
+        return Tensor.record(value, .softmax(dim: d), input: self)
     }
 
     /// The logarithm of softmax along `dim`: `x - log(sum(exp(x)))`, computed stably.
     public func logSoftmax(dim: Int) -> Tensor {
         let d = trapOnShapeError { () throws(ShapeError) in try normalizedDimension(dim, rank: rank, op: "log_softmax") }
         let value = array.softmax(dim: d, logarithm: true)
-        return Tensor.record(value, .logSoftmax(dim: d), input: self, saved: SavedValues(result: value))
+        return Tensor.record(value, .logSoftmax(dim: d), input: self)
     }
 }

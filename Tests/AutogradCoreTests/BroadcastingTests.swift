@@ -22,7 +22,9 @@ struct BroadcastingTests {
         ([2, 0], [3], "mul: shapes [2, 0] and [3] cannot be broadcast"),
     ])
     func incompatibleShapesNameTheOpAndBothShapes(_ a: [Int], _ b: [Int], _ message: String) {
-        #expect(throws: ShapeError(message)) { try broadcastShapes(a, b, op: "mul") }
+        let error = #expect(throws: ShapeError.self) { try broadcastShapes(a, b, op: "mul") }
+        #expect(error == .notBroadcastable(op: "mul", a, b))
+        #expect(error?.message == message)
     }
 
     @Test func broadcastLayoutsRepeatWithStrideZero() {

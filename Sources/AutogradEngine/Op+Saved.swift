@@ -1,0 +1,55 @@
+import AutogradCore
+
+/// What a backward rule reads from its forward pass: the one declaration recording
+/// follows, so a forward function passes only its inputs, its result and, for the few ops
+/// that have one, an auxiliary value (``SavedAuxiliary``).
+struct SavedSlots: OptionSet {
+    let rawValue: UInt8
+
+    /// The first input.
+    static let first = SavedSlots(rawValue: 1 << 0)
+    /// The second input.
+    static let second = SavedSlots(rawValue: 1 << 1)
+    /// The forward result.
+    static let result = SavedSlots(rawValue: 1 << 2)
+    /// A value that is not a differentiable input: indices or a mask (``SavedAuxiliary``).
+    static let auxiliary = SavedSlots(rawValue: 1 << 3)
+    /// The op's scalar operand (read from the op itself). PyTorch saves it on the node, so
+    /// the node cannot be walked again once backward has freed its saved values.
+    static let scalar = SavedSlots(rawValue: 1 << 4)
+
+    /// Both inputs.
+    static let inputs: SavedSlots = [.first, .second]
+}
+
+/// A saved value other than a differentiable input or the result.
+enum SavedAuxiliary {
+    /// An array: the positions of maxima, or a mask or condition.
+    case array(NDArray)
+    /// Indices along a dimension, as for `index_select`.
+    case indices([Int])
+}
+
+extension Op {
+    /// What the backward rule of this op reads. Every case is listed, so a new op cannot
+    /// be added without saying what it saves.
+    var saves: SavedSlots {
+        switch self {
+        case .add, .subtract, .addScalar, .subtractScalar, .reverseSubtractScalar, .negate: return []
+        case .multiply, .divide, .maximum, .minimum, .matmul, .convolution: return .inputs
+        case .power: return [.first, .second, .result]
+        case .multiplyScalar, .divideScalar: return .scalar
+        case .powerScalar, .log, .abs, .sin, .cos, .clamp, .erf: return .first
+        case .reversePowerScalar, .exp, .sqrt, .tanh, .sigmoid, .relu, .reciprocal: return .result
+        case .softmax, .logSoftmax: return .result
+        case .extremeAll: return [.first, .result]
+        case .extreme, .maxPool2d, .indexSelect, .indexAdd, .selectWhere, .maskedFill: return .auxiliary
+        case .sumAll, .sum, .meanAll, .mean: return []
+        case .reshape, .clone, .transpose, .permute, .squeeze, .unsqueeze, .expand: return []
+        case .select, .slice, .sliceBackward, .concatenate, .stack: return []
+        case .unfold, .fold, .toCopy, .detach: return []
+        // These keep what they need in their payload: the replayed view, the user's context.
+        case .copySlices, .custom: return []
+        }
+    }
+}
