@@ -99,6 +99,11 @@ extension Node {
             return try convolutionGradients(grad, input: saved.first(), weight: saved.second(), geometry: geometry, hasBias: hasBias)
         case .unfold(let geometry): return [grad.fold(geometry, imageShape: inputShapes[0])]
         case .fold(let geometry): return [grad.unfold(geometry)]
+        case .scaledDotProductAttention(let scale, let causal):
+            let (logSumExp, mask) = try saved.attention()
+            return try attentionGradients(
+                grad, query: saved.first(), key: saved.second(), value: saved.third(), output: saved.result(),
+                logSumExp: logSumExp, mask: mask, scale: scale, causal: causal)
         case .maxPool2d: return try [maxPool2dGradient(grad, indices: saved.array(), inputShape: inputShapes[0])]
         case .indexSelect(let dim): return try [grad.indexAdd(dim: dim, indices: saved.indices(), size: inputShapes[0][dim])]
         case .indexAdd(let dim): return try [grad.indexSelect(dim: dim, indices: saved.indices())]

@@ -12,6 +12,8 @@ struct SavedSlots: OptionSet {
     static let second = SavedSlots(rawValue: 1 << 1)
     /// The forward result.
     static let result = SavedSlots(rawValue: 1 << 2)
+    /// The third input.
+    static let third = SavedSlots(rawValue: 1 << 5)
     /// A value that is not a differentiable input: indices or a mask (``SavedAuxiliary``).
     static let auxiliary = SavedSlots(rawValue: 1 << 3)
     /// The op's scalar operand (read from the op itself). PyTorch saves it on the node, so
@@ -28,6 +30,8 @@ enum SavedAuxiliary {
     case array(NDArray)
     /// Indices along a dimension, as for `index_select`.
     case indices([Int])
+    /// The log-sum-exp of each row of attention weights and the additive mask, if any.
+    case attention(logSumExp: NDArray, mask: AttentionKernel.Mask?)
 }
 
 extension Op {
@@ -38,6 +42,7 @@ extension Op {
         case .add, .subtract, .addScalar, .subtractScalar, .reverseSubtractScalar, .negate: return []
         case .multiply, .divide, .maximum, .minimum, .matmul, .convolution: return .inputs
         case .power: return [.first, .second, .result]
+        case .scaledDotProductAttention: return [.first, .second, .third, .result, .auxiliary]
         case .multiplyScalar, .divideScalar: return .scalar
         case .powerScalar, .log, .abs, .sin, .cos, .clamp, .erf: return .first
         case .reversePowerScalar, .exp, .sqrt, .tanh, .sigmoid, .relu, .reciprocal: return .result

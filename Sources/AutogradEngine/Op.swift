@@ -36,6 +36,8 @@ enum Op {
     case convolution(ConvolutionGeometry, hasBias: Bool)
     case unfold(ConvolutionGeometry)
     case fold(ConvolutionGeometry)
+    // Attention: softmax(scale·Q Kᵀ + mask) V, fused (the mask and causality are saved).
+    case scaledDotProductAttention(scale: Double, causal: Bool)
     // Max pooling (the positions of the maxima are saved).
     case maxPool2d(ConvolutionGeometry)
     // Gathering rows by index, and its adjoint (scatter-add into zeros).
@@ -103,6 +105,7 @@ enum Op {
         case .unfold: return "Im2ColBackward0"
         case .fold: return "Col2ImBackward0"
         case .maxPool2d: return "MaxPool2DWithIndicesBackward0"
+        case .scaledDotProductAttention: return "ScaledDotProductFlashAttentionForCpuBackward0"
         case .indexSelect: return "IndexSelectBackward0"
         case .indexAdd: return "IndexAddBackward0"
         case .custom(let rule): return rule.name
@@ -146,6 +149,8 @@ enum Op {
                 ("dilation", "[\(g.dilation.0), \(g.dilation.1)]"),
             ]
         case .maxPool2d(let g): return Op.unfold(g).attributes + [("ceil_mode", "False")]
+        case .scaledDotProductAttention(let scale, let causal):
+            return [("dropout_p", "0"), ("is_causal", causal ? "True" : "False"), ("scale", format(scale))]
         default:
             return []
         }

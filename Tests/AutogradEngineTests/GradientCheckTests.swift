@@ -25,11 +25,12 @@ final class GradientCheckTests: XCTestCase {
     func testPooling() { run(Self.pooling, seed: 11) }
     func testRulesRecordedDuringBackward() { run(Self.recordedDuringBackward, seed: 9) }
     func testCustomFunction() { run(Self.customFunction, seed: 10) }
+    func testAttention() { run(Self.attention, seed: 13) }
 
     /// Every group, for the coverage test.
     private static var groups: [(inout GradientChecker) -> Void] {
         [elementwiseBinary, tensorWithScalar, unary, reductions, shapesAndViews, indexing, writesIntoViews, matmul,
-         convolution, pooling, recordedDuringBackward, customFunction]
+         convolution, pooling, recordedDuringBackward, customFunction, attention]
     }
 
     // MARK: Where finite differences cannot look
@@ -130,6 +131,8 @@ final class GradientCheckTests: XCTestCase {
         "matmul.dot", "matmul.matrixVector", "matmul.vectorMatrix", "matmul.matrixMatrix", "matmul.batched",
         "matmul.batchedClone", "convolution.bias", "convolution.noBias", "unfold", "fold", "maxPool2d",
         "indexSelect", "indexAdd", "copySlices", "toCopy", "selectWhere", "maskedFill", "detach", "custom",
+        // attention
+        "scaledDotProductAttention",
     ]
 
     /// Keys with no rule to check, and why.
@@ -160,6 +163,8 @@ final class GradientCheckTests: XCTestCase {
             .indexSelect(dim: 0), .indexAdd(dim: 0), .copySlices(ViewReplay { $0 }),
             .toCopy(from: .float32), .selectWhere, .maskedFill, .detach,
             .custom(CustomFunctionRule(name: "RepresentativeBackward", context: FunctionContext()) { _, gradient in [gradient] }),
+            // attention
+            .scaledDotProductAttention(scale: 1, causal: false),
         ]
     }
 
@@ -372,6 +377,31 @@ final class GradientCheckTests: XCTestCase {
         }
     }
 
+    /// The blocked attention kernel's backward, with masks, causality, broadcast batch
+    /// dimensions and sequences longer than one block; and, recorded, its second derivative.
+    static func attention(_ c: inout GradientChecker) {
+        func attend(mask: Tensor? = nil, causal: Bool = false, scale: Double? = nil) -> ([Tensor]) -> Tensor {
+            { Tensor.scaledDotProductFlashAttention($0[0], $0[1], $0[2], mask: mask, isCausal: causal, scale: scale) }
+        }
+        c.check("attention [2,3,5,4]", [c.normal([2, 3, 5, 4]), c.normal([2, 3, 6, 4]), c.normal([2, 3, 6, 2])],
+                attend())
+        c.check("attention causal, scale 0.3", [c.normal([1, 2, 5, 3]), c.normal([1, 2, 5, 3]), c.normal([1, 2, 5, 3])],
+                attend(causal: true, scale: 0.3))
+        let keep = Tensor([[true, false, true, true], [false, true, true, false], [true, true, false, true]])
+        c.check("attention bool mask, 3-D", [c.normal([2, 3, 4]), c.normal([2, 4, 4]), c.normal([2, 4, 3])],
+                attend(mask: keep))
+        let bias = c.normal([2, 1, 3, 4], requiresGrad: false)
+        c.check("attention float mask, broadcast batch", [c.normal([2, 2, 3, 4]), c.normal([1, 2, 4, 4]), c.normal([2, 1, 4, 2])],
+                attend(mask: bias))
+        c.check("attention causal across blocks", [c.normal([1, 1, 70, 2]), c.normal([1, 1, 70, 2]), c.normal([1, 1, 70, 2])],
+                attend(causal: true))
+        c.check("attention, second derivative", [c.normal([1, 2, 4, 3]), c.normal([1, 2, 5, 3]), c.normal([1, 2, 5, 3])]) { x in
+            let y = Tensor.scaledDotProductFlashAttention(x[0], x[1], x[2], isCausal: false)
+            let grads = grad(outputs: [(y * y).sum()], inputs: x, createGraph: true)
+            return cat(grads.map { $0!.reshape([-1]) })
+        }
+    }
+
     /// Rules of nodes that only a backward pass with `createGraph: true` records (the
     /// adjoints of slicing, indexing and im2col), checked as second derivatives.
     static func recordedDuringBackward(_ c: inout GradientChecker) {
@@ -495,6 +525,8 @@ extension Op {
         case .copySlices: return "copySlices"
         case .detach: return "detach"
         case .custom: return "custom"
+        // attention
+        case .scaledDotProductAttention: return "scaledDotProductAttention"
         }
     }
 }
