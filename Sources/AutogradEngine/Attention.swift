@@ -2,6 +2,42 @@ import AutogradCore
 import Foundation
 
 extension Tensor {
+    /// Scaled dot-product attention, `softmax(scale · Q Kᵀ + mask) V`, choosing the kernel
+    /// as PyTorch's CPU dispatch does: the blocked kernel
+    /// (``scaledDotProductFlashAttention(_:_:_:mask:isCausal:scale:)``) for 3-D and 4-D
+    /// inputs with equal batch sizes and one head width, no dropout and no empty sequence;
+    /// otherwise the same math as tensor ops, with `dropout` (if given) applied to the
+    /// weights, so the graph and the node names are PyTorch's in both cases.
+    public static func scaledDotProductAttention(
+        _ query: Tensor, _ key: Tensor, _ value: Tensor, mask: Tensor? = nil, isCausal: Bool = false,
+        scale: Double? = nil, dropout: ((Tensor) -> Tensor)? = nil
+    ) -> Tensor {
+        let rank = query.rank
+        let fused = dropout == nil && (rank == 3 || rank == 4) && key.rank == rank && value.rank == rank
+            && query.shape.dropLast(2) == key.shape.dropLast(2) && key.shape.dropLast(2) == value.shape.dropLast(2)
+            && query.shape[rank - 1] == value.shape[rank - 1] && query.shape[rank - 2] > 0 && key.shape[rank - 2] > 0
+        if fused {
+            return scaledDotProductFlashAttention(query, key, value, mask: mask, isCausal: isCausal, scale: scale)
+        }
+        checkUsage(isCausal ? mask == nil : true,
+                   "_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
+        checkUsage(query.rank >= 2 && key.rank >= 2, "scaled_dot_product_attention: query and key need at least 2 dimensions, got \(query.shape) and \(key.shape)")
+        // PyTorch's math path scales both operands by √scale before the product.
+        let root = (scale ?? 1 / Foundation.sqrt(Double(query.shape[query.rank - 1]))).squareRoot()
+        var scores = (query * root).matmul((key * root).mT)
+        let (length, sourceLength) = (query.shape[query.rank - 2], key.shape[key.rank - 2])
+        if isCausal {
+            let rows = Tensor(NDArray(shape: [length, 1], integers: (0..<length).map(Int64.init), dtype: .int64))
+            let columns = Tensor(NDArray(shape: [1, sourceLength], integers: (0..<sourceLength).map(Int64.init), dtype: .int64))
+            scores = scores.maskedFill(columns .> rows, -.infinity)
+        } else if let mask {
+            scores = mask.dtype == .bool ? scores.maskedFill(.!mask, -.infinity) : scores + mask
+        }
+        var weights = scores.softmax(dim: -1)
+        if let dropout { weights = dropout(weights) }
+        return weights.matmul(value)
+    }
+
     /// Scaled dot-product attention, `softmax(scale · Q Kᵀ + mask) V`, computed by the
     /// blocked kernel (``AttentionKernel``) without keeping the `L x S` weights: PyTorch's
     /// `scaled_dot_product_attention` without dropout, recorded as
