@@ -52,7 +52,7 @@ struct OptimizerCore<Options: OptimizerOptions> {
         checkUsage(learningRate >= 0, "Invalid learning rate: \(learningRate)")
         checkUsage(weightDecay >= 0, "Invalid weight_decay value: \(weightDecay)")
         let resolved = groups.map {
-            $0.resolved(learningRate: Double(decimal: learningRate), weightDecay: Double(decimal: weightDecay))
+            $0.resolved(learningRate: Double(decimal: learningRate), weightDecay: Double(decimal: weightDecay), checked: true)
         }
         let parameters = resolved.flatMap(\.parameters)
         checkUsage(!parameters.isEmpty, "optimizer got an empty parameter list")
@@ -69,7 +69,7 @@ struct OptimizerCore<Options: OptimizerOptions> {
             new.parameters.count == old.parameters.count && zip(new.parameters, old.parameters).allSatisfy { $0 === $1 }
         }, "optimizer groups: the parameters of a group cannot be changed, only its options")
         groups = zip(newGroups, groups).map { new, old in
-            new.resolved(learningRate: old.lr!, weightDecay: old.decay!)
+            new.resolved(learningRate: old.lr!, weightDecay: old.decay!, checked: false)
         }
     }
 
@@ -126,8 +126,8 @@ struct OptimizerCore<Options: OptimizerOptions> {
             if let count = try reader.integer(prefix + "num_params"), count != group.parameters.count {
                 throw .groupSizeMismatch(group: number, stateDict: count, optimizer: group.parameters.count)
             }
-            loadedGroups[number].lr = try nonNegative(reader.scalar(prefix + "lr"), prefix + "lr")
-            loadedGroups[number].decay = try nonNegative(reader.scalar(prefix + "weight_decay"), prefix + "weight_decay")
+            loadedGroups[number].lr = reader.scalar(prefix + "lr")
+            loadedGroups[number].decay = reader.scalar(prefix + "weight_decay")
             loadedGroups[number].initialLR = reader.optionalScalar(prefix + "initial_lr")
         }
         let loadedOptions = try Options(reading: &reader)
@@ -155,11 +155,5 @@ struct OptimizerCore<Options: OptimizerOptions> {
         options = loadedOptions
         groups = loadedGroups
         states = loadedStates
-    }
-
-    /// `value` when it is not negative.
-    private func nonNegative(_ value: Double?, _ key: String) throws(StateDictError) -> Double? {
-        if let value, !(value >= 0) { throw .invalidValue(name: key, reason: "expected a value of at least 0, got \(value)") }
-        return value
     }
 }

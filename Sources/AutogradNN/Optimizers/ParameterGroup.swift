@@ -58,14 +58,16 @@ public struct ParameterGroup {
     /// is made for the optimizer.
     public var initialLearningRate: Float? { initialLR.map(Float.init) }
 
-    /// This group with the options it lacks taken from `learningRate` and `weightDecay`,
-    /// checked as PyTorch checks an optimizer's arguments.
-    func resolved(learningRate: Double, weightDecay: Double) -> ParameterGroup {
+    /// This group with the options it lacks taken from `learningRate` and `weightDecay`;
+    /// with `checked`, refused as PyTorch refuses such optimizer arguments when negative.
+    func resolved(learningRate: Double, weightDecay: Double, checked: Bool) -> ParameterGroup {
         var group = self
         group.lr = lr ?? learningRate
         group.decay = decay ?? weightDecay
-        checkUsage(group.lr! >= 0, "Invalid learning rate: \(Float(group.lr!))")
-        checkUsage(group.decay! >= 0, "Invalid weight_decay value: \(Float(group.decay!))")
+        if checked {
+            checkUsage(group.lr! >= 0, "Invalid learning rate: \(Float(group.lr!))")
+            checkUsage(group.decay! >= 0, "Invalid weight_decay value: \(Float(group.decay!))")
+        }
         return group
     }
 }

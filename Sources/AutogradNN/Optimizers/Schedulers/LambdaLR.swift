@@ -20,6 +20,7 @@ public final class LambdaLR: LRScheduler, ScheduleStepping {
 
     /// A schedule that scales every group's base learning rate by `lrLambda(epoch)`, a
     /// function returning `Float`.
+    @_disfavoredOverload
     public convenience init(optimizer: any Optimizer, lrLambda: @escaping (Int) -> Float) {
         self.init(optimizer: optimizer, lrLambda: { Double(lrLambda($0)) })
     }

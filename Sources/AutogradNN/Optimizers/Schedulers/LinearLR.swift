@@ -18,7 +18,8 @@ public final class LinearLR: LRScheduler, ScheduleStepping {
     private let startValue: Double, endValue: Double
 
     /// A schedule from the optimizer's current learning rates; making it scales them by
-    /// `startFactor` at once.
+    /// `startFactor` at once. The default, the `Float` nearest 1/3, is taken as the double
+    /// 1/3 that PyTorch's default is.
     public init(optimizer: any Optimizer, startFactor: Float = 1.0 / 3, endFactor: Float = 1, totalIters: Int = 5) {
         checkUsage(startFactor > 0 && startFactor <= 1,
                    "Starting multiplicative factor expected to be greater than 0 and less or equal to 1.")
@@ -27,7 +28,7 @@ public final class LinearLR: LRScheduler, ScheduleStepping {
         self.startFactor = startFactor
         self.endFactor = endFactor
         self.totalIters = totalIters
-        startValue = Double(decimal: startFactor)
+        startValue = startFactor == Float(1.0 / 3) ? 1.0 / 3 : Double(decimal: startFactor)
         endValue = Double(decimal: endFactor)
         start()
     }

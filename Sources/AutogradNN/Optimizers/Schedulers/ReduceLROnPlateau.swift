@@ -1,4 +1,5 @@
 import AutogradCore
+import AutogradEngine
 
 /// Lowers the learning rates when a metric stops improving, like
 /// `torch.optim.lr_scheduler.ReduceLROnPlateau`: after more than `patience` epochs without
@@ -126,7 +127,15 @@ public final class ReduceLROnPlateau {
 
     /// Records the epoch's metric (a `Float`, widened exactly as PyTorch's `float()` of a
     /// float32 tensor) and lowers the learning rates if it has not improved for long.
+    @_disfavoredOverload
     public func step(metric: Float) { step(metric: Double(metric)) }
+
+    /// Records the epoch's metric, a one-element tensor such as a loss (PyTorch's `float()`
+    /// of it), and lowers the learning rates if it has not improved for long.
+    public func step(metric: Tensor) {
+        checkUsage(metric.count == 1, "a Tensor with \(metric.count) elements cannot be converted to Scalar")
+        step(metric: metric.asArray(Double.self)[0])
+    }
 
     /// Multiplies each group's rate by `factor`, not below its minimum.
     private func reduceLearningRates() {
