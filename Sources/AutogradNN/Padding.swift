@@ -70,8 +70,10 @@ public func pad(_ input: Tensor, _ padding: [Int], mode: PaddingMode = .constant
             })
         case .circular:
             checkUsage(before <= size && after <= size, "Padding value causes wrapping around more than once.")
+            // Negative amounts crop first; the wrapped values come from what is kept.
+            let (start, kept) = (Swift.max(-before, 0), size - Swift.max(-before, 0) - Swift.max(-after, 0))
             result = result.indexSelect(dim: dim, indices: (0..<(size + before + after)).map { j in
-                ((j - before) % size + size) % size
+                start + ((j - Swift.max(before, 0)) % kept + kept) % kept
             })
         }
     }
