@@ -206,5 +206,6 @@ final class SequenceLayerTests: XCTestCase {
         XCTAssertEqual(y[0], 9.357622968839737e-14, accuracy: 1e-27)
         XCTAssertEqual(y[1], 3.720075976020836e-44, accuracy: 1e-57)
         XCTAssertEqual(y[2], 30)
+        XCTAssertEqual(softplus(Tensor([0.5], requiresGrad: true)).gradFn?.name, "SoftplusBackward")
     }
 }

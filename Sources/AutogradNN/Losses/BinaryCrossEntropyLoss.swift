@@ -18,28 +18,30 @@ public func bceLoss(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil, re
     checkUsage(input.dtype.isFloatingPoint && target.dtype.isFloatingPoint,
                "binary_cross_entropy: expected floating-point input and target, got \(input.dtype.scalarTypeName) and \(target.dtype.scalarTypeName)")
     checkUsage(input.asArray(Double.self).allSatisfy { $0 >= 0 && $0 <= 1 }, "all elements of input should be between 0 and 1")
-    let losses = BinaryCrossEntropyFunction.apply(input, target)
+    let losses = FunctionKernels.BinaryCrossEntropy.apply(input, target)
     return reduction.apply(weight.map { losses * $0 } ?? losses)
 }
 
-/// The elementwise binary cross-entropy: exact clamped logarithms in forward, PyTorch's
-/// clamped gradients (for the input and the target) in backward.
-private enum BinaryCrossEntropyFunction: CustomFunction {
-    static func forward(_ context: FunctionContext, _ inputs: [Tensor]) -> Tensor {
-        let (x, y) = (inputs[0], inputs[1])
-        context.saveForBackward(x, y)
-        let values = zip(x.asArray(Double.self), y.asArray(Double.self)).map { p, t in
-            -(t * Swift.max(Foundation.log(p), -100) + (1 - t) * Swift.max(Foundation.log(1 - p), -100))
+extension FunctionKernels {
+    /// The elementwise binary cross-entropy: exact clamped logarithms in forward, PyTorch's
+    /// clamped gradients (for the input and the target) in backward.
+    enum BinaryCrossEntropy: CustomFunction {
+        static func forward(_ context: FunctionContext, _ inputs: [Tensor]) -> Tensor {
+            let (x, y) = (inputs[0], inputs[1])
+            context.saveForBackward(x, y)
+            let values = zip(x.asArray(Double.self), y.asArray(Double.self)).map { p, t in
+                -(t * Swift.max(Foundation.log(p), -100) + (1 - t) * Swift.max(Foundation.log(1 - p), -100))
+            }
+            return Tensor(NDArray(shape: x.shape, doubles: values, dtype: DType.promoted(x.dtype, y.dtype)))
         }
-        return Tensor(NDArray(shape: x.shape, doubles: values, dtype: DType.promoted(x.dtype, y.dtype)))
-    }
 
-    static func backward(_ context: FunctionContext, _ gradient: Tensor) -> [Tensor?] {
-        let (x, y) = (context.savedTensors[0], context.savedTensors[1])
-        let inputGradient = gradient * (x - y) / (x * (1 - x)).clamp(min: 1e-12)
-        guard y.requiresGrad else { return [inputGradient, nil] }
-        let targetGradient = gradient * ((1 - x).log().clamp(min: -100) - x.log().clamp(min: -100))
-        return [inputGradient, targetGradient]
+        static func backward(_ context: FunctionContext, _ gradient: Tensor) -> [Tensor?] {
+            let (x, y) = (context.savedTensors[0], context.savedTensors[1])
+            let inputGradient = gradient * (x - y) / (x * (1 - x)).clamp(min: 1e-12)
+            guard y.requiresGrad else { return [inputGradient, nil] }
+            let targetGradient = gradient * ((1 - x).log().clamp(min: -100) - x.log().clamp(min: -100))
+            return [inputGradient, targetGradient]
+        }
     }
 }
 
