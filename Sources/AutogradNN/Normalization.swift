@@ -124,14 +124,17 @@ public final class LayerNorm: Module {
     /// Added to the variance for stability.
     public let eps: Float
 
-    /// A layer normalising over trailing dimensions of `normalizedShape`.
-    public init(normalizedShape: [Int], eps: Float = 1e-5, elementwiseAffine: Bool = true, bias: Bool = true) {
+    /// A layer normalising over trailing dimensions of `normalizedShape`; `bias: false`
+    /// keeps the scale but drops the shift (nanoGPT's layers), and `dtype` is the
+    /// parameters' dtype.
+    public init(normalizedShape: [Int], eps: Float = 1e-5, elementwiseAffine: Bool = true, bias: Bool = true,
+                dtype: DType = .float32) {
         checkUsage(!normalizedShape.isEmpty, "LayerNorm: normalized_shape must not be empty")
         self.normalizedShape = normalizedShape
         self.eps = eps
         if elementwiseAffine {
-            weight = Parameter(Tensor.ones(normalizedShape))
-            if bias { self.bias = Parameter(Tensor.zeros(normalizedShape)) }
+            weight = Parameter(Tensor.ones(normalizedShape, dtype: dtype))
+            if bias { self.bias = Parameter(Tensor.zeros(normalizedShape, dtype: dtype)) }
         }
     }
 
@@ -151,9 +154,13 @@ public final class LayerNorm: Module {
 
     /// PyTorch's settings string, such as `(16,), eps=1e-05, elementwise_affine=True`.
     public override var extraDescription: String {
-        let shape = normalizedShape.count == 1 ? "(\(normalizedShape[0]),)" : "(\(normalizedShape.map(String.init).joined(separator: ", ")))"
-        return "\(shape), eps=\(formatPyTorchFloat(eps)), elementwise_affine=\(weight == nil ? "False" : "True"), bias=\(bias == nil ? "False" : "True")"
+        "\(formatPyTorchTuple(normalizedShape)), eps=\(formatPyTorchFloat(eps)), elementwise_affine=\(weight == nil ? "False" : "True"), bias=\(bias == nil ? "False" : "True")"
     }
+}
+
+/// A list of sizes as Python prints a tuple: `(5,)`, `(3, 5)`.
+func formatPyTorchTuple(_ values: [Int]) -> String {
+    values.count == 1 ? "(\(values[0]),)" : "(\(values.map(String.init).joined(separator: ", ")))"
 }
 
 /// A float as Python prints it in a module's repr: `0.1`, `1e-05` (the shortest
