@@ -22,7 +22,10 @@ let package = Package(
         .target(
             name: "AutogradNN",
             dependencies: ["AutogradEngine"],
-            resources: [.copy("Resources/digits.csv.gz"), .copy("Resources/DIGITS.md")]
+            resources: [
+                .copy("Resources/digits.csv.gz"), .copy("Resources/DIGITS.md"),
+                .copy("Resources/shakespeare.txt.gz"), .copy("Resources/SHAKESPEARE.md"),
+            ]
         ),
         // The MPI calls, for a library loaded at run time with dlopen (no MPI headers needed).
         .target(
