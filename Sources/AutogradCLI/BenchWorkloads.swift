@@ -19,6 +19,8 @@ struct BenchWorkload: Sendable {
         BenchWorkload(name: "conv_fwd_bwd", run: convolutionForwardBackward),
         BenchWorkload(name: "mlp_peak_rss", run: mlpPeakMemory),
         BenchWorkload(name: "ddp_step", run: dataParallelStep),
+        // sequence models
+        BenchWorkload(name: "gpt_step", run: gptStep),
     ]
 }
 

@@ -3,69 +3,126 @@ import Autograd
 import Foundation
 
 /// `autograd train`: trains a classifier on the digits (or MNIST), printing one line per
-/// epoch, then writes the checkpoint and an SVG plot of the run.
+/// epoch, then writes the checkpoint and an SVG plot of the run; or, with `--model gpt`, a
+/// character-level language model on the bundled Shakespeare text (see
+/// ``LanguageModelTraining``).
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a classifier on the bundled digits (or MNIST) and save a safetensors checkpoint.",
+        abstract: "Train a classifier on the bundled digits (or MNIST), or a character GPT on Shakespeare, and save a safetensors checkpoint.",
         discussion: """
-            Adam (or SGD with Nesterov momentum) with cross-entropy and a cosine-annealed \
-            learning rate. The digits are split 80/20 with a fixed seed, so --seed changes \
-            only the initial weights, the dropout masks and the batch order.
+            Classifiers: Adam (or SGD with Nesterov momentum) with cross-entropy and a \
+            cosine-annealed learning rate. The digits are split 80/20 with a fixed seed, so \
+            --seed changes only the initial weights, the dropout masks and the batch order. \
+            --model gpt trains nanoGPT's transformer on the bundled Shakespeare text (the \
+            first 90% of the characters; the last 10% are the validation split) with \
+            nanoGPT's CPU settings unless told otherwise.
             """)
 
-    @Option(help: "The model: \(ModelKind.allCases.map(\.rawValue).joined(separator: " or ")).")
-    var model: ModelKind = .mlp
+    @Option(help: "The model: mlp or cnn (image classifiers), or gpt (a character-level language model).")
+    var model: TrainedModel = .mlp
 
     @Option(help: "Passes over the training set (default: 20 for mlp, 15 for cnn).")
     var epochs: Int?
 
-    @Option(help: "Examples per optimizer step, 1 to \(Train.maximumBatchSize) (more than the training set gives one batch of all of it).")
-    var batchSize = 32
+    @Option(help: "Examples per optimizer step, 1 to \(Train.maximumBatchSize) (more than the training set gives one batch of all of it; default: 32, 12 blocks for gpt).")
+    var batchSize: Int?
 
-    @Option(help: "The initial learning rate (default: 0.003 for adam, 0.05 for sgd).")
+    @Option(help: "The initial learning rate (default: 0.003 for adam, 0.05 for sgd, 0.001 for gpt).")
     var learningRate: Float?
 
-    @Option(help: "The optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: " or ")).")
-    var optimizer: OptimizerKind = .adam
+    @Option(help: "The optimizer for mlp and cnn: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: " or ")) (default: adam).")
+    var optimizer: OptimizerKind?
 
-    @Option(help: "The seed for the weights, dropout and shuffling.")
-    var seed: UInt64 = 0
+    @Option(help: "The seed for the weights, dropout and shuffling (or the batches; default: 0, 1337 for gpt).")
+    var seed: UInt64?
 
-    @Option(help: "The data set: digits (bundled) or mnist (needs --data-path).")
-    var data: DataKind = .digits
+    @Option(name: .customLong("data"), help: "The data set for mlp and cnn: digits (bundled; the default) or mnist (needs --data-path).")
+    var dataChoice: DataKind?
 
     @Option(help: "The folder holding MNIST's IDX files (for --data mnist).")
     var dataPath: String?
 
-    @Option(help: "Where to write the checkpoint (default: <data>-<model>.safetensors).")
+    @Option(help: "Where to write the checkpoint (default: <data>-<model>.safetensors; shakespeare-gpt.safetensors).")
     var save: String?
 
     @Option(help: "Where to write the SVG plot of loss and accuracy (default: the checkpoint's name with .svg).")
     var plot: String?
 
-    @Option(help: "The dropout probability, from 0 to 1, replacing the model's (0.2 for mlp, 0.25 for cnn).")
+    @Option(help: "The dropout probability, from 0 to 1, replacing the model's (0.2 for mlp, 0.25 for cnn, 0 for gpt).")
     var dropout: Float?
 
     @Flag(help: "Train as one process of an MPI job (mpirun, srun): --batch-size is the global batch, each process takes its share of every batch, and rank 0 alone prints and saves.")
     var distributed = false
+
+    @OptionGroup(title: "Language models (--model gpt), named after nanoGPT's settings")
+    var languageModel: LanguageModelOptions
 
     /// The largest `--batch-size` accepted.
     static let maximumBatchSize = Int(Int32.max)
 
     func validate() throws {
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
-        guard (1...Train.maximumBatchSize).contains(batchSize) else {
+        if let batchSize, !(1...Train.maximumBatchSize).contains(batchSize) {
             throw ValidationError("--batch-size must be from 1 to \(Train.maximumBatchSize), got \(batchSize)")
         }
         if let learningRate, !(learningRate > 0) { throw ValidationError("--learning-rate must be positive, got \(learningRate)") }
         if let dropout, !(0...1).contains(dropout) { throw ValidationError("--dropout must be from 0 to 1, got \(dropout)") }
+        if let languageModel = model.languageModel {
+            let classifierOnly: [(String, Bool)] = [
+                ("--epochs", epochs != nil), ("--optimizer", optimizer != nil), ("--data", dataChoice != nil),
+                ("--data-path", dataPath != nil), ("--plot", plot != nil), ("--distributed", distributed),
+            ]
+            if let name = classifierOnly.first(where: \.1)?.0 {
+                throw ValidationError("\(name) does not apply to --model \(languageModel.rawValue) (it trains on the bundled Shakespeare text for --max-iters steps)")
+            }
+            try OutputLocation.checkFile(checkpointPath, option: "--save")
+            return
+        }
+        if let name = languageModel.given.first {
+            throw ValidationError("\(name) applies to --model gpt only")
+        }
         if data == .mnist && dataPath == nil { throw ValidationError("--data mnist needs --data-path DIR") }
         try OutputLocation.checkFile(checkpointPath, option: "--save")
         try OutputLocation.checkFile(plotPath, option: "--plot")
     }
 
+    /// The data set of a classifier.
+    private var data: DataKind { dataChoice ?? .digits }
+
+    /// The optimizer of a classifier.
+    private var optimizerKind: OptimizerKind { optimizer ?? .adam }
+
+    /// The settings of a language-model run, defaults filled in.
+    private var resolvedLanguageModelOptions: ResolvedLanguageModelOptions {
+        var options = ResolvedLanguageModelOptions()
+        let given = languageModel
+        options.maxIters = given.maxIters ?? options.maxIters
+        options.batchSize = batchSize ?? options.batchSize
+        options.blockSize = given.blockSize ?? options.blockSize
+        options.nLayer = given.nLayer ?? options.nLayer
+        options.nHead = given.nHead ?? options.nHead
+        options.nEmbd = given.nEmbd ?? options.nEmbd
+        options.dropout = dropout.map(Double.init) ?? options.dropout
+        options.bias = given.bias ?? options.bias
+        options.learningRate = learningRate ?? options.learningRate
+        options.minLearningRate = given.minLr ?? options.minLearningRate
+        options.warmupIters = given.warmupIters ?? options.warmupIters
+        options.lrDecayIters = given.lrDecayIters ?? options.maxIters
+        options.weightDecay = given.weightDecay ?? options.weightDecay
+        options.beta1 = given.beta1 ?? options.beta1
+        options.beta2 = given.beta2 ?? options.beta2
+        options.gradClip = given.gradClip ?? options.gradClip
+        options.evalInterval = given.evalInterval ?? options.evalInterval
+        options.evalIters = given.evalIters ?? options.evalIters
+        options.seed = seed ?? options.seed
+        return options
+    }
+
     /// Where the checkpoint goes.
-    private var checkpointPath: String { save ?? "\(data.rawValue)-\(model.rawValue).safetensors" }
+    private var checkpointPath: String {
+        if let languageModel = model.languageModel { return save ?? "shakespeare-\(languageModel.rawValue).safetensors" }
+        return save ?? "\(data.rawValue)-\(model.rawValue).safetensors"
+    }
 
     /// Where the plot goes.
     private var plotPath: String {
@@ -73,37 +130,44 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
-        guard distributed else { return try train(group: nil) }
+        if let languageModel = model.languageModel {
+            return try LanguageModelTraining(kind: languageModel, options: resolvedLanguageModelOptions, checkpointPath: checkpointPath).run()
+        }
+        guard let classifier = model.classifier else { preconditionFailure("every model is a classifier or a language model") }
+        guard distributed else { return try train(classifier, group: nil) }
         let group = try DistributedTraining.makeGroup()
         do {
-            try train(group: group)
+            try train(classifier, group: group)
         } catch where group.worldSize > 1 {
             // The other processes would wait for this one until the collective timeout.
             group.abort("Error: rank \(group.rank): \(AutogradCommand.oneLine(String(describing: error)))")
         }
     }
 
-    /// Trains in this process, or as one process of `group` (rank 0 prints and saves).
-    private func train(group: ProcessGroup?) throws {
+    /// Trains the classifier `model` in this process, or as one process of `group` (rank 0
+    /// prints and saves).
+    private func train(_ model: ModelKind, group: ProcessGroup?) throws {
         let isMain = (group?.rank ?? 0) == 0
         func print(_ line: String) { if isMain { Swift.print(line) } }
         let (train, test) = try data.load(path: dataPath)
         let epochs = self.epochs ?? model.defaultEpochs
-        let learningRate = self.learningRate ?? optimizer.defaultLearningRate
+        let learningRate = self.learningRate ?? optimizerKind.defaultLearningRate
         let classes = Int(train.targets.scalars.max() ?? 0) + 1
         guard classes >= 2 else { throw CommandError("every training label is 0; a classifier needs at least 2 classes") }
         // Like PyTorch's DataLoader, a batch size beyond the data gives one batch of all of it.
-        let batchSize = min(self.batchSize, train.count)
+        let requestedBatchSize = self.batchSize ?? 32
+        let batchSize = min(requestedBatchSize, train.count)
+        let seed = self.seed ?? 0
 
         manualSeed(seed)
         let network = try model.make(imageShape: train.imageShape, classes: classes, dropout: dropout)
         let parallel = group.map { DistributedDataParallel(network, group: $0) }
-        let optimizer = self.optimizer.make(parameters: network.parameters(), learningRate: learningRate)
+        let optimizer = optimizerKind.make(parameters: network.parameters(), learningRate: learningRate)
         let scheduler = CosineAnnealingLR(optimizer: optimizer, tMax: epochs)
         let loader = DataLoader(train, batchSize: batchSize, shuffle: true)
         print("training \(model.rawValue) (\(network.parameterCount) parameters) on \(data.rawValue): \(train.count) train, \(test.count) test examples")
-        let batchNote = batchSize < self.batchSize ? " (the whole training set)" : ""
-        print("\(self.optimizer.rawValue), learning rate \(learningRate) (cosine annealed), batch size \(batchSize)\(batchNote), \(epochs) epoch\(epochs == 1 ? "" : "s"), seed \(seed)")
+        let batchNote = batchSize < requestedBatchSize ? " (the whole training set)" : ""
+        print("\(optimizerKind.rawValue), learning rate \(learningRate) (cosine annealed), batch size \(batchSize)\(batchNote), \(epochs) epoch\(epochs == 1 ? "" : "s"), seed \(seed)")
         if let group { print(DistributedTraining.summary(group, batchSize: batchSize)) }
 
         let clock = ContinuousClock()

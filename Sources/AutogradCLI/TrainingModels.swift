@@ -1,7 +1,24 @@
 import ArgumentParser
 import Autograd
 
-/// The models `autograd train` can build.
+/// Every model `autograd train --model` builds: the image classifiers (``ModelKind``) and
+/// the character-level language models (``LanguageModelKind``).
+enum TrainedModel: String, CaseIterable, ExpressibleByArgument {
+    /// The multilayer perceptron.
+    case mlp
+    /// The convolutional network.
+    case cnn
+    /// nanoGPT's transformer, trained on the bundled Shakespeare text.
+    case gpt
+
+    /// The image classifier, or nil for a language model.
+    var classifier: ModelKind? { ModelKind(rawValue: rawValue) }
+
+    /// The language model, or nil for an image classifier.
+    var languageModel: LanguageModelKind? { LanguageModelKind(rawValue: rawValue) }
+}
+
+/// The image classifiers `autograd train` can build.
 enum ModelKind: String, CaseIterable, ExpressibleByArgument {
     /// A multilayer perceptron: one hidden layer of 256 units with dropout.
     case mlp

@@ -23,6 +23,17 @@ final class CharacterDatasetTests: XCTestCase {
         XCTAssertEqual(data.decode(data.tokens), "é\r\nà é")
     }
 
+    func testAGivenVocabularyEncodesInItsOrder() throws {
+        let data = try XCTUnwrap(CharacterDataset(text: "abba c", vocabulary: ["c", "b", "a", " ", "z"]))
+        XCTAssertEqual(data.tokens, [2, 1, 1, 2, 3, 0])
+        XCTAssertEqual(data.vocabularySize, 5)
+        XCTAssertEqual(data.decode([4, 0]), "zc")
+        XCTAssertNil(CharacterDataset(text: "abd", vocabulary: ["a", "b", "c"]), "d is not in the vocabulary")
+        XCTAssertNil(CharacterDataset(text: "ab", vocabulary: ["a", "b", "a"]), "a repeats")
+        XCTAssertNil(CharacterDataset(text: "", vocabulary: []), "empty")
+        XCTAssertNil(CharacterDataset(text: "a", vocabulary: ["a", "\r\n"]), "two scalars")
+    }
+
     func testSplitIsTheFirstNinetyPercent() {
         let data = CharacterDataset(text: text)
         XCTAssertEqual(data.splitIndex, Int(0.9 * Double(text.count)))

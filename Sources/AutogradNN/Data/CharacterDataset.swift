@@ -35,21 +35,37 @@ public struct CharacterDataset: Sendable {
 
     /// The corpus of `text`, with the vocabulary made from its distinct characters.
     public init(text: String) {
-        let scalars = text.unicodeScalars
-        let distinct = Set(scalars.map(\.value)).sorted()
+        let distinct = Set(text.unicodeScalars.map(\.value)).sorted()
+        self.init(text: text, codePoints: distinct)
+    }
+
+    /// The corpus of `text` encoded with a given vocabulary (such as a checkpoint's), or nil
+    /// when a character of `text` is not in it, or the vocabulary is empty, repeats a
+    /// character or holds a character of more than one Unicode scalar. Tokens are indices
+    /// into `vocabulary`, in the order given.
+    public init?(text: String, vocabulary: [Character]) {
+        let scalars = vocabulary.compactMap { $0.unicodeScalars.count == 1 ? $0.unicodeScalars.first!.value : nil }
+        guard !vocabulary.isEmpty, scalars.count == vocabulary.count, Set(scalars).count == scalars.count else { return nil }
+        let known = Set(scalars)
+        guard text.unicodeScalars.allSatisfy({ known.contains($0.value) }) else { return nil }
+        self.init(text: text, codePoints: scalars)
+    }
+
+    /// The corpus of `text` with the vocabulary `codePoints` (distinct, covering the text).
+    private init(text: String, codePoints: [UInt32]) {
         var index: [UInt32: Int] = [:]
-        for (position, value) in distinct.enumerated() { index[value] = position }
+        for (position, value) in codePoints.enumerated() { index[value] = position }
         indexOfScalar = index
-        vocabulary = distinct.map { Character(Unicode.Scalar($0)!) }
+        vocabulary = codePoints.map { Character(Unicode.Scalar($0)!) }
         var tokens: [Int] = []
         tokens.reserveCapacity(text.utf8.count)
-        if distinct.last.map({ $0 < 128 }) ?? true {
+        if let largest = codePoints.max(), largest < 128, text.utf8.allSatisfy({ $0 < 128 }) {
             // ASCII: a table lookup per byte.
             var table = [Int](repeating: 0, count: 128)
             for (value, position) in index { table[Int(value)] = position }
             for byte in text.utf8 { tokens.append(table[Int(byte)]) }
         } else {
-            for scalar in scalars { tokens.append(index[scalar.value]!) }
+            for scalar in text.unicodeScalars { tokens.append(index[scalar.value]!) }
         }
         self.tokens = tokens
         splitIndex = Int(0.9 * Double(tokens.count))
