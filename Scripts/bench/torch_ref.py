@@ -118,6 +118,26 @@ def conv_fwd_bwd():
     return flops / t / 1e9, "GFLOP/s"
 
 
+def gpt_step():
+    # nanoGPT's CPU configuration (README "I only have a macbook"): 4 layers, 4 heads, 128 wide,
+    # block 64, batch 12, vocabulary 65, no bias, no dropout; AdamW(1e-3, betas (0.9, 0.99), wd 0.1)
+    sys.path.insert(0, __import__("os").path.dirname(__file__))
+    from nanogpt_check import GPT
+    torch.manual_seed(0)
+    c = dict(n_layer=4, n_head=4, n_embd=128, block_size=64, vocab_size=65, bias=False)
+    model = GPT(c)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, betas=(0.9, 0.99), weight_decay=0.1)
+    x = torch.randint(0, 65, (12, 64))
+    y = torch.randint(0, 65, (12, 64))
+    def step():
+        opt.zero_grad(set_to_none=True)
+        logits = model(x)
+        F.cross_entropy(logits.view(-1, 65), y.view(-1)).backward()
+        opt.step()
+    t = timeit(step, warm=3, reps=7, inner=5)
+    return 1 / t, "steps/s"
+
+
 WORKLOADS = {
     "op_overhead": op_overhead,
     "matmul_256": lambda: matmul(256),
@@ -128,6 +148,8 @@ WORKLOADS = {
     "lenet_step": lenet_step,
     "conv_fwd_bwd": conv_fwd_bwd,
     "mlp_peak_rss": mlp_peak_rss,
+    # sequence models
+    "gpt_step": gpt_step,
 }
 
 if __name__ == "__main__":
