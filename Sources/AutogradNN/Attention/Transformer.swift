@@ -81,7 +81,7 @@ public final class TransformerEncoderLayer: Module {
     }
 
     /// The layer applied to `src` with no masks.
-    public override func forward(_ input: Tensor) -> Tensor { self(input) }
+    public override func forward(_ input: Tensor) -> Tensor { self(input, srcMask: nil) }
 
     /// The layer applied to `src` (`[L, N, E]`, or `[N, L, E]` with `batchFirst`);
     /// `srcMask` and `srcKeyPaddingMask` follow ``MultiheadAttention``'s conventions.
@@ -215,7 +215,7 @@ public final class TransformerEncoder: Module {
     }
 
     /// The stack applied to `input` with no masks.
-    public override func forward(_ input: Tensor) -> Tensor { self(input) }
+    public override func forward(_ input: Tensor) -> Tensor { self(input, mask: nil) }
 
     /// The stack applied to `src`, every layer with the same masks.
     public func callAsFunction(
