@@ -48,13 +48,19 @@ extension Node {
     }
 
     /// clamp with tensor bounds: each element's gradient goes to the input, the lower
-    /// bound or the upper bound, as `code` (0, 1, 2; 3 for none) recorded in the forward pass.
+    /// bound or the upper bound, or half to the input and half to a bound it ties with, as
+    /// `code` (``Tensor/clampGradientRoute(_:low:high:)``) recorded in the forward pass.
     func clampGradients(_ grad: Tensor, code: NDArray, hasMin: Bool, hasMax: Bool) -> [Tensor?] {
-        let code = Tensor(code)
-        func part(_ k: Int) -> Tensor { grad.maskedFill(code .!= k, 0) }
-        var result: [Tensor?] = [part(0)]
-        if hasMin { result.append(edges[result.count].carriesGradient ? part(1) : nil) }
-        if hasMax { result.append(edges[result.count].carriesGradient ? part(2) : nil) }
+        let routes = code.integers
+        /// The gradient times 1 where the route is `whole`, 0.5 where it is `half`, else 0.
+        func share(whole: Int64, half: Int64) -> Tensor {
+            let weights = routes.map { $0 == whole ? 1.0 : ($0 == half ? 0.5 : 0) }
+            return grad * Tensor(NDArray(shape: code.shape, doubles: weights, dtype: grad.dtype))
+        }
+        let inputWeights = routes.map { $0 == 0 ? 1.0 : ($0 >= 4 ? 0.5 : 0) }
+        var result: [Tensor?] = [grad * Tensor(NDArray(shape: code.shape, doubles: inputWeights, dtype: grad.dtype))]
+        if hasMin { result.append(edges[result.count].carriesGradient ? share(whole: 1, half: 4) : nil) }
+        if hasMax { result.append(edges[result.count].carriesGradient ? share(whole: 2, half: 5) : nil) }
         return result
     }
 }

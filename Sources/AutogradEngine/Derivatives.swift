@@ -52,7 +52,7 @@ extension Node {
             let r = try saved.result()
             return [-grad * r * r]
         case .clamp(let low, let high): return try [grad * Tensor(saved.first().array.map(.insideRange(min: low, max: high)))]
-        case .erf: return try [grad * (2 / Float.pi.squareRoot()) * (-(saved.first() * saved.first())).exp()]
+        case .erf: return try [grad * (2 / Double.pi.squareRoot()) * (-(saved.first() * saved.first())).exp()]
         case .sumAll: return [grad.expand(inputShapes[0])]
         case .sum(let dims, let keepDim):
             return [Node.restoringReducedDimensions(grad, dims: dims, keepDim: keepDim).expand(inputShapes[0])]
@@ -126,7 +126,7 @@ extension Node {
         case .cumulativeProduct(let dim):
             return try [cumulativeProductGradient(grad, input: saved.first(), result: saved.result(), dim: dim)]
         case .median(let dim, let keepDim): return try [placedBack(keepDim ? grad : grad.unsqueeze(dim), indices: saved.array(), dim: dim)]
-        case .topk(let dim), .sort(let dim): return try [placedBack(grad, indices: saved.array(), dim: dim)]
+        case .topk(let dim), .sort(let dim, _): return try [placedBack(grad, indices: saved.array(), dim: dim)]
         case .unique: throw .derivativeNotImplemented(function: "_unique2")
         }
     }

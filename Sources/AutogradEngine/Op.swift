@@ -68,7 +68,7 @@ enum Op {
     case cumulativeSum(dim: Int), cumulativeProduct(dim: Int)
     case extremeValues(dims: [Int], keepDim: Bool, largest: Bool)
     case medianAll, median(dim: Int, keepDim: Bool)
-    case topk(dim: Int), sort(dim: Int)
+    case topk(dim: Int), sort(dim: Int, stable: Bool)
     case unique
 
     /// PyTorch's grad_fn class name.
@@ -166,7 +166,7 @@ enum Op {
         case .medianAll: return "MedianBackward0"
         case .median: return "MedianBackward1"
         case .topk: return "TopkBackward0"
-        case .sort: return "SortBackward0"
+        case .sort(_, let stable): return stable ? "SortBackward1" : "SortBackward0"
         case .unique: return "Unique2Backward0"
         }
     }
@@ -214,7 +214,7 @@ enum Op {
             return [("dim", "\(dims)"), ("keepdim", keepDim ? "True" : "False")]
         case .vectorNorm(let p, let dims, let keepDim):
             return [("dim", "\(dims)"), ("keepdim", keepDim ? "True" : "False"), ("ord", p.isInfinite ? (p > 0 ? "inf" : "-inf") : format(p))]
-        case .cumulativeSum(let dim), .cumulativeProduct(let dim), .topk(let dim), .sort(let dim):
+        case .cumulativeSum(let dim), .cumulativeProduct(let dim), .topk(let dim), .sort(let dim, _):
             return [("dim", "\(dim)")]
         default:
             return []

@@ -138,9 +138,8 @@ extension Tensor {
                              auxiliary: .array(code))
     }
 
-    /// The clamped values and, for each element, where its gradient goes: 0 to the
-    /// input, 1 to the lower bound, 2 to the upper bound, 3 nowhere (PyTorch's
-    /// clamp_backward_min_max).
+    /// The clamped values and, for each element, where its gradient goes
+    /// (``clampGradientRoute(_:low:high:)``).
     private func clampedByTensors(min: Tensor?, max: Tensor?) throws(ShapeError) -> (NDArray, NDArray) {
         var shape = self.shape
         var operands = [array.promotionOperand]
@@ -156,17 +155,31 @@ extension Tensor {
         let x = try array.expanded(shape).doubles
         let low = try min.map { (t: Tensor) throws(ShapeError) in try t.array.expanded(shape).doubles }
         let high = try max.map { (t: Tensor) throws(ShapeError) in try t.array.expanded(shape).doubles }
-        var code = [Int64](repeating: 3, count: x.count)
+        var code = [Int64](repeating: 0, count: x.count)
         for i in 0..<x.count {
-            switch (low?[i], high?[i]) {
-            case let (lo?, hi?):
-                if x[i] >= lo && x[i] <= hi { code[i] = 0 } else if x[i] < lo && lo < hi { code[i] = 1 } else if x[i] > hi || hi < lo { code[i] = 2 }
-            case let (lo?, nil): code[i] = x[i] >= lo ? 0 : (x[i] < lo ? 1 : 3)
-            case let (nil, hi?): code[i] = x[i] <= hi ? 0 : (x[i] > hi ? 2 : 3)
-            case (nil, nil): code[i] = 0
-            }
+            code[i] = Tensor.clampGradientRoute(x[i], low: low?[i], high: high?[i])
         }
         return (value, NDArray(shape: shape, integers: code, dtype: .uint8))
+    }
+
+    /// Where the gradient of one element of `clamp(min:max:)` with tensor bounds goes, as
+    /// PyTorch 2.15 sends it: 0 to the input, 1 to the lower bound, 2 to the upper bound,
+    /// 4 half to the input and half to the lower bound (a tie), 5 half to the input and
+    /// half to the upper bound. A lower bound above the upper one sends everything to the
+    /// upper bound; NaN anywhere sends it to the input.
+    static func clampGradientRoute(_ x: Double, low: Double?, high: Double?) -> Int64 {
+        if x.isNaN || low?.isNaN == true || high?.isNaN == true { return 0 }
+        switch (low, high) {
+        case let (lo?, hi?):
+            if lo > hi { return 2 }
+            if lo == hi { return x == lo ? 0 : (x < lo ? 1 : 2) }
+            if x == lo { return 4 }
+            if x == hi { return 5 }
+            return x < lo ? 1 : (x > hi ? 2 : 0)
+        case let (lo?, nil): return x == lo ? 4 : (x < lo ? 1 : 0)
+        case let (nil, hi?): return x == hi ? 5 : (x > hi ? 2 : 0)
+        case (nil, nil): return 0
+        }
     }
 
     /// A copy with NaN replaced by `nan`, +∞ by `posinf` and -∞ by `neginf` (by default the

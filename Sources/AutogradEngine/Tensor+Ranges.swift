@@ -48,6 +48,7 @@ extension Tensor {
     public static func linspace(_ start: Double, _ end: Double, steps: Int, dtype: DType = .float32, requiresGrad: Bool = false) -> Tensor {
         checkUsage(steps >= 0, "linspace: number of steps must be non-negative")
         let halfway = steps / 2
+        if steps == 1 { return Tensor(NDArray(shape: [1], doubles: [start], dtype: dtype), requiresGrad: requiresGrad) }
         let values: [Double]
         if dtype.computeType == .float32 {
             let (a, b) = (Float(start), Float(end))

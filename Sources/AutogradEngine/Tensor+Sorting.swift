@@ -23,11 +23,12 @@ extension Tensor {
     }
 
     /// The elements sorted along `dim` (ascending unless `descending`; NaN counts as the
-    /// largest; equal elements keep their order) and where each came from, like `torch.sort`.
-    public func sort(dim: Int = -1, descending: Bool = false) -> (values: Tensor, indices: Tensor) {
+    /// largest) and where each came from, like `torch.sort`. Equal elements always keep
+    /// their order; `stable: true` says so as PyTorch does (its node is `SortBackward1`).
+    public func sort(dim: Int = -1, descending: Bool = false, stable: Bool = false) -> (values: Tensor, indices: Tensor) {
         let d = sortingDimension(dim, "sort")
         let (values, indices) = array.sorted(dim: d, descending: descending)
-        return (Tensor.record(values, .sort(dim: d), input: self, auxiliary: .array(indices)), Tensor(indices))
+        return (Tensor.record(values, .sort(dim: d, stable: stable), input: self, auxiliary: .array(indices)), Tensor(indices))
     }
 
     /// The positions that sort the elements along `dim`, as int64, like `torch.argsort`

@@ -141,7 +141,7 @@ final class GradientCheckTests: XCTestCase {
         "lerp", "clampTensors.both", "clampTensors.min", "clampTensors.max", "nanToNum",
         "variance", "standardDeviation", "productAll", "product", "logSumExp", "vectorNorm",
         "cumulativeSum", "cumulativeProduct", "extremeValues.max", "extremeValues.min", "medianAll", "median",
-        "topk", "sort", "unique",
+        "topk", "sort", "sort.stable", "unique",
     ]
 
     /// Keys with no rule to check, and why.
@@ -183,7 +183,7 @@ final class GradientCheckTests: XCTestCase {
             .productAll, .product(dim: 0, keepDim: false), .logSumExp(dims: [0], keepDim: false),
             .vectorNorm(p: 2, dims: [0], keepDim: false), .cumulativeSum(dim: 0), .cumulativeProduct(dim: 0),
             .extremeValues(dims: [0], keepDim: false, largest: true), .extremeValues(dims: [0], keepDim: false, largest: false),
-            .medianAll, .median(dim: 0, keepDim: false), .topk(dim: 0), .sort(dim: 0), .unique,
+            .medianAll, .median(dim: 0, keepDim: false), .topk(dim: 0), .sort(dim: 0, stable: false), .sort(dim: 0, stable: true), .unique,
         ]
     }
 
@@ -517,7 +517,7 @@ final class GradientCheckTests: XCTestCase {
         c.check("topk(2, dim: 1)", [c.distinct([3, 4])]) { $0[0].topk(2, dim: 1).values }
         c.check("topk(1, dim: 0, largest: false)", [c.distinct([3, 4])]) { $0[0].topk(1, dim: 0, largest: false).values }
         c.check("sort(dim: 1, descending)", [c.distinct([3, 4])]) { $0[0].sort(dim: 1, descending: true).values }
-        c.check("sort(dim: 0) of 3-D", [c.distinct([3, 2, 2])]) { $0[0].sort(dim: 0).values }
+        c.check("sort(dim: 0, stable) of 3-D", [c.distinct([3, 2, 2])]) { $0[0].sort(dim: 0, stable: true).values }
         // Second derivatives: the rules are recorded during backward.
         func gradient(_ value: Tensor, _ inputs: [Tensor]) -> Tensor {
             grad(outputs: [value], inputs: inputs, createGraph: true)[0]!.reshape([-1])
@@ -651,7 +651,7 @@ extension Op {
         case .medianAll: return "medianAll"
         case .median: return "median"
         case .topk: return "topk"
-        case .sort: return "sort"
+        case .sort(_, let stable): return stable ? "sort.stable" : "sort"
         case .unique: return "unique"
         }
     }
