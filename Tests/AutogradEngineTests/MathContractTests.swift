@@ -107,6 +107,9 @@ import Autograd
     @Test func indicesTruthAndUnique() {
         let x = self.x
         let (values, indices) = x.topk(2, dim: 1)
+        #expect(Tensor(x.array, requiresGrad: true).topk(2, dim: 1).values.description
+            == "tensor([[0.7000, 0.2000],\n        [0.9000, 0.1000]], grad_fn=<TopkBackward0>)")
+        #expect(indices.description == "tensor([[2, 0],\n        [0, 1]])")
         #expect(values.shape == [2, 2] && indices.asArray(Int.self) == [2, 0, 0, 1] && indices.dtype == .int64)
         let sorted = x.sort(dim: 1, descending: true)
         #expect(sorted.indices.asArray(Int.self) == [2, 0, 1, 0, 1, 2])
