@@ -58,7 +58,8 @@ extension NDArray {
         var out = [Double](repeating: 0, count: x.count)
         for r in 0..<rows {
             let base = r * length
-            let zero = (0..<length).first { x[base + $0] == 0 } ?? length
+            var zero = 0
+            while zero < length && x[base + zero] != 0 { zero += 1 }
             // Before the first zero: the running products y_j and the suffix sums of g_j y_j.
             var products = [Double](repeating: 0, count: zero)
             var running = 1.0

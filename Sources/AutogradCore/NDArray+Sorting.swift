@@ -90,7 +90,8 @@ extension NDArray {
         var pick = [Int](repeating: (length - 1) / 2, count: rows)
         if dtype.isFloatingPoint {
             for r in 0..<rows {
-                let nans = rowValues[r * length..<(r + 1) * length].reduce(0) { $0 + ($1.isNaN ? 1 : 0) }
+                var nans = 0
+                for i in r * length..<(r + 1) * length where rowValues[i].isNaN { nans += 1 }
                 if nans > 0 { pick[r] = length - nans }
             }
         }

@@ -52,15 +52,17 @@ extension Node {
     /// `code` (``Tensor/clampGradientRoute(_:low:high:)``) recorded in the forward pass.
     func clampGradients(_ grad: Tensor, code: NDArray, hasMin: Bool, hasMax: Bool) -> [Tensor?] {
         let routes = code.integers
-        /// The gradient times 1 where the route is `whole`, 0.5 where it is `half`, else 0.
-        func share(whole: Int64, half: Int64) -> Tensor {
-            let weights = routes.map { $0 == whole ? 1.0 : ($0 == half ? 0.5 : 0) }
+        /// The gradient times 1 where the route is `whole`, 0.5 where it is one of `halves`, else 0.
+        func share(whole: Int64, halves: ClosedRange<Int64>) -> Tensor {
+            var weights = [Double](repeating: 0, count: routes.count)
+            for i in 0..<routes.count {
+                if routes[i] == whole { weights[i] = 1 } else if halves.contains(routes[i]) { weights[i] = 0.5 }
+            }
             return grad * Tensor(NDArray(shape: code.shape, doubles: weights, dtype: grad.dtype))
         }
-        let inputWeights = routes.map { $0 == 0 ? 1.0 : ($0 >= 4 ? 0.5 : 0) }
-        var result: [Tensor?] = [grad * Tensor(NDArray(shape: code.shape, doubles: inputWeights, dtype: grad.dtype))]
-        if hasMin { result.append(edges[result.count].carriesGradient ? share(whole: 1, half: 4) : nil) }
-        if hasMax { result.append(edges[result.count].carriesGradient ? share(whole: 2, half: 5) : nil) }
+        var result: [Tensor?] = [share(whole: 0, halves: 4...5)]
+        if hasMin { result.append(edges[result.count].carriesGradient ? share(whole: 1, halves: 4...4) : nil) }
+        if hasMax { result.append(edges[result.count].carriesGradient ? share(whole: 2, halves: 5...5) : nil) }
         return result
     }
 }
