@@ -39,6 +39,14 @@ import Autograd
         let normal = Tensor.randn([2, 3])
         #expect(normal.shape == [2, 3] && normal.dtype == .float32)
         #expect(Tensor.rand([2], dtype: .float64).dtype == .float64)
+        // multinomial: a certain category, and every category once without replacement.
+        let certain = Tensor.multinomial(Tensor([0.0, 1.0, 0.0]), numSamples: 4, replacement: true)
+        #expect(certain.asArray(Int.self) == [1, 1, 1, 1] && certain.dtype == .int64)
+        let drawn = Tensor.multinomial(Tensor([[1.0, 2.0, 3.0], [5.0, 0.0, 1.0]]), numSamples: 2)
+        #expect(drawn.shape == [2, 2])
+        let rows = drawn.asArray(Int.self)
+        #expect(rows[0] != rows[1] && rows[2] != rows[3] && !rows[2...].contains(1))
+        #expect(Set(Tensor.multinomial(Tensor([1.0, 1.0, 1.0]), numSamples: 3).asArray(Int.self)) == [0, 1, 2])
         #expect(Tensor.arange(5).description == "tensor([0, 1, 2, 3, 4])")
         #expect(Tensor.linspace(0, 1, steps: 5).description == "tensor([0.0000, 0.2500, 0.5000, 0.7500, 1.0000])")
     }
