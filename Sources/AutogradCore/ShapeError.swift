@@ -58,6 +58,14 @@ public enum ShapeError: Error, CustomStringConvertible, Equatable {
     case convolutionBias(bias: [Int], weight: [Int])
     /// A (dilated) kernel larger than the padded input.
     case kernelLargerThanInput(paddedInput: [Int], kernel: [Int])
+    /// A reduction with no identity (amax, amin, median) over a dimension of size 0.
+    case emptyReductionDimension(op: String, dim: Int)
+    /// `topk` asking for more elements than the dimension has, or fewer than none.
+    case selectedIndexOutOfRange(op: String, k: Int, size: Int)
+    /// An op defined for floating-point tensors only (var, std, norm, ...) given another dtype.
+    case floatingPointRequired(op: String, DType)
+    /// A second operand whose dtype must equal the first's (`lerp`'s `end`).
+    case expectedDType(op: String, argument: String, expected: DType, got: DType)
 
     /// The settings of a sliding window, as ``invalidWindowSetting(op:setting:value:)`` names them.
     public enum WindowSetting: String, Equatable, Sendable {
@@ -133,6 +141,19 @@ public enum ShapeError: Error, CustomStringConvertible, Equatable {
             return "conv2d: Given groups=1, weight of size \(weight), expected input\(input) to have \(weight[1]) channels, but got \(input[1]) channels instead"
         case .convolutionBias(let bias, let weight):
             return "conv2d: Given weight of size \(weight), expected bias to be 1-dimensional with \(weight[0]) elements, but got bias of size \(bias) instead"
+        case .emptyReductionDimension(let op, let dim):
+            return "\(op)(): Expected reduction dim \(dim) to have non-zero size."
+        case .selectedIndexOutOfRange(let op, _, _):
+            return "\(op): selected index k out of range"
+        case .floatingPointRequired(let op, let dtype):
+            switch op {
+            case "var", "std": return "\(op): std and var only support floating point and complex dtypes"
+            case "linalg.vector_norm":
+                return "linalg.vector_norm: Expected a floating point or complex tensor as input. Got \(dtype.scalarTypeName)"
+            default: return "\(op): expected a floating point tensor as input. Got \(dtype.scalarTypeName)"
+            }
+        case .expectedDType(let op, let argument, let expected, let got):
+            return "\(op): expected dtype \(Self.cppTypeName(expected)) for `\(argument)` but got dtype \(Self.cppTypeName(got))"
         case .kernelLargerThanInput(let padded, let kernel):
             return "conv2d: Calculated padded input size per channel: (\(padded[0]) x \(padded[1])). Kernel size: (\(kernel[0]) x \(kernel[1])). Kernel size can't be greater than actual input size"
         }
@@ -140,6 +161,18 @@ public enum ShapeError: Error, CustomStringConvertible, Equatable {
 
     /// The message.
     public var description: String { message }
+
+    /// A dtype as PyTorch's C++ messages name it: `float`, `double`, `c10::Half`, ...
+    private static func cppTypeName(_ dtype: DType) -> String {
+        switch dtype {
+        case .float32: return "float"
+        case .float64: return "double"
+        case .float16: return "c10::Half"
+        case .bfloat16: return "c10::BFloat16"
+        case .bool: return "bool"
+        default: return dtype.scalarTypeName.lowercased()
+        }
+    }
 
     /// A pair of window sizes as PyTorch prints them: `(2, 3)`.
     private static func pair(_ value: [Int]) -> String {

@@ -55,6 +55,14 @@ extension Op {
         case .unfold, .fold, .toCopy, .detach: return []
         // These keep what they need in their payload: the replayed view, the user's context.
         case .copySlices, .custom: return []
+        // math
+        case .log1p, .silu, .sinh, .cosh, .asin, .acos, .atan, .softplus, .nanToNum, .variance: return .first
+        case .expm1, .rsqrt, .tan: return .result
+        case .sign, .floor, .ceil, .round, .trunc, .remainderScalar, .fmodScalar, .lerp, .cumulativeSum, .unique: return []
+        case .remainder, .fmod: return .inputs
+        case .clampTensors, .median, .topk, .sort: return .auxiliary
+        case .standardDeviation, .productAll, .product, .logSumExp, .vectorNorm, .cumulativeProduct, .extremeValues, .medianAll:
+            return [.first, .result]
         }
     }
 }

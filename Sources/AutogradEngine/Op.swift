@@ -53,6 +53,25 @@ enum Op {
     case detach
     // A user-defined function.
     case custom(CustomFunctionRule)
+    // math (issue 11): elementwise functions.
+    case log1p, expm1, rsqrt, tan, silu, sinh, cosh, asin, acos, atan
+    case sign, floor, ceil, round, trunc
+    case softplus(beta: Double, threshold: Double)
+    case remainderScalar(Double), fmodScalar(Double), remainder, fmod
+    case lerp(weight: Double)
+    case clampTensors(hasMin: Bool, hasMax: Bool)
+    case nanToNum
+    // math (issue 11): reductions, scans and sorting. `dims` are normalised and sorted.
+    case variance(dims: [Int], correction: Double, keepDim: Bool)
+    case standardDeviation(dims: [Int], correction: Double, keepDim: Bool)
+    case productAll, product(dim: Int, keepDim: Bool)
+    case logSumExp(dims: [Int], keepDim: Bool)
+    case vectorNorm(p: Double, dims: [Int], keepDim: Bool)
+    case cumulativeSum(dim: Int), cumulativeProduct(dim: Int)
+    case extremeValues(dims: [Int], keepDim: Bool, largest: Bool)
+    case medianAll, median(dim: Int, keepDim: Bool)
+    case topk(dim: Int), sort(dim: Int, stable: Bool)
+    case unique
 
     /// PyTorch's grad_fn class name.
     var name: String {
@@ -114,6 +133,44 @@ enum Op {
         case .maskedFill: return "MaskedFillBackward0"
         case .copySlices: return "CopySlices"
         case .detach: return "Detach"
+        // math
+        case .log1p: return "Log1PBackward0"
+        case .expm1: return "Expm1Backward0"
+        case .rsqrt: return "RsqrtBackward0"
+        case .tan: return "TanBackward0"
+        case .silu: return "SiluBackward0"
+        case .sinh: return "SinhBackward0"
+        case .cosh: return "CoshBackward0"
+        case .asin: return "AsinBackward0"
+        case .acos: return "AcosBackward0"
+        case .atan: return "AtanBackward0"
+        case .sign: return "SignBackward0"
+        case .floor: return "FloorBackward0"
+        case .ceil: return "CeilBackward0"
+        case .round: return "RoundBackward0"
+        case .trunc: return "TruncBackward0"
+        case .softplus: return "SoftplusBackward0"
+        case .remainderScalar: return "RemainderBackward0"
+        case .remainder: return "RemainderBackward1"
+        case .fmodScalar: return "FmodBackward0"
+        case .fmod: return "FmodBackward1"
+        case .lerp: return "LerpBackward0"
+        case .clampTensors: return "ClampBackward0"
+        case .nanToNum: return "NanToNumBackward0"
+        case .variance: return "VarBackward0"
+        case .standardDeviation: return "StdBackward0"
+        case .productAll: return "ProdBackward0"
+        case .product: return "ProdBackward1"
+        case .logSumExp: return "LogsumexpBackward0"
+        case .vectorNorm: return "LinalgVectorNormBackward0"
+        case .cumulativeSum: return "CumsumBackward0"
+        case .cumulativeProduct: return "CumprodBackward0"
+        case .extremeValues(_, _, let largest): return largest ? "AmaxBackward0" : "AminBackward0"
+        case .medianAll: return "MedianBackward0"
+        case .median: return "MedianBackward1"
+        case .topk: return "TopkBackward0"
+        case .sort(_, let stable): return stable ? "SortBackward1" : "SortBackward0"
+        case .unique: return "Unique2Backward0"
         }
     }
 
@@ -151,6 +208,19 @@ enum Op {
         case .maxPool2d(let g): return Op.unfold(g).attributes + [("ceil_mode", "False")]
         case .scaledDotProductAttention(let scale, let causal):
             return [("dropout_p", "0"), ("is_causal", causal ? "True" : "False"), ("scale", format(scale))]
+        // math
+        case .softplus(let beta, let threshold): return [("beta", format(beta)), ("threshold", format(threshold))]
+        case .lerp(let weight): return [("weight", format(weight))]
+        case .variance(let dims, let correction, let keepDim), .standardDeviation(let dims, let correction, let keepDim):
+            return [("correction", format(correction)), ("dim", "\(dims)"), ("keepdim", keepDim ? "True" : "False")]
+        case .product(let dim, let keepDim), .median(let dim, let keepDim):
+            return [("dim", "\(dim)"), ("keepdim", keepDim ? "True" : "False")]
+        case .logSumExp(let dims, let keepDim), .extremeValues(let dims, let keepDim, _):
+            return [("dim", "\(dims)"), ("keepdim", keepDim ? "True" : "False")]
+        case .vectorNorm(let p, let dims, let keepDim):
+            return [("dim", "\(dims)"), ("keepdim", keepDim ? "True" : "False"), ("ord", p.isInfinite ? (p > 0 ? "inf" : "-inf") : format(p))]
+        case .cumulativeSum(let dim), .cumulativeProduct(let dim), .topk(let dim), .sort(let dim, _):
+            return [("dim", "\(dim)")]
         default:
             return []
         }

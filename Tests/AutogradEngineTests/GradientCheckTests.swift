@@ -26,11 +26,16 @@ final class GradientCheckTests: XCTestCase {
     func testRulesRecordedDuringBackward() { run(Self.recordedDuringBackward, seed: 9) }
     func testCustomFunction() { run(Self.customFunction, seed: 10) }
     func testAttention() { run(Self.attention, seed: 13) }
+    // math
+    func testMathFunctions() { run(Self.mathFunctions, seed: 13) }
+    func testMathReductions() { run(Self.mathReductions, seed: 14) }
 
     /// Every group, for the coverage test.
     private static var groups: [(inout GradientChecker) -> Void] {
         [elementwiseBinary, tensorWithScalar, unary, reductions, shapesAndViews, indexing, writesIntoViews, matmul,
-         convolution, pooling, recordedDuringBackward, customFunction, attention]
+         convolution, pooling, recordedDuringBackward, customFunction, attention,
+         // math
+         mathFunctions, mathReductions]
     }
 
     // MARK: Where finite differences cannot look
@@ -133,11 +138,20 @@ final class GradientCheckTests: XCTestCase {
         "indexSelect", "indexAdd", "copySlices", "toCopy", "selectWhere", "maskedFill", "detach", "custom",
         // attention
         "scaledDotProductAttention",
+        // math
+        "log1p", "expm1", "rsqrt", "tan", "silu", "sinh", "cosh", "asin", "acos", "atan",
+        "sign", "floor", "ceil", "round", "trunc", "softplus", "remainderScalar", "fmodScalar", "remainder", "fmod",
+        "lerp", "clampTensors.both", "clampTensors.min", "clampTensors.max", "nanToNum",
+        "variance", "standardDeviation", "productAll", "product", "logSumExp", "vectorNorm",
+        "cumulativeSum", "cumulativeProduct", "extremeValues.max", "extremeValues.min", "medianAll", "median",
+        "topk", "sort", "sort.stable", "unique",
     ]
 
     /// Keys with no rule to check, and why.
     static let unchecked: [String: String] = [
         "detach": "only traced for drawings; no gradient flows through detach()",
+        // math
+        "unique": "not differentiable: its backward fails, as PyTorch's Unique2Backward0 does",
     ]
 
     /// One op per coverage key (for the names).
@@ -165,6 +179,16 @@ final class GradientCheckTests: XCTestCase {
             .custom(CustomFunctionRule(name: "RepresentativeBackward", context: FunctionContext()) { _, gradient in [gradient] }),
             // attention
             .scaledDotProductAttention(scale: 1, causal: false),
+            // math
+            .log1p, .expm1, .rsqrt, .tan, .silu, .sinh, .cosh, .asin, .acos, .atan,
+            .sign, .floor, .ceil, .round, .trunc, .softplus(beta: 1, threshold: 20), .remainderScalar(1), .fmodScalar(1),
+            .remainder, .fmod, .lerp(weight: 0.5), .clampTensors(hasMin: true, hasMax: true),
+            .clampTensors(hasMin: true, hasMax: false), .clampTensors(hasMin: false, hasMax: true), .nanToNum,
+            .variance(dims: [0], correction: 1, keepDim: false), .standardDeviation(dims: [0], correction: 1, keepDim: false),
+            .productAll, .product(dim: 0, keepDim: false), .logSumExp(dims: [0], keepDim: false),
+            .vectorNorm(p: 2, dims: [0], keepDim: false), .cumulativeSum(dim: 0), .cumulativeProduct(dim: 0),
+            .extremeValues(dims: [0], keepDim: false, largest: true), .extremeValues(dims: [0], keepDim: false, largest: false),
+            .medianAll, .median(dim: 0, keepDim: false), .topk(dim: 0), .sort(dim: 0, stable: false), .sort(dim: 0, stable: true), .unique,
         ]
     }
 
@@ -450,6 +474,101 @@ final class GradientCheckTests: XCTestCase {
         c.check("custom function (x³)", [c.normal([2, 3])]) { Cube.apply($0[0]) }
         c.check("custom function inside a graph", [c.normal([3]), c.normal([3])]) { Cube.apply($0[0] * $0[1]).sum() }
     }
+
+    // math
+
+    static func mathFunctions(_ c: inout GradientChecker) {
+        c.check("log1p", [c.uniform([2, 3], -0.5, 2)]) { $0[0].log1p() }
+        c.check("expm1", [c.normal([2, 3])]) { $0[0].expm1() }
+        c.check("rsqrt", [c.uniform([2, 3], 0.3, 3)]) { $0[0].rsqrt() }
+        c.check("tan", [c.uniform([2, 3], -1.2, 1.2)]) { $0[0].tan() }
+        c.check("silu", [c.normal([2, 3])]) { $0[0].silu() }
+        c.check("softplus", [c.normal([2, 3])]) { $0[0].softplus() }
+        c.check("softplus(beta: 2, threshold: 1), both sides", [c.normal([3, 4], awayFrom: [0.5])]) {
+            $0[0].softplus(beta: 2, threshold: 1)
+        }
+        c.check("sinh", [c.normal([2, 3])]) { $0[0].sinh() }
+        c.check("cosh", [c.normal([2, 3])]) { $0[0].cosh() }
+        c.check("asin", [c.uniform([2, 3], -0.8, 0.8)]) { $0[0].asin() }
+        c.check("acos", [c.uniform([2, 3], -0.8, 0.8)]) { $0[0].acos() }
+        c.check("atan", [c.normal([2, 3])]) { $0[0].atan() }
+        // Piecewise constant: zero gradients away from the jumps.
+        c.check("sign", [c.normal([2, 3], awayFrom: [0])]) { $0[0].sign() * 1.5 }
+        c.check("floor, ceil, trunc", [c.uniform([2, 3], 0.2, 0.8)]) { $0[0].floor() + $0[0].ceil() + $0[0].trunc() }
+        c.check("round", [c.uniform([2, 3], 0.6, 1.4)]) { $0[0].round() }
+        let multiples = (-15...15).map { Float($0) * 0.3 }
+        c.check("remainder(0.3)", [c.normal([2, 3], awayFrom: multiples, margin: 0.02)]) { $0[0].remainder(0.3) }
+        c.check("fmod(0.3)", [c.normal([2, 3], awayFrom: multiples, margin: 0.02)]) { $0[0].fmod(0.3) }
+        c.check("remainder(tensor), floor 2", [c.uniform([2, 3], 2.2, 2.8), c.uniform([3], 1, 1.05)]) { $0[0].remainder($0[1]) }
+        c.check("fmod(tensor), trunc -2", [c.uniform([2, 3], -2.8, -2.2), c.uniform([2, 1], 1, 1.05)]) { $0[0].fmod($0[1]) }
+        c.check("lerp(weight: 0.25) [2,3] with [3]", [c.normal([2, 3]), c.normal([3])]) { $0[0].lerp($0[1], weight: 0.25) }
+        c.check("lerp(weight: 0.75)", [c.normal([2, 3]), c.normal([2, 3])]) { $0[0].lerp($0[1], weight: 0.75) }
+        // Each element of x goes to x, the lower or the upper bound (fresh leaves per check).
+        func x() -> Tensor { c.make([2, 3], [-1.0, -0.2, 0.1, 0.5, 1.2, 2.0], requiresGrad: true) }
+        func low() -> Tensor { c.make([3], [-0.5, 0, 0.3], requiresGrad: true) }
+        func high() -> Tensor { c.make([2, 1], [0.4, 1.5], requiresGrad: true) }
+        c.check("clamp(min: [3], max: [2,1])", [x(), low(), high()]) { $0[0].clamp(min: $0[1], max: $0[2]) }
+        c.check("clamp(min: [3])", [x(), low()]) { $0[0].clamp(min: $0[1]) }
+        c.check("clamp(max: [2,1])", [x(), high()]) { $0[0].clamp(max: $0[1]) }
+        let crossed = c.make([3], [0.55, 0.6, 0.7], requiresGrad: true)
+        c.check("clamp with min above max", [x(), crossed, high()]) { $0[0].clamp(min: $0[1], max: $0[2]) }
+        c.check("nanToNum of finite values", [c.normal([2, 3])]) { $0[0].nanToNum() }
+    }
+
+    static func mathReductions(_ c: inout GradientChecker) {
+        c.check("var(dim: 1)", [c.normal([3, 4])]) { $0[0].var(dim: 1) }
+        c.check("var()", [c.normal([2, 3])]) { $0[0].var() }
+        c.check("var(dims: [0, 2], correction: 0, keepDim)", [c.normal([2, 3, 4])]) { $0[0].var(dims: [0, 2], correction: 0, keepDim: true) }
+        c.check("std()", [c.normal([2, 3])]) { $0[0].std() }
+        c.check("std(dim: -1, keepDim)", [c.normal([2, 3, 4])]) { $0[0].std(dim: -1, keepDim: true) }
+        c.check("prod()", [c.normal([2, 3])]) { $0[0].prod() }
+        c.check("prod(dim: 0)", [c.normal([3, 4])]) { $0[0].prod(dim: 0) }
+        c.check("prod(dim: 1, keepDim)", [c.normal([2, 3, 2])]) { $0[0].prod(dim: 1, keepDim: true) }
+        func zeros() -> Tensor { c.make([2, 4], [1.2, 0, -0.7, 0.9, 0.5, 0, 0, 1.1], requiresGrad: true) }
+        c.check("prod(dim: 1) with one and two zeros", [zeros()]) { $0[0].prod(dim: 1) }
+        c.check("prod() with zeros", [zeros()]) { $0[0].prod() }
+        c.check("prod() with one zero", [c.make([2, 2], [1.2, 0, -0.7, 0.9], requiresGrad: true)]) { $0[0].prod() }
+        c.check("logsumexp(dim: 1)", [c.normal([3, 4])]) { $0[0].logsumexp(dim: 1) }
+        c.check("logsumexp(dims: [0, 2], keepDim)", [c.normal([2, 3, 4])]) { $0[0].logsumexp(dims: [0, 2], keepDim: true) }
+        c.check("norm()", [c.normal([2, 3])]) { $0[0].norm() }
+        c.check("norm(p: 1, dim: 0)", [c.normal([3, 4], awayFrom: [0])]) { $0[0].norm(p: 1, dim: 0) }
+        c.check("norm(p: 3, dim: 1, keepDim)", [c.normal([3, 4], awayFrom: [0])]) { $0[0].norm(p: 3, dim: 1, keepDim: true) }
+        c.check("norm(p: 0.5)", [c.normal([2, 3], awayFrom: [0])]) { $0[0].norm(p: 0.5) }
+        c.check("norm(p: .infinity, dim: 1)", [c.distinct([3, 4])]) { $0[0].norm(p: .infinity, dim: 1) }
+        c.check("cumsum(dim: 1)", [c.normal([3, 4])]) { $0[0].cumsum(dim: 1) }
+        c.check("cumsum(dim: -1) of 3-D", [c.normal([2, 3, 4])]) { $0[0].cumsum(dim: -1) }
+        c.check("cumprod(dim: 0)", [c.normal([4, 3], awayFrom: [0])]) { $0[0].cumprod(dim: 0) }
+        c.check("cumprod(dim: 1) with zeros", [zeros()]) { $0[0].cumprod(dim: 1) }
+        c.check("amax(dim: 1)", [c.distinct([3, 4])]) { $0[0].amax(dim: 1) }
+        c.check("amin(dims: [0, 2])", [c.distinct([2, 3, 4])]) { $0[0].amin(dims: [0, 2]) }
+        c.check("median()", [c.distinct([2, 3])]) { $0[0].median() }
+        c.check("median(dim: 1)", [c.distinct([3, 4])]) { $0[0].median(dim: 1).values }
+        c.check("median(dim: 0, keepDim)", [c.distinct([3, 2])]) { $0[0].median(dim: 0, keepDim: true).values }
+        c.check("topk(2, dim: 1)", [c.distinct([3, 4])]) { $0[0].topk(2, dim: 1).values }
+        c.check("topk(1, dim: 0, largest: false)", [c.distinct([3, 4])]) { $0[0].topk(1, dim: 0, largest: false).values }
+        c.check("sort(dim: 1, descending)", [c.distinct([3, 4])]) { $0[0].sort(dim: 1, descending: true).values }
+        c.check("sort(dim: 0, stable) of 3-D", [c.distinct([3, 2, 2])]) { $0[0].sort(dim: 0, stable: true).values }
+        // Second derivatives: the rules are recorded during backward.
+        func gradient(_ value: Tensor, _ inputs: [Tensor]) -> Tensor {
+            grad(outputs: [value], inputs: inputs, createGraph: true)[0]!.reshape([-1])
+        }
+        c.check("d/dx of sum(sort(x) ** 3)", [c.distinct([2, 4])]) { x in gradient((x[0].sort(dim: 1).values ** 3).sum(), x) }
+        c.check("d/dx of sum(topk(x) ** 3)", [c.distinct([2, 4])]) { x in gradient((x[0].topk(2, dim: 1).values ** 3).sum(), x) }
+        c.check("d/dx of sum(cumsum(x) ** 3)", [c.normal([2, 4])]) { x in gradient((x[0].cumsum(dim: 1) ** 3).sum(), x) }
+        c.check("d/dx of sum(cumprod(x))", [c.normal([2, 4], awayFrom: [0])]) { x in gradient(x[0].cumprod(dim: 1).sum(), x) }
+        c.check("d/dx of var(x)", [c.normal([2, 3])]) { x in gradient(x[0].var(), x) }
+        c.check("d/dx of std(x)", [c.normal([2, 3])]) { x in gradient(x[0].std(dim: 0).sum(), x) }
+        c.check("d/dx of norm(x)", [c.normal([2, 3])]) { x in gradient(x[0].norm(), x) }
+        c.check("d/dx of prod(x)", [c.normal([2, 3])]) { x in gradient(x[0].prod(), x) }
+        c.check("d/dx of logsumexp(x)", [c.normal([2, 3])]) { x in gradient(x[0].logsumexp(dim: 1).sum(), x) }
+        c.check("d/dx of sum(silu(x) + softplus(x) + log1p(x²))", [c.normal([2, 3])]) { x in
+            gradient((x[0].silu() + x[0].softplus() + (x[0] * x[0]).log1p()).sum(), x)
+        }
+        c.check("d/dx of sum(asin, acos, atan, tan, rsqrt, expm1)", [c.uniform([2, 3], 0.2, 0.7)]) { x in
+            let v = x[0]
+            return gradient((v.asin() + v.acos() + v.atan() + v.tan() + v.rsqrt() + v.expm1() + v.sinh() + v.cosh()).sum(), x)
+        }
+    }
 }
 
 extension Op {
@@ -527,6 +646,45 @@ extension Op {
         case .custom: return "custom"
         // attention
         case .scaledDotProductAttention: return "scaledDotProductAttention"
+        // math
+        case .log1p: return "log1p"
+        case .expm1: return "expm1"
+        case .rsqrt: return "rsqrt"
+        case .tan: return "tan"
+        case .silu: return "silu"
+        case .sinh: return "sinh"
+        case .cosh: return "cosh"
+        case .asin: return "asin"
+        case .acos: return "acos"
+        case .atan: return "atan"
+        case .sign: return "sign"
+        case .floor: return "floor"
+        case .ceil: return "ceil"
+        case .round: return "round"
+        case .trunc: return "trunc"
+        case .softplus: return "softplus"
+        case .remainderScalar: return "remainderScalar"
+        case .fmodScalar: return "fmodScalar"
+        case .remainder: return "remainder"
+        case .fmod: return "fmod"
+        case .lerp: return "lerp"
+        case .clampTensors(let hasMin, let hasMax):
+            return hasMin && hasMax ? "clampTensors.both" : hasMin ? "clampTensors.min" : "clampTensors.max"
+        case .nanToNum: return "nanToNum"
+        case .variance: return "variance"
+        case .standardDeviation: return "standardDeviation"
+        case .productAll: return "productAll"
+        case .product: return "product"
+        case .logSumExp: return "logSumExp"
+        case .vectorNorm: return "vectorNorm"
+        case .cumulativeSum: return "cumulativeSum"
+        case .cumulativeProduct: return "cumulativeProduct"
+        case .extremeValues(_, _, let largest): return largest ? "extremeValues.max" : "extremeValues.min"
+        case .medianAll: return "medianAll"
+        case .median: return "median"
+        case .topk: return "topk"
+        case .sort(_, let stable): return stable ? "sort.stable" : "sort"
+        case .unique: return "unique"
         }
     }
 }
