@@ -133,6 +133,13 @@ extension Node {
         case .median(let dim, let keepDim): return try [placedBack(keepDim ? grad : grad.unsqueeze(dim), indices: saved.array(), dim: dim)]
         case .topk(let dim), .sort(let dim, _): return try [placedBack(grad, indices: saved.array(), dim: dim)]
         case .unique: throw .derivativeNotImplemented(function: "_unique2")
+        // fused layers (FusedLayers.swift)
+        case .gelu(let tanh): return try [geluGradient(grad, input: saved.first(), tanhApproximation: tanh)]
+        case .layerNorm(let shape, let eps, let hasWeight, let hasBias):
+            let (mean, reciprocalStd) = try saved.rowStatistics()
+            return try layerNormGradients(
+                grad, input: saved.first(), weight: hasWeight ? saved.second() : nil, hasBias: hasBias,
+                normalizedShape: shape, eps: eps, mean: mean, reciprocalStd: reciprocalStd)
         }
     }
 

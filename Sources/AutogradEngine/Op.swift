@@ -53,7 +53,7 @@ enum Op {
     case detach
     // A user-defined function.
     case custom(CustomFunctionRule)
-    // math (issue 11): elementwise functions.
+    // math: elementwise functions.
     case log1p, expm1, rsqrt, tan, silu, sinh, cosh, asin, acos, atan
     case sign, floor, ceil, round, trunc
     case softplus(beta: Double, threshold: Double)
@@ -61,7 +61,7 @@ enum Op {
     case lerp(weight: Double)
     case clampTensors(hasMin: Bool, hasMax: Bool)
     case nanToNum
-    // math (issue 11): reductions, scans and sorting. `dims` are normalised and sorted.
+    // math: reductions, scans and sorting. `dims` are normalised and sorted.
     case variance(dims: [Int], correction: Double, keepDim: Bool)
     case standardDeviation(dims: [Int], correction: Double, keepDim: Bool)
     case productAll, product(dim: Int, keepDim: Bool)
@@ -72,6 +72,10 @@ enum Op {
     case medianAll, median(dim: Int, keepDim: Bool)
     case topk(dim: Int), sort(dim: Int, stable: Bool)
     case unique
+    // Fused layers: GELU and layer normalisation over the trailing `normalizedShape`
+    // (inputs: x, then the weight and bias when present; the row statistics are saved).
+    case gelu(tanhApproximation: Bool)
+    case layerNorm(normalizedShape: [Int], eps: Double, hasWeight: Bool, hasBias: Bool)
 
     /// PyTorch's grad_fn class name.
     var name: String {
@@ -125,6 +129,8 @@ enum Op {
         case .fold: return "Col2ImBackward0"
         case .maxPool2d: return "MaxPool2DWithIndicesBackward0"
         case .scaledDotProductAttention: return "ScaledDotProductFlashAttentionForCpuBackward0"
+        case .gelu: return "GeluBackward0"
+        case .layerNorm: return "NativeLayerNormBackward0"
         case .indexSelect: return "IndexSelectBackward0"
         case .indexAdd: return "IndexAddBackward0"
         case .custom(let rule): return rule.name
@@ -208,6 +214,8 @@ enum Op {
         case .maxPool2d(let g): return Op.unfold(g).attributes + [("ceil_mode", "False")]
         case .scaledDotProductAttention(let scale, let causal):
             return [("dropout_p", "0"), ("is_causal", causal ? "True" : "False"), ("scale", format(scale))]
+        case .gelu(let tanh): return [("approximate", tanh ? "tanh" : "none")]
+        case .layerNorm(let shape, _, _, _): return [("normalized_shape", "\(shape)")]
         // math
         case .softplus(let beta, let threshold): return [("beta", format(beta)), ("threshold", format(threshold))]
         case .lerp(let weight): return [("weight", format(weight))]

@@ -29,13 +29,17 @@ final class GradientCheckTests: XCTestCase {
     // math
     func testMathFunctions() { run(Self.mathFunctions, seed: 13) }
     func testMathReductions() { run(Self.mathReductions, seed: 14) }
+    // fused layers
+    func testFusedLayers() { run(Self.fusedLayers, seed: 15) }
 
     /// Every group, for the coverage test.
     private static var groups: [(inout GradientChecker) -> Void] {
         [elementwiseBinary, tensorWithScalar, unary, reductions, shapesAndViews, indexing, writesIntoViews, matmul,
          convolution, pooling, recordedDuringBackward, customFunction, attention,
          // math
-         mathFunctions, mathReductions]
+         mathFunctions, mathReductions,
+         // fused layers
+         fusedLayers]
     }
 
     // MARK: Where finite differences cannot look
@@ -145,6 +149,8 @@ final class GradientCheckTests: XCTestCase {
         "variance", "standardDeviation", "productAll", "product", "logSumExp", "vectorNorm",
         "cumulativeSum", "cumulativeProduct", "extremeValues.max", "extremeValues.min", "medianAll", "median",
         "topk", "sort", "sort.stable", "unique",
+        // fused layers
+        "gelu.none", "gelu.tanh", "layerNorm.affine", "layerNorm.weightOnly", "layerNorm.plain",
     ]
 
     /// Keys with no rule to check, and why.
@@ -189,6 +195,11 @@ final class GradientCheckTests: XCTestCase {
             .vectorNorm(p: 2, dims: [0], keepDim: false), .cumulativeSum(dim: 0), .cumulativeProduct(dim: 0),
             .extremeValues(dims: [0], keepDim: false, largest: true), .extremeValues(dims: [0], keepDim: false, largest: false),
             .medianAll, .median(dim: 0, keepDim: false), .topk(dim: 0), .sort(dim: 0, stable: false), .sort(dim: 0, stable: true), .unique,
+            // fused layers
+            .gelu(tanhApproximation: false), .gelu(tanhApproximation: true),
+            .layerNorm(normalizedShape: [1], eps: 1e-5, hasWeight: true, hasBias: true),
+            .layerNorm(normalizedShape: [1], eps: 1e-5, hasWeight: true, hasBias: false),
+            .layerNorm(normalizedShape: [1], eps: 1e-5, hasWeight: false, hasBias: false),
         ]
     }
 
@@ -515,6 +526,25 @@ final class GradientCheckTests: XCTestCase {
         c.check("nanToNum of finite values", [c.normal([2, 3])]) { $0[0].nanToNum() }
     }
 
+    /// GELU (both forms) and layer normalisation (with and without weight and bias, over
+    /// one and two trailing dimensions), and their second derivatives.
+    static func fusedLayers(_ c: inout GradientChecker) {
+        c.check("gelu", [c.normal([3, 4])]) { $0[0].gelu() }
+        c.check("gelu tanh", [c.normal([2, 5])]) { $0[0].gelu(tanhApproximation: true) }
+        c.check("layerNorm affine [2,3,4] over [4]", [c.normal([2, 3, 4]), c.normal([4]), c.normal([4])]) {
+            $0[0].layerNorm(normalizedShape: [4], weight: $0[1], bias: $0[2])
+        }
+        c.check("layerNorm weight only over [3,4]", [c.normal([2, 3, 4]), c.normal([3, 4])]) {
+            $0[0].layerNorm(normalizedShape: [3, 4], weight: $0[1])
+        }
+        c.check("layerNorm plain 1-D", [c.normal([5])]) { $0[0].layerNorm(normalizedShape: [5]) }
+        c.check("gelu and layerNorm, second derivative", [c.normal([2, 4]), c.normal([4]), c.normal([4])]) { x in
+            let y = x[0].layerNorm(normalizedShape: [4], weight: x[1], bias: x[2]).gelu()
+            let grads = grad(outputs: [(y * y).sum()], inputs: x, createGraph: true)
+            return cat(grads.map { $0!.reshape([-1]) })
+        }
+    }
+
     static func mathReductions(_ c: inout GradientChecker) {
         c.check("var(dim: 1)", [c.normal([3, 4])]) { $0[0].var(dim: 1) }
         c.check("var()", [c.normal([2, 3])]) { $0[0].var() }
@@ -685,6 +715,10 @@ extension Op {
         case .topk: return "topk"
         case .sort(_, let stable): return stable ? "sort.stable" : "sort"
         case .unique: return "unique"
+        // fused layers
+        case .gelu(let tanh): return tanh ? "gelu.tanh" : "gelu.none"
+        case .layerNorm(_, _, let hasWeight, let hasBias):
+            return hasBias ? "layerNorm.affine" : (hasWeight ? "layerNorm.weightOnly" : "layerNorm.plain")
         }
     }
 }
