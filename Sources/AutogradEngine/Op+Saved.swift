@@ -50,6 +50,11 @@ extension Op {
         case .unfold, .fold, .toCopy, .detach: return []
         // These keep what they need in their payload: the replayed view, the user's context.
         case .copySlices, .custom: return []
+        // Shape ops, einsum and small linear algebra
+        case .split, .repetition, .flip, .roll, .triangle, .diagonal, .diagonalBackward: return []
+        case .inverse, .cholesky: return .result
+        case .determinant, .solve: return [.first, .result]
+        case .slogdet(let sign): return sign ? [] : .first
         }
     }
 }

@@ -25,11 +25,17 @@ final class GradientCheckTests: XCTestCase {
     func testPooling() { run(Self.pooling, seed: 11) }
     func testRulesRecordedDuringBackward() { run(Self.recordedDuringBackward, seed: 9) }
     func testCustomFunction() { run(Self.customFunction, seed: 10) }
+    // Shape ops, einsum and small linear algebra
+    func testShapeOps() { run(Self.shapeOps, seed: 13) }
+    func testEinsum() { run(Self.einsum, seed: 14) }
+    func testLinearAlgebra() { run(Self.linearAlgebra, seed: 15) }
 
     /// Every group, for the coverage test.
     private static var groups: [(inout GradientChecker) -> Void] {
         [elementwiseBinary, tensorWithScalar, unary, reductions, shapesAndViews, indexing, writesIntoViews, matmul,
-         convolution, pooling, recordedDuringBackward, customFunction]
+         convolution, pooling, recordedDuringBackward, customFunction,
+         // Shape ops, einsum and small linear algebra
+         shapeOps, einsum, linearAlgebra]
     }
 
     // MARK: Where finite differences cannot look
@@ -130,6 +136,10 @@ final class GradientCheckTests: XCTestCase {
         "matmul.dot", "matmul.matrixVector", "matmul.vectorMatrix", "matmul.matrixMatrix", "matmul.batched",
         "matmul.batchedClone", "convolution.bias", "convolution.noBias", "unfold", "fold", "maxPool2d",
         "indexSelect", "indexAdd", "copySlices", "toCopy", "selectWhere", "maskedFill", "detach", "custom",
+        // Shape ops, einsum and small linear algebra
+        "split.size", "split.sizes", "repetition", "flip", "roll", "triangle.lower", "triangle.upper",
+        "diagonal", "diagonalBackward", "inverse", "determinant", "slogdet.sign", "slogdet.logabsdet",
+        "solve.matrix", "solve.vector", "cholesky",
     ]
 
     /// Keys with no rule to check, and why.
@@ -160,6 +170,14 @@ final class GradientCheckTests: XCTestCase {
             .indexSelect(dim: 0), .indexAdd(dim: 0), .copySlices(ViewReplay { $0 }),
             .toCopy(from: .float32), .selectWhere, .maskedFill, .detach,
             .custom(CustomFunctionRule(name: "RepresentativeBackward", context: FunctionContext()) { _, gradient in [gradient] }),
+            // Shape ops, einsum and small linear algebra
+            .split(SplitPart(dim: 0, sizes: [1], index: 0, splitSize: 1)),
+            .split(SplitPart(dim: 0, sizes: [1], index: 0, splitSize: nil)),
+            .repetition([1]), .flip([0]), .roll(shifts: [1], dims: [0]),
+            .triangle(upper: false, diagonal: 0), .triangle(upper: true, diagonal: 0),
+            .diagonal(offset: 0, dim1: 0, dim2: 1), .diagonalBackward(offset: 0, dim1: 0, dim2: 1),
+            .inverse, .determinant, .slogdet(sign: true), .slogdet(sign: false),
+            .solve(vectorRight: false), .solve(vectorRight: true), .cholesky,
         ]
     }
 
@@ -495,6 +513,19 @@ extension Op {
         case .copySlices: return "copySlices"
         case .detach: return "detach"
         case .custom: return "custom"
+        // Shape ops, einsum and small linear algebra
+        case .split(let part): return part.splitSize == nil ? "split.sizes" : "split.size"
+        case .repetition: return "repetition"
+        case .flip: return "flip"
+        case .roll: return "roll"
+        case .triangle(let upper, _): return upper ? "triangle.upper" : "triangle.lower"
+        case .diagonal: return "diagonal"
+        case .diagonalBackward: return "diagonalBackward"
+        case .inverse: return "inverse"
+        case .determinant: return "determinant"
+        case .slogdet(let sign): return sign ? "slogdet.sign" : "slogdet.logabsdet"
+        case .solve(let vectorRight): return vectorRight ? "solve.vector" : "solve.matrix"
+        case .cholesky: return "cholesky"
         }
     }
 }
