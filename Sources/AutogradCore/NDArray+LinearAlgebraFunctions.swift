@@ -1,6 +1,6 @@
 /// Inverse, determinant, solve and Cholesky factorization of batches of small square
 /// matrices (the last two dimensions), computed in float64 one matrix at a time
-/// (``MatrixFactorization``) and returned in the input's dtype (float32 or float64).
+/// (see `MatrixFactorization`) and returned in the input's dtype (float32 or float64).
 extension NDArray {
     /// Checks that this array is a batch of square matrices that `op` (PyTorch's name, e.g.
     /// `linalg.inv`) can factor, and returns the batch shape and the matrices' size.
