@@ -67,6 +67,11 @@ extension Op {
         case .clampTensors, .median, .topk, .sort: return .auxiliary
         case .standardDeviation, .productAll, .product, .logSumExp, .vectorNorm, .cumulativeProduct, .extremeValues, .medianAll:
             return [.first, .result]
+        // Shape ops, einsum and small linear algebra
+        case .split, .repetition, .flip, .roll, .triangle, .diagonal, .diagonalBackward: return []
+        case .inverse, .cholesky: return .result
+        case .determinant, .solve: return [.first, .result]
+        case .slogdet(let sign): return sign ? [] : .first
         }
     }
 }

@@ -76,6 +76,19 @@ enum Op {
     // (inputs: x, then the weight and bias when present; the row statistics are saved).
     case gelu(tanhApproximation: Bool)
     case layerNorm(normalizedShape: [Int], eps: Double, hasWeight: Bool, hasBias: Bool)
+    // Shape ops, einsum and small linear algebra
+    case split(SplitPart)
+    case repetition([Int])
+    case flip([Int])
+    case roll(shifts: [Int], dims: [Int])
+    case triangle(upper: Bool, diagonal: Int)
+    case diagonal(offset: Int, dim1: Int, dim2: Int)
+    case diagonalBackward(offset: Int, dim1: Int, dim2: Int)
+    case inverse
+    case determinant
+    case slogdet(sign: Bool)
+    case solve(vectorRight: Bool)
+    case cholesky
 
     /// PyTorch's grad_fn class name.
     var name: String {
@@ -177,6 +190,19 @@ enum Op {
         case .topk: return "TopkBackward0"
         case .sort(_, let stable): return stable ? "SortBackward1" : "SortBackward0"
         case .unique: return "Unique2Backward0"
+        // Shape ops, einsum and small linear algebra
+        case .split(let part): return part.splitSize == nil ? "SplitWithSizesBackward0" : "SplitBackward0"
+        case .repetition: return "RepeatBackward0"
+        case .flip: return "FlipBackward0"
+        case .roll: return "RollBackward0"
+        case .triangle(let upper, _): return upper ? "TriuBackward0" : "TrilBackward0"
+        case .diagonal: return "DiagonalBackward0"
+        case .diagonalBackward: return "DiagonalBackwardBackward0"
+        case .inverse: return "LinalgInvExBackward0"
+        case .determinant: return "LinalgDetBackward0"
+        case .slogdet: return "LinalgSlogdetBackward0"
+        case .solve: return "LinalgSolveExBackward0"
+        case .cholesky: return "LinalgCholeskyExBackward0"
         }
     }
 
@@ -229,6 +255,16 @@ enum Op {
             return [("dim", "\(dims)"), ("keepdim", keepDim ? "True" : "False"), ("ord", p.isInfinite ? (p > 0 ? "inf" : "-inf") : format(p))]
         case .cumulativeSum(let dim), .cumulativeProduct(let dim), .topk(let dim), .sort(let dim, _):
             return [("dim", "\(dim)")]
+        // Shape ops, einsum and small linear algebra
+        case .split(let part):
+            let size = part.splitSize.map { ("split_size", "\($0)") } ?? ("split_sizes", "\(part.sizes)")
+            return [("dim", "\(part.dim)"), size]
+        case .repetition(let repeats): return [("repeats", "\(repeats)")]
+        case .flip(let dims): return [("dims", "\(dims)")]
+        case .roll(let shifts, let dims): return [("dims", "\(dims)"), ("shifts", "\(shifts)")]
+        case .triangle(_, let diagonal): return [("diagonal", "\(diagonal)")]
+        case .diagonal(let offset, let dim1, let dim2), .diagonalBackward(let offset, let dim1, let dim2):
+            return [("dim1", "\(dim1)"), ("dim2", "\(dim2)"), ("offset", "\(offset)")]
         default:
             return []
         }
@@ -260,4 +296,23 @@ enum MatmulKind: Equatable {
         case .batched(let clone): return clone ? "CloneBackward0" : "UnsafeViewBackward0"
         }
     }
+}
+
+/// One output of `split` or `chunk`: the entries `start..<end` along `dim`, output `index`
+/// of the split into `sizes`; `splitSize` is the size asked for by `split(_:dim:)` and
+/// `chunk` (PyTorch's SplitBackward0), nil for `split(sizes:dim:)` (SplitWithSizesBackward0).
+struct SplitPart {
+    /// The dimension split.
+    let dim: Int
+    /// The sizes of all outputs along `dim`.
+    let sizes: [Int]
+    /// Which output this is.
+    let index: Int
+    /// The size asked for, when every output but the last has it.
+    let splitSize: Int?
+
+    /// Where this output starts along `dim`.
+    var start: Int { sizes[..<index].reduce(0, +) }
+    /// Where this output ends along `dim`.
+    var end: Int { start + sizes[index] }
 }

@@ -31,6 +31,10 @@ final class GradientCheckTests: XCTestCase {
     func testMathReductions() { run(Self.mathReductions, seed: 14) }
     // fused layers
     func testFusedLayers() { run(Self.fusedLayers, seed: 15) }
+    // Shape ops, einsum and small linear algebra
+    func testShapeOps() { run(Self.shapeOps, seed: 13) }
+    func testEinsum() { run(Self.einsum, seed: 14) }
+    func testLinearAlgebra() { run(Self.linearAlgebra, seed: 15) }
 
     /// Every group, for the coverage test.
     private static var groups: [(inout GradientChecker) -> Void] {
@@ -39,7 +43,9 @@ final class GradientCheckTests: XCTestCase {
          // math
          mathFunctions, mathReductions,
          // fused layers
-         fusedLayers]
+         fusedLayers,
+         // Shape ops, einsum and small linear algebra
+         shapeOps, einsum, linearAlgebra]
     }
 
     // MARK: Where finite differences cannot look
@@ -151,6 +157,10 @@ final class GradientCheckTests: XCTestCase {
         "topk", "sort", "sort.stable", "unique",
         // fused layers
         "gelu.none", "gelu.tanh", "layerNorm.affine", "layerNorm.weightOnly", "layerNorm.plain",
+        // Shape ops, einsum and small linear algebra
+        "split.size", "split.sizes", "repetition", "flip", "roll", "triangle.lower", "triangle.upper",
+        "diagonal", "diagonalBackward", "inverse", "determinant", "slogdet.sign", "slogdet.logabsdet",
+        "solve.matrix", "solve.vector", "cholesky",
     ]
 
     /// Keys with no rule to check, and why.
@@ -200,6 +210,14 @@ final class GradientCheckTests: XCTestCase {
             .layerNorm(normalizedShape: [1], eps: 1e-5, hasWeight: true, hasBias: true),
             .layerNorm(normalizedShape: [1], eps: 1e-5, hasWeight: true, hasBias: false),
             .layerNorm(normalizedShape: [1], eps: 1e-5, hasWeight: false, hasBias: false),
+            // Shape ops, einsum and small linear algebra
+            .split(SplitPart(dim: 0, sizes: [1], index: 0, splitSize: 1)),
+            .split(SplitPart(dim: 0, sizes: [1], index: 0, splitSize: nil)),
+            .repetition([1]), .flip([0]), .roll(shifts: [1], dims: [0]),
+            .triangle(upper: false, diagonal: 0), .triangle(upper: true, diagonal: 0),
+            .diagonal(offset: 0, dim1: 0, dim2: 1), .diagonalBackward(offset: 0, dim1: 0, dim2: 1),
+            .inverse, .determinant, .slogdet(sign: true), .slogdet(sign: false),
+            .solve(vectorRight: false), .solve(vectorRight: true), .cholesky,
         ]
     }
 
@@ -719,6 +737,19 @@ extension Op {
         case .gelu(let tanh): return tanh ? "gelu.tanh" : "gelu.none"
         case .layerNorm(_, _, let hasWeight, let hasBias):
             return hasBias ? "layerNorm.affine" : (hasWeight ? "layerNorm.weightOnly" : "layerNorm.plain")
+        // Shape ops, einsum and small linear algebra
+        case .split(let part): return part.splitSize == nil ? "split.sizes" : "split.size"
+        case .repetition: return "repetition"
+        case .flip: return "flip"
+        case .roll: return "roll"
+        case .triangle(let upper, _): return upper ? "triangle.upper" : "triangle.lower"
+        case .diagonal: return "diagonal"
+        case .diagonalBackward: return "diagonalBackward"
+        case .inverse: return "inverse"
+        case .determinant: return "determinant"
+        case .slogdet(let sign): return sign ? "slogdet.sign" : "slogdet.logabsdet"
+        case .solve(let vectorRight): return vectorRight ? "solve.vector" : "solve.matrix"
+        case .cholesky: return "cholesky"
         }
     }
 }
