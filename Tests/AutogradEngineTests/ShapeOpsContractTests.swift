@@ -1,7 +1,7 @@
 import Testing
 import Autograd
 
-/// Every line of issue 11's contract for shape ops, einsum and linear algebra, written as
+/// Every line of the public contract for shape ops, einsum and linear algebra, written as
 /// the contract writes it, printed as PyTorch 2.15 prints the same calls
 /// (`x = torch.arange(8.).reshape(2, 4).requires_grad_()`, and so on).
 @Suite struct ShapeOpsContractTests {
