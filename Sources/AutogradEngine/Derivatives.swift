@@ -110,6 +110,11 @@ extension Node {
         case .maskedFill: return try [grad.maskedFill(Tensor(saved.array()), 0)]
         case .copySlices(let replay): return replay.gradients(grad)
         case .detach: return [nil]
+        // Indexing.
+        case .alias: return [grad]
+        case .stridedSlice, .stridedSliceBackward, .index, .indexPut, .gather, .scatter, .scatterAdd, .indexAddSource,
+             .maskedSelect:
+            return try indexingGradients(grad, saved)
         }
     }
 

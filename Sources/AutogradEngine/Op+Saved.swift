@@ -50,6 +50,9 @@ extension Op {
         case .unfold, .fold, .toCopy, .detach: return []
         // These keep what they need in their payload: the replayed view, the user's context.
         case .copySlices, .custom: return []
+        // Indexing: the index positions or the mask.
+        case .alias, .stridedSlice, .stridedSliceBackward: return []
+        case .index, .indexPut, .gather, .scatter, .scatterAdd, .indexAddSource, .maskedSelect: return .auxiliary
         }
     }
 }

@@ -51,6 +51,17 @@ enum Op {
     case detach
     // A user-defined function.
     case custom(CustomFunctionRule)
+    // Indexing: subscripts, gather and scatter.
+    case alias
+    case stridedSlice(dim: Int, start: Int, end: Int, step: Int)
+    case stridedSliceBackward(dim: Int, start: Int, end: Int, step: Int)
+    case index(dims: [Int])
+    case indexPut(dims: [Int], accumulate: Bool)
+    case gather(dim: Int)
+    case scatter(dim: Int)
+    case scatterAdd(dim: Int)
+    case indexAddSource(dim: Int)
+    case maskedSelect
 
     /// PyTorch's grad_fn class name.
     var name: String {
@@ -111,6 +122,17 @@ enum Op {
         case .maskedFill: return "MaskedFillBackward0"
         case .copySlices: return "CopySlices"
         case .detach: return "Detach"
+        // Indexing.
+        case .alias: return "AliasBackward0"
+        case .stridedSlice: return "SliceBackward0"
+        case .stridedSliceBackward: return "SliceBackwardBackward0"
+        case .index: return "IndexBackward0"
+        case .indexPut: return "IndexPutBackward0"
+        case .gather: return "GatherBackward0"
+        case .scatter: return "ScatterBackward0"
+        case .scatterAdd: return "ScatterAddBackward0"
+        case .indexAddSource: return "IndexAddBackward0"
+        case .maskedSelect: return "MaskedSelectBackward0"
         }
     }
 
@@ -146,6 +168,11 @@ enum Op {
                 ("dilation", "[\(g.dilation.0), \(g.dilation.1)]"),
             ]
         case .maxPool2d(let g): return Op.unfold(g).attributes + [("ceil_mode", "False")]
+        // Indexing.
+        case .stridedSlice(let dim, let start, let end, let step), .stridedSliceBackward(let dim, let start, let end, let step):
+            return [("dim", "\(dim)"), ("start", "\(start)"), ("end", "\(end)"), ("step", "\(step)")]
+        case .gather(let dim), .scatter(let dim), .scatterAdd(let dim), .indexAddSource(let dim): return [("dim", "\(dim)")]
+        case .indexPut(_, let accumulate): return [("accumulate", accumulate ? "True" : "False")]
         default:
             return []
         }
