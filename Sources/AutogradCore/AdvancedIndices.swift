@@ -99,21 +99,25 @@ extension NDArray {
         let mask = contiguous()
         let flags = mask.rawPointer.assumingMemoryBound(to: UInt8.self)
         var total = 0
-        for i in 0..<count where flags[i] != 0 { total += 1 }
+        for i in 0..<count { total &+= flags[i] != 0 ? 1 : 0 }
         let outputs = (0..<rank).map { _ in NDArray(uninitialized: [total], dtype: .int64) }
+        guard total > 0, rank > 0 else { return outputs }
         let pointers = outputs.map { $0.storage.raw.assumingMemoryBound(to: Int64.self) }
-        var coordinates = [Int64](repeating: 0, count: rank)
+        // Row by row along the last dimension, carrying the coordinates of the others.
+        let length = shape[rank - 1], outerRank = rank - 1
+        var coordinates = [Int64](repeating: 0, count: outerRank)
         var written = 0
-        let sizes = shape.map { Int64($0) }
-        for i in 0..<count {
-            if flags[i] != 0 {
-                for d in 0..<rank { pointers[d][written] = coordinates[d] }
+        for row in 0..<(count / length) {
+            let flagsOfRow = flags + row * length
+            for j in 0..<length where flagsOfRow[j] != 0 {
+                for d in 0..<outerRank { pointers[d][written] = coordinates[d] }
+                pointers[outerRank][written] = Int64(j)
                 written += 1
             }
-            var d = rank - 1
+            var d = outerRank - 1
             while d >= 0 {
                 coordinates[d] += 1
-                if coordinates[d] < sizes[d] { break }
+                if coordinates[d] < Int64(shape[d]) { break }
                 coordinates[d] = 0
                 d -= 1
             }

@@ -15,7 +15,7 @@ extension Node {
         case .index(let dims):
             // index_backward: the gradient added into zeros at the indexed positions.
             let indices = AdvancedIndices(dims: dims, stacked: try saved.array())
-            return [Tensor.zeros(inputShape, dtype: grad.dtype).advancedIndexPut(indices, values: grad, accumulate: true)]
+            return [Node.zeros(inputShape, grad.dtype).advancedIndexPut(indices, values: grad, accumulate: true)]
         case .indexPut(let dims, let accumulate):
             // Written positions lose their old values (unless added to); the values get the
             // gradient at the positions they went to, summed over broadcasting by the engine.
@@ -28,7 +28,7 @@ extension Node {
             return [selfGradient, edges[1].carriesGradient ? grad.advancedIndexed(indices) : nil]
         case .gather(let dim):
             let index = Tensor(try saved.array())
-            return [Tensor.zeros(inputShape, dtype: grad.dtype).scatterAdd(dim: dim, index: index, source: grad)]
+            return [Node.zeros(inputShape, grad.dtype).scatterAdd(dim: dim, index: index, source: grad)]
         case .scatter(let dim):
             let index = try saved.array()
             var selfGradient: Tensor?
@@ -51,12 +51,19 @@ extension Node {
             let mask = try saved.array()
             let shape = trapOnShapeError { () throws(ShapeError) in try broadcastShapes(inputShape, mask.shape, op: name) }
             let indices = Tensor.maskedSelectIndices(mask, shape: shape)
-            let zeros = Tensor.zeros(shape.isEmpty ? [1] : shape, dtype: grad.dtype)
+            let zeros = Node.zeros(shape.isEmpty ? [1] : shape, grad.dtype)
             let scattered = zeros.advancedIndexPut(indices, values: grad, accumulate: true)
             return [shape.isEmpty ? scattered.reshape([]) : scattered]
         default:
             return []
         }
+    }
+
+    /// Zeros of `shape` as one zero seen through zero strides: the kernels that write into
+    /// a copy of it fill the copy in one pass, and nothing of `shape`'s size is allocated
+    /// for the zeros themselves.
+    private static func zeros(_ shape: [Int], _ dtype: DType) -> Tensor {
+        Tensor(trapOnShapeError { () throws(ShapeError) in try NDArray(zeros: [], dtype: dtype).expanded(shape) })
     }
 
     /// A bool array of `shape`, true where scattering along `dim` at `index` writes.

@@ -204,10 +204,15 @@ typedef struct {
     int64_t blocks;
 } offsets_job;
 
-/// Copies `count` elements of type T from `source` at `offsets` into `destination`.
+/// Copies `count` elements of type T from `source` at `offsets` (or consecutive ones when
+/// offsets is NULL) into `destination`.
 #define STRIDED_READ(NAME, T)                                                                      \
     static void NAME(const T *source, const int64_t *offsets, T *destination, int64_t count) {     \
-        for (int64_t i = 0; i < count; i++) destination[i] = source[offsets[i]];                   \
+        if (offsets == NULL) {                                                                     \
+            for (int64_t i = 0; i < count; i++) destination[i] = source[i];                        \
+        } else {                                                                                   \
+            for (int64_t i = 0; i < count; i++) destination[i] = source[offsets[i]];               \
+        }                                                                                          \
     }
 STRIDED_READ(read_offsets_8, uint8_t)
 STRIDED_READ(read_offsets_16, uint16_t)
@@ -221,10 +226,11 @@ static void gather_offset_blocks(const offsets_job *job, int64_t first, int64_t 
         const int64_t base = job->outerOffsets[block / job->indexCount] + job->indexOffsets[block % job->indexCount];
         const char *source = job->source + base * es;
         char *destination = job->destination + block * inner * es;
-        if (job->innerOffsets == NULL) {
+        if (job->innerOffsets == NULL && inner * es >= 64) {
             memcpy(destination, source, (size_t)(inner * es));
             continue;
         }
+        // Short blocks (often one element) are copied in a loop rather than through memcpy.
         switch (es) {
         case 1: read_offsets_8((const uint8_t *)source, job->innerOffsets, (uint8_t *)destination, inner); break;
         case 2: read_offsets_16((const uint16_t *)source, job->innerOffsets, (uint16_t *)destination, inner); break;
