@@ -89,6 +89,8 @@ struct SavedValues {
     private(set) var first: SavedTensor?
     /// The second input, when the rule needs it.
     private(set) var second: SavedTensor?
+    /// The third input, when the rule needs it.
+    private(set) var third: SavedTensor?
     /// The forward result, saved without its node to avoid a cycle through it.
     private(set) var result: SavedTensor?
     /// Indices or a mask the rule needs.
@@ -100,16 +102,29 @@ struct SavedValues {
     init() {}
 
     /// Saves what `slots` names from the forward pass of one op.
-    init(_ slots: SavedSlots, first: Tensor?, second: Tensor?, result: NDArray, auxiliary: SavedAuxiliary?) {
-        if slots.contains(.first) { self.first = first.map(SavedTensor.init) }
-        if slots.contains(.second) { self.second = second.map(SavedTensor.init) }
+    init(_ slots: SavedSlots, inputs: InputTriple, result: NDArray, auxiliary: SavedAuxiliary?) {
+        if slots.contains(.first) { first = inputs.first.map(SavedTensor.init) }
+        if slots.contains(.second) { second = inputs.second.map(SavedTensor.init) }
+        if slots.contains(.third) { third = inputs.third.map(SavedTensor.init) }
         if slots.contains(.result) { self.result = SavedTensor(output: result) }
         if slots.contains(.auxiliary) { self.auxiliary = auxiliary }
         holdsScalar = slots.contains(.scalar)
     }
 
     /// Whether nothing was saved.
-    var isEmpty: Bool { first == nil && second == nil && result == nil && auxiliary == nil && !holdsScalar }
+    var isEmpty: Bool {
+        first == nil && second == nil && third == nil && result == nil && auxiliary == nil && !holdsScalar
+    }
+}
+
+/// The first three inputs of an op, the ones a rule can save.
+struct InputTriple {
+    /// The first input, if any.
+    var first: Tensor?
+    /// The second input, if any.
+    var second: Tensor?
+    /// The third input, if any.
+    var third: Tensor?
 }
 
 /// The saved values of one node unpacked for its rule. Each accessor returns what the op
@@ -119,7 +134,7 @@ struct SavedValues {
 struct UnpackedSavedValues {
     /// The node's name, for errors.
     private let node: String
-    private let firstInput: Tensor?, secondInput: Tensor?, savedResult: Tensor?
+    private let firstInput: Tensor?, secondInput: Tensor?, thirdInput: Tensor?, savedResult: Tensor?
     private let auxiliary: SavedAuxiliary?
 
     /// Unpacks `node`'s saved values. The saved result's history is the node itself, so a
@@ -128,6 +143,7 @@ struct UnpackedSavedValues {
         self.node = node.name
         firstInput = try node.saved.first?.unpack(in: node)
         secondInput = try node.saved.second?.unpack(in: node)
+        thirdInput = try node.saved.third?.unpack(in: node)
         savedResult = try node.saved.result?.unpack(in: node, history: node)
         auxiliary = node.saved.auxiliary
     }
@@ -136,8 +152,22 @@ struct UnpackedSavedValues {
     func first() throws(AutogradError) -> Tensor { try present(firstInput) }
     /// The second input.
     func second() throws(AutogradError) -> Tensor { try present(secondInput) }
+    /// The third input.
+    func third() throws(AutogradError) -> Tensor { try present(thirdInput) }
     /// The forward result.
     func result() throws(AutogradError) -> Tensor { try present(savedResult) }
+
+    /// The saved mean and reciprocal standard deviation of each row.
+    func rowStatistics() throws(AutogradError) -> (mean: NDArray, reciprocalStd: NDArray) {
+        guard case .rowStatistics(let mean, let reciprocalStd) = auxiliary else { throw .savedValueMissing(node: node) }
+        return (mean, reciprocalStd)
+    }
+
+    /// The saved log-sum-exp rows and mask of an attention call.
+    func attention() throws(AutogradError) -> (logSumExp: NDArray, mask: AttentionKernel.Mask?) {
+        guard case .attention(let logSumExp, let mask) = auxiliary else { throw .savedValueMissing(node: node) }
+        return (logSumExp, mask)
+    }
 
     /// The saved array (positions of maxima, a mask or a condition).
     func array() throws(AutogradError) -> NDArray {
@@ -353,12 +383,15 @@ public final class Node {
     private func takeNodeReferences(into pending: inout [Node]) {
         let before = pending.count
         for case .node(let node) in edges { pending.append(node) }
-        var first = saved.first?.inputTensor, second = saved.second?.inputTensor
-        if pending.count == before && first?.history == nil && second?.history == nil { return }
+        var first = saved.first?.inputTensor, second = saved.second?.inputTensor, third = saved.third?.inputTensor
+        if pending.count == before && first?.history == nil && second?.history == nil && third?.history == nil {
+            return
+        }
         edges = .empty
         saved = SavedValues()
         Node.takeHistory(of: &first, into: &pending)
         Node.takeHistory(of: &second, into: &pending)
+        Node.takeHistory(of: &third, into: &pending)
     }
 
     /// Moves the history of a saved input that nothing else holds onto `pending`, so the

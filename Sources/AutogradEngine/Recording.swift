@@ -6,14 +6,16 @@ extension Tensor {
     /// (``Op/saves``): inputs, the result and `auxiliary` (indices or a mask).
     static func record(_ value: NDArray, _ op: Op, inputs: [Tensor], auxiliary: SavedAuxiliary? = nil) -> Tensor {
         record(value, op, requiresGrad: inputs.contains { $0.requiresGrad },
-               edges: EdgeList(inputs.map(\.gradientEdge)), first: inputs.first,
-               second: inputs.count > 1 ? inputs[1] : nil, auxiliary: auxiliary)
+               edges: EdgeList(inputs.map(\.gradientEdge)),
+               inputs: InputTriple(first: inputs.first, second: inputs.count > 1 ? inputs[1] : nil,
+                                   third: inputs.count > 2 ? inputs[2] : nil),
+               auxiliary: auxiliary)
     }
 
     /// ``record(_:_:inputs:auxiliary:)`` for a one-input op, without an array of inputs.
     static func record(_ value: NDArray, _ op: Op, input: Tensor, auxiliary: SavedAuxiliary? = nil) -> Tensor {
         record(value, op, requiresGrad: input.requiresGrad, edges: EdgeList(input.gradientEdge),
-               first: input, second: nil, auxiliary: auxiliary)
+               inputs: InputTriple(first: input), auxiliary: auxiliary)
     }
 
     /// ``record(_:_:inputs:auxiliary:)`` for a two-input op, without an array of inputs.
@@ -21,15 +23,15 @@ extension Tensor {
         _ value: NDArray, _ op: Op, _ first: Tensor, _ second: Tensor, auxiliary: SavedAuxiliary? = nil
     ) -> Tensor {
         record(value, op, requiresGrad: first.requiresGrad || second.requiresGrad,
-               edges: EdgeList(first.gradientEdge, second.gradientEdge), first: first, second: second,
-               auxiliary: auxiliary)
+               edges: EdgeList(first.gradientEdge, second.gradientEdge),
+               inputs: InputTriple(first: first, second: second), auxiliary: auxiliary)
     }
 
     /// Records `op` with the given edges when grad mode is on and `requiresGrad`; inside
     /// `tracingGraph` a result that does not require grad still gets a trace for drawings.
     private static func record(
         _ value: NDArray, _ op: Op, requiresGrad: Bool, edges: @autoclosure () -> EdgeList,
-        first: Tensor?, second: Tensor?, auxiliary: SavedAuxiliary?
+        inputs: @autoclosure () -> InputTriple, auxiliary: SavedAuxiliary?
     ) -> Tensor {
         let context = RecordingContext.current
         guard context.gradEnabled, requiresGrad else {
@@ -37,7 +39,7 @@ extension Tensor {
             if context.tracing { result.trace = Node(op: op, edges: edges(), output: value, context: context) }
             return result
         }
-        let saved = SavedValues(op.saves, first: first, second: second, result: value, auxiliary: auxiliary)
+        let saved = SavedValues(op.saves, inputs: inputs(), result: value, auxiliary: auxiliary)
         return Tensor(value, gradFn: Node(op: op, edges: edges(), output: value, saved: saved, context: context))
     }
 

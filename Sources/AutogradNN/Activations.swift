@@ -35,13 +35,7 @@ public final class GELU: Module {
 
 /// The Gaussian error linear unit, like `torch.nn.functional.gelu`; see ``GELU``.
 public func gelu(_ input: Tensor, approximate: GELU.Approximation = .none) -> Tensor {
-    switch approximate {
-    case .none:
-        return input * 0.5 * ((input * Float(0.5).squareRoot()).erf() + 1)
-    case .tanh:
-        let inner = (input + input * input * input * 0.044715) * (2 / Float.pi).squareRoot()
-        return input * 0.5 * (inner.tanh() + 1)
-    }
+    input.gelu(tanhApproximation: approximate == .tanh)
 }
 
 /// The hyperbolic tangent elementwise, like `torch.nn.Tanh`.
@@ -83,4 +77,40 @@ public final class LogSoftmax: Module {
     public override func forward(_ input: Tensor) -> Tensor { input.logSoftmax(dim: dim) }
     /// PyTorch's settings string, `dim=1`.
     public override var extraDescription: String { "dim=\(dim)" }
+}
+
+/// The sigmoid-weighted linear unit `x · σ(x)` elementwise, like `torch.nn.SiLU` (also
+/// called swish).
+public final class SiLU: Module {
+    /// The layer (it has no settings).
+    public override init() {}
+    /// `silu(input)`.
+    public override func forward(_ input: Tensor) -> Tensor { silu(input) }
+}
+
+/// `x · σ(x)` elementwise, like `torch.nn.functional.silu`.
+public func silu(_ input: Tensor) -> Tensor { input * input.sigmoid() }
+
+/// A smooth approximation of ReLU, like `torch.nn.Softplus`:
+/// `softplus(x) = log(1 + e^(β·x)) / β`, and `x` itself where `β·x > threshold` (where
+/// the two agree to float precision).
+public final class Softplus: Module {
+    /// β: larger values bring the curve closer to ReLU.
+    public let beta: Float
+    /// Above this value of `β·x` the layer returns `x`.
+    public let threshold: Float
+
+    /// The layer with PyTorch's defaults, β = 1 and threshold 20.
+    public init(beta: Float = 1, threshold: Float = 20) {
+        self.beta = beta
+        self.threshold = threshold
+    }
+
+    /// `softplus(input, beta: beta, threshold: threshold)`.
+    public override func forward(_ input: Tensor) -> Tensor { softplus(input, beta: beta, threshold: threshold) }
+
+    /// PyTorch's settings string, `beta=1.0, threshold=20.0`.
+    public override var extraDescription: String {
+        "beta=\(formatPyTorchFloat(beta)), threshold=\(formatPyTorchFloat(threshold))"
+    }
 }

@@ -69,19 +69,11 @@ public final class Conv2d: Module {
 
     /// Applies the convolution to `input` (`[N, inChannels, H, W]`).
     public override func forward(_ input: Tensor) -> Tensor {
-        if groups == 1 {
-            return conv2d(input, weight, bias, stride: stride, padding: padding, dilation: dilation)
+        if groups != 1 {
+            checkUsage(input.rank == 4 && input.shape[1] == inChannels,
+                       "conv2d: Given groups=\(groups), weight of size \(weight.shape), expected input\(input.shape) to have \(inChannels) channels")
         }
-        checkUsage(input.rank == 4 && input.shape[1] == inChannels,
-                     "conv2d: Given groups=\(groups), weight of size \(weight.shape), expected input\(input.shape) to have \(inChannels) channels")
-        let (inPerGroup, outPerGroup) = (inChannels / groups, outChannels / groups)
-        let outputs = (0..<groups).map { g in
-            conv2d(input.slice(dim: 1, start: g * inPerGroup, end: (g + 1) * inPerGroup),
-                   weight.slice(dim: 0, start: g * outPerGroup, end: (g + 1) * outPerGroup),
-                   stride: stride, padding: padding, dilation: dilation)
-        }
-        let joined = cat(outputs, dim: 1)
-        return bias.map { joined + $0.reshape([1, outChannels, 1, 1]) } ?? joined
+        return groupedConv2d(input, weight, bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
     }
 
     /// PyTorch's settings string, such as `1, 16, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1)`.
@@ -94,4 +86,22 @@ public final class Conv2d: Module {
         if bias == nil { parts.append("bias=False") }
         return parts.joined(separator: ", ")
     }
+}
+
+/// A 2-D convolution whose channels are split into `groups` groups, each convolved with
+/// its own slice of `weight` (`[out, in / groups, kh, kw]`), the results joined along the
+/// channels; with one group, plain ``conv2d(_:_:_:stride:padding:dilation:)``.
+func groupedConv2d(
+    _ input: Tensor, _ weight: Tensor, _ bias: Tensor?,
+    stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int), groups: Int
+) -> Tensor {
+    if groups == 1 { return conv2d(input, weight, bias, stride: stride, padding: padding, dilation: dilation) }
+    let (inPerGroup, outPerGroup) = (input.shape[1] / groups, weight.shape[0] / groups)
+    let outputs = (0..<groups).map { g in
+        conv2d(input.slice(dim: 1, start: g * inPerGroup, end: (g + 1) * inPerGroup),
+               weight.slice(dim: 0, start: g * outPerGroup, end: (g + 1) * outPerGroup),
+               stride: stride, padding: padding, dilation: dilation)
+    }
+    let joined = cat(outputs, dim: 1)
+    return bias.map { joined + $0.reshape([1, weight.shape[0], 1, 1]) } ?? joined
 }

@@ -20,10 +20,7 @@ public final class Dropout: Module {
     /// `input` times a random mask scaled by `1 / (1 - p)` when training; `input` otherwise.
     public override func forward(_ input: Tensor) -> Tensor {
         guard isTraining && p > 0 else { return input }
-        if p == 1 { return input * 0 }
-        let keep = generator.bernoulli(count: input.count, probability: 1 - p)
-        let scale = 1 / (1 - p)
-        return input * Tensor(shape: input.shape, scalars: keep.map { $0 * scale })
+        return dropoutMask(input, p: Double(p), generator: generator)
     }
 
     /// PyTorch's settings string, `p=0.5, inplace=False`.

@@ -99,6 +99,28 @@ open class Module: CustomStringConvertible {
     /// The number of scalars in all parameters.
     public var parameterCount: Int { parameters().reduce(0) { $0 + $1.count } }
 
+    /// Calls `fn` on every submodule (each child's subtree first, children in order) and
+    /// then on this module, like PyTorch's `apply`; returns the module. The usual use is
+    /// custom initialisation:
+    /// ```swift
+    /// model.apply { module in
+    ///     if let linear = module as? Linear {
+    ///         Init.normal(linear.weight, mean: 0, std: 0.02)
+    ///         if let bias = linear.bias { Init.zeros(bias) }
+    ///     }
+    /// }
+    /// ```
+    /// A module listed twice among one module's children is visited once there.
+    @discardableResult
+    public func apply(_ fn: (Module) throws -> Void) rethrows -> Self {
+        var seen = Set<ObjectIdentifier>()
+        for (_, child) in namedChildren() where seen.insert(ObjectIdentifier(child)).inserted {
+            try child.apply(fn)
+        }
+        try fn(self)
+        return self
+    }
+
     // MARK: - Modes and gradients
 
     /// Puts this module and all its submodules in training mode (`true`) or evaluation

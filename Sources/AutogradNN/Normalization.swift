@@ -124,14 +124,17 @@ public final class LayerNorm: Module {
     /// Added to the variance for stability.
     public let eps: Float
 
-    /// A layer normalising over trailing dimensions of `normalizedShape`.
-    public init(normalizedShape: [Int], eps: Float = 1e-5, elementwiseAffine: Bool = true, bias: Bool = true) {
+    /// A layer normalising over trailing dimensions of `normalizedShape`; `bias: false`
+    /// keeps the scale but drops the shift (nanoGPT's layers), and `dtype` is the
+    /// parameters' dtype.
+    public init(normalizedShape: [Int], eps: Float = 1e-5, elementwiseAffine: Bool = true, bias: Bool = true,
+                dtype: DType = .float32) {
         checkUsage(!normalizedShape.isEmpty, "LayerNorm: normalized_shape must not be empty")
         self.normalizedShape = normalizedShape
         self.eps = eps
         if elementwiseAffine {
-            weight = Parameter(Tensor.ones(normalizedShape))
-            if bias { self.bias = Parameter(Tensor.zeros(normalizedShape)) }
+            weight = Parameter(Tensor.ones(normalizedShape, dtype: dtype))
+            if bias { self.bias = Parameter(Tensor.zeros(normalizedShape, dtype: dtype)) }
         }
     }
 
@@ -139,21 +142,18 @@ public final class LayerNorm: Module {
     public override func forward(_ input: Tensor) -> Tensor {
         checkUsage(Array(input.shape.suffix(normalizedShape.count)) == normalizedShape,
                      "layer_norm: Given normalized_shape=\(normalizedShape), expected input with shape [*, \(normalizedShape.map(String.init).joined(separator: ", "))], but got input of size \(input.shape)")
-        let dims = Array((input.rank - normalizedShape.count)..<input.rank)
-        let mean = input.mean(dims: dims, keepDim: true)
-        let centred = input - mean
-        let variance = (centred * centred).mean(dims: dims, keepDim: true)
-        var output = centred / (variance + eps).sqrt()
-        if let weight { output = output * weight }
-        if let bias { output = output + bias }
-        return output
+        return input.layerNorm(normalizedShape: normalizedShape, weight: weight, bias: bias, eps: Double(eps))
     }
 
     /// PyTorch's settings string, such as `(16,), eps=1e-05, elementwise_affine=True`.
     public override var extraDescription: String {
-        let shape = normalizedShape.count == 1 ? "(\(normalizedShape[0]),)" : "(\(normalizedShape.map(String.init).joined(separator: ", ")))"
-        return "\(shape), eps=\(formatPyTorchFloat(eps)), elementwise_affine=\(weight == nil ? "False" : "True"), bias=\(bias == nil ? "False" : "True")"
+        "\(formatPyTorchTuple(normalizedShape)), eps=\(formatPyTorchFloat(eps)), elementwise_affine=\(weight == nil ? "False" : "True"), bias=\(bias == nil ? "False" : "True")"
     }
+}
+
+/// A list of sizes as Python prints a tuple: `(5,)`, `(3, 5)`.
+func formatPyTorchTuple(_ values: [Int]) -> String {
+    values.count == 1 ? "(\(values[0]),)" : "(\(values.map(String.init).joined(separator: ", ")))"
 }
 
 /// A float as Python prints it in a module's repr: `0.1`, `1e-05` (the shortest

@@ -40,6 +40,12 @@ import Autograd
         Misuse(name: "backward-twice", message: "Trying to backward through the graph a second time"),
         Misuse(name: "backward-no-grad", message: "element 0 of tensors does not require grad and does not have a grad_fn"),
         Misuse(name: "sgd-lr", message: "Invalid learning rate: -0.1"),
+        Misuse(name: "adagrad-lr-decay", message: "Invalid lr_decay value: -0.1"),
+        Misuse(name: "adadelta-rho", message: "Invalid rho value: 1.5"),
+        Misuse(name: "group-twice", message: "some parameters appear in more than one parameter group"),
+        Misuse(name: "group-parameters-changed", message: "the parameters of a group cannot be changed, only its options"),
+        Misuse(name: "one-cycle-momentum", message: "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"),
+        Misuse(name: "one-cycle-past-end", message: "Tried to step 3 times. The specified number of total steps is 2"),
         Misuse(name: "mse-shapes", message: "[2]"),
         Misuse(name: "layernorm-shape", message: "layer_norm: Given normalized_shape=[4], expected input with shape [*, 4], but got input of size [2, 3]"),
     ]
@@ -88,6 +94,20 @@ import Autograd
             y.backward()
         case "backward-no-grad": Tensor([1.0]).backward()
         case "sgd-lr": _ = SGD(parameters: Linear(inFeatures: 1, outFeatures: 1).parameters(), learningRate: -0.1)
+        case "adagrad-lr-decay": _ = Adagrad(parameters: Linear(inFeatures: 1, outFeatures: 1).parameters(), lrDecay: -0.1)
+        case "adadelta-rho": _ = Adadelta(parameters: Linear(inFeatures: 1, outFeatures: 1).parameters(), rho: 1.5)
+        case "group-twice":
+            let weight = Linear(inFeatures: 1, outFeatures: 1).weight
+            _ = AdamW(groups: [ParameterGroup(parameters: [weight]), ParameterGroup(parameters: [weight], weightDecay: 0)])
+        case "group-parameters-changed":
+            let optimizer = SGD(parameters: Linear(inFeatures: 1, outFeatures: 1).parameters())
+            optimizer.groups = [ParameterGroup(parameters: Linear(inFeatures: 1, outFeatures: 1).parameters())]
+        case "one-cycle-momentum":
+            _ = OneCycleLR(optimizer: Adagrad(parameters: Linear(inFeatures: 1, outFeatures: 1).parameters()), maxLR: 0.1, totalSteps: 10)
+        case "one-cycle-past-end":
+            let optimizer = SGD(parameters: Linear(inFeatures: 1, outFeatures: 1).parameters())
+            let scheduler = OneCycleLR(optimizer: optimizer, maxLR: 0.1, totalSteps: 2)
+            for _ in 0..<3 { scheduler.step() }
         case "mse-shapes": _ = mseLoss(Tensor([1.0, 2.0]), Tensor([1.0, 2.0, 3.0]))
         case "layernorm-shape": _ = LayerNorm(normalizedShape: [4])(Tensor.zeros([2, 3]))
         default: Issue.record("unknown misuse \(name)")

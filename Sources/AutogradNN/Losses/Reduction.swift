@@ -9,6 +9,10 @@ public enum Reduction: String, Sendable {
     case sum
     /// No reduction: one loss per element.
     case none
+    /// The sum divided by the batch size (the first dimension): the mathematical KL
+    /// divergence per sample, PyTorch's `'batchmean'`. Only ``klDivLoss(_:_:reduction:logTarget:)``
+    /// takes it.
+    case batchMean = "batchmean"
 
     /// Applies the reduction to per-element losses.
     func apply(_ losses: Tensor) -> Tensor {
@@ -16,6 +20,7 @@ public enum Reduction: String, Sendable {
         case .mean: return losses.mean()
         case .sum: return losses.sum()
         case .none: return losses
+        case .batchMean: usageFailure("batchmean is not a valid value for reduction")
         }
     }
 }
