@@ -67,6 +67,7 @@ final class IndexingFixtureTests: XCTestCase {
         let grads: [String: FixtureTensor?]
         let gradFn: String?
         let xGradFn: String?
+        let gradFnChain: [String]?
         let repr: String
     }
 
@@ -125,6 +126,18 @@ final class IndexingFixtureTests: XCTestCase {
         }
     }
 
+    /// The node names from `tensor` back to its leaf, following each node's first input.
+    private static func chain(_ tensor: Tensor) -> [String] {
+        var names: [String] = []
+        var node = tensor.gradFn
+        while let current = node {
+            names.append(current.name)
+            guard case .node(let next)? = current.nextEdges.first else { break }
+            node = next
+        }
+        return names
+    }
+
     func testValuesGradientsDTypesAndNamesMatchPyTorch() throws {
         let fixtures = try Self.load()
         XCTAssertGreaterThan(fixtures.cases.count, 70)
@@ -132,6 +145,7 @@ final class IndexingFixtureTests: XCTestCase {
             let (output, x, source) = run(fixture)
             assertMatches(output, fixture.output, "\(fixture.name): output")
             XCTAssertEqual(output.gradFn?.name, fixture.gradFn, "\(fixture.name): grad_fn")
+            if let expected = fixture.gradFnChain { XCTAssertEqual(Self.chain(output), expected, "\(fixture.name): nodes") }
             XCTAssertEqual(output.description, fixture.repr, "\(fixture.name): repr")
             guard let upstream = fixture.upstream else { continue }
             output.backward(gradient: upstream.tensor)
