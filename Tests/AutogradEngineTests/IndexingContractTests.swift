@@ -81,6 +81,26 @@ final class IndexingContractTests: XCTestCase {
         XCTAssertEqual(x.maskedSelect(mask).gradFn?.name, "MaskedSelectBackward0")
     }
 
+    /// Bool, two-byte float and narrow integer tensors, as PyTorch 2.15 computes them: sums
+    /// into bool are logical ors, int8 sums wrap, and the last of repeated writes wins.
+    func testOtherDTypesFollowPyTorch() {
+        let i = Tensor([0, 0, 2])
+        let flags = Tensor.zeros([3], dtype: .bool)
+        XCTAssertEqual(flags.scatterAdd(dim: 0, index: i, source: Tensor([true, false, true])).asArray(Bool.self),
+                       [true, false, true])
+        XCTAssertEqual(flags.indexAdd(dim: 0, index: i, source: Tensor.ones([3], dtype: .bool)).asArray(Bool.self),
+                       [true, false, true])
+        let halves = Tensor.zeros([3], dtype: .float16).scatterAdd(dim: 0, index: i, source: Tensor.ones([3], dtype: .float16))
+        XCTAssertEqual(halves.dtype, .float16)
+        XCTAssertEqual(halves.scalars, [2, 0, 1])
+        let small = Tensor.zeros([3], dtype: .int8).indexAdd(dim: 0, index: i, source: Tensor([100, 100, 100], dtype: .int8))
+        XCTAssertEqual(small.asArray(Int.self), [-56, 0, 100])
+        XCTAssertEqual(Tensor([true, false, true])[Tensor([2, 1])].asArray(Bool.self), [true, false])
+        let bytes = Tensor.zeros([3], dtype: .uint8)
+        bytes[Tensor([0, 0])] = Tensor([5, 6], dtype: .uint8)
+        XCTAssertEqual(bytes.asArray(Int.self), [6, 0, 0])
+    }
+
     /// The other spellings of an index: Swift's ranges, arrays, `.int`, `.range`, `.tensor`.
     func testOtherIndexSpellings() {
         let m = Tensor(shape: [3, 4], scalars: (0..<12).map(Float.init))
