@@ -131,6 +131,37 @@ public enum ShapeError: Error, CustomStringConvertible, Equatable {
     case solveShapes(a: [Int], b: [Int])
     /// `solve` with `A` and `B` of different dtypes.
     case solveDTypes(DType, DType)
+    // Indexing, gather and scatter.
+    /// An index tensor of a dtype the op does not take (index ops take int64 and int32;
+    /// subscripts also take bool and uint8 masks).
+    case invalidIndexDType(op: String, DType)
+    /// A slice step that is zero or negative (slices cannot run backwards).
+    case invalidSliceStep(Int)
+    /// A subscript with more indices than the tensor has dimensions.
+    case tooManyIndices(rank: Int)
+    /// A bool mask whose size at `maskDim` differs from the indexed tensor's at `dim`.
+    case maskShapeMismatch(mask: [Int], maskDim: Int, shape: [Int], dim: Int)
+    /// Index tensors of a subscript whose shapes do not broadcast together.
+    case indicesNotBroadcastable([[Int]])
+    /// Values for an indexed assignment that do not broadcast to the indexing result.
+    case indexPutValueShape(value: [Int], result: [Int])
+    /// Values of another dtype than the tensor they are written into.
+    case sourceDTypeMismatch(op: String, destination: DType, source: DType)
+    /// A gather or scatter index whose rank differs from the `operand` tensor's
+    /// (`input`, `self` or `src`).
+    case indexRankMismatch(operand: String)
+    /// A gather index larger than the input outside `dim` (first at `at`).
+    case gatherIndexTooLarge(index: [Int], input: [Int], dim: Int, at: Int)
+    /// A scatter index larger than the tensor outside `dim`, or than the source anywhere.
+    case scatterIndexTooLarge(index: [Int], destination: [Int], source: [Int], dim: Int)
+    /// An index that must be one-dimensional (or a single value) but is not.
+    case indexNotVector(op: String)
+    /// `index_add` with a different number of indices than source slices along `dim`.
+    case indexCountMismatch(op: String, count: Int, sourceSize: Int, dim: Int)
+    /// `index_add` whose source differs from the tensor outside `dim`.
+    case indexedSourceShape(shape: [Int], source: [Int])
+    /// A mask that is not a bool tensor.
+    case invalidMaskDType(op: String, DType)
 
     /// The settings of a sliding window, as ``invalidWindowSetting(op:setting:value:)`` names them.
     public enum WindowSetting: String, Equatable, Sendable {
@@ -287,6 +318,46 @@ public enum ShapeError: Error, CustomStringConvertible, Equatable {
             return "linalg.solve: Incompatible shapes of A and B for the equation AX = B (\(a[0])x\(a[1]) and \(b[0])x\(b[1]))"
         case .solveDTypes(let a, let b):
             return "linalg.solve: Expected A and B to have the same dtype, but found A of type \(a.scalarTypeName) and B of type \(b.scalarTypeName) instead"
+        // Indexing, gather and scatter.
+        case .invalidIndexDType(let op, let dtype):
+            switch op {
+            case "index": return "tensors used as indices must be long, int, byte or bool tensors"
+            case "index_select": return "index_select(): Expected dtype int32 or int64 for index"
+            case "index_add_": return "index_add_(): Expected dtype int32/int64 for index but got: \(dtype.scalarTypeName)"
+            default: return "\(op)(): Expected dtype int32/int64 for index"
+            }
+        case .invalidSliceStep(let step):
+            return step == 0 ? "slice step cannot be zero" : "step must be greater than zero"
+        case .tooManyIndices(let rank):
+            return "too many indices for tensor of dimension \(rank)"
+        case .maskShapeMismatch(let mask, let maskDim, let shape, let dim):
+            return "The shape of the mask \(mask) at index \(maskDim) does not match the shape of the indexed tensor \(shape) at index \(dim)"
+        case .indicesNotBroadcastable(let shapes):
+            return "shape mismatch: indexing tensors could not be broadcast together with shapes \(shapes.map { "\($0)" }.joined(separator: ", "))"
+        case .indexPutValueShape(let value, let result):
+            return "shape mismatch: value tensor of shape \(value) cannot be broadcast to indexing result of shape \(result)"
+        case .sourceDTypeMismatch(let op, let destination, let source):
+            switch op {
+            case "index_put":
+                return "Index put requires the source and destination dtypes match, got \(destination.scalarTypeName) for the destination and \(source.scalarTypeName) for the source."
+            case "index_add_":
+                return "index_add_(): self (\(destination.scalarTypeName)) and source (\(source.scalarTypeName)) must have the same scalar type"
+            default: return "\(op)(): Expected self.dtype to be equal to src.dtype"
+            }
+        case .indexRankMismatch(let operand):
+            return "Index tensor must have the same number of dimensions as \(operand) tensor"
+        case .gatherIndexTooLarge(let index, let input, let dim, let at):
+            return "Size does not match at dimension \(at) expected index \(index) to be no larger than self \(input) apart from dimension \(dim)"
+        case .scatterIndexTooLarge(let index, let destination, let source, let dim):
+            return "Expected index \(index) to be no larger than self \(destination) apart from dimension \(dim) and to be no larger size than src \(source)"
+        case .indexNotVector(let op):
+            return "\(op)(): Index is supposed to be a vector"
+        case .indexCountMismatch(let op, let count, let sourceSize, let dim):
+            return "\(op)(): Number of indices (\(count)) should be equal to source.size(dim): (\(sourceSize)), for dim: \(dim)"
+        case .indexedSourceShape(let shape, let source):
+            return "source tensor shape must match self tensor shape, excluding the specified dimension. Got self.shape = \(shape) source.shape = \(source)"
+        case .invalidMaskDType(let op, _):
+            return "\(op): expected BoolTensor for mask"
         }
     }
 

@@ -155,6 +155,11 @@ extension Node {
         case .solve(let vectorRight):
             return try solveGradients(grad, a: saved.first(), solution: saved.result(), vectorRight: vectorRight)
         case .cholesky: return try [choleskyGradient(grad, factor: saved.result())]
+        // Indexing.
+        case .alias: return [grad]
+        case .stridedSlice, .stridedSliceBackward, .index, .indexPut, .gather, .scatter, .scatterAdd, .indexAddSource,
+             .maskedSelect:
+            return try indexingGradients(grad, saved)
         }
     }
 

@@ -72,6 +72,9 @@ extension Op {
         case .inverse, .cholesky: return .result
         case .determinant, .solve: return [.first, .result]
         case .slogdet(let sign): return sign ? [] : .first
+        // Indexing: the index positions or the mask.
+        case .alias, .stridedSlice, .stridedSliceBackward: return []
+        case .index, .indexPut, .gather, .scatter, .scatterAdd, .indexAddSource, .maskedSelect: return .auxiliary
         }
     }
 }

@@ -89,6 +89,17 @@ enum Op {
     case slogdet(sign: Bool)
     case solve(vectorRight: Bool)
     case cholesky
+    // Indexing: subscripts, gather and scatter.
+    case alias
+    case stridedSlice(dim: Int, start: Int, end: Int, step: Int)
+    case stridedSliceBackward(dim: Int, start: Int, end: Int, step: Int)
+    case index(dims: [Int])
+    case indexPut(dims: [Int], accumulate: Bool)
+    case gather(dim: Int)
+    case scatter(dim: Int)
+    case scatterAdd(dim: Int)
+    case indexAddSource(dim: Int)
+    case maskedSelect
 
     /// PyTorch's grad_fn class name.
     var name: String {
@@ -203,6 +214,17 @@ enum Op {
         case .slogdet: return "LinalgSlogdetBackward0"
         case .solve: return "LinalgSolveExBackward0"
         case .cholesky: return "LinalgCholeskyExBackward0"
+        // Indexing.
+        case .alias: return "AliasBackward0"
+        case .stridedSlice: return "SliceBackward0"
+        case .stridedSliceBackward: return "SliceBackwardBackward0"
+        case .index: return "IndexBackward0"
+        case .indexPut: return "IndexPutBackward0"
+        case .gather: return "GatherBackward0"
+        case .scatter: return "ScatterBackward0"
+        case .scatterAdd: return "ScatterAddBackward0"
+        case .indexAddSource: return "IndexAddBackward0"
+        case .maskedSelect: return "MaskedSelectBackward0"
         }
     }
 
@@ -265,6 +287,11 @@ enum Op {
         case .triangle(_, let diagonal): return [("diagonal", "\(diagonal)")]
         case .diagonal(let offset, let dim1, let dim2), .diagonalBackward(let offset, let dim1, let dim2):
             return [("dim1", "\(dim1)"), ("dim2", "\(dim2)"), ("offset", "\(offset)")]
+        // Indexing.
+        case .stridedSlice(let dim, let start, let end, let step), .stridedSliceBackward(let dim, let start, let end, let step):
+            return [("dim", "\(dim)"), ("start", "\(start)"), ("end", "\(end)"), ("step", "\(step)")]
+        case .gather(let dim), .scatter(let dim), .scatterAdd(let dim), .indexAddSource(let dim): return [("dim", "\(dim)")]
+        case .indexPut(_, let accumulate): return [("accumulate", accumulate ? "True" : "False")]
         default:
             return []
         }

@@ -35,6 +35,8 @@ final class GradientCheckTests: XCTestCase {
     func testShapeOps() { run(Self.shapeOps, seed: 13) }
     func testEinsum() { run(Self.einsum, seed: 14) }
     func testLinearAlgebra() { run(Self.linearAlgebra, seed: 15) }
+    // indexing
+    func testSubscriptsGatherAndScatter() { run(Self.subscriptsGatherAndScatter, seed: 13) }
 
     /// Every group, for the coverage test.
     private static var groups: [(inout GradientChecker) -> Void] {
@@ -45,7 +47,9 @@ final class GradientCheckTests: XCTestCase {
          // fused layers
          fusedLayers,
          // Shape ops, einsum and small linear algebra
-         shapeOps, einsum, linearAlgebra]
+         shapeOps, einsum, linearAlgebra,
+         // indexing
+         subscriptsGatherAndScatter]
     }
 
     // MARK: Where finite differences cannot look
@@ -161,6 +165,9 @@ final class GradientCheckTests: XCTestCase {
         "split.size", "split.sizes", "repetition", "flip", "roll", "triangle.lower", "triangle.upper",
         "diagonal", "diagonalBackward", "inverse", "determinant", "slogdet.sign", "slogdet.logabsdet",
         "solve.matrix", "solve.vector", "cholesky",
+        // indexing
+        "alias", "stridedSlice", "stridedSliceBackward", "index", "indexPut.accumulate", "indexPut.replace",
+        "gather", "scatter", "scatterAdd", "indexAddSource", "maskedSelect",
     ]
 
     /// Keys with no rule to check, and why.
@@ -218,6 +225,10 @@ final class GradientCheckTests: XCTestCase {
             .diagonal(offset: 0, dim1: 0, dim2: 1), .diagonalBackward(offset: 0, dim1: 0, dim2: 1),
             .inverse, .determinant, .slogdet(sign: true), .slogdet(sign: false),
             .solve(vectorRight: false), .solve(vectorRight: true), .cholesky,
+            // indexing
+            .alias, .stridedSlice(dim: 0, start: 0, end: 2, step: 2), .stridedSliceBackward(dim: 0, start: 0, end: 2, step: 2),
+            .index(dims: [0]), .indexPut(dims: [0], accumulate: true), .indexPut(dims: [0], accumulate: false),
+            .gather(dim: 0), .scatter(dim: 0), .scatterAdd(dim: 0), .indexAddSource(dim: 0), .maskedSelect,
         ]
     }
 
@@ -619,6 +630,70 @@ final class GradientCheckTests: XCTestCase {
     }
 }
 
+// indexing
+extension GradientCheckTests {
+    /// Subscripts (views, index tensors, masks, indexed writes), gather, scatter and the
+    /// index ops, and the adjoints their backward passes record.
+    static func subscriptsGatherAndScatter(_ c: inout GradientChecker) {
+        let mask = Tensor([[true, false, true, true], [false, false, true, false], [true, true, false, false]])
+        c.check("x[.all, .stride(from: 1, to: 4, by: 2)]", [c.normal([3, 5])]) { $0[0][.all, .stride(from: 1, to: 4, by: 2)] }
+        c.check("x[.ellipsis] (alias)", [c.normal([2, 3])]) { $0[0][.ellipsis] * 2 }
+        c.check("x[Tensor([2, 0, 2])], repeated rows", [c.normal([3, 2])]) { $0[0][Tensor([2, 0, 2])] }
+        c.check("x[mask]", [c.normal([3, 4])]) { $0[0][mask] }
+        c.check("x[i, .all, j] (index shape first)", [c.normal([3, 2, 4])]) { $0[0][Tensor([0, 2, 2]), .all, Tensor([[1], [3]])] }
+        c.check("x.T[1..<3, Tensor([0, 2])]", [c.normal([3, 4])]) { $0[0].transpose(0, 1)[1..<3, Tensor([0, 2])] }
+        c.check("y[mask] = v (IndexPut)", [c.normal([3, 4]), c.normal([])]) { inputs in
+            let y = inputs[0] * 1
+            y[mask] = inputs[1]
+            return y
+        }
+        c.check("y[1..<3, Tensor([0, 0])] = v (CopySlices of IndexPut)", [c.normal([3, 4]), c.normal([2, 2])]) { inputs in
+            let y = inputs[0] * 1
+            y[1..<3, Tensor([0, 3])] = inputs[1]
+            return y
+        }
+        c.check("gather(dim: 1)", [c.normal([3, 4])]) { $0[0].gather(dim: 1, index: Tensor([[0, 0, 3], [1, 2, 1], [3, 3, 3]])) }
+        c.check("gather(dim: 0), index smaller", [c.normal([3, 4])]) { $0[0].gather(dim: 0, index: Tensor([[2, 0], [1, 1]])) }
+        c.check("scatter(dim: 1)", [c.normal([3, 4]), c.normal([3, 2])]) {
+            $0[0].scatter(dim: 1, index: Tensor([[0, 3], [2, 1], [1, 0]]), source: $0[1])
+        }
+        c.check("scatter(dim: 0), source larger than the index", [c.normal([3, 4]), c.normal([3, 4])]) {
+            $0[0].scatter(dim: 0, index: Tensor([[2, 0, 1], [0, 1, 2]]), source: $0[1])
+        }
+        c.check("scatterAdd(dim: 1), repeated positions", [c.normal([2, 4]), c.normal([2, 3])]) {
+            $0[0].scatterAdd(dim: 1, index: Tensor([[0, 0, 3], [2, 2, 2]]), source: $0[1])
+        }
+        c.check("indexSelect(dim: 1, index: Tensor([3, 0, 3]))", [c.normal([2, 4])]) {
+            $0[0].indexSelect(dim: 1, index: Tensor([3, 0, 3]))
+        }
+        c.check("indexAdd(dim: 0, index: Tensor([0, 2, 0]))", [c.normal([3, 2]), c.normal([3, 2])]) {
+            $0[0].indexAdd(dim: 0, index: Tensor([0, 2, 0]), source: $0[1])
+        }
+        c.check("maskedSelect(mask [4] broadcast)", [c.normal([3, 4])]) { $0[0].maskedSelect(Tensor([true, false, false, true])) }
+        c.check("maskedSelect, input broadcast to the mask", [c.normal([4])]) { $0[0].maskedSelect(mask) }
+        // The adjoints, through backward passes that record them (second derivatives).
+        func gradient(_ value: Tensor, _ inputs: [Tensor]) -> Tensor {
+            let grads = grad(outputs: [value], inputs: inputs, createGraph: true)
+            return cat(grads.map { $0!.reshape([-1]) })
+        }
+        c.check("d/dx of sum(x[.all, .stride(by: 2)] ** 3)", [c.normal([2, 5])]) { x in
+            gradient((x[0][.all, .stride(by: 2)] ** 3).sum(), x)
+        }
+        c.check("d/dx of sum(x[Tensor([1, 1, 0])] ** 3)", [c.normal([2, 3])]) { x in
+            gradient((x[0][Tensor([1, 1, 0])] ** 3).sum(), x)
+        }
+        c.check("d/dx of sum(gather(x) ** 3)", [c.normal([2, 3])]) { x in
+            gradient((x[0].gather(dim: 1, index: Tensor([[2, 2], [0, 1]])) ** 3).sum(), x)
+        }
+        c.check("d/d(x, s) of sum(scatter(x, s) ** 3)", [c.normal([2, 3]), c.normal([2, 2])]) { x in
+            gradient((x[0].scatter(dim: 1, index: Tensor([[2, 0], [1, 2]]), source: x[1]) ** 3).sum(), x)
+        }
+        c.check("d/dx of sum(maskedSelect(x) ** 3)", [c.normal([3, 4])]) { x in
+            gradient((x[0].maskedSelect(mask) ** 3).sum(), x)
+        }
+    }
+}
+
 extension Op {
     /// The case of this op, split where its rule or PyTorch's name depends on an attribute.
     /// Has no `default:`, so adding a case to `Op` stops the tests compiling until it is
@@ -750,6 +825,17 @@ extension Op {
         case .slogdet(let sign): return sign ? "slogdet.sign" : "slogdet.logabsdet"
         case .solve(let vectorRight): return vectorRight ? "solve.vector" : "solve.matrix"
         case .cholesky: return "cholesky"
+        // indexing
+        case .alias: return "alias"
+        case .stridedSlice: return "stridedSlice"
+        case .stridedSliceBackward: return "stridedSliceBackward"
+        case .index: return "index"
+        case .indexPut(_, let accumulate): return accumulate ? "indexPut.accumulate" : "indexPut.replace"
+        case .gather: return "gather"
+        case .scatter: return "scatter"
+        case .scatterAdd: return "scatterAdd"
+        case .indexAddSource: return "indexAddSource"
+        case .maskedSelect: return "maskedSelect"
         }
     }
 }
