@@ -118,6 +118,19 @@ def conv_fwd_bwd():
     return flops / t / 1e9, "GFLOP/s"
 
 
+def index_gather():
+    # x.gather(1, i).scatter_add(1, i, s).sum().backward() on [4096, 512] with random int64
+    # indices, x and s requiring grad; ms per step, forward and backward (lower is better)
+    x = torch.randn(4096, 512, requires_grad=True)
+    s = torch.randn(4096, 512, requires_grad=True)
+    i = torch.randint(0, 512, (4096, 512))
+    def run():
+        x.grad = None; s.grad = None
+        x.gather(1, i).scatter_add(1, i, s).sum().backward()
+    t = timeit(run)
+    return t * 1e3, "ms"
+
+
 def gpt_step():
     # nanoGPT's CPU configuration (README "I only have a macbook"): 4 layers, 4 heads, 128 wide,
     # block 64, batch 12, vocabulary 65, no bias, no dropout; AdamW(1e-3, betas (0.9, 0.99), wd 0.1)
@@ -148,6 +161,7 @@ WORKLOADS = {
     "lenet_step": lenet_step,
     "conv_fwd_bwd": conv_fwd_bwd,
     "mlp_peak_rss": mlp_peak_rss,
+    "index_gather": index_gather,
     # sequence models
     "gpt_step": gpt_step,
 }

@@ -117,8 +117,9 @@ extension AttentionKernel.Mask {
     }
 }
 
-/// An element type the attention kernels run in, with its GEMM.
-protocol AttentionElement: BinaryFloatingPoint {
+/// An element type the fused kernels (attention, GELU, layer norm) run in, with its GEMM
+/// and the functions they need.
+protocol KernelFloat: BinaryFloatingPoint {
     /// C = A * B + beta * C through element strides (ag_sgemm_strided's contract).
     static func gemm(
         _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Self>, _ rowStrideA: Int, _ columnStrideA: Int,
@@ -128,9 +129,13 @@ protocol AttentionElement: BinaryFloatingPoint {
     static func exponential(_ x: Self) -> Self
     /// ln x.
     static func logarithm(_ x: Self) -> Self
+    /// The error function.
+    static func errorFunction(_ x: Self) -> Self
+    /// The hyperbolic tangent.
+    static func hyperbolicTangent(_ x: Self) -> Self
 }
 
-extension Float: AttentionElement {
+extension Float: KernelFloat {
     static func gemm(
         _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Float>, _ rowStrideA: Int, _ columnStrideA: Int,
         _ b: UnsafePointer<Float>, _ rowStrideB: Int, _ columnStrideB: Int, beta: Float,
@@ -141,9 +146,11 @@ extension Float: AttentionElement {
     }
     static func exponential(_ x: Float) -> Float { Foundation.exp(x) }
     static func logarithm(_ x: Float) -> Float { Foundation.log(x) }
+    static func errorFunction(_ x: Float) -> Float { Foundation.erf(x) }
+    static func hyperbolicTangent(_ x: Float) -> Float { Foundation.tanh(x) }
 }
 
-extension Double: AttentionElement {
+extension Double: KernelFloat {
     static func gemm(
         _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Double>, _ rowStrideA: Int, _ columnStrideA: Int,
         _ b: UnsafePointer<Double>, _ rowStrideB: Int, _ columnStrideB: Int, beta: Double,
@@ -154,6 +161,8 @@ extension Double: AttentionElement {
     }
     static func exponential(_ x: Double) -> Double { Foundation.exp(x) }
     static func logarithm(_ x: Double) -> Double { Foundation.log(x) }
+    static func errorFunction(_ x: Double) -> Double { Foundation.erf(x) }
+    static func hyperbolicTangent(_ x: Double) -> Double { Foundation.tanh(x) }
 }
 
 /// The sizes and settings of one attention call, shared by its forward and backward.
@@ -169,7 +178,7 @@ private struct Problem {
 
     /// Scales the block of scores `s` (`rows x columns`, row stride `columns`), adds the
     /// mask and sets causally masked entries to -inf.
-    func prepareScores<T: AttentionElement>(
+    func prepareScores<T: KernelFloat>(
         _ s: UnsafeMutablePointer<T>, entry: Int, queries: Range<Int>, keys: Range<Int>
     ) {
         let columns = keys.count, factor = T(scale)
@@ -189,7 +198,7 @@ private struct Problem {
         }
     }
 
-    func forward<T: AttentionElement>(
+    func forward<T: KernelFloat>(
         _: T.Type, _ q: NDArray, _ k: NDArray, _ v: NDArray, output: NDArray, logSumExp: NDArray, batch: Int
     ) {
         let block = AttentionKernel.blockSize
@@ -252,7 +261,7 @@ private struct Problem {
         }
     }
 
-    func backward<T: AttentionElement>(
+    func backward<T: KernelFloat>(
         _: T.Type, _ g: NDArray, _ q: NDArray, _ k: NDArray, _ v: NDArray, _ o: NDArray, _ lse: NDArray,
         into gradients: (NDArray, NDArray, NDArray), batch: Int
     ) {

@@ -28,6 +28,33 @@ public enum UnaryOp: Sendable, Equatable {
     case insideRange(min: Double?, max: Double?)
     /// 1 where x > 0, else 0.
     case isPositive
+    // Math functions.
+    /// ln(1 + x), accurate near 0.
+    case log1p
+    /// eˣ - 1, accurate near 0.
+    case expm1
+    /// 1 / √x.
+    case rsqrt
+    /// The tangent (radians).
+    case tan
+    /// x · sigmoid(x) (SiLU, swish).
+    case silu
+    /// ln(1 + e^(βx)) / β, and x itself where βx > threshold.
+    case softplus(beta: Double, threshold: Double)
+    /// Rounding down, up, half to even, and toward zero.
+    case floor, ceil, round, trunc
+    /// Hyperbolic sine and cosine.
+    case sinh, cosh
+    /// Inverse sine, cosine and tangent.
+    case asin, acos, atan
+    /// x mod s with the sign of s (Python's `%`, `torch.remainder`).
+    case remainder(Double)
+    /// x mod s with the sign of x (C's `fmod`, `torch.fmod`).
+    case fmod(Double)
+    /// NaN, +∞ and -∞ replaced by the given values (rounded to the element type).
+    case nanToNum(nan: Double, positiveInfinity: Double, negativeInfinity: Double)
+    /// 1 where x is finite, else 0.
+    case isFinite
 }
 
 /// An elementwise function of two broadcast arrays.
@@ -37,6 +64,12 @@ public enum BinaryOp: Sendable, Equatable {
     case greater
     /// 1 where a == b, else 0.
     case equal
+    /// a mod b with the sign of b (`torch.remainder`).
+    case remainder
+    /// a mod b with the sign of a (`torch.fmod`).
+    case fmod
+    /// a + w · (b - a), computed as PyTorch does (from the nearer end).
+    case lerp(weight: Double)
 }
 
 /// The floating-point element types the elementwise ops compute in: `Float` (float32,
@@ -56,6 +89,24 @@ public protocol FloatingElement: BinaryFloatingPoint {
     static func erf(_ x: Self) -> Self
     /// `base` raised to `exponent`.
     static func pow(_ base: Self, _ exponent: Self) -> Self
+    /// ln(1 + x).
+    static func log1p(_ x: Self) -> Self
+    /// eˣ - 1.
+    static func expm1(_ x: Self) -> Self
+    /// The tangent.
+    static func tan(_ x: Self) -> Self
+    /// The hyperbolic sine.
+    static func sinh(_ x: Self) -> Self
+    /// The hyperbolic cosine.
+    static func cosh(_ x: Self) -> Self
+    /// The inverse sine.
+    static func asin(_ x: Self) -> Self
+    /// The inverse cosine.
+    static func acos(_ x: Self) -> Self
+    /// The inverse tangent.
+    static func atan(_ x: Self) -> Self
+    /// The remainder of x / y with the sign of x (C's `fmod`).
+    static func fmod(_ x: Self, _ y: Self) -> Self
 }
 
 extension Float: FloatingElement {
@@ -73,6 +124,24 @@ extension Float: FloatingElement {
     @inline(__always) public static func erf(_ x: Float) -> Float { Foundation.erf(x) }
     /// `base` raised to `exponent`.
     @inline(__always) public static func pow(_ base: Float, _ exponent: Float) -> Float { Foundation.pow(base, exponent) }
+    /// ln(1 + x).
+    @inline(__always) public static func log1p(_ x: Float) -> Float { Foundation.log1p(x) }
+    /// eˣ - 1.
+    @inline(__always) public static func expm1(_ x: Float) -> Float { Foundation.expm1(x) }
+    /// The tangent.
+    @inline(__always) public static func tan(_ x: Float) -> Float { Foundation.tan(x) }
+    /// The hyperbolic sine.
+    @inline(__always) public static func sinh(_ x: Float) -> Float { Foundation.sinh(x) }
+    /// The hyperbolic cosine.
+    @inline(__always) public static func cosh(_ x: Float) -> Float { Foundation.cosh(x) }
+    /// The inverse sine.
+    @inline(__always) public static func asin(_ x: Float) -> Float { Foundation.asin(x) }
+    /// The inverse cosine.
+    @inline(__always) public static func acos(_ x: Float) -> Float { Foundation.acos(x) }
+    /// The inverse tangent.
+    @inline(__always) public static func atan(_ x: Float) -> Float { Foundation.atan(x) }
+    /// The remainder of x / y with the sign of x.
+    @inline(__always) public static func fmod(_ x: Float, _ y: Float) -> Float { Foundation.fmod(x, y) }
 }
 
 extension Double: FloatingElement {
@@ -90,6 +159,24 @@ extension Double: FloatingElement {
     @inline(__always) public static func erf(_ x: Double) -> Double { Foundation.erf(x) }
     /// `base` raised to `exponent`.
     @inline(__always) public static func pow(_ base: Double, _ exponent: Double) -> Double { Foundation.pow(base, exponent) }
+    /// ln(1 + x).
+    @inline(__always) public static func log1p(_ x: Double) -> Double { Foundation.log1p(x) }
+    /// eˣ - 1.
+    @inline(__always) public static func expm1(_ x: Double) -> Double { Foundation.expm1(x) }
+    /// The tangent.
+    @inline(__always) public static func tan(_ x: Double) -> Double { Foundation.tan(x) }
+    /// The hyperbolic sine.
+    @inline(__always) public static func sinh(_ x: Double) -> Double { Foundation.sinh(x) }
+    /// The hyperbolic cosine.
+    @inline(__always) public static func cosh(_ x: Double) -> Double { Foundation.cosh(x) }
+    /// The inverse sine.
+    @inline(__always) public static func asin(_ x: Double) -> Double { Foundation.asin(x) }
+    /// The inverse cosine.
+    @inline(__always) public static func acos(_ x: Double) -> Double { Foundation.acos(x) }
+    /// The inverse tangent.
+    @inline(__always) public static func atan(_ x: Double) -> Double { Foundation.atan(x) }
+    /// The remainder of x / y with the sign of x.
+    @inline(__always) public static func fmod(_ x: Double, _ y: Double) -> Double { Foundation.fmod(x, y) }
 }
 
 extension UnaryOp {
@@ -124,6 +211,30 @@ extension UnaryOp {
         case .insideRange(let low, let high):
             return (low.map { x > T($0) } ?? true) && (high.map { x < T($0) } ?? true) ? 1 : 0
         case .isPositive: return x > 0 ? 1 : 0
+        case .log1p: return T.log1p(x)
+        case .expm1: return T.expm1(x)
+        case .rsqrt: return 1 / x.squareRoot()
+        case .tan: return T.tan(x)
+        case .silu: return x / (1 + T.exp(-x))
+        case .softplus(let beta, let threshold):
+            let scaled = x * T(beta)
+            return scaled > T(threshold) ? x : T.log1p(T.exp(scaled)) / T(beta)
+        case .floor: return x.rounded(.down)
+        case .ceil: return x.rounded(.up)
+        case .round: return x.rounded(.toNearestOrEven)
+        case .trunc: return x.rounded(.towardZero)
+        case .sinh: return T.sinh(x)
+        case .cosh: return T.cosh(x)
+        case .asin: return T.asin(x)
+        case .acos: return T.acos(x)
+        case .atan: return T.atan(x)
+        case .remainder(let s): return floatingRemainder(x, T(s))
+        case .fmod(let s): return T.fmod(x, T(s))
+        case .nanToNum(let nan, let positive, let negative):
+            if x.isNaN { return T(nan) }
+            if x == .infinity { return T(positive) }
+            return x == -.infinity ? T(negative) : x
+        case .isFinite: return x.isFinite ? 1 : 0
         }
     }
 
@@ -131,7 +242,7 @@ extension UnaryOp {
     /// in PyTorch); the others compute integer input in float32.
     var keepsIntegers: Bool {
         switch self {
-        case .negate, .abs, .relu, .sign, .isPositive: return true
+        case .negate, .abs, .relu, .sign, .isPositive, .floor, .ceil, .round, .trunc, .isFinite: return true
         default: return false
         }
     }
@@ -144,6 +255,8 @@ extension UnaryOp {
         case .abs: return x < 0 ? 0 &- x : x
         case .relu: return x > 0 ? x : 0
         case .sign: return x > 0 ? 1 : (x < 0 ? -1 : 0)
+        case .floor, .ceil, .round, .trunc: return x
+        case .isFinite: return 1
         default: return x > 0 ? 1 : 0
         }
     }
@@ -163,6 +276,11 @@ extension BinaryOp {
         case .minimum: return a.isNaN || b.isNaN ? .nan : Swift.min(a, b)
         case .greater: return a > b ? 1 : 0
         case .equal: return a == b ? 1 : 0
+        case .remainder: return floatingRemainder(a, b)
+        case .fmod: return T.fmod(a, b)
+        case .lerp(let w):
+            let weight = T(w), difference = b - a
+            return Swift.abs(weight) < 0.5 ? a + weight * difference : b - difference * (1 - weight)
         }
     }
 
@@ -191,8 +309,26 @@ extension BinaryOp {
         case .minimum: return Swift.min(a, b)
         case .greater: return a > b ? 1 : 0
         case .equal: return a == b ? 1 : 0
+        case .remainder:
+            checkUsage(b != 0, "ZeroDivisionError")
+            let r = a.remainderReportingOverflow(dividingBy: b).partialValue
+            return r != 0 && (r < 0) != (b < 0) ? r &+ b : r
+        case .fmod:
+            checkUsage(b != 0, "ZeroDivisionError")
+            return a.remainderReportingOverflow(dividingBy: b).partialValue
+        case .lerp(let w):
+            // PyTorch has no integer lerp; the Tensor layer refuses integers first.
+            return Int64((Double(a) + w * Double(b - a)).rounded(.towardZero))
         }
     }
+}
+
+/// `a mod b` with the sign of `b`, as PyTorch's CPU kernel computes it: C's `fmod`, moved
+/// by `b` when the two signs differ.
+@inline(__always)
+func floatingRemainder<T: FloatingElement>(_ a: T, _ b: T) -> T {
+    let r = T.fmod(a, b)
+    return r != 0 && (r < 0) != (b < 0) ? r + b : r
 }
 
 /// `base ** exponent` with the exact fast cases PyTorch uses for small integer exponents.

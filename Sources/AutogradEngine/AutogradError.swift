@@ -33,6 +33,8 @@ public enum AutogradError: Error, CustomStringConvertible, Equatable {
     case hookGradientCount(returned: Int, expected: Int)
     /// A custom function whose backward returned the wrong number of gradients.
     case customFunctionGradientCount(function: String, returned: Int, expected: Int)
+    /// Backward through an op PyTorch records but does not differentiate (`unique`).
+    case derivativeNotImplemented(function: String)
 
     /// What went wrong, in PyTorch's words where PyTorch has them.
     public var message: String {
@@ -67,6 +69,8 @@ public enum AutogradError: Error, CustomStringConvertible, Equatable {
             return "hook has returned an incorrect number of values (got \(returned), but expected \(expected))"
         case .customFunctionGradientCount(let function, let returned, let expected):
             return "function \(function) returned an incorrect number of gradients (expected \(expected), got \(returned))"
+        case .derivativeNotImplemented(let function):
+            return "the derivative for '\(function)' is not implemented."
         }
     }
 

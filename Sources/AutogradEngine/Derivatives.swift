@@ -52,7 +52,7 @@ extension Node {
             let r = try saved.result()
             return [-grad * r * r]
         case .clamp(let low, let high): return try [grad * Tensor(saved.first().array.map(.insideRange(min: low, max: high)))]
-        case .erf: return try [grad * (2 / Float.pi.squareRoot()) * (-(saved.first() * saved.first())).exp()]
+        case .erf: return try [grad * (2 / Double.pi.squareRoot()) * (-(saved.first() * saved.first())).exp()]
         case .sumAll: return [grad.expand(inputShapes[0])]
         case .sum(let dims, let keepDim):
             return [Node.restoringReducedDimensions(grad, dims: dims, keepDim: keepDim).expand(inputShapes[0])]
@@ -115,6 +115,51 @@ extension Node {
         case .maskedFill: return try [grad.maskedFill(Tensor(saved.array()), 0)]
         case .copySlices(let replay): return replay.gradients(grad)
         case .detach: return [nil]
+        // math: elementwise (Derivatives+Math.swift)
+        case .log1p, .expm1, .rsqrt, .tan, .silu, .sinh, .cosh, .asin, .acos, .atan, .softplus, .nanToNum:
+            return try [smoothFunctionGradient(grad, saved)]
+        case .sign, .floor, .ceil, .round, .trunc: return [Tensor.zeros(inputShapes[0], dtype: edges[0].dtype)]
+        case .remainderScalar, .fmodScalar: return [grad]
+        case .remainder, .fmod: return try remainderGradients(grad, saved.first(), saved.second())
+        case .lerp(let weight): return [grad * (1 - weight), grad * weight]
+        case .clampTensors(let hasMin, let hasMax): return try clampGradients(grad, code: saved.array(), hasMin: hasMin, hasMax: hasMax)
+        // math: reductions and sorting (Derivatives+Reductions.swift, Derivatives+Sorting.swift)
+        case .variance, .standardDeviation, .logSumExp, .vectorNorm, .extremeValues, .medianAll:
+            return try [reductionGradient(grad, saved)]
+        case .productAll, .product: return try [productGradient(grad, input: saved.first(), result: saved.result())]
+        case .cumulativeSum(let dim): return [Node.reverseCumulativeSum(grad, dim: dim)]
+        case .cumulativeProduct(let dim):
+            return try [cumulativeProductGradient(grad, input: saved.first(), result: saved.result(), dim: dim)]
+        case .median(let dim, let keepDim): return try [placedBack(keepDim ? grad : grad.unsqueeze(dim), indices: saved.array(), dim: dim)]
+        case .topk(let dim), .sort(let dim, _): return try [placedBack(grad, indices: saved.array(), dim: dim)]
+        case .unique: throw .derivativeNotImplemented(function: "_unique2")
+        // fused layers (FusedLayers.swift)
+        case .gelu(let tanh): return try [geluGradient(grad, input: saved.first(), tanhApproximation: tanh)]
+        case .layerNorm(let shape, let eps, let hasWeight, let hasBias):
+            let (mean, reciprocalStd) = try saved.rowStatistics()
+            return try layerNormGradients(
+                grad, input: saved.first(), weight: hasWeight ? saved.second() : nil, hasBias: hasBias,
+                normalizedShape: shape, eps: eps, mean: mean, reciprocalStd: reciprocalStd)
+        // Shape ops, einsum and small linear algebra
+        case .split(let part): return [grad.embedded(in: inputShapes[0], dim: part.dim, start: part.start, end: part.end)]
+        case .repetition(let repeats): return [repeatGradient(grad, repeats: repeats)]
+        case .flip(let dims): return [grad.flip(dims: dims)]
+        case .roll(let shifts, let dims): return [grad.roll(shifts: shifts.map { -$0 }, dims: dims)]
+        case .triangle(let upper, let diagonal): return [upper ? grad.triu(diagonal: diagonal) : grad.tril(diagonal: diagonal)]
+        case .diagonal(let offset, let dim1, let dim2):
+            return [grad.embeddedOnDiagonal(of: inputShapes[0], offset: offset, dim1: dim1, dim2: dim2)]
+        case .diagonalBackward(let offset, let dim1, let dim2): return [grad.diagonal(offset: offset, dim1: dim1, dim2: dim2)]
+        case .inverse: return try [inverseGradient(grad, inverse: saved.result())]
+        case .determinant: return try [determinantGradient(grad, input: saved.first(), determinant: saved.result())]
+        case .slogdet(let sign): return sign ? [nil] : try [logAbsDeterminantGradient(grad, input: saved.first())]
+        case .solve(let vectorRight):
+            return try solveGradients(grad, a: saved.first(), solution: saved.result(), vectorRight: vectorRight)
+        case .cholesky: return try [choleskyGradient(grad, factor: saved.result())]
+        // Indexing.
+        case .alias: return [grad]
+        case .stridedSlice, .stridedSliceBackward, .index, .indexPut, .gather, .scatter, .scatterAdd, .indexAddSource,
+             .maskedSelect:
+            return try indexingGradients(grad, saved)
         }
     }
 

@@ -30,6 +30,8 @@ enum SavedAuxiliary {
     case array(NDArray)
     /// Indices along a dimension, as for `index_select`.
     case indices([Int])
+    /// The mean and reciprocal standard deviation of each row (layer normalisation).
+    case rowStatistics(mean: NDArray, reciprocalStd: NDArray)
     /// The log-sum-exp of each row of attention weights and the additive mask, if any.
     case attention(logSumExp: NDArray, mask: AttentionKernel.Mask?)
 }
@@ -43,6 +45,8 @@ extension Op {
         case .multiply, .divide, .maximum, .minimum, .matmul, .convolution: return .inputs
         case .power: return [.first, .second, .result]
         case .scaledDotProductAttention: return [.first, .second, .third, .result, .auxiliary]
+        case .gelu: return .first
+        case .layerNorm(_, _, let hasWeight, _): return hasWeight ? [.first, .second, .auxiliary] : [.first, .auxiliary]
         case .multiplyScalar, .divideScalar: return .scalar
         case .powerScalar, .log, .abs, .sin, .cos, .clamp, .erf: return .first
         case .reversePowerScalar, .exp, .sqrt, .tanh, .sigmoid, .relu, .reciprocal: return .result
@@ -55,6 +59,22 @@ extension Op {
         case .unfold, .fold, .toCopy, .detach: return []
         // These keep what they need in their payload: the replayed view, the user's context.
         case .copySlices, .custom: return []
+        // math
+        case .log1p, .silu, .sinh, .cosh, .asin, .acos, .atan, .softplus, .nanToNum, .variance: return .first
+        case .expm1, .rsqrt, .tan: return .result
+        case .sign, .floor, .ceil, .round, .trunc, .remainderScalar, .fmodScalar, .lerp, .cumulativeSum, .unique: return []
+        case .remainder, .fmod: return .inputs
+        case .clampTensors, .median, .topk, .sort: return .auxiliary
+        case .standardDeviation, .productAll, .product, .logSumExp, .vectorNorm, .cumulativeProduct, .extremeValues, .medianAll:
+            return [.first, .result]
+        // Shape ops, einsum and small linear algebra
+        case .split, .repetition, .flip, .roll, .triangle, .diagonal, .diagonalBackward: return []
+        case .inverse, .cholesky: return .result
+        case .determinant, .solve: return [.first, .result]
+        case .slogdet(let sign): return sign ? [] : .first
+        // Indexing: the index positions or the mask.
+        case .alias, .stridedSlice, .stridedSliceBackward: return []
+        case .index, .indexPut, .gather, .scatter, .scatterAdd, .indexAddSource, .maskedSelect: return .auxiliary
         }
     }
 }

@@ -78,6 +78,16 @@ public final class RandomGenerator: RandomNumberGenerator, @unchecked Sendable {
         return order
     }
 
+    /// `count` integers drawn uniformly from `low..<high` (without modulo bias), like
+    /// `torch.randint(low, high, (count,))`.
+    public func integers(count: Int, low: Int64, high: Int64) -> [Int64] {
+        checkUsage(low < high, "random_ expects 'from' to be less than 'to', but got from=\(low) >= to=\(high)")
+        lock.lock()
+        defer { lock.unlock() }
+        let span = UInt64(bitPattern: high &- low)
+        return (0..<count).map { _ in low &+ Int64(bitPattern: boundedUnlocked(span)) }
+    }
+
     // MARK: - The generator proper (callers hold the lock)
 
     private func reseed(_ seed: UInt64) {

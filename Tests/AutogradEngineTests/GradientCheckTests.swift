@@ -26,11 +26,30 @@ final class GradientCheckTests: XCTestCase {
     func testRulesRecordedDuringBackward() { run(Self.recordedDuringBackward, seed: 9) }
     func testCustomFunction() { run(Self.customFunction, seed: 10) }
     func testAttention() { run(Self.attention, seed: 13) }
+    // math
+    func testMathFunctions() { run(Self.mathFunctions, seed: 13) }
+    func testMathReductions() { run(Self.mathReductions, seed: 14) }
+    // fused layers
+    func testFusedLayers() { run(Self.fusedLayers, seed: 15) }
+    // Shape ops, einsum and small linear algebra
+    func testShapeOps() { run(Self.shapeOps, seed: 13) }
+    func testEinsum() { run(Self.einsum, seed: 14) }
+    func testLinearAlgebra() { run(Self.linearAlgebra, seed: 15) }
+    // indexing
+    func testSubscriptsGatherAndScatter() { run(Self.subscriptsGatherAndScatter, seed: 13) }
 
     /// Every group, for the coverage test.
     private static var groups: [(inout GradientChecker) -> Void] {
         [elementwiseBinary, tensorWithScalar, unary, reductions, shapesAndViews, indexing, writesIntoViews, matmul,
-         convolution, pooling, recordedDuringBackward, customFunction, attention]
+         convolution, pooling, recordedDuringBackward, customFunction, attention,
+         // math
+         mathFunctions, mathReductions,
+         // fused layers
+         fusedLayers,
+         // Shape ops, einsum and small linear algebra
+         shapeOps, einsum, linearAlgebra,
+         // indexing
+         subscriptsGatherAndScatter]
     }
 
     // MARK: Where finite differences cannot look
@@ -133,11 +152,29 @@ final class GradientCheckTests: XCTestCase {
         "indexSelect", "indexAdd", "copySlices", "toCopy", "selectWhere", "maskedFill", "detach", "custom",
         // attention
         "scaledDotProductAttention",
+        // math
+        "log1p", "expm1", "rsqrt", "tan", "silu", "sinh", "cosh", "asin", "acos", "atan",
+        "sign", "floor", "ceil", "round", "trunc", "softplus", "remainderScalar", "fmodScalar", "remainder", "fmod",
+        "lerp", "clampTensors.both", "clampTensors.min", "clampTensors.max", "nanToNum",
+        "variance", "standardDeviation", "productAll", "product", "logSumExp", "vectorNorm",
+        "cumulativeSum", "cumulativeProduct", "extremeValues.max", "extremeValues.min", "medianAll", "median",
+        "topk", "sort", "sort.stable", "unique",
+        // fused layers
+        "gelu.none", "gelu.tanh", "layerNorm.affine", "layerNorm.weightOnly", "layerNorm.plain",
+        // Shape ops, einsum and small linear algebra
+        "split.size", "split.sizes", "repetition", "flip", "roll", "triangle.lower", "triangle.upper",
+        "diagonal", "diagonalBackward", "inverse", "determinant", "slogdet.sign", "slogdet.logabsdet",
+        "solve.matrix", "solve.vector", "cholesky",
+        // indexing
+        "alias", "stridedSlice", "stridedSliceBackward", "index", "indexPut.accumulate", "indexPut.replace",
+        "gather", "scatter", "scatterAdd", "indexAddSource", "maskedSelect",
     ]
 
     /// Keys with no rule to check, and why.
     static let unchecked: [String: String] = [
         "detach": "only traced for drawings; no gradient flows through detach()",
+        // math
+        "unique": "not differentiable: its backward fails, as PyTorch's Unique2Backward0 does",
     ]
 
     /// One op per coverage key (for the names).
@@ -165,6 +202,33 @@ final class GradientCheckTests: XCTestCase {
             .custom(CustomFunctionRule(name: "RepresentativeBackward", context: FunctionContext()) { _, gradient in [gradient] }),
             // attention
             .scaledDotProductAttention(scale: 1, causal: false),
+            // math
+            .log1p, .expm1, .rsqrt, .tan, .silu, .sinh, .cosh, .asin, .acos, .atan,
+            .sign, .floor, .ceil, .round, .trunc, .softplus(beta: 1, threshold: 20), .remainderScalar(1), .fmodScalar(1),
+            .remainder, .fmod, .lerp(weight: 0.5), .clampTensors(hasMin: true, hasMax: true),
+            .clampTensors(hasMin: true, hasMax: false), .clampTensors(hasMin: false, hasMax: true), .nanToNum,
+            .variance(dims: [0], correction: 1, keepDim: false), .standardDeviation(dims: [0], correction: 1, keepDim: false),
+            .productAll, .product(dim: 0, keepDim: false), .logSumExp(dims: [0], keepDim: false),
+            .vectorNorm(p: 2, dims: [0], keepDim: false), .cumulativeSum(dim: 0), .cumulativeProduct(dim: 0),
+            .extremeValues(dims: [0], keepDim: false, largest: true), .extremeValues(dims: [0], keepDim: false, largest: false),
+            .medianAll, .median(dim: 0, keepDim: false), .topk(dim: 0), .sort(dim: 0, stable: false), .sort(dim: 0, stable: true), .unique,
+            // fused layers
+            .gelu(tanhApproximation: false), .gelu(tanhApproximation: true),
+            .layerNorm(normalizedShape: [1], eps: 1e-5, hasWeight: true, hasBias: true),
+            .layerNorm(normalizedShape: [1], eps: 1e-5, hasWeight: true, hasBias: false),
+            .layerNorm(normalizedShape: [1], eps: 1e-5, hasWeight: false, hasBias: false),
+            // Shape ops, einsum and small linear algebra
+            .split(SplitPart(dim: 0, sizes: [1], index: 0, splitSize: 1)),
+            .split(SplitPart(dim: 0, sizes: [1], index: 0, splitSize: nil)),
+            .repetition([1]), .flip([0]), .roll(shifts: [1], dims: [0]),
+            .triangle(upper: false, diagonal: 0), .triangle(upper: true, diagonal: 0),
+            .diagonal(offset: 0, dim1: 0, dim2: 1), .diagonalBackward(offset: 0, dim1: 0, dim2: 1),
+            .inverse, .determinant, .slogdet(sign: true), .slogdet(sign: false),
+            .solve(vectorRight: false), .solve(vectorRight: true), .cholesky,
+            // indexing
+            .alias, .stridedSlice(dim: 0, start: 0, end: 2, step: 2), .stridedSliceBackward(dim: 0, start: 0, end: 2, step: 2),
+            .index(dims: [0]), .indexPut(dims: [0], accumulate: true), .indexPut(dims: [0], accumulate: false),
+            .gather(dim: 0), .scatter(dim: 0), .scatterAdd(dim: 0), .indexAddSource(dim: 0), .maskedSelect,
         ]
     }
 
@@ -450,6 +514,184 @@ final class GradientCheckTests: XCTestCase {
         c.check("custom function (x³)", [c.normal([2, 3])]) { Cube.apply($0[0]) }
         c.check("custom function inside a graph", [c.normal([3]), c.normal([3])]) { Cube.apply($0[0] * $0[1]).sum() }
     }
+
+    // math
+
+    static func mathFunctions(_ c: inout GradientChecker) {
+        c.check("log1p", [c.uniform([2, 3], -0.5, 2)]) { $0[0].log1p() }
+        c.check("expm1", [c.normal([2, 3])]) { $0[0].expm1() }
+        c.check("rsqrt", [c.uniform([2, 3], 0.3, 3)]) { $0[0].rsqrt() }
+        c.check("tan", [c.uniform([2, 3], -1.2, 1.2)]) { $0[0].tan() }
+        c.check("silu", [c.normal([2, 3])]) { $0[0].silu() }
+        c.check("softplus", [c.normal([2, 3])]) { $0[0].softplus() }
+        c.check("softplus(beta: 2, threshold: 1), both sides", [c.normal([3, 4], awayFrom: [0.5])]) {
+            $0[0].softplus(beta: 2, threshold: 1)
+        }
+        c.check("sinh", [c.normal([2, 3])]) { $0[0].sinh() }
+        c.check("cosh", [c.normal([2, 3])]) { $0[0].cosh() }
+        c.check("asin", [c.uniform([2, 3], -0.8, 0.8)]) { $0[0].asin() }
+        c.check("acos", [c.uniform([2, 3], -0.8, 0.8)]) { $0[0].acos() }
+        c.check("atan", [c.normal([2, 3])]) { $0[0].atan() }
+        // Piecewise constant: zero gradients away from the jumps.
+        c.check("sign", [c.normal([2, 3], awayFrom: [0])]) { $0[0].sign() * 1.5 }
+        c.check("floor, ceil, trunc", [c.uniform([2, 3], 0.2, 0.8)]) { $0[0].floor() + $0[0].ceil() + $0[0].trunc() }
+        c.check("round", [c.uniform([2, 3], 0.6, 1.4)]) { $0[0].round() }
+        let multiples = (-15...15).map { Float($0) * 0.3 }
+        c.check("remainder(0.3)", [c.normal([2, 3], awayFrom: multiples, margin: 0.02)]) { $0[0].remainder(0.3) }
+        c.check("fmod(0.3)", [c.normal([2, 3], awayFrom: multiples, margin: 0.02)]) { $0[0].fmod(0.3) }
+        c.check("remainder(tensor), floor 2", [c.uniform([2, 3], 2.2, 2.8), c.uniform([3], 1, 1.05)]) { $0[0].remainder($0[1]) }
+        c.check("fmod(tensor), trunc -2", [c.uniform([2, 3], -2.8, -2.2), c.uniform([2, 1], 1, 1.05)]) { $0[0].fmod($0[1]) }
+        c.check("lerp(weight: 0.25) [2,3] with [3]", [c.normal([2, 3]), c.normal([3])]) { $0[0].lerp($0[1], weight: 0.25) }
+        c.check("lerp(weight: 0.75)", [c.normal([2, 3]), c.normal([2, 3])]) { $0[0].lerp($0[1], weight: 0.75) }
+        // Each element of x goes to x, the lower or the upper bound (fresh leaves per check).
+        func x() -> Tensor { c.make([2, 3], [-1.0, -0.2, 0.1, 0.5, 1.2, 2.0], requiresGrad: true) }
+        func low() -> Tensor { c.make([3], [-0.5, 0, 0.3], requiresGrad: true) }
+        func high() -> Tensor { c.make([2, 1], [0.4, 1.5], requiresGrad: true) }
+        c.check("clamp(min: [3], max: [2,1])", [x(), low(), high()]) { $0[0].clamp(min: $0[1], max: $0[2]) }
+        c.check("clamp(min: [3])", [x(), low()]) { $0[0].clamp(min: $0[1]) }
+        c.check("clamp(max: [2,1])", [x(), high()]) { $0[0].clamp(max: $0[1]) }
+        let crossed = c.make([3], [0.55, 0.6, 0.7], requiresGrad: true)
+        c.check("clamp with min above max", [x(), crossed, high()]) { $0[0].clamp(min: $0[1], max: $0[2]) }
+        c.check("nanToNum of finite values", [c.normal([2, 3])]) { $0[0].nanToNum() }
+    }
+
+    /// GELU (both forms) and layer normalisation (with and without weight and bias, over
+    /// one and two trailing dimensions), and their second derivatives.
+    static func fusedLayers(_ c: inout GradientChecker) {
+        c.check("gelu", [c.normal([3, 4])]) { $0[0].gelu() }
+        c.check("gelu tanh", [c.normal([2, 5])]) { $0[0].gelu(tanhApproximation: true) }
+        c.check("layerNorm affine [2,3,4] over [4]", [c.normal([2, 3, 4]), c.normal([4]), c.normal([4])]) {
+            $0[0].layerNorm(normalizedShape: [4], weight: $0[1], bias: $0[2])
+        }
+        c.check("layerNorm weight only over [3,4]", [c.normal([2, 3, 4]), c.normal([3, 4])]) {
+            $0[0].layerNorm(normalizedShape: [3, 4], weight: $0[1])
+        }
+        c.check("layerNorm plain 1-D", [c.normal([5])]) { $0[0].layerNorm(normalizedShape: [5]) }
+        c.check("gelu and layerNorm, second derivative", [c.normal([2, 4]), c.normal([4]), c.normal([4])]) { x in
+            let y = x[0].layerNorm(normalizedShape: [4], weight: x[1], bias: x[2]).gelu()
+            let grads = grad(outputs: [(y * y).sum()], inputs: x, createGraph: true)
+            return cat(grads.map { $0!.reshape([-1]) })
+        }
+    }
+
+    static func mathReductions(_ c: inout GradientChecker) {
+        c.check("var(dim: 1)", [c.normal([3, 4])]) { $0[0].var(dim: 1) }
+        c.check("var()", [c.normal([2, 3])]) { $0[0].var() }
+        c.check("var(dims: [0, 2], correction: 0, keepDim)", [c.normal([2, 3, 4])]) { $0[0].var(dims: [0, 2], correction: 0, keepDim: true) }
+        c.check("std()", [c.normal([2, 3])]) { $0[0].std() }
+        c.check("std(dim: -1, keepDim)", [c.normal([2, 3, 4])]) { $0[0].std(dim: -1, keepDim: true) }
+        c.check("prod()", [c.normal([2, 3])]) { $0[0].prod() }
+        c.check("prod(dim: 0)", [c.normal([3, 4])]) { $0[0].prod(dim: 0) }
+        c.check("prod(dim: 1, keepDim)", [c.normal([2, 3, 2])]) { $0[0].prod(dim: 1, keepDim: true) }
+        func zeros() -> Tensor { c.make([2, 4], [1.2, 0, -0.7, 0.9, 0.5, 0, 0, 1.1], requiresGrad: true) }
+        c.check("prod(dim: 1) with one and two zeros", [zeros()]) { $0[0].prod(dim: 1) }
+        c.check("prod() with zeros", [zeros()]) { $0[0].prod() }
+        c.check("prod() with one zero", [c.make([2, 2], [1.2, 0, -0.7, 0.9], requiresGrad: true)]) { $0[0].prod() }
+        c.check("logsumexp(dim: 1)", [c.normal([3, 4])]) { $0[0].logsumexp(dim: 1) }
+        c.check("logsumexp(dims: [0, 2], keepDim)", [c.normal([2, 3, 4])]) { $0[0].logsumexp(dims: [0, 2], keepDim: true) }
+        c.check("norm()", [c.normal([2, 3])]) { $0[0].norm() }
+        c.check("norm(p: 1, dim: 0)", [c.normal([3, 4], awayFrom: [0])]) { $0[0].norm(p: 1, dim: 0) }
+        c.check("norm(p: 3, dim: 1, keepDim)", [c.normal([3, 4], awayFrom: [0])]) { $0[0].norm(p: 3, dim: 1, keepDim: true) }
+        c.check("norm(p: 0.5)", [c.normal([2, 3], awayFrom: [0])]) { $0[0].norm(p: 0.5) }
+        c.check("norm(p: .infinity, dim: 1)", [c.distinct([3, 4])]) { $0[0].norm(p: .infinity, dim: 1) }
+        c.check("cumsum(dim: 1)", [c.normal([3, 4])]) { $0[0].cumsum(dim: 1) }
+        c.check("cumsum(dim: -1) of 3-D", [c.normal([2, 3, 4])]) { $0[0].cumsum(dim: -1) }
+        c.check("cumprod(dim: 0)", [c.normal([4, 3], awayFrom: [0])]) { $0[0].cumprod(dim: 0) }
+        c.check("cumprod(dim: 1) with zeros", [zeros()]) { $0[0].cumprod(dim: 1) }
+        c.check("amax(dim: 1)", [c.distinct([3, 4])]) { $0[0].amax(dim: 1) }
+        c.check("amin(dims: [0, 2])", [c.distinct([2, 3, 4])]) { $0[0].amin(dims: [0, 2]) }
+        c.check("median()", [c.distinct([2, 3])]) { $0[0].median() }
+        c.check("median(dim: 1)", [c.distinct([3, 4])]) { $0[0].median(dim: 1).values }
+        c.check("median(dim: 0, keepDim)", [c.distinct([3, 2])]) { $0[0].median(dim: 0, keepDim: true).values }
+        c.check("topk(2, dim: 1)", [c.distinct([3, 4])]) { $0[0].topk(2, dim: 1).values }
+        c.check("topk(1, dim: 0, largest: false)", [c.distinct([3, 4])]) { $0[0].topk(1, dim: 0, largest: false).values }
+        c.check("sort(dim: 1, descending)", [c.distinct([3, 4])]) { $0[0].sort(dim: 1, descending: true).values }
+        c.check("sort(dim: 0, stable) of 3-D", [c.distinct([3, 2, 2])]) { $0[0].sort(dim: 0, stable: true).values }
+        // Second derivatives: the rules are recorded during backward.
+        func gradient(_ value: Tensor, _ inputs: [Tensor]) -> Tensor {
+            grad(outputs: [value], inputs: inputs, createGraph: true)[0]!.reshape([-1])
+        }
+        c.check("d/dx of sum(sort(x) ** 3)", [c.distinct([2, 4])]) { x in gradient((x[0].sort(dim: 1).values ** 3).sum(), x) }
+        c.check("d/dx of sum(topk(x) ** 3)", [c.distinct([2, 4])]) { x in gradient((x[0].topk(2, dim: 1).values ** 3).sum(), x) }
+        c.check("d/dx of sum(cumsum(x) ** 3)", [c.normal([2, 4])]) { x in gradient((x[0].cumsum(dim: 1) ** 3).sum(), x) }
+        c.check("d/dx of sum(cumprod(x))", [c.normal([2, 4], awayFrom: [0])]) { x in gradient(x[0].cumprod(dim: 1).sum(), x) }
+        c.check("d/dx of var(x)", [c.normal([2, 3])]) { x in gradient(x[0].var(), x) }
+        c.check("d/dx of std(x)", [c.normal([2, 3])]) { x in gradient(x[0].std(dim: 0).sum(), x) }
+        c.check("d/dx of norm(x)", [c.normal([2, 3])]) { x in gradient(x[0].norm(), x) }
+        c.check("d/dx of prod(x)", [c.normal([2, 3])]) { x in gradient(x[0].prod(), x) }
+        c.check("d/dx of logsumexp(x)", [c.normal([2, 3])]) { x in gradient(x[0].logsumexp(dim: 1).sum(), x) }
+        c.check("d/dx of sum(silu(x) + softplus(x) + log1p(x²))", [c.normal([2, 3])]) { x in
+            gradient((x[0].silu() + x[0].softplus() + (x[0] * x[0]).log1p()).sum(), x)
+        }
+        c.check("d/dx of sum(asin, acos, atan, tan, rsqrt, expm1)", [c.uniform([2, 3], 0.2, 0.7)]) { x in
+            let v = x[0]
+            return gradient((v.asin() + v.acos() + v.atan() + v.tan() + v.rsqrt() + v.expm1() + v.sinh() + v.cosh()).sum(), x)
+        }
+    }
+}
+
+// indexing
+extension GradientCheckTests {
+    /// Subscripts (views, index tensors, masks, indexed writes), gather, scatter and the
+    /// index ops, and the adjoints their backward passes record.
+    static func subscriptsGatherAndScatter(_ c: inout GradientChecker) {
+        let mask = Tensor([[true, false, true, true], [false, false, true, false], [true, true, false, false]])
+        c.check("x[.all, .stride(from: 1, to: 4, by: 2)]", [c.normal([3, 5])]) { $0[0][.all, .stride(from: 1, to: 4, by: 2)] }
+        c.check("x[.ellipsis] (alias)", [c.normal([2, 3])]) { $0[0][.ellipsis] * 2 }
+        c.check("x[Tensor([2, 0, 2])], repeated rows", [c.normal([3, 2])]) { $0[0][Tensor([2, 0, 2])] }
+        c.check("x[mask]", [c.normal([3, 4])]) { $0[0][mask] }
+        c.check("x[i, .all, j] (index shape first)", [c.normal([3, 2, 4])]) { $0[0][Tensor([0, 2, 2]), .all, Tensor([[1], [3]])] }
+        c.check("x.T[1..<3, Tensor([0, 2])]", [c.normal([3, 4])]) { $0[0].transpose(0, 1)[1..<3, Tensor([0, 2])] }
+        c.check("y[mask] = v (IndexPut)", [c.normal([3, 4]), c.normal([])]) { inputs in
+            let y = inputs[0] * 1
+            y[mask] = inputs[1]
+            return y
+        }
+        c.check("y[1..<3, Tensor([0, 0])] = v (CopySlices of IndexPut)", [c.normal([3, 4]), c.normal([2, 2])]) { inputs in
+            let y = inputs[0] * 1
+            y[1..<3, Tensor([0, 3])] = inputs[1]
+            return y
+        }
+        c.check("gather(dim: 1)", [c.normal([3, 4])]) { $0[0].gather(dim: 1, index: Tensor([[0, 0, 3], [1, 2, 1], [3, 3, 3]])) }
+        c.check("gather(dim: 0), index smaller", [c.normal([3, 4])]) { $0[0].gather(dim: 0, index: Tensor([[2, 0], [1, 1]])) }
+        c.check("scatter(dim: 1)", [c.normal([3, 4]), c.normal([3, 2])]) {
+            $0[0].scatter(dim: 1, index: Tensor([[0, 3], [2, 1], [1, 0]]), source: $0[1])
+        }
+        c.check("scatter(dim: 0), source larger than the index", [c.normal([3, 4]), c.normal([3, 4])]) {
+            $0[0].scatter(dim: 0, index: Tensor([[2, 0, 1], [0, 1, 2]]), source: $0[1])
+        }
+        c.check("scatterAdd(dim: 1), repeated positions", [c.normal([2, 4]), c.normal([2, 3])]) {
+            $0[0].scatterAdd(dim: 1, index: Tensor([[0, 0, 3], [2, 2, 2]]), source: $0[1])
+        }
+        c.check("indexSelect(dim: 1, index: Tensor([3, 0, 3]))", [c.normal([2, 4])]) {
+            $0[0].indexSelect(dim: 1, index: Tensor([3, 0, 3]))
+        }
+        c.check("indexAdd(dim: 0, index: Tensor([0, 2, 0]))", [c.normal([3, 2]), c.normal([3, 2])]) {
+            $0[0].indexAdd(dim: 0, index: Tensor([0, 2, 0]), source: $0[1])
+        }
+        c.check("maskedSelect(mask [4] broadcast)", [c.normal([3, 4])]) { $0[0].maskedSelect(Tensor([true, false, false, true])) }
+        c.check("maskedSelect, input broadcast to the mask", [c.normal([4])]) { $0[0].maskedSelect(mask) }
+        // The adjoints, through backward passes that record them (second derivatives).
+        func gradient(_ value: Tensor, _ inputs: [Tensor]) -> Tensor {
+            let grads = grad(outputs: [value], inputs: inputs, createGraph: true)
+            return cat(grads.map { $0!.reshape([-1]) })
+        }
+        c.check("d/dx of sum(x[.all, .stride(by: 2)] ** 3)", [c.normal([2, 5])]) { x in
+            gradient((x[0][.all, .stride(by: 2)] ** 3).sum(), x)
+        }
+        c.check("d/dx of sum(x[Tensor([1, 1, 0])] ** 3)", [c.normal([2, 3])]) { x in
+            gradient((x[0][Tensor([1, 1, 0])] ** 3).sum(), x)
+        }
+        c.check("d/dx of sum(gather(x) ** 3)", [c.normal([2, 3])]) { x in
+            gradient((x[0].gather(dim: 1, index: Tensor([[2, 2], [0, 1]])) ** 3).sum(), x)
+        }
+        c.check("d/d(x, s) of sum(scatter(x, s) ** 3)", [c.normal([2, 3]), c.normal([2, 2])]) { x in
+            gradient((x[0].scatter(dim: 1, index: Tensor([[2, 0], [1, 2]]), source: x[1]) ** 3).sum(), x)
+        }
+        c.check("d/dx of sum(maskedSelect(x) ** 3)", [c.normal([3, 4])]) { x in
+            gradient((x[0].maskedSelect(mask) ** 3).sum(), x)
+        }
+    }
 }
 
 extension Op {
@@ -527,6 +769,73 @@ extension Op {
         case .custom: return "custom"
         // attention
         case .scaledDotProductAttention: return "scaledDotProductAttention"
+        // math
+        case .log1p: return "log1p"
+        case .expm1: return "expm1"
+        case .rsqrt: return "rsqrt"
+        case .tan: return "tan"
+        case .silu: return "silu"
+        case .sinh: return "sinh"
+        case .cosh: return "cosh"
+        case .asin: return "asin"
+        case .acos: return "acos"
+        case .atan: return "atan"
+        case .sign: return "sign"
+        case .floor: return "floor"
+        case .ceil: return "ceil"
+        case .round: return "round"
+        case .trunc: return "trunc"
+        case .softplus: return "softplus"
+        case .remainderScalar: return "remainderScalar"
+        case .fmodScalar: return "fmodScalar"
+        case .remainder: return "remainder"
+        case .fmod: return "fmod"
+        case .lerp: return "lerp"
+        case .clampTensors(let hasMin, let hasMax):
+            return hasMin && hasMax ? "clampTensors.both" : hasMin ? "clampTensors.min" : "clampTensors.max"
+        case .nanToNum: return "nanToNum"
+        case .variance: return "variance"
+        case .standardDeviation: return "standardDeviation"
+        case .productAll: return "productAll"
+        case .product: return "product"
+        case .logSumExp: return "logSumExp"
+        case .vectorNorm: return "vectorNorm"
+        case .cumulativeSum: return "cumulativeSum"
+        case .cumulativeProduct: return "cumulativeProduct"
+        case .extremeValues(_, _, let largest): return largest ? "extremeValues.max" : "extremeValues.min"
+        case .medianAll: return "medianAll"
+        case .median: return "median"
+        case .topk: return "topk"
+        case .sort(_, let stable): return stable ? "sort.stable" : "sort"
+        case .unique: return "unique"
+        // fused layers
+        case .gelu(let tanh): return tanh ? "gelu.tanh" : "gelu.none"
+        case .layerNorm(_, _, let hasWeight, let hasBias):
+            return hasBias ? "layerNorm.affine" : (hasWeight ? "layerNorm.weightOnly" : "layerNorm.plain")
+        // Shape ops, einsum and small linear algebra
+        case .split(let part): return part.splitSize == nil ? "split.sizes" : "split.size"
+        case .repetition: return "repetition"
+        case .flip: return "flip"
+        case .roll: return "roll"
+        case .triangle(let upper, _): return upper ? "triangle.upper" : "triangle.lower"
+        case .diagonal: return "diagonal"
+        case .diagonalBackward: return "diagonalBackward"
+        case .inverse: return "inverse"
+        case .determinant: return "determinant"
+        case .slogdet(let sign): return sign ? "slogdet.sign" : "slogdet.logabsdet"
+        case .solve(let vectorRight): return vectorRight ? "solve.vector" : "solve.matrix"
+        case .cholesky: return "cholesky"
+        // indexing
+        case .alias: return "alias"
+        case .stridedSlice: return "stridedSlice"
+        case .stridedSliceBackward: return "stridedSliceBackward"
+        case .index: return "index"
+        case .indexPut(_, let accumulate): return accumulate ? "indexPut.accumulate" : "indexPut.replace"
+        case .gather: return "gather"
+        case .scatter: return "scatter"
+        case .scatterAdd: return "scatterAdd"
+        case .indexAddSource: return "indexAddSource"
+        case .maskedSelect: return "maskedSelect"
         }
     }
 }

@@ -95,7 +95,8 @@ public final class MultiheadAttention: Module {
             output = scaledDotProductAttention(
                 qh.reshape([batch, numHeads, length, headWidth]), kh.reshape([batch, numHeads, sourceLength, headWidth]),
                 vh.reshape([batch, numHeads, sourceLength, headWidth]),
-                attnMask: mask?.reshape([batch, numHeads, length, sourceLength]), dropoutP: dropoutP, generator: generator)
+                attnMask: mask.map { $0.rank == 3 ? $0.reshape([batch, numHeads, $0.shape[1], sourceLength]) : $0 },
+                dropoutP: dropoutP, generator: generator)
                 .reshape([batch * numHeads, length, headWidth])
         }
         // [N·H, L, hd] -> [L, N, E] -> out_proj
