@@ -74,7 +74,7 @@ public final class GPT: Module {
         checkUsage(idx.rank == 2 && idx.dtype.isInteger, "GPT: expected int64 token indices of shape [B, T], got \(idx.dtype.scalarTypeName) \(idx.shape)")
         let t = idx.shape[1]
         checkUsage(t <= config.blockSize, "Cannot forward sequence of length \(t), block size is only \(config.blockSize)")
-        let pos = Tensor(NDArray(shape: [t], integers: (0..<t).map(Int64.init), dtype: .int64))   // shape (t)
+        let pos = Tensor.arange(0, t)   // shape (t), int64
         // forward the GPT model itself
         let tokEmb = transformer.wte(idx)   // token embeddings of shape (b, t, n_embd)
         let posEmb = transformer.wpe(pos)   // position embeddings of shape (t, n_embd)

@@ -41,14 +41,10 @@ public final class CausalSelfAttention: Module {
         checkUsage(x.rank == 3 && x.shape[2] == nEmbd,
                    "CausalSelfAttention: expected input of shape [B, T, \(nEmbd)], got \(x.shape)")
         let (b, t, c) = (x.shape[0], x.shape[1], x.shape[2])
-        // q, k, v = self.c_attn(x).split(self.n_embd, dim=2)
-        let qkv = cAttn.folded(x)
-        // (B, T, C) -> (B, nh, T, hs)
-        func heads(_ part: Int) -> Tensor {
-            qkv.slice(dim: 2, start: part * nEmbd, end: (part + 1) * nEmbd)
-                .reshape([b, t, nHead, c / nHead]).transpose(1, 2)
-        }
-        let (q, k, v) = (heads(0), heads(1), heads(2))
+        // calculate query, key, values for all heads in batch and move head forward to be the batch dim
+        // q, k, v = self.c_attn(x).split(self.n_embd, dim=2), each (B, T, C) -> (B, nh, T, hs)
+        let heads = cAttn.folded(x).split(nEmbd, dim: 2).map { $0.reshape([b, t, nHead, c / nHead]).transpose(1, 2) }
+        let (q, k, v) = (heads[0], heads[1], heads[2])
         let y = scaledDotProductAttention(q, k, v, isCausal: true, dropoutP: isTraining ? dropout : 0, generator: generator)
         // re-assemble all head outputs side by side
         return residDropout(cProj.folded(y.transpose(1, 2).contiguous().reshape([b, t, c])))
