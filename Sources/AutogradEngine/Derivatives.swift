@@ -133,6 +133,9 @@ extension Node {
         case .median(let dim, let keepDim): return try [placedBack(keepDim ? grad : grad.unsqueeze(dim), indices: saved.array(), dim: dim)]
         case .topk(let dim), .sort(let dim, _): return try [placedBack(grad, indices: saved.array(), dim: dim)]
         case .unique: throw .derivativeNotImplemented(function: "_unique2")
+        // recurrent
+        case .recurrentLayer(let mode, let reverse, _):
+            return try recurrentLayerGradients(grad, saved, mode: mode, reverse: reverse)
         }
     }
 

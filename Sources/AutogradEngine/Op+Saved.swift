@@ -32,6 +32,11 @@ enum SavedAuxiliary {
     case indices([Int])
     /// The log-sum-exp of each row of attention weights and the additive mask, if any.
     case attention(logSumExp: NDArray, mask: AttentionKernel.Mask?)
+    // recurrent
+    /// A recurrent layer's per-step activations (``RecurrentKernel``'s workspace) and its
+    /// fourth input, the LSTM's initial cell state or the GRU's recurrent bias, if any (the
+    /// first three are saved as inputs).
+    case recurrent(workspace: NDArray, fourthInput: SavedTensor?)
 }
 
 extension Op {
@@ -63,6 +68,8 @@ extension Op {
         case .clampTensors, .median, .topk, .sort: return .auxiliary
         case .standardDeviation, .productAll, .product, .logSumExp, .vectorNorm, .cumulativeProduct, .extremeValues, .medianAll:
             return [.first, .result]
+        // recurrent
+        case .recurrentLayer: return [.first, .second, .third, .result, .auxiliary]
         }
     }
 }

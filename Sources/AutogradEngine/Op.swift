@@ -72,6 +72,9 @@ enum Op {
     case medianAll, median(dim: Int, keepDim: Bool)
     case topk(dim: Int), sort(dim: Int, stable: Bool)
     case unique
+    // recurrent: one RNN, LSTM or GRU layer (or a single cell step) over a sequence, fused;
+    // the activations of every step are saved (see `SavedAuxiliary.recurrent`).
+    case recurrentLayer(RecurrentKernel.Mode, reverse: Bool, cell: Bool)
 
     /// PyTorch's grad_fn class name.
     var name: String {
@@ -171,6 +174,15 @@ enum Op {
         case .topk: return "TopkBackward0"
         case .sort(_, let stable): return stable ? "SortBackward1" : "SortBackward0"
         case .unique: return "Unique2Backward0"
+        // recurrent
+        case .recurrentLayer(let mode, _, let cell):
+            // PyTorch's CPU LSTM records one MkldnnRnnLayerBackward0 per layer and direction;
+            // its fused cells (CUDA's _thnn_fused_lstm_cell and _thnn_fused_gru_cell) name ours.
+            switch (mode, cell) {
+            case (.lstm, true): return "ThnnFusedLstmCellBackward0"
+            case (.gru, true): return "ThnnFusedGruCellBackward0"
+            default: return "MkldnnRnnLayerBackward0"
+            }
         }
     }
 
@@ -221,6 +233,9 @@ enum Op {
             return [("dim", "\(dims)"), ("keepdim", keepDim ? "True" : "False"), ("ord", p.isInfinite ? (p > 0 ? "inf" : "-inf") : format(p))]
         case .cumulativeSum(let dim), .cumulativeProduct(let dim), .topk(let dim), .sort(let dim, _):
             return [("dim", "\(dim)")]
+        // recurrent
+        case .recurrentLayer(let mode, let reverse, let cell):
+            return cell ? [] : [("mode", mode.rawValue), ("reverse", reverse ? "True" : "False")]
         default:
             return []
         }

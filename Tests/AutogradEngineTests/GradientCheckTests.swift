@@ -29,13 +29,17 @@ final class GradientCheckTests: XCTestCase {
     // math
     func testMathFunctions() { run(Self.mathFunctions, seed: 13) }
     func testMathReductions() { run(Self.mathReductions, seed: 14) }
+    // recurrent
+    func testRecurrentLayers() { run(Self.recurrent, seed: 15) }
 
     /// Every group, for the coverage test.
     private static var groups: [(inout GradientChecker) -> Void] {
         [elementwiseBinary, tensorWithScalar, unary, reductions, shapesAndViews, indexing, writesIntoViews, matmul,
          convolution, pooling, recordedDuringBackward, customFunction, attention,
          // math
-         mathFunctions, mathReductions]
+         mathFunctions, mathReductions,
+         // recurrent
+         recurrent]
     }
 
     // MARK: Where finite differences cannot look
@@ -145,6 +149,9 @@ final class GradientCheckTests: XCTestCase {
         "variance", "standardDeviation", "productAll", "product", "logSumExp", "vectorNorm",
         "cumulativeSum", "cumulativeProduct", "extremeValues.max", "extremeValues.min", "medianAll", "median",
         "topk", "sort", "sort.stable", "unique",
+        // recurrent
+        "recurrentLayer.lstm", "recurrentLayer.gru", "recurrentLayer.rnnTanh", "recurrentLayer.rnnRelu",
+        "recurrentLayer.lstmCell", "recurrentLayer.gruCell",
     ]
 
     /// Keys with no rule to check, and why.
@@ -189,6 +196,10 @@ final class GradientCheckTests: XCTestCase {
             .vectorNorm(p: 2, dims: [0], keepDim: false), .cumulativeSum(dim: 0), .cumulativeProduct(dim: 0),
             .extremeValues(dims: [0], keepDim: false, largest: true), .extremeValues(dims: [0], keepDim: false, largest: false),
             .medianAll, .median(dim: 0, keepDim: false), .topk(dim: 0), .sort(dim: 0, stable: false), .sort(dim: 0, stable: true), .unique,
+            // recurrent
+            .recurrentLayer(.lstm, reverse: false, cell: false), .recurrentLayer(.gru, reverse: false, cell: false),
+            .recurrentLayer(.rnnTanh, reverse: false, cell: false), .recurrentLayer(.rnnRelu, reverse: false, cell: false),
+            .recurrentLayer(.lstm, reverse: false, cell: true), .recurrentLayer(.gru, reverse: false, cell: true),
         ]
     }
 
@@ -475,6 +486,65 @@ final class GradientCheckTests: XCTestCase {
         c.check("custom function inside a graph", [c.normal([3]), c.normal([3])]) { Cube.apply($0[0] * $0[1]).sum() }
     }
 
+    // recurrent
+
+    /// The fused recurrent layers (every cell, both directions, with and without the GRU's
+    /// recurrent bias), their single-step cells, the float32 kernels (a hidden size of 9
+    /// runs both the 8-wide vector loop and the scalar tail) and, recorded, second derivatives.
+    static func recurrent(_ c: inout GradientChecker) {
+        /// The layer's output, final hidden state and (LSTM) final cell state, flattened.
+        func layer(_ mode: RecurrentKernel.Mode, reverse: Bool = false) -> ([Tensor]) -> Tensor {
+            { x in
+                let (output, hidden, cell) = Tensor.recurrentLayer(
+                    mode, projectedInput: x[0], weightHH: x[1], biasHH: mode == .gru && x.count > 3 ? x[3] : nil,
+                    hidden: x[2], cell: mode == .lstm ? x[3] : nil, reverse: reverse)
+                return cat([output.reshape([-1]), hidden.reshape([-1])] + (cell.map { [$0.reshape([-1])] } ?? []))
+            }
+        }
+        func inputs(_ c: inout GradientChecker, _ mode: RecurrentKernel.Mode, steps: Int, batch: Int, hidden: Int,
+                    fourth: Bool = true) -> [Tensor] {
+            let gates = mode.gateCount * hidden
+            var x = [c.normal([steps, batch, gates]), c.normal([gates, hidden]), c.normal([batch, hidden])]
+            if mode == .lstm { x.append(c.normal([batch, hidden])) }
+            if mode == .gru && fourth { x.append(c.normal([gates])) }
+            return x
+        }
+        c.check("LSTM layer [T 3, B 2, H 2]", inputs(&c, .lstm, steps: 3, batch: 2, hidden: 2), layer(.lstm))
+        c.check("LSTM layer, reverse", inputs(&c, .lstm, steps: 4, batch: 1, hidden: 3), layer(.lstm, reverse: true))
+        c.check("GRU layer with recurrent bias", inputs(&c, .gru, steps: 3, batch: 2, hidden: 2), layer(.gru))
+        c.check("GRU layer without bias, reverse", inputs(&c, .gru, steps: 3, batch: 2, hidden: 3, fourth: false),
+                layer(.gru, reverse: true))
+        c.check("RNN tanh layer", inputs(&c, .rnnTanh, steps: 3, batch: 2, hidden: 3), layer(.rnnTanh))
+        c.check("RNN relu layer, reverse", inputs(&c, .rnnRelu, steps: 3, batch: 2, hidden: 3), layer(.rnnRelu, reverse: true))
+        c.check("RNN layer, one step", inputs(&c, .rnnTanh, steps: 1, batch: 3, hidden: 2), layer(.rnnTanh))
+        c.check("LSTM layer, initial state not requiring grad",
+                [c.normal([2, 2, 8]), c.normal([8, 2]), c.normal([2, 2], requiresGrad: false),
+                 c.normal([2, 2], requiresGrad: false)], layer(.lstm))
+        c.check("lstmCell", [c.normal([2, 8]), c.normal([8, 2]), c.normal([2, 2]), c.normal([2, 2])]) { x in
+            let (h, cell) = Tensor.lstmCell(x[0], weightHH: x[1], hidden: x[2], cell: x[3])
+            return cat([h, cell], dim: 1)
+        }
+        c.check("gruCell", [c.normal([3, 6]), c.normal([6, 2]), c.normal([3, 2]), c.normal([6])]) { x in
+            Tensor.gruCell(x[0], weightHH: x[1], biasHH: x[3], hidden: x[2])
+        }
+        // Second derivatives: the rule runs as tensor ops when the backward pass is recorded.
+        func gradient(_ mode: RecurrentKernel.Mode, reverse: Bool = false) -> ([Tensor]) -> Tensor {
+            { x in
+                let y = layer(mode, reverse: reverse)(x)
+                let grads = grad(outputs: [(y * y * y).sum()], inputs: x, createGraph: true)
+                return cat(grads.map { $0!.reshape([-1]) })
+            }
+        }
+        c.check("d/dx of an LSTM layer", inputs(&c, .lstm, steps: 3, batch: 2, hidden: 2), gradient(.lstm))
+        c.check("d/dx of a GRU layer, reverse", inputs(&c, .gru, steps: 3, batch: 2, hidden: 2), gradient(.gru, reverse: true))
+        c.check("d/dx of an RNN tanh layer", inputs(&c, .rnnTanh, steps: 3, batch: 2, hidden: 2), gradient(.rnnTanh))
+        c.check("d/dx of an RNN relu layer", inputs(&c, .rnnRelu, steps: 2, batch: 2, hidden: 2), gradient(.rnnRelu))
+        // The float32 kernels (vectorised gates).
+        c.dtype = .float32
+        c.check("LSTM layer, float32, H 9", inputs(&c, .lstm, steps: 2, batch: 2, hidden: 9), layer(.lstm))
+        c.check("GRU layer, float32, H 9, reverse", inputs(&c, .gru, steps: 2, batch: 2, hidden: 9), layer(.gru, reverse: true))
+    }
+
     // math
 
     static func mathFunctions(_ c: inout GradientChecker) {
@@ -685,6 +755,14 @@ extension Op {
         case .topk: return "topk"
         case .sort(_, let stable): return stable ? "sort.stable" : "sort"
         case .unique: return "unique"
+        // recurrent
+        case .recurrentLayer(let mode, _, let cell):
+            switch mode {
+            case .lstm: return cell ? "recurrentLayer.lstmCell" : "recurrentLayer.lstm"
+            case .gru: return cell ? "recurrentLayer.gruCell" : "recurrentLayer.gru"
+            case .rnnTanh: return "recurrentLayer.rnnTanh"
+            case .rnnRelu: return "recurrentLayer.rnnRelu"
+            }
         }
     }
 }

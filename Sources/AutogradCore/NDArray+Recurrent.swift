@@ -1,0 +1,467 @@
+import CAutogradKernels
+import Foundation
+
+/// One recurrent layer (one direction) over a whole sequence in one call, as oneDNN's RNN
+/// primitive (PyTorch's `mkldnn_rnn_layer`) computes it: the caller projects the inputs of
+/// every time step at once (`x·Wihᵀ + b`, one matrix product); each step then multiplies
+/// the previous hidden state by the recurrent weights (a GEMM) and runs the cell's gate
+/// nonlinearities and state update as one fused elementwise pass. Backward runs the steps in
+/// reverse with the fused derivative pass and one GEMM per step, then forms the recurrent
+/// weights' gradient with a single GEMM over all steps.
+///
+/// Shapes, with `T` steps, batch `B`, `H` hidden units and `G` gate blocks per unit
+/// (``Mode/gateCount``):
+/// - `input`: the projected inputs `[T, B, G·H]` (any strides);
+/// - `weight`: the recurrent weights `[G·H, H]` (PyTorch's `weight_hh`);
+/// - `bias`: for a GRU, the recurrent bias `[3·H]` (`bias_hh`, which the `n` gate needs
+///   apart); the other cells take their biases folded into `input`;
+/// - `hidden`, `cell`: the initial states `[B, H]` (`cell` for an LSTM only);
+/// - the output: `[T, B, H]`, the hidden state after each step (in time order, also when
+///   the layer runs `reverse`), and for an LSTM one more row `[B, H]` holding the final cell
+///   state, so `[T + 1, B, H]`.
+public enum RecurrentKernel {
+    /// The cell a layer runs, with PyTorch's gate order.
+    public enum Mode: String, Sendable, Hashable, CaseIterable {
+        /// LSTM: gates i, f, g, o; `c' = σ(f)·c + σ(i)·tanh(g)`, `h' = σ(o)·tanh(c')`.
+        case lstm
+        /// GRU: gates r, z, n; `n = tanh(x_n + σ(r)·(W_hn h + b_hn))`, `h' = n + σ(z)·(h - n)`.
+        case gru
+        /// Elman RNN with tanh: `h' = tanh(x + W_hh h)`.
+        case rnnTanh = "rnn_tanh"
+        /// Elman RNN with ReLU: `h' = relu(x + W_hh h)`.
+        case rnnRelu = "rnn_relu"
+
+        /// Gate blocks per hidden unit: 4 (LSTM), 3 (GRU) or 1.
+        public var gateCount: Int {
+            switch self {
+            case .lstm: return 4
+            case .gru: return 3
+            case .rnnTanh, .rnnRelu: return 1
+            }
+        }
+
+        /// Values saved per hidden unit and step for backward: the four activated gates and
+        /// the cell state (LSTM), r, z, n and `W_hn h + b_hn` (GRU), none for a plain RNN
+        /// (its output is enough).
+        var workspaceWidth: Int {
+            switch self {
+            case .lstm: return 5
+            case .gru: return 4
+            case .rnnTanh, .rnnRelu: return 0
+            }
+        }
+    }
+
+    /// The gradients of one layer's inputs (nil where not asked for).
+    public struct Gradients {
+        /// Of the projected inputs, `[T, B, G·H]`.
+        public var input: NDArray?
+        /// Of the recurrent weights, `[G·H, H]`.
+        public var weight: NDArray?
+        /// Of the GRU's recurrent bias, `[3·H]`.
+        public var bias: NDArray?
+        /// Of the initial hidden state, `[B, H]`.
+        public var hidden: NDArray?
+        /// Of the LSTM's initial cell state, `[B, H]`.
+        public var cell: NDArray?
+    }
+
+    /// Runs the layer over the sequence; returns the output (see ``RecurrentKernel``) and the
+    /// workspace that ``backward(_:grad:weight:hidden:cell:output:workspace:reverse:needsWeight:needsBias:)``
+    /// reads. All arrays share one floating dtype; two-byte floats compute in float32.
+    public static func forward(
+        _ mode: Mode, input: NDArray, weight: NDArray, bias: NDArray?, hidden: NDArray, cell: NDArray?, reverse: Bool
+    ) -> (output: NDArray, workspace: NDArray) {
+        let dtype = input.dtype
+        guard dtype == .float32 || dtype == .float64 else {
+            let f = { (a: NDArray) in a.converted(to: .float32) }
+            let (output, workspace) = forward(mode, input: f(input), weight: f(weight), bias: bias.map(f), hidden: f(hidden),
+                                              cell: cell.map(f), reverse: reverse)
+            return (output.converted(to: dtype), workspace)
+        }
+        let problem = RecurrentProblem(mode: mode, input: input, weight: weight, reverse: reverse)
+        let output = NDArray(uninitialized: [problem.steps + (mode == .lstm ? 1 : 0), problem.batch, problem.hidden],
+                             dtype: dtype)
+        let workspace = NDArray(uninitialized: [problem.steps, problem.batch, mode.workspaceWidth * problem.hidden],
+                                dtype: dtype)
+        let rows = input.layout.strides[2] == 1 ? input : input.contiguous()
+        let operands = RecurrentOperands(input: rows, weight: weight.contiguous(), bias: bias?.contiguous(),
+                                         hidden: hidden.contiguous(), cell: cell?.contiguous())
+        if dtype == .float64 {
+            problem.forward(Double.self, operands, output: output, workspace: workspace)
+        } else {
+            problem.forward(Float.self, operands, output: output, workspace: workspace)
+        }
+        return (output, workspace)
+    }
+
+    /// The gradients of the layer's inputs given `grad`, the gradient of its output (shape
+    /// of the output), from the forward's operands, `output` and `workspace`. The gradient
+    /// of the projected inputs and of the initial states is always computed (the chain
+    /// through the steps needs it); the weight's and bias's only when asked for.
+    public static func backward(
+        _ mode: Mode, grad: NDArray, weight: NDArray, hidden: NDArray, cell: NDArray?, output: NDArray,
+        workspace: NDArray, reverse: Bool, needsWeight: Bool, needsBias: Bool
+    ) -> Gradients {
+        let dtype = output.dtype
+        guard dtype == .float32 || dtype == .float64 else {
+            let f = { (a: NDArray) in a.converted(to: .float32) }
+            var result = backward(mode, grad: f(grad), weight: f(weight), hidden: f(hidden), cell: cell.map(f),
+                                  output: f(output), workspace: workspace, reverse: reverse, needsWeight: needsWeight,
+                                  needsBias: needsBias)
+            let back = { (a: NDArray?) in a?.converted(to: dtype) }
+            result = Gradients(input: back(result.input), weight: back(result.weight), bias: back(result.bias),
+                               hidden: back(result.hidden), cell: back(result.cell))
+            return result
+        }
+        let steps = workspace.shape[0]
+        let (batch, hiddenSize) = (output.shape[1], output.shape[2])
+        let problem = RecurrentProblem(mode: mode, steps: steps, batch: batch, hidden: hiddenSize, reverse: reverse)
+        let states = RecurrentStates(output: output.contiguous(), workspace: workspace, weight: weight.contiguous(),
+                                     hidden: hidden.contiguous(), cell: cell?.contiguous())
+        let g = grad.converted(to: dtype).contiguous()
+        if dtype == .float64 {
+            return problem.backward(Double.self, g, states, needsWeight: needsWeight, needsBias: needsBias)
+        }
+        return problem.backward(Float.self, g, states, needsWeight: needsWeight, needsBias: needsBias)
+    }
+}
+
+/// The arrays one layer call reads, laid out for the kernels: `input` has unit stride along
+/// its last dimension, the others are contiguous.
+private struct RecurrentOperands {
+    let input: NDArray
+    let weight: NDArray
+    let bias: NDArray?
+    let hidden: NDArray
+    let cell: NDArray?
+}
+
+/// What one layer's backward reads: the forward's output and workspace and the operands
+/// it needs again, contiguous.
+private struct RecurrentStates {
+    let output: NDArray
+    let workspace: NDArray
+    let weight: NDArray
+    let hidden: NDArray
+    let cell: NDArray?
+}
+
+/// The sizes of one layer call, shared by its forward and backward.
+private struct RecurrentProblem {
+    let mode: RecurrentKernel.Mode
+    let steps: Int, batch: Int, hidden: Int
+    let reverse: Bool
+
+    init(mode: RecurrentKernel.Mode, steps: Int, batch: Int, hidden: Int, reverse: Bool) {
+        self.mode = mode
+        self.steps = steps
+        self.batch = batch
+        self.hidden = hidden
+        self.reverse = reverse
+    }
+
+    init(mode: RecurrentKernel.Mode, input: NDArray, weight: NDArray, reverse: Bool) {
+        self.init(mode: mode, steps: input.shape[0], batch: input.shape[1], hidden: weight.shape[1], reverse: reverse)
+    }
+
+    /// Gate values per row: G·H.
+    var gateWidth: Int { mode.gateCount * hidden }
+
+    /// The time index of processing step `s`.
+    func time(_ s: Int) -> Int { reverse ? steps - 1 - s : s }
+
+    /// The time index whose hidden state step `s` starts from (nil for the initial state).
+    func previousTime(_ s: Int) -> Int? { s == 0 ? nil : (reverse ? steps - s : s - 1) }
+
+    func forward<T: RecurrentElement>(
+        _: T.Type, _ operands: RecurrentOperands, output: NDArray, workspace: NDArray
+    ) {
+        let x = pointer(operands.input, T.self)
+        let (xStepStride, xRowStride) = (operands.input.layout.strides[0], operands.input.layout.strides[1])
+        let w = pointer(operands.weight, T.self)
+        let h0 = pointer(operands.hidden, T.self)
+        let out = mutablePointer(output, T.self), work = mutablePointer(workspace, T.self)
+        let (g, h, n) = (gateWidth, hidden, batch)
+        let workWidth = mode.workspaceWidth * h
+        // h·Whhᵀ for the GRU, whose n gate needs it apart from the input projection.
+        let scratch = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(mode == .gru ? n * g : 0, 1))
+        defer { scratch.deallocate() }
+        for s in 0..<steps {
+            let t = time(s), previous = previousTime(s)
+            let hPrevious = previous.map { UnsafePointer(out + $0 * n * h) } ?? h0
+            let xt = x + t * xStepStride, outT = out + t * n * h, workT = work + t * n * workWidth
+            switch mode {
+            case .lstm:
+                // gates = h_{t-1}·Whhᵀ (the step kernel adds the input projection)
+                T.gemm(n, g, h, hPrevious, h, 1, w, 1, h, beta: 0, workT, workWidth)
+                let (cPrevious, cStride) = previous.map { (UnsafePointer(work + $0 * n * workWidth + g), workWidth) }
+                    ?? (pointer(operands.cell!, T.self), h)
+                T.lstmForwardStep(batch: n, hidden: h, x: xt, xRowStride: xRowStride, gates: workT, gatesRowStride: workWidth,
+                                  cPrevious: cPrevious, cPreviousRowStride: cStride, c: workT + g, cRowStride: workWidth,
+                                  h: outT, hRowStride: h)
+            case .gru:
+                T.gemm(n, g, h, hPrevious, h, 1, w, 1, h, beta: 0, scratch, g)
+                T.gruForwardStep(batch: n, hidden: h, x: xt, xRowStride: xRowStride, hh: scratch,
+                                 bias: operands.bias.map { pointer($0, T.self) }, hPrevious: hPrevious,
+                                 hPreviousRowStride: h, work: workT, workRowStride: workWidth, h: outT, hRowStride: h)
+            case .rnnTanh, .rnnRelu:
+                T.gemm(n, h, h, hPrevious, h, 1, w, 1, h, beta: 0, outT, h)
+                let relu = mode == .rnnRelu
+                for b in 0..<n {
+                    let (row, xRow) = (outT + b * h, xt + b * xRowStride)
+                    for j in 0..<h {
+                        let pre = row[j] + xRow[j]
+                        row[j] = relu ? Swift.max(pre, 0) : T.hyperbolicTangent(pre)
+                    }
+                }
+            }
+        }
+        if mode == .lstm && steps > 0 {
+            // The final cell state after the last row of hidden states.
+            let last = time(steps - 1)
+            let (source, destination) = (work + last * n * workWidth + g, out + steps * n * h)
+            for b in 0..<n { (destination + b * h).update(from: source + b * workWidth, count: h) }
+        }
+    }
+
+    func backward<T: RecurrentElement>(
+        _: T.Type, _ grad: NDArray, _ states: RecurrentStates, needsWeight: Bool, needsBias: Bool
+    ) -> RecurrentKernel.Gradients {
+        let dtype = states.output.dtype
+        let (g, h, n) = (gateWidth, hidden, batch)
+        let workWidth = mode.workspaceWidth * h
+        let gradInput = NDArray(uninitialized: [steps, n, g], dtype: dtype)
+        // The GRU's gradient of h·Whhᵀ + b_hh differs from its input projection's in the n gate.
+        let gradHH = mode == .gru ? NDArray(uninitialized: [steps, n, g], dtype: dtype) : gradInput
+        let gradHidden = NDArray(zeros: [n, h], dtype: dtype)
+        let gradCell = mode == .lstm ? NDArray(uninitialized: [n, h], dtype: dtype) : nil
+        let (dx, dhh) = (mutablePointer(gradInput, T.self), mutablePointer(gradHH, T.self))
+        let dh = mutablePointer(gradHidden, T.self)
+        let (gr, out, work) = (pointer(grad, T.self), pointer(states.output, T.self), pointer(states.workspace, T.self))
+        let (w, h0) = (pointer(states.weight, T.self), pointer(states.hidden, T.self))
+        if let gradCell { mutablePointer(gradCell, T.self).update(from: gr + steps * n * h, count: n * h) }
+        for s in (0..<steps).reversed() {
+            let t = time(s), previous = previousTime(s)
+            let hPrevious = previous.map { out + $0 * n * h } ?? h0
+            let (grT, workT, dxT, dhhT) = (gr + t * n * h, work + t * n * workWidth, dx + t * n * g, dhh + t * n * g)
+            switch mode {
+            case .lstm:
+                let (cPrevious, cStride) = previous.map { (work + $0 * n * workWidth + g, workWidth) }
+                    ?? (pointer(states.cell!, T.self), h)
+                T.lstmBackwardStep(batch: n, hidden: h, gates: workT, gatesRowStride: workWidth, cPrevious: cPrevious,
+                                   cPreviousRowStride: cStride, c: workT + g, cRowStride: workWidth, gradH: grT,
+                                   gradHRowStride: h, dhNext: dh, dc: mutablePointer(gradCell!, T.self), dGates: dxT,
+                                   dGatesRowStride: g)
+                T.gemm(n, h, g, dxT, g, 1, w, h, 1, beta: 0, dh, h)
+            case .gru:
+                T.gruBackwardStep(batch: n, hidden: h, work: workT, workRowStride: workWidth, hPrevious: hPrevious,
+                                  hPreviousRowStride: h, gradH: grT, gradHRowStride: h, dh: dh, dx: dxT, dxRowStride: g,
+                                  dhh: dhhT, dhhRowStride: g)
+                T.gemm(n, h, g, dhhT, g, 1, w, h, 1, beta: 1, dh, h)
+            case .rnnTanh, .rnnRelu:
+                let outT = out + t * n * h
+                let relu = mode == .rnnRelu
+                for i in 0..<(n * h) {
+                    let d = grT[i] + dh[i], y = outT[i]
+                    dxT[i] = relu ? (y > 0 ? d : 0) : d * (1 - y * y)
+                }
+                T.gemm(n, h, h, dxT, h, 1, w, h, 1, beta: 0, dh, h)
+            }
+        }
+        var result = RecurrentKernel.Gradients(input: gradInput, hidden: gradHidden, cell: gradCell)
+        if needsWeight { result.weight = weightGradient(T.self, dhh, out: out, h0: h0) }
+        if needsBias && mode == .gru {
+            let bias = NDArray(zeros: [g], dtype: dtype)
+            let sum = mutablePointer(bias, T.self)
+            for row in 0..<(steps * n) {
+                let source = dhh + row * g
+                for j in 0..<g { sum[j] += source[j] }
+            }
+            result.bias = bias
+        }
+        return result
+    }
+
+    /// dWhh = Σ_t dPreᵀ[t]·h_{t-1}: one GEMM over the steps whose previous state is an output
+    /// row, plus the step that starts from the initial state.
+    private func weightGradient<T: RecurrentElement>(
+        _: T.Type, _ dPre: UnsafePointer<T>, out: UnsafePointer<T>, h0: UnsafePointer<T>
+    ) -> NDArray {
+        let (g, h, n) = (gateWidth, hidden, batch)
+        let result = NDArray(zeros: [g, h], dtype: T.self == Double.self ? .float64 : .float32)
+        let dw = mutablePointer(result, T.self)
+        guard steps > 0, n > 0 else { return result }
+        // Forward: steps 1..<T start from outputs 0..<T-1; reverse: steps 0..<T-1 from outputs 1..<T.
+        let (firstChained, firstSource, initialStep) = reverse ? (0, 1, steps - 1) : (1, 0, 0)
+        let chainedRows = (steps - 1) * n
+        // (dPre rows)ᵀ [g, rows] · (h rows) [rows, h]
+        T.gemm(g, h, chainedRows, dPre + firstChained * n * g, 1, g, out + firstSource * n * h, h, 1, beta: 0, dw, h)
+        T.gemm(g, h, n, dPre + initialStep * n * g, 1, g, h0, h, 1, beta: 1, dw, h)
+        return result
+    }
+
+    private func pointer<T>(_ array: NDArray, _: T.Type) -> UnsafePointer<T> {
+        UnsafePointer(array.rawPointer.assumingMemoryBound(to: T.self))
+    }
+
+    private func mutablePointer<T>(_ array: NDArray, _: T.Type) -> UnsafeMutablePointer<T> {
+        array.rawPointer.assumingMemoryBound(to: T.self)
+    }
+}
+
+/// An element type the recurrent kernels run in: its GEMM (``KernelFloat``) and the fused
+/// elementwise pass of each cell's step. The generic versions here are the reference (and
+/// the float64 path); float32 runs the vectorised C kernels.
+protocol RecurrentElement: KernelFloat {
+    /// See `ag_lstm_forward_step`.
+    static func lstmForwardStep(
+        batch: Int, hidden: Int, x: UnsafePointer<Self>, xRowStride: Int, gates: UnsafeMutablePointer<Self>,
+        gatesRowStride: Int, cPrevious: UnsafePointer<Self>, cPreviousRowStride: Int, c: UnsafeMutablePointer<Self>,
+        cRowStride: Int, h: UnsafeMutablePointer<Self>, hRowStride: Int)
+    /// See `ag_lstm_backward_step`.
+    static func lstmBackwardStep(
+        batch: Int, hidden: Int, gates: UnsafePointer<Self>, gatesRowStride: Int, cPrevious: UnsafePointer<Self>,
+        cPreviousRowStride: Int, c: UnsafePointer<Self>, cRowStride: Int, gradH: UnsafePointer<Self>, gradHRowStride: Int,
+        dhNext: UnsafePointer<Self>, dc: UnsafeMutablePointer<Self>, dGates: UnsafeMutablePointer<Self>, dGatesRowStride: Int)
+    /// See `ag_gru_forward_step`.
+    static func gruForwardStep(
+        batch: Int, hidden: Int, x: UnsafePointer<Self>, xRowStride: Int, hh: UnsafePointer<Self>,
+        bias: UnsafePointer<Self>?, hPrevious: UnsafePointer<Self>, hPreviousRowStride: Int,
+        work: UnsafeMutablePointer<Self>, workRowStride: Int, h: UnsafeMutablePointer<Self>, hRowStride: Int)
+    /// See `ag_gru_backward_step`.
+    static func gruBackwardStep(
+        batch: Int, hidden: Int, work: UnsafePointer<Self>, workRowStride: Int, hPrevious: UnsafePointer<Self>,
+        hPreviousRowStride: Int, gradH: UnsafePointer<Self>, gradHRowStride: Int, dh: UnsafeMutablePointer<Self>,
+        dx: UnsafeMutablePointer<Self>, dxRowStride: Int, dhh: UnsafeMutablePointer<Self>, dhhRowStride: Int)
+}
+
+extension RecurrentElement {
+    private static func sigmoid(_ x: Self) -> Self { 1 / (1 + exponential(-x)) }
+
+    static func lstmForwardStep(
+        batch: Int, hidden: Int, x: UnsafePointer<Self>, xRowStride: Int, gates: UnsafeMutablePointer<Self>,
+        gatesRowStride: Int, cPrevious: UnsafePointer<Self>, cPreviousRowStride: Int, c: UnsafeMutablePointer<Self>,
+        cRowStride: Int, h: UnsafeMutablePointer<Self>, hRowStride: Int
+    ) {
+        for b in 0..<batch {
+            let (xr, g, cp) = (x + b * xRowStride, gates + b * gatesRowStride, cPrevious + b * cPreviousRowStride)
+            let (cr, hr) = (c + b * cRowStride, h + b * hRowStride)
+            for j in 0..<hidden {
+                let i = sigmoid(g[j] + xr[j])
+                let f = sigmoid(g[hidden + j] + xr[hidden + j])
+                let n = hyperbolicTangent(g[2 * hidden + j] + xr[2 * hidden + j])
+                let o = sigmoid(g[3 * hidden + j] + xr[3 * hidden + j])
+                let cell = f * cp[j] + i * n
+                (g[j], g[hidden + j], g[2 * hidden + j], g[3 * hidden + j]) = (i, f, n, o)
+                cr[j] = cell
+                hr[j] = o * hyperbolicTangent(cell)
+            }
+        }
+    }
+
+    static func lstmBackwardStep(
+        batch: Int, hidden: Int, gates: UnsafePointer<Self>, gatesRowStride: Int, cPrevious: UnsafePointer<Self>,
+        cPreviousRowStride: Int, c: UnsafePointer<Self>, cRowStride: Int, gradH: UnsafePointer<Self>, gradHRowStride: Int,
+        dhNext: UnsafePointer<Self>, dc: UnsafeMutablePointer<Self>, dGates: UnsafeMutablePointer<Self>, dGatesRowStride: Int
+    ) {
+        for b in 0..<batch {
+            let (g, cp, cr) = (gates + b * gatesRowStride, cPrevious + b * cPreviousRowStride, c + b * cRowStride)
+            let (gh, dn, dcr, dg) = (gradH + b * gradHRowStride, dhNext + b * hidden, dc + b * hidden,
+                                     dGates + b * dGatesRowStride)
+            for j in 0..<hidden {
+                let (i, f, n, o) = (g[j], g[hidden + j], g[2 * hidden + j], g[3 * hidden + j])
+                let tc = hyperbolicTangent(cr[j])
+                let dh = gh[j] + dn[j]
+                let dcell = dcr[j] + dh * o * (1 - tc * tc)
+                dcr[j] = dcell * f
+                dg[j] = dcell * n * i * (1 - i)
+                dg[hidden + j] = dcell * cp[j] * f * (1 - f)
+                dg[2 * hidden + j] = dcell * i * (1 - n * n)
+                dg[3 * hidden + j] = dh * tc * o * (1 - o)
+            }
+        }
+    }
+
+    static func gruForwardStep(
+        batch: Int, hidden: Int, x: UnsafePointer<Self>, xRowStride: Int, hh: UnsafePointer<Self>,
+        bias: UnsafePointer<Self>?, hPrevious: UnsafePointer<Self>, hPreviousRowStride: Int,
+        work: UnsafeMutablePointer<Self>, workRowStride: Int, h: UnsafeMutablePointer<Self>, hRowStride: Int
+    ) {
+        for b in 0..<batch {
+            let (xr, hhr, hp) = (x + b * xRowStride, hh + b * 3 * hidden, hPrevious + b * hPreviousRowStride)
+            let (w, hr) = (work + b * workRowStride, h + b * hRowStride)
+            for j in 0..<hidden {
+                let hn = hhr[2 * hidden + j] + (bias?[2 * hidden + j] ?? 0)
+                let r = sigmoid(xr[j] + hhr[j] + (bias?[j] ?? 0))
+                let z = sigmoid(xr[hidden + j] + hhr[hidden + j] + (bias?[hidden + j] ?? 0))
+                let n = hyperbolicTangent(xr[2 * hidden + j] + r * hn)
+                (w[j], w[hidden + j], w[2 * hidden + j], w[3 * hidden + j]) = (r, z, n, hn)
+                hr[j] = n + z * (hp[j] - n)
+            }
+        }
+    }
+
+    static func gruBackwardStep(
+        batch: Int, hidden: Int, work: UnsafePointer<Self>, workRowStride: Int, hPrevious: UnsafePointer<Self>,
+        hPreviousRowStride: Int, gradH: UnsafePointer<Self>, gradHRowStride: Int, dh: UnsafeMutablePointer<Self>,
+        dx: UnsafeMutablePointer<Self>, dxRowStride: Int, dhh: UnsafeMutablePointer<Self>, dhhRowStride: Int
+    ) {
+        for b in 0..<batch {
+            let (w, hp, gh) = (work + b * workRowStride, hPrevious + b * hPreviousRowStride, gradH + b * gradHRowStride)
+            let (d, dxr, dhr) = (dh + b * hidden, dx + b * dxRowStride, dhh + b * dhhRowStride)
+            for j in 0..<hidden {
+                let (r, z, n, hn) = (w[j], w[hidden + j], w[2 * hidden + j], w[3 * hidden + j])
+                let g = gh[j] + d[j]
+                let dnPre = g * (1 - z) * (1 - n * n)
+                let dzPre = g * (hp[j] - n) * z * (1 - z)
+                let drPre = dnPre * hn * r * (1 - r)
+                (dxr[j], dxr[hidden + j], dxr[2 * hidden + j]) = (drPre, dzPre, dnPre)
+                (dhr[j], dhr[hidden + j], dhr[2 * hidden + j]) = (drPre, dzPre, dnPre * r)
+                d[j] = g * z
+            }
+        }
+    }
+}
+
+extension Double: RecurrentElement {}
+
+extension Float: RecurrentElement {
+    static func lstmForwardStep(
+        batch: Int, hidden: Int, x: UnsafePointer<Float>, xRowStride: Int, gates: UnsafeMutablePointer<Float>,
+        gatesRowStride: Int, cPrevious: UnsafePointer<Float>, cPreviousRowStride: Int, c: UnsafeMutablePointer<Float>,
+        cRowStride: Int, h: UnsafeMutablePointer<Float>, hRowStride: Int
+    ) {
+        ag_lstm_forward_step(Int64(batch), Int64(hidden), x, Int64(xRowStride), gates, Int64(gatesRowStride),
+                             cPrevious, Int64(cPreviousRowStride), c, Int64(cRowStride), h, Int64(hRowStride))
+    }
+
+    static func lstmBackwardStep(
+        batch: Int, hidden: Int, gates: UnsafePointer<Float>, gatesRowStride: Int, cPrevious: UnsafePointer<Float>,
+        cPreviousRowStride: Int, c: UnsafePointer<Float>, cRowStride: Int, gradH: UnsafePointer<Float>, gradHRowStride: Int,
+        dhNext: UnsafePointer<Float>, dc: UnsafeMutablePointer<Float>, dGates: UnsafeMutablePointer<Float>, dGatesRowStride: Int
+    ) {
+        ag_lstm_backward_step(Int64(batch), Int64(hidden), gates, Int64(gatesRowStride), cPrevious,
+                              Int64(cPreviousRowStride), c, Int64(cRowStride), gradH, Int64(gradHRowStride), dhNext, dc,
+                              dGates, Int64(dGatesRowStride))
+    }
+
+    static func gruForwardStep(
+        batch: Int, hidden: Int, x: UnsafePointer<Float>, xRowStride: Int, hh: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>?, hPrevious: UnsafePointer<Float>, hPreviousRowStride: Int,
+        work: UnsafeMutablePointer<Float>, workRowStride: Int, h: UnsafeMutablePointer<Float>, hRowStride: Int
+    ) {
+        ag_gru_forward_step(Int64(batch), Int64(hidden), x, Int64(xRowStride), hh, bias, hPrevious,
+                            Int64(hPreviousRowStride), work, Int64(workRowStride), h, Int64(hRowStride))
+    }
+
+    static func gruBackwardStep(
+        batch: Int, hidden: Int, work: UnsafePointer<Float>, workRowStride: Int, hPrevious: UnsafePointer<Float>,
+        hPreviousRowStride: Int, gradH: UnsafePointer<Float>, gradHRowStride: Int, dh: UnsafeMutablePointer<Float>,
+        dx: UnsafeMutablePointer<Float>, dxRowStride: Int, dhh: UnsafeMutablePointer<Float>, dhhRowStride: Int
+    ) {
+        ag_gru_backward_step(Int64(batch), Int64(hidden), work, Int64(workRowStride), hPrevious,
+                             Int64(hPreviousRowStride), gradH, Int64(gradHRowStride), dh, dx, Int64(dxRowStride), dhh,
+                             Int64(dhhRowStride))
+    }
+}
