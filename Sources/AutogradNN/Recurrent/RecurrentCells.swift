@@ -52,8 +52,9 @@ public class RNNCellBase: Module {
     /// PyTorch's checks; `index` names it in messages (`hidden0`, `hidden1`).
     func batchedState(_ state: Tensor?, batch: Int, unbatched: Bool, dtype: DType, index: Int) -> Tensor {
         guard let state else { return Tensor.zeros([batch, hiddenSize], dtype: dtype) }
+        checkUsage(state.rank == 1 || state.rank == 2, "\(typeName): Expected hidden to be 1D or 2D, got \(state.rank)D instead")
         checkUsage(state.rank == (unbatched ? 1 : 2),
-                   "\(typeName): Expected hidden to be \(unbatched ? 1 : 2)D, got \(state.rank)D instead")
+                   "Expected 2D hidden\(index) (batch x hidden_size), but got \(state.rank + (unbatched ? 1 : 0))D tensor")
         let rows = unbatched ? state.unsqueeze(0) : state
         checkUsage(rows.shape[0] == batch, "Input batch size \(batch) doesn't match hidden\(index) batch size \(rows.shape[0])")
         checkUsage(rows.shape[1] == hiddenSize,
