@@ -187,6 +187,8 @@ private struct RecurrentProblem {
         // h·Whhᵀ for the GRU, whose n gate needs it apart from the input projection.
         let scratch = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(mode == .gru ? n * g : 0, 1))
         defer { scratch.deallocate() }
+        // Whhᵀ [H, G·H], the right operand of every step's product.
+        let recurrent = T.reusableRightOperand(k: h, n: g, w, rowStride: 1, columnStride: h)
         for s in 0..<steps {
             let t = time(s), previous = previousTime(s)
             let hPrevious = previous.map { UnsafePointer(out + $0 * n * h) } ?? h0
@@ -194,19 +196,19 @@ private struct RecurrentProblem {
             switch mode {
             case .lstm:
                 // gates = h_{t-1}·Whhᵀ (the step kernel adds the input projection)
-                T.gemm(n, g, h, hPrevious, h, 1, w, 1, h, beta: 0, workT, workWidth)
+                recurrent.multiply(m: n, hPrevious, rowStride: h, columnStride: 1, beta: 0, workT, ldc: workWidth)
                 let (cPrevious, cStride) = previous.map { (UnsafePointer(work + $0 * n * workWidth + g), workWidth) }
                     ?? (pointer(operands.cell!, T.self), h)
                 T.lstmForwardStep(batch: n, hidden: h, x: xt, xRowStride: xRowStride, gates: workT, gatesRowStride: workWidth,
                                   cPrevious: cPrevious, cPreviousRowStride: cStride, c: workT + g, cRowStride: workWidth,
                                   h: outT, hRowStride: h)
             case .gru:
-                T.gemm(n, g, h, hPrevious, h, 1, w, 1, h, beta: 0, scratch, g)
+                recurrent.multiply(m: n, hPrevious, rowStride: h, columnStride: 1, beta: 0, scratch, ldc: g)
                 T.gruForwardStep(batch: n, hidden: h, x: xt, xRowStride: xRowStride, hh: scratch,
                                  bias: operands.bias.map { pointer($0, T.self) }, hPrevious: hPrevious,
                                  hPreviousRowStride: h, work: workT, workRowStride: workWidth, h: outT, hRowStride: h)
             case .rnnTanh, .rnnRelu:
-                T.gemm(n, h, h, hPrevious, h, 1, w, 1, h, beta: 0, outT, h)
+                recurrent.multiply(m: n, hPrevious, rowStride: h, columnStride: 1, beta: 0, outT, ldc: h)
                 let relu = mode == .rnnRelu
                 for b in 0..<n {
                     let (row, xRow) = (outT + b * h, xt + b * xRowStride)
@@ -241,6 +243,8 @@ private struct RecurrentProblem {
         let (gr, out, work) = (pointer(grad, T.self), pointer(states.output, T.self), pointer(states.workspace, T.self))
         let (w, h0) = (pointer(states.weight, T.self), pointer(states.hidden, T.self))
         if let gradCell { mutablePointer(gradCell, T.self).update(from: gr + steps * n * h, count: n * h) }
+        // Whh [G·H, H], the right operand of every step's dPre·Whh.
+        let recurrent = T.reusableRightOperand(k: g, n: h, w, rowStride: h, columnStride: 1)
         for s in (0..<steps).reversed() {
             let t = time(s), previous = previousTime(s)
             let hPrevious = previous.map { out + $0 * n * h } ?? h0
@@ -253,12 +257,12 @@ private struct RecurrentProblem {
                                    cPreviousRowStride: cStride, c: workT + g, cRowStride: workWidth, gradH: grT,
                                    gradHRowStride: h, dhNext: dh, dc: mutablePointer(gradCell!, T.self), dGates: dxT,
                                    dGatesRowStride: g)
-                T.gemm(n, h, g, dxT, g, 1, w, h, 1, beta: 0, dh, h)
+                recurrent.multiply(m: n, dxT, rowStride: g, columnStride: 1, beta: 0, dh, ldc: h)
             case .gru:
                 T.gruBackwardStep(batch: n, hidden: h, work: workT, workRowStride: workWidth, hPrevious: hPrevious,
                                   hPreviousRowStride: h, gradH: grT, gradHRowStride: h, dh: dh, dx: dxT, dxRowStride: g,
                                   dhh: dhhT, dhhRowStride: g)
-                T.gemm(n, h, g, dhhT, g, 1, w, h, 1, beta: 1, dh, h)
+                recurrent.multiply(m: n, dhhT, rowStride: g, columnStride: 1, beta: 1, dh, ldc: h)
             case .rnnTanh, .rnnRelu:
                 let outT = out + t * n * h
                 let relu = mode == .rnnRelu
@@ -266,7 +270,7 @@ private struct RecurrentProblem {
                     let d = grT[i] + dh[i], y = outT[i]
                     dxT[i] = relu ? (y > 0 ? d : 0) : d * (1 - y * y)
                 }
-                T.gemm(n, h, h, dxT, h, 1, w, h, 1, beta: 0, dh, h)
+                recurrent.multiply(m: n, dxT, rowStride: h, columnStride: 1, beta: 0, dh, ldc: h)
             }
         }
         var result = RecurrentKernel.Gradients(input: gradInput, hidden: gradHidden, cell: gradCell)
@@ -310,10 +314,58 @@ private struct RecurrentProblem {
     }
 }
 
+/// A right operand `B` (`k x n`) that many products `C = A·B + beta·C` share: the step
+/// products of a recurrent layer, all with the same weights. In float32 it is packed once
+/// for the GEMM's micro-kernel (``Float/reusableRightOperand(k:n:_:rowStride:columnStride:)``);
+/// otherwise each product reads it through its strides.
+final class RightOperand<T: KernelFloat> {
+    private let k: Int, n: Int
+    private let b: UnsafePointer<T>, rowStride: Int, columnStride: Int
+    /// The packed copy, when there is one (float32).
+    private let packed: UnsafeMutablePointer<Float>?
+
+    init(k: Int, n: Int, _ b: UnsafePointer<T>, rowStride: Int, columnStride: Int, packed: Bool) {
+        (self.k, self.n, self.b, self.rowStride, self.columnStride) = (k, n, b, rowStride, columnStride)
+        guard packed, T.self == Float.self else {
+            self.packed = nil
+            return
+        }
+        // The micro-kernel loads B slivers with aligned vector loads.
+        let count = Int(ag_sgemm_packed_b_size(Int64(k), Int64(n)))
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
+            .bindMemory(to: Float.self, capacity: count)
+        b.withMemoryRebound(to: Float.self, capacity: 1) {
+            ag_sgemm_pack_b(Int64(k), Int64(n), $0, Int64(rowStride), Int64(columnStride), buffer)
+        }
+        self.packed = buffer
+    }
+
+    deinit { packed?.deallocate() }
+
+    /// `C = A·B + beta·C` for `A` (`m x k`) read through its strides, `C` with row stride `ldc`.
+    func multiply(
+        m: Int, _ a: UnsafePointer<T>, rowStride rowStrideA: Int, columnStride columnStrideA: Int, beta: T,
+        _ c: UnsafeMutablePointer<T>, ldc: Int
+    ) {
+        guard let packed else {
+            return T.gemm(m, n, k, a, rowStrideA, columnStrideA, b, rowStride, columnStride, beta: beta, c, ldc)
+        }
+        a.withMemoryRebound(to: Float.self, capacity: 1) { a in
+            c.withMemoryRebound(to: Float.self, capacity: 1) { c in
+                ag_sgemm_packed_b(Int64(m), Int64(n), Int64(k), a, Int64(rowStrideA), Int64(columnStrideA), packed,
+                                  Float(beta), c, Int64(ldc))
+            }
+        }
+    }
+}
+
 /// An element type the recurrent kernels run in: its GEMM (``KernelFloat``) and the fused
 /// elementwise pass of each cell's step. The generic versions here are the reference (and
 /// the float64 path); float32 runs the vectorised C kernels.
 protocol RecurrentElement: KernelFloat {
+    /// The right operand `b` (`k x n`, read through strides) of many products.
+    static func reusableRightOperand(k: Int, n: Int, _ b: UnsafePointer<Self>, rowStride: Int, columnStride: Int)
+        -> RightOperand<Self>
     /// See `ag_lstm_forward_step`.
     static func lstmForwardStep(
         batch: Int, hidden: Int, x: UnsafePointer<Self>, xRowStride: Int, gates: UnsafeMutablePointer<Self>,
@@ -337,6 +389,11 @@ protocol RecurrentElement: KernelFloat {
 }
 
 extension RecurrentElement {
+    static func reusableRightOperand(k: Int, n: Int, _ b: UnsafePointer<Self>, rowStride: Int, columnStride: Int)
+        -> RightOperand<Self> {
+        RightOperand(k: k, n: n, b, rowStride: rowStride, columnStride: columnStride, packed: false)
+    }
+
     private static func sigmoid(_ x: Self) -> Self { 1 / (1 + exponential(-x)) }
 
     static func lstmForwardStep(
@@ -427,6 +484,12 @@ extension RecurrentElement {
 extension Double: RecurrentElement {}
 
 extension Float: RecurrentElement {
+    /// Packed once for the GEMM's micro-kernel.
+    static func reusableRightOperand(k: Int, n: Int, _ b: UnsafePointer<Float>, rowStride: Int, columnStride: Int)
+        -> RightOperand<Float> {
+        RightOperand(k: k, n: n, b, rowStride: rowStride, columnStride: columnStride, packed: true)
+    }
+
     static func lstmForwardStep(
         batch: Int, hidden: Int, x: UnsafePointer<Float>, xRowStride: Int, gates: UnsafeMutablePointer<Float>,
         gatesRowStride: Int, cPrevious: UnsafePointer<Float>, cPreviousRowStride: Int, c: UnsafeMutablePointer<Float>,

@@ -168,6 +168,20 @@ void ag_max_pool2d_backward(const float *grad, const float *indices, int64_t pla
 
 // MARK: Recurrent layers
 
+/// The number of floats ag_sgemm_pack_b writes for a K x N right operand.
+int64_t ag_sgemm_packed_b_size(int64_t K, int64_t N);
+
+/// Packs the K x N matrix op(B) (entry (k, j) at B[k * rowStrideB + j * columnStrideB]) whole
+/// into `packed` (ag_sgemm_packed_b_size(K, N) floats), laid out for the current kernel
+/// path's micro-kernel, so that many products with it skip packing it again.
+void ag_sgemm_pack_b(int64_t K, int64_t N, const float *B, int64_t rowStrideB, int64_t columnStrideB, float *packed);
+
+/// C = A * op(B) + beta * C (ag_sgemm_strided's contract) with op(B) already packed by
+/// ag_sgemm_pack_b for the same K and N on the same kernel path. Split over the threads
+/// by columns when the product is large.
+void ag_sgemm_packed_b(int64_t M, int64_t N, int64_t K, const float *A, int64_t rowStrideA, int64_t columnStrideA,
+                       const float *packed, float beta, float *C, int64_t ldc);
+
 /// The elementwise part of one LSTM time step for `batch` rows of `hidden` units (gate
 /// blocks i, f, g, o, each `hidden` wide). On entry each row of `gates` holds h_{t-1}·Whhᵀ
 /// and each row of `x` the input projection x_t·Wihᵀ + biases; on return `gates` holds the
