@@ -141,6 +141,27 @@ final class RecurrentLayerTests: XCTestCase {
         XCTAssertEqual(RNNCell(inputSize: 2, hiddenSize: 3)(random([1, 2], seed: 13)).gradFn?.name, "TanhBackward0")
     }
 
+    /// An empty batch runs (as in PyTorch), and two-byte floats compute in float32.
+    func testEmptyBatchAndHalfPrecision() throws {
+        let lstm = LSTM(inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true)
+        let (output, (h, c)) = lstm(Tensor.zeros([5, 0, 3]))
+        XCTAssertEqual(output.shape, [5, 0, 8])
+        XCTAssertEqual(h.shape, [4, 0, 4])
+        XCTAssertEqual(c.shape, [4, 0, 4])
+        let x = random([3, 2, 3], seed: 14)
+        let half = GRU(inputSize: 3, hiddenSize: 4, dtype: .float16)
+        let single = GRU(inputSize: 3, hiddenSize: 4)
+        try single.loadStateDict(Dictionary(uniqueKeysWithValues: half.stateDict().map { ($0.name, $0.tensor.to(.float32)) }))
+        let halfInput = x.to(.float16).detach()
+        halfInput.requiresGrad = true
+        let (halfOutput, _) = half(halfInput)
+        XCTAssertEqual(halfOutput.dtype, .float16)
+        assertClose(halfOutput.to(.float32), single(x.to(.float16).to(.float32)).output, accuracy: 2e-3)
+        halfOutput.sum().backward()
+        XCTAssertEqual(halfInput.grad?.dtype, .float16)
+        XCTAssertEqual(half.weightHH(layer: 0).grad?.dtype, .float16)
+    }
+
     /// The character model: logits for a whole sequence equal those of feeding it one token
     /// at a time with the state carried, and the state dict has `word_language_model`'s keys.
     func testCharLSTMStepsLikeTheWholeSequence() {
