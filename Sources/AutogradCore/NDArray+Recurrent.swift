@@ -174,21 +174,52 @@ private struct RecurrentProblem {
     /// The time index whose hidden state step `s` starts from (nil for the initial state).
     func previousTime(_ s: Int) -> Int? { s == 0 ? nil : (reverse ? steps - s : s - 1) }
 
+    /// The rows of the batch each thread runs through the whole sequence: batch rows are
+    /// independent in a recurrence (forward and backward alike), so splitting the batch
+    /// needs one join per call instead of one per step. Small problems stay on the caller;
+    /// a slice keeps at least one micro-kernel tile of rows.
+    func batchSlices() -> [Range<Int>] {
+        let threads = Kernels.threadCount
+        let parts = threads > 1 && batch * gateWidth * hidden >= 1 << 17 ? Swift.min(threads, Swift.max(batch / 6, 1)) : 1
+        return (0..<parts).map { part in (batch * part / parts)..<(batch * (part + 1) / parts) }
+    }
+
     func forward<T: RecurrentElement>(
         _: T.Type, _ operands: RecurrentOperands, output: NDArray, workspace: NDArray
     ) {
-        let x = pointer(operands.input, T.self)
-        let (xStepStride, xRowStride) = (operands.input.layout.strides[0], operands.input.layout.strides[1])
-        let w = pointer(operands.weight, T.self)
-        let h0 = pointer(operands.hidden, T.self)
-        let out = mutablePointer(output, T.self), work = mutablePointer(workspace, T.self)
-        let (g, h, n) = (gateWidth, hidden, batch)
+        // Whhᵀ [H, G·H], the right operand of every step's product, shared by the slices.
+        let recurrent = T.reusableRightOperand(k: hidden, n: gateWidth, pointer(operands.weight, T.self), rowStride: 1,
+                                               columnStride: hidden)
+        let slices = batchSlices()
+        parallelFor(slices.count) { part in
+            forward(T.self, rows: slices[part], operands, recurrent, output: output, workspace: workspace)
+        }
+        if mode == .lstm && steps > 0 {
+            // The final cell state after the last row of hidden states.
+            let (g, h, n, workWidth) = (gateWidth, hidden, batch, mode.workspaceWidth * hidden)
+            let last = time(steps - 1)
+            let (source, destination) = (mutablePointer(workspace, T.self) + last * n * workWidth + g,
+                                         mutablePointer(output, T.self) + steps * n * h)
+            for b in 0..<n { (destination + b * h).update(from: source + b * workWidth, count: h) }
+        }
+    }
+
+    /// The forward pass of batch rows `rows` through every step.
+    private func forward<T: RecurrentElement>(
+        _: T.Type, rows: Range<Int>, _ operands: RecurrentOperands, _ recurrent: RightOperand<T>, output: NDArray,
+        workspace: NDArray
+    ) {
+        let (g, h, n, m, b0) = (gateWidth, hidden, batch, rows.count, rows.lowerBound)
+        guard m > 0 else { return }
         let workWidth = mode.workspaceWidth * h
+        let (xStepStride, xRowStride) = (operands.input.layout.strides[0], operands.input.layout.strides[1])
+        let x = pointer(operands.input, T.self) + b0 * xRowStride
+        let h0 = pointer(operands.hidden, T.self) + b0 * h
+        // Row b0 of step t in the output and the workspace.
+        let out = mutablePointer(output, T.self) + b0 * h, work = mutablePointer(workspace, T.self) + b0 * workWidth
         // h·Whhᵀ for the GRU, whose n gate needs it apart from the input projection.
-        let scratch = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(mode == .gru ? n * g : 0, 1))
+        let scratch = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(mode == .gru ? m * g : 0, 1))
         defer { scratch.deallocate() }
-        // Whhᵀ [H, G·H], the right operand of every step's product.
-        let recurrent = T.reusableRightOperand(k: h, n: g, w, rowStride: 1, columnStride: h)
         for s in 0..<steps {
             let t = time(s), previous = previousTime(s)
             let hPrevious = previous.map { UnsafePointer(out + $0 * n * h) } ?? h0
@@ -196,21 +227,21 @@ private struct RecurrentProblem {
             switch mode {
             case .lstm:
                 // gates = h_{t-1}·Whhᵀ (the step kernel adds the input projection)
-                recurrent.multiply(m: n, hPrevious, rowStride: h, columnStride: 1, beta: 0, workT, ldc: workWidth)
+                recurrent.multiply(m: m, hPrevious, rowStride: h, columnStride: 1, beta: 0, workT, ldc: workWidth)
                 let (cPrevious, cStride) = previous.map { (UnsafePointer(work + $0 * n * workWidth + g), workWidth) }
-                    ?? (pointer(operands.cell!, T.self), h)
-                T.lstmForwardStep(batch: n, hidden: h, x: xt, xRowStride: xRowStride, gates: workT, gatesRowStride: workWidth,
+                    ?? (pointer(operands.cell!, T.self) + b0 * h, h)
+                T.lstmForwardStep(batch: m, hidden: h, x: xt, xRowStride: xRowStride, gates: workT, gatesRowStride: workWidth,
                                   cPrevious: cPrevious, cPreviousRowStride: cStride, c: workT + g, cRowStride: workWidth,
                                   h: outT, hRowStride: h)
             case .gru:
-                recurrent.multiply(m: n, hPrevious, rowStride: h, columnStride: 1, beta: 0, scratch, ldc: g)
-                T.gruForwardStep(batch: n, hidden: h, x: xt, xRowStride: xRowStride, hh: scratch,
+                recurrent.multiply(m: m, hPrevious, rowStride: h, columnStride: 1, beta: 0, scratch, ldc: g)
+                T.gruForwardStep(batch: m, hidden: h, x: xt, xRowStride: xRowStride, hh: scratch,
                                  bias: operands.bias.map { pointer($0, T.self) }, hPrevious: hPrevious,
                                  hPreviousRowStride: h, work: workT, workRowStride: workWidth, h: outT, hRowStride: h)
             case .rnnTanh, .rnnRelu:
-                recurrent.multiply(m: n, hPrevious, rowStride: h, columnStride: 1, beta: 0, outT, ldc: h)
+                recurrent.multiply(m: m, hPrevious, rowStride: h, columnStride: 1, beta: 0, outT, ldc: h)
                 let relu = mode == .rnnRelu
-                for b in 0..<n {
+                for b in 0..<m {
                     let (row, xRow) = (outT + b * h, xt + b * xRowStride)
                     for j in 0..<h {
                         let pre = row[j] + xRow[j]
@@ -219,12 +250,6 @@ private struct RecurrentProblem {
                 }
             }
         }
-        if mode == .lstm && steps > 0 {
-            // The final cell state after the last row of hidden states.
-            let last = time(steps - 1)
-            let (source, destination) = (work + last * n * workWidth + g, out + steps * n * h)
-            for b in 0..<n { (destination + b * h).update(from: source + b * workWidth, count: h) }
-        }
     }
 
     func backward<T: RecurrentElement>(
@@ -232,49 +257,25 @@ private struct RecurrentProblem {
     ) -> RecurrentKernel.Gradients {
         let dtype = states.output.dtype
         let (g, h, n) = (gateWidth, hidden, batch)
-        let workWidth = mode.workspaceWidth * h
         let gradInput = NDArray(uninitialized: [steps, n, g], dtype: dtype)
         // The GRU's gradient of h·Whhᵀ + b_hh differs from its input projection's in the n gate.
         let gradHH = mode == .gru ? NDArray(uninitialized: [steps, n, g], dtype: dtype) : gradInput
         let gradHidden = NDArray(zeros: [n, h], dtype: dtype)
         let gradCell = mode == .lstm ? NDArray(uninitialized: [n, h], dtype: dtype) : nil
-        let (dx, dhh) = (mutablePointer(gradInput, T.self), mutablePointer(gradHH, T.self))
-        let dh = mutablePointer(gradHidden, T.self)
-        let (gr, out, work) = (pointer(grad, T.self), pointer(states.output, T.self), pointer(states.workspace, T.self))
-        let (w, h0) = (pointer(states.weight, T.self), pointer(states.hidden, T.self))
-        if let gradCell { mutablePointer(gradCell, T.self).update(from: gr + steps * n * h, count: n * h) }
-        // Whh [G·H, H], the right operand of every step's dPre·Whh.
-        let recurrent = T.reusableRightOperand(k: g, n: h, w, rowStride: h, columnStride: 1)
-        for s in (0..<steps).reversed() {
-            let t = time(s), previous = previousTime(s)
-            let hPrevious = previous.map { out + $0 * n * h } ?? h0
-            let (grT, workT, dxT, dhhT) = (gr + t * n * h, work + t * n * workWidth, dx + t * n * g, dhh + t * n * g)
-            switch mode {
-            case .lstm:
-                let (cPrevious, cStride) = previous.map { (work + $0 * n * workWidth + g, workWidth) }
-                    ?? (pointer(states.cell!, T.self), h)
-                T.lstmBackwardStep(batch: n, hidden: h, gates: workT, gatesRowStride: workWidth, cPrevious: cPrevious,
-                                   cPreviousRowStride: cStride, c: workT + g, cRowStride: workWidth, gradH: grT,
-                                   gradHRowStride: h, dhNext: dh, dc: mutablePointer(gradCell!, T.self), dGates: dxT,
-                                   dGatesRowStride: g)
-                recurrent.multiply(m: n, dxT, rowStride: g, columnStride: 1, beta: 0, dh, ldc: h)
-            case .gru:
-                T.gruBackwardStep(batch: n, hidden: h, work: workT, workRowStride: workWidth, hPrevious: hPrevious,
-                                  hPreviousRowStride: h, gradH: grT, gradHRowStride: h, dh: dh, dx: dxT, dxRowStride: g,
-                                  dhh: dhhT, dhhRowStride: g)
-                recurrent.multiply(m: n, dhhT, rowStride: g, columnStride: 1, beta: 1, dh, ldc: h)
-            case .rnnTanh, .rnnRelu:
-                let outT = out + t * n * h
-                let relu = mode == .rnnRelu
-                for i in 0..<(n * h) {
-                    let d = grT[i] + dh[i], y = outT[i]
-                    dxT[i] = relu ? (y > 0 ? d : 0) : d * (1 - y * y)
-                }
-                recurrent.multiply(m: n, dxT, rowStride: h, columnStride: 1, beta: 0, dh, ldc: h)
-            }
+        if let gradCell { mutablePointer(gradCell, T.self).update(from: pointer(grad, T.self) + steps * n * h, count: n * h) }
+        // Whh [G·H, H], the right operand of every step's dPre·Whh, shared by the slices.
+        let recurrent = T.reusableRightOperand(k: g, n: h, pointer(states.weight, T.self), rowStride: h, columnStride: 1)
+        let slices = batchSlices()
+        parallelFor(slices.count) { part in
+            backward(T.self, rows: slices[part], grad, states, recurrent,
+                     into: (gradInput, gradHH, gradHidden, gradCell))
         }
         var result = RecurrentKernel.Gradients(input: gradInput, hidden: gradHidden, cell: gradCell)
-        if needsWeight { result.weight = weightGradient(T.self, dhh, out: out, h0: h0) }
+        let dhh = pointer(gradHH, T.self)
+        if needsWeight {
+            result.weight = weightGradient(T.self, dhh, out: pointer(states.output, T.self),
+                                           h0: pointer(states.hidden, T.self))
+        }
         if needsBias && mode == .gru {
             let bias = NDArray(zeros: [g], dtype: dtype)
             let sum = mutablePointer(bias, T.self)
@@ -285,6 +286,53 @@ private struct RecurrentProblem {
             result.bias = bias
         }
         return result
+    }
+
+    /// The backward pass of batch rows `rows` through every step, in reverse, writing those
+    /// rows of the gradients.
+    private func backward<T: RecurrentElement>(
+        _: T.Type, rows: Range<Int>, _ grad: NDArray, _ states: RecurrentStates, _ recurrent: RightOperand<T>,
+        into gradients: (input: NDArray, hh: NDArray, hidden: NDArray, cell: NDArray?)
+    ) {
+        let (g, h, n, m, b0) = (gateWidth, hidden, batch, rows.count, rows.lowerBound)
+        guard m > 0 else { return }
+        let workWidth = mode.workspaceWidth * h
+        let (dx, dhh) = (mutablePointer(gradients.input, T.self) + b0 * g, mutablePointer(gradients.hh, T.self) + b0 * g)
+        let dh = mutablePointer(gradients.hidden, T.self) + b0 * h
+        let dc = gradients.cell.map { mutablePointer($0, T.self) + b0 * h }
+        let gr = pointer(grad, T.self) + b0 * h, out = pointer(states.output, T.self) + b0 * h
+        let work = pointer(states.workspace, T.self) + b0 * workWidth
+        let h0 = pointer(states.hidden, T.self) + b0 * h
+        for s in (0..<steps).reversed() {
+            let t = time(s), previous = previousTime(s)
+            let hPrevious = previous.map { out + $0 * n * h } ?? h0
+            let (grT, workT, dxT, dhhT) = (gr + t * n * h, work + t * n * workWidth, dx + t * n * g, dhh + t * n * g)
+            switch mode {
+            case .lstm:
+                let (cPrevious, cStride) = previous.map { (work + $0 * n * workWidth + g, workWidth) }
+                    ?? (pointer(states.cell!, T.self) + b0 * h, h)
+                T.lstmBackwardStep(batch: m, hidden: h, gates: workT, gatesRowStride: workWidth, cPrevious: cPrevious,
+                                   cPreviousRowStride: cStride, c: workT + g, cRowStride: workWidth, gradH: grT,
+                                   gradHRowStride: h, dhNext: dh, dc: dc!, dGates: dxT, dGatesRowStride: g)
+                recurrent.multiply(m: m, dxT, rowStride: g, columnStride: 1, beta: 0, dh, ldc: h)
+            case .gru:
+                T.gruBackwardStep(batch: m, hidden: h, work: workT, workRowStride: workWidth, hPrevious: hPrevious,
+                                  hPreviousRowStride: h, gradH: grT, gradHRowStride: h, dh: dh, dx: dxT, dxRowStride: g,
+                                  dhh: dhhT, dhhRowStride: g)
+                recurrent.multiply(m: m, dhhT, rowStride: g, columnStride: 1, beta: 1, dh, ldc: h)
+            case .rnnTanh, .rnnRelu:
+                let outT = out + t * n * h
+                let relu = mode == .rnnRelu
+                for b in 0..<m {
+                    for j in 0..<h {
+                        let i = b * h + j
+                        let d = grT[i] + dh[i], y = outT[i]
+                        dxT[b * g + j] = relu ? (y > 0 ? d : 0) : d * (1 - y * y)
+                    }
+                }
+                recurrent.multiply(m: m, dxT, rowStride: g, columnStride: 1, beta: 0, dh, ldc: h)
+            }
+        }
     }
 
     /// dWhh = Σ_t dPreᵀ[t]·h_{t-1}: one GEMM over the steps whose previous state is an output

@@ -141,6 +141,25 @@ final class RecurrentLayerTests: XCTestCase {
         XCTAssertEqual(RNNCell(inputSize: 2, hiddenSize: 3)(random([1, 2], seed: 13)).gradFn?.name, "TanhBackward0")
     }
 
+    /// Large enough batches run as slices on several threads, each through the whole
+    /// sequence; the results equal one thread's exactly.
+    func testBatchSlicesOnThreadsEqualOneThread() {
+        defer { Kernels.threadCount = 0 }
+        let x = random([3, 14, 5], seed: 15)
+        for network: RNNBase in [LSTM(inputSize: 5, hiddenSize: 64, bidirectional: true), GRU(inputSize: 5, hiddenSize: 64),
+                                 RNN(inputSize: 5, hiddenSize: 160)] {
+            var results: [[Float]] = []
+            for threads in [1, 2] {
+                Kernels.threadCount = threads
+                network.zeroGrad()
+                let output: Tensor = network(x)
+                (output * output).sum().backward()
+                results.append(output.scalars + network.parameters().flatMap { $0.grad!.scalars })
+            }
+            XCTAssertEqual(results[0], results[1], network.typeName)
+        }
+    }
+
     /// An empty batch runs (as in PyTorch), and two-byte floats compute in float32.
     func testEmptyBatchAndHalfPrecision() throws {
         let lstm = LSTM(inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true)
