@@ -50,6 +50,29 @@ final class RecurrentLayerTests: XCTestCase {
         XCTAssertEqual(gruCell(random([2, 3], seed: 6)).shape, [2, 4])
     }
 
+    /// Module hooks run once per call, in the tuple-returning calls as in the one-tensor
+    /// call: a pre-hook may replace the input, a forward hook sees the output.
+    func testHooksRunOncePerCall() {
+        let lstm = LSTM(inputSize: 3, hiddenSize: 4)
+        let cell = GRUCell(inputSize: 3, hiddenSize: 4)
+        var seen: [[Int]] = []
+        for module: Module in [lstm, cell] {
+            _ = module.registerForwardPreHook { _, input in input * 0 }
+            _ = module.registerForwardHook { _, _, output in
+                seen.append(output.shape)
+                return nil
+            }
+        }
+        let x = random([5, 2, 3], seed: 16)
+        let (output, _) = lstm(x)
+        let alone: Tensor = lstm(x)
+        assertClose(output, alone)
+        assertClose(output, lstm.forward(Tensor.zeros([5, 2, 3])))
+        _ = cell(x.select(dim: 0, index: 0), nil)
+        _ = cell(x.select(dim: 0, index: 0)) as Tensor
+        XCTAssertEqual(seen, [[5, 2, 4], [5, 2, 4], [2, 4], [2, 4]])
+    }
+
     /// The final states are the last step's hidden state (forward) and the first step's
     /// (the backward direction), and the LSTM's final cell state of the top layer.
     func testFinalStatesAreTheEndsOfTheOutput() {

@@ -52,18 +52,20 @@ public final class CharLSTM: Module {
     public func callAsFunction(
         _ tokens: Tensor, _ state: (h: Tensor, c: Tensor)?
     ) -> (logits: Tensor, state: (h: Tensor, c: Tensor)) {
-        graphScope(typeName) {
-            checkUsage(tokens.rank == 2, "CharLSTM: expected token indices [batch, steps], got shape \(tokens.shape)")
-            let (output, finalState) = rnn(drop(encoder(tokens)), state)
-            let (batch, steps) = (tokens.shape[0], tokens.shape[1])
-            // One matrix product for every position: [B·T, H] · W_decᵀ.
-            let logits = decoder(drop(output).reshape([batch * steps, rnn.hiddenSize]))
-            return (logits.reshape([batch, steps, vocabSize]), finalState)
-        }
+        callWithHooks(tokens) { logits($0, state) }
     }
 
     /// Logits `[B, T, vocabSize]` for token indices `[B, T]`, from a zero state.
-    public override func forward(_ tokens: Tensor) -> Tensor { self(tokens, nil).logits }
+    public override func forward(_ tokens: Tensor) -> Tensor { logits(tokens, nil).logits }
+
+    private func logits(_ tokens: Tensor, _ state: (h: Tensor, c: Tensor)?) -> (logits: Tensor, state: (h: Tensor, c: Tensor)) {
+        checkUsage(tokens.rank == 2, "CharLSTM: expected token indices [batch, steps], got shape \(tokens.shape)")
+        let (output, finalState) = rnn(drop(encoder(tokens)), state)
+        let (batch, steps) = (tokens.shape[0], tokens.shape[1])
+        // One matrix product for every position: [B·T, H] · W_decᵀ.
+        let logits = decoder(drop(output).reshape([batch * steps, rnn.hiddenSize]))
+        return (logits.reshape([batch, steps, vocabSize]), finalState)
+    }
 
     private func drop(_ x: Tensor) -> Tensor {
         isTraining && dropout > 0 ? dropoutMask(x, p: dropout, generator: generator) : x

@@ -30,8 +30,10 @@ public final class GRU: RNNBase {
     /// zeros when nil. Returns the last layer's output at every step and the final hidden
     /// state of every layer and direction, like PyTorch's `output, h_n`.
     public func callAsFunction(_ input: Tensor, _ hidden: Tensor? = nil) -> (output: Tensor, hidden: Tensor) {
-        let (output, h, _) = graphScope(typeName) { run(input, hidden: hidden, cell: nil) }
-        return (output, h)
+        callWithHooks(input) { x in
+            let (output, h, _) = run(x, hidden: hidden, cell: nil)
+            return (output, h)
+        }
     }
 
     /// The output alone, from a zero state.

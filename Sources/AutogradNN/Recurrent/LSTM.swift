@@ -37,8 +37,10 @@ public final class LSTM: RNNBase {
     public func callAsFunction(
         _ input: Tensor, _ state: (h: Tensor, c: Tensor)? = nil
     ) -> (output: Tensor, state: (h: Tensor, c: Tensor)) {
-        let (output, h, c) = graphScope(typeName) { run(input, hidden: state?.h, cell: state?.c) }
-        return (output, (h, c!))
+        callWithHooks(input) { x in
+            let (output, h, c) = run(x, hidden: state?.h, cell: state?.c)
+            return (output, (h, c!))
+        }
     }
 
     /// The output alone, from zero states.

@@ -36,8 +36,10 @@ public final class RNN: RNNBase {
     /// Runs the network over `input` from `hidden` (zeros when nil), as ``GRU/callAsFunction(_:_:)``
     /// does; returns the output at every step and the final hidden states.
     public func callAsFunction(_ input: Tensor, _ hidden: Tensor? = nil) -> (output: Tensor, hidden: Tensor) {
-        let (output, h, _) = graphScope(typeName) { run(input, hidden: hidden, cell: nil) }
-        return (output, h)
+        callWithHooks(input) { x in
+            let (output, h, _) = run(x, hidden: hidden, cell: nil)
+            return (output, h)
+        }
     }
 
     /// The output alone, from a zero state.

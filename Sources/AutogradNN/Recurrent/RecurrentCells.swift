@@ -91,18 +91,20 @@ public final class LSTMCell: RNNCellBase {
     /// One step from `state` `(h, c)` (`[N, hiddenSize]` each, or 1-D for a 1-D input;
     /// zeros when nil); returns the new `(h, c)`.
     public func callAsFunction(_ input: Tensor, _ state: (h: Tensor, c: Tensor)? = nil) -> (h: Tensor, c: Tensor) {
-        graphScope(typeName) {
-            let x = batchedInput(input)
-            let unbatched = input.rank == 1
-            let h = batchedState(state?.h, batch: x.shape[0], unbatched: unbatched, dtype: x.dtype, index: 0)
-            let c = batchedState(state?.c, batch: x.shape[0], unbatched: unbatched, dtype: x.dtype, index: 1)
-            let (newHidden, newCell) = Tensor.lstmCell(projected(x, extraBias: biasHH), weightHH: weightHH, hidden: h, cell: c)
-            return unbatched ? (newHidden.squeeze(0), newCell.squeeze(0)) : (newHidden, newCell)
-        }
+        callWithHooks(input) { step($0, state) }
     }
 
     /// The new hidden state alone, from a zero state.
-    public override func forward(_ input: Tensor) -> Tensor { self(input, nil).h }
+    public override func forward(_ input: Tensor) -> Tensor { step(input, nil).h }
+
+    private func step(_ input: Tensor, _ state: (h: Tensor, c: Tensor)?) -> (h: Tensor, c: Tensor) {
+        let x = batchedInput(input)
+        let unbatched = input.rank == 1
+        let h = batchedState(state?.h, batch: x.shape[0], unbatched: unbatched, dtype: x.dtype, index: 0)
+        let c = batchedState(state?.c, batch: x.shape[0], unbatched: unbatched, dtype: x.dtype, index: 1)
+        let (newHidden, newCell) = Tensor.lstmCell(projected(x, extraBias: biasHH), weightHH: weightHH, hidden: h, cell: c)
+        return unbatched ? (newHidden.squeeze(0), newCell.squeeze(0)) : (newHidden, newCell)
+    }
 }
 
 /// One GRU step, like `torch.nn.GRUCell`: `r = σ(W_ir x + b_ir + W_hr h + b_hr)`,
@@ -124,16 +126,18 @@ public final class GRUCell: RNNCellBase {
     /// One step from `hidden` (`[N, hiddenSize]`, or 1-D for a 1-D input; zeros when nil);
     /// returns the new hidden state.
     public func callAsFunction(_ input: Tensor, _ hidden: Tensor?) -> Tensor {
-        graphScope(typeName) {
-            let x = batchedInput(input)
-            let h = batchedState(hidden, batch: x.shape[0], unbatched: input.rank == 1, dtype: x.dtype, index: 0)
-            let next = Tensor.gruCell(projected(x, extraBias: nil), weightHH: weightHH, biasHH: biasHH, hidden: h)
-            return input.rank == 1 ? next.squeeze(0) : next
-        }
+        callWithHooks(input) { (step($0, hidden), ()) }.0
     }
 
     /// The new hidden state from a zero state.
-    public override func forward(_ input: Tensor) -> Tensor { self(input, nil) }
+    public override func forward(_ input: Tensor) -> Tensor { step(input, nil) }
+
+    private func step(_ input: Tensor, _ hidden: Tensor?) -> Tensor {
+        let x = batchedInput(input)
+        let h = batchedState(hidden, batch: x.shape[0], unbatched: input.rank == 1, dtype: x.dtype, index: 0)
+        let next = Tensor.gruCell(projected(x, extraBias: nil), weightHH: weightHH, biasHH: biasHH, hidden: h)
+        return input.rank == 1 ? next.squeeze(0) : next
+    }
 }
 
 /// One Elman step, like `torch.nn.RNNCell`: `h' = tanh(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh)`
@@ -153,19 +157,21 @@ public final class RNNCell: RNNCellBase {
 
     /// One step from `hidden` (zeros when nil); returns the new hidden state.
     public func callAsFunction(_ input: Tensor, _ hidden: Tensor?) -> Tensor {
-        graphScope(typeName) {
-            let x = batchedInput(input)
-            let h = batchedState(hidden, batch: x.shape[0], unbatched: input.rank == 1, dtype: x.dtype, index: 0)
-            var recurrent = h.matmul(weightHH.mT)
-            if let biasHH { recurrent = recurrent + biasHH }
-            let pre = projected(x, extraBias: nil) + recurrent
-            let next = nonlinearity == .relu ? pre.relu() : pre.tanh()
-            return input.rank == 1 ? next.squeeze(0) : next
-        }
+        callWithHooks(input) { (step($0, hidden), ()) }.0
     }
 
     /// The new hidden state from a zero state.
-    public override func forward(_ input: Tensor) -> Tensor { self(input, nil) }
+    public override func forward(_ input: Tensor) -> Tensor { step(input, nil) }
+
+    private func step(_ input: Tensor, _ hidden: Tensor?) -> Tensor {
+        let x = batchedInput(input)
+        let h = batchedState(hidden, batch: x.shape[0], unbatched: input.rank == 1, dtype: x.dtype, index: 0)
+        var recurrent = h.matmul(weightHH.mT)
+        if let biasHH { recurrent = recurrent + biasHH }
+        let pre = projected(x, extraBias: nil) + recurrent
+        let next = nonlinearity == .relu ? pre.relu() : pre.tanh()
+        return input.rank == 1 ? next.squeeze(0) : next
+    }
 
     /// PyTorch's settings string, with the nonlinearity when it is not tanh.
     public override var extraDescription: String {
