@@ -118,6 +118,17 @@ def conv_fwd_bwd():
     return flops / t / 1e9, "GFLOP/s"
 
 
+def index_gather():
+    # x.gather(1, i).scatter_add(1, i, s).sum().backward() on [4096, 512] with random int64
+    # indices, x and s requiring grad; ms per step, forward and backward (lower is better)
+    x = torch.randn(4096, 512, requires_grad=True)
+    s = torch.randn(4096, 512, requires_grad=True)
+    i = torch.randint(0, 512, (4096, 512))
+    def run():
+        x.grad = None; s.grad = None
+        x.gather(1, i).scatter_add(1, i, s).sum().backward()
+    t = timeit(run)
+    return t * 1e3, "ms"
 def lstm_step():
     # character LSTM: embedding 65x64, 2-layer LSTM with 256 hidden units, batch_first, batch 32,
     # sequence 64, linear head; Adam(2e-3), gradient clipping at 1.0
@@ -147,6 +158,7 @@ WORKLOADS = {
     "lenet_step": lenet_step,
     "conv_fwd_bwd": conv_fwd_bwd,
     "mlp_peak_rss": mlp_peak_rss,
+    "index_gather": index_gather,
     "lstm_step": lstm_step,
 }
 

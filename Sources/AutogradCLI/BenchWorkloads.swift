@@ -19,6 +19,7 @@ struct BenchWorkload: Sendable {
         BenchWorkload(name: "conv_fwd_bwd", run: convolutionForwardBackward),
         BenchWorkload(name: "mlp_peak_rss", run: mlpPeakMemory),
         BenchWorkload(name: "ddp_step", run: dataParallelStep),
+        BenchWorkload(name: "index_gather", run: indexGather),
         BenchWorkload(name: "lstm_step", run: lstmStep),
     ]
 }
@@ -159,6 +160,22 @@ private func convolutionForwardBackward() -> (Double, String)? {
     }
     let flops: Double = 3 * 2 * 16 * 64 * 56 * 56 * 32 * 9
     return (flops / time / 1e9, "GFLOP/s")
+}
+
+/// `x.gather(dim: 1, index: i).scatterAdd(dim: 1, index: i, source: s).sum().backward()` on
+/// [4096, 512] with random int64 indices and both x and s requiring grad; ms per step
+/// (forward and backward).
+private func indexGather() -> (Double, String)? {
+    let shape = [4096, 512]
+    let x = Tensor(shape: shape, scalars: Tensor.randn(shape).scalars, requiresGrad: true)
+    let source = Tensor(shape: shape, scalars: Tensor.randn(shape).scalars, requiresGrad: true)
+    let index = randomClasses(shape[0] * shape[1], classes: shape[1]).reshape(shape)
+    let time = medianTime {
+        x.grad = nil
+        source.grad = nil
+        x.gather(dim: 1, index: index).scatterAdd(dim: 1, index: index, source: source).sum().backward()
+    }
+    return (time * 1e3, "ms")
 }
 
 /// The character LSTM's training step (issue 12): embedding 65×64, a 2-layer batch-first

@@ -28,7 +28,7 @@ public enum UnaryOp: Sendable, Equatable {
     case insideRange(min: Double?, max: Double?)
     /// 1 where x > 0, else 0.
     case isPositive
-    // Math functions (issue 11).
+    // Math functions.
     /// ln(1 + x), accurate near 0.
     case log1p
     /// eˣ - 1, accurate near 0.

@@ -66,6 +66,102 @@ public enum ShapeError: Error, CustomStringConvertible, Equatable {
     case floatingPointRequired(op: String, DType)
     /// A second operand whose dtype must equal the first's (`lerp`'s `end`).
     case expectedDType(op: String, argument: String, expected: DType, got: DType)
+    // Shape ops, einsum and linear algebra
+    /// `split` or `chunk` of a 0-d tensor.
+    case splitOfScalar(op: String)
+    /// `split` with a negative size.
+    case negativeSplitSize(Int)
+    /// `split` with size 0 along a dimension that is not empty.
+    case zeroSplitSize(dimensionSize: Int)
+    /// `split(sizes:)` whose sizes do not add up to the size of `dim`.
+    case splitSizesSum(sizes: [Int], dimensionSize: Int, dim: Int)
+    /// `split(sizes:)` with a negative size.
+    case negativeSplitSizes(sizes: [Int])
+    /// `chunk` into no chunks or a negative number of them.
+    case nonPositiveChunks(Int)
+    /// `repeat` with fewer repetitions than the tensor has dimensions.
+    case repeatTooFewDimensions(repeats: [Int], rank: Int)
+    /// An op whose result would have a negative size.
+    case negativeDimension(op: String, shape: [Int])
+    /// `roll` with a different number of shifts and dimensions.
+    case rollMisaligned(shifts: Int, dims: Int)
+    /// `roll` without shifts.
+    case rollWithoutShifts
+    /// A dimension of a 0-d tensor that must have one (`roll`, `unflatten`).
+    case dimensionOfScalar(op: String, dim: Int)
+    /// `tril` or `triu` of a tensor with fewer than two dimensions.
+    case triangleNeedsMatrix(op: String, rank: Int)
+    /// `diagonal` between a dimension and itself.
+    case identicalDiagonalDimensions(Int, Int)
+    /// `unflatten` into sizes whose product is not the size of the dimension.
+    case unflattenSizes(sizes: [Int], dim: Int, size: Int)
+    /// `unflatten` into no sizes.
+    case unflattenEmptySizes
+    /// `narrow` of a 0-d tensor.
+    case narrowOfScalar
+    /// `narrow` with a start outside `[-size, size]`.
+    case narrowStartOutOfRange(start: Int, size: Int)
+    /// `narrow` with a negative length.
+    case narrowNegativeLength(Int)
+    /// `narrow` past the end of the dimension.
+    case narrowPastEnd(start: Int, length: Int, size: Int)
+    /// `movedim` with lists of different lengths.
+    case movedimCounts(source: [Int], destination: [Int])
+    /// `movedim` with a dimension listed twice in `source` (or `destination`).
+    case movedimRepeated(argument: String, dims: [Int])
+    /// `outer` of an argument that is not 1-D (`self` or `vec2`).
+    case outerNeedsVectors(argument: String, rank: Int)
+    /// `dot` of arguments that are not both 1-D.
+    case dotNeedsVectors(lhsRank: Int, rhsRank: Int)
+    /// `dot` of vectors of different lengths.
+    case dotSizes(lhs: Int, rhs: Int)
+    /// `dot` of vectors of different dtypes.
+    case dotDTypes(DType, DType)
+    /// An `einsum` equation that does not fit its operands.
+    case einsum(EinsumFault)
+    /// A linear-algebra argument (`A` or `B`) with fewer than two dimensions.
+    case linalgNeedsMatrices(op: String, argument: String)
+    /// A linear-algebra input whose matrices are not square.
+    case notSquareMatrices(op: String, rows: Int, columns: Int)
+    /// A linear-algebra input that is not floating point.
+    case linalgNeedsFloatingPoint(op: String, DType)
+    /// A linear-algebra input in float16 or bfloat16.
+    case linalgLowPrecision(op: String, DType)
+    /// `solve` with `A` and `B` whose sizes do not fit `AX = B` (the matrices' sizes).
+    case solveShapes(a: [Int], b: [Int])
+    /// `solve` with `A` and `B` of different dtypes.
+    case solveDTypes(DType, DType)
+    // Indexing, gather and scatter.
+    /// An index tensor of a dtype the op does not take (index ops take int64 and int32;
+    /// subscripts also take bool and uint8 masks).
+    case invalidIndexDType(op: String, DType)
+    /// A slice step that is zero or negative (slices cannot run backwards).
+    case invalidSliceStep(Int)
+    /// A subscript with more indices than the tensor has dimensions.
+    case tooManyIndices(rank: Int)
+    /// A bool mask whose size at `maskDim` differs from the indexed tensor's at `dim`.
+    case maskShapeMismatch(mask: [Int], maskDim: Int, shape: [Int], dim: Int)
+    /// Index tensors of a subscript whose shapes do not broadcast together.
+    case indicesNotBroadcastable([[Int]])
+    /// Values for an indexed assignment that do not broadcast to the indexing result.
+    case indexPutValueShape(value: [Int], result: [Int])
+    /// Values of another dtype than the tensor they are written into.
+    case sourceDTypeMismatch(op: String, destination: DType, source: DType)
+    /// A gather or scatter index whose rank differs from the `operand` tensor's
+    /// (`input`, `self` or `src`).
+    case indexRankMismatch(operand: String)
+    /// A gather index larger than the input outside `dim` (first at `at`).
+    case gatherIndexTooLarge(index: [Int], input: [Int], dim: Int, at: Int)
+    /// A scatter index larger than the tensor outside `dim`, or than the source anywhere.
+    case scatterIndexTooLarge(index: [Int], destination: [Int], source: [Int], dim: Int)
+    /// An index that must be one-dimensional (or a single value) but is not.
+    case indexNotVector(op: String)
+    /// `index_add` with a different number of indices than source slices along `dim`.
+    case indexCountMismatch(op: String, count: Int, sourceSize: Int, dim: Int)
+    /// `index_add` whose source differs from the tensor outside `dim`.
+    case indexedSourceShape(shape: [Int], source: [Int])
+    /// A mask that is not a bool tensor.
+    case invalidMaskDType(op: String, DType)
 
     /// The settings of a sliding window, as ``invalidWindowSetting(op:setting:value:)`` names them.
     public enum WindowSetting: String, Equatable, Sendable {
@@ -156,6 +252,112 @@ public enum ShapeError: Error, CustomStringConvertible, Equatable {
             return "\(op): expected dtype \(Self.cppTypeName(expected)) for `\(argument)` but got dtype \(Self.cppTypeName(got))"
         case .kernelLargerThanInput(let padded, let kernel):
             return "conv2d: Calculated padded input size per channel: (\(padded[0]) x \(padded[1])). Kernel size: (\(kernel[0]) x \(kernel[1])). Kernel size can't be greater than actual input size"
+        // Shape ops, einsum and linear algebra
+        case .splitOfScalar(let op):
+            return "\(op) expects at least a 1-dimensional tensor"
+        case .negativeSplitSize(let size):
+            return "split expects split_size be non-negative, but got split_size=\(size)"
+        case .zeroSplitSize(let size):
+            return "split_size can only be 0 if dimension size is 0, but got dimension size of \(size)"
+        case .splitSizesSum(let sizes, let size, let dim):
+            return "split_with_sizes expects split_sizes to sum exactly to \(size) (input tensor's size at dimension \(dim)), but got split_sizes=\(sizes)"
+        case .negativeSplitSizes(let sizes):
+            return "split_with_sizes expects split_sizes have only non-negative entries, but got split_sizes=\(sizes)"
+        case .nonPositiveChunks(let chunks):
+            return "chunk expects `chunks` to be greater than 0, got: \(chunks)"
+        case .repeatTooFewDimensions:
+            return "repeat: Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor"
+        case .negativeDimension(let op, let shape):
+            let negative = shape.first { $0 < 0 } ?? -1
+            return "\(op): Trying to create tensor with negative dimension \(negative): \(shape)"
+        case .rollMisaligned(let shifts, let dims):
+            return "roll: shifts and dimensions must align. shifts: \(shifts), dims:\(dims)"
+        case .rollWithoutShifts:
+            return "roll: `shifts` required"
+        case .dimensionOfScalar(let op, let dim):
+            return "\(op): Dimension specified as \(dim) but tensor has no dimensions"
+        case .triangleNeedsMatrix(let op, _):
+            return "\(op): input tensor must have at least 2 dimensions"
+        case .identicalDiagonalDimensions(let a, let b):
+            return "diagonal: diagonal dimensions cannot be identical \(a), \(b)"
+        case .unflattenSizes(let sizes, let dim, let size):
+            return "unflatten: Provided sizes \(sizes) don't multiply up to the size of dim \(dim) (\(size)) in the input tensor"
+        case .unflattenEmptySizes:
+            return "unflatten: sizes must be non-empty"
+        case .narrowOfScalar:
+            return "narrow() cannot be applied to a 0-dim tensor."
+        case .narrowStartOutOfRange(let start, let size):
+            return "narrow: start out of range (expected to be in range of [\(-size), \(size)], but got \(start))"
+        case .narrowNegativeLength:
+            return "narrow(): length must be non-negative."
+        case .narrowPastEnd(let start, let length, let size):
+            return "narrow: start (\(start)) + length (\(length)) exceeds dimension size (\(size))."
+        case .movedimCounts(let source, let destination):
+            return "movedim: Invalid source or destination dims: source (\(source) dims) should contain the same number of dims as destination (\(destination) dims)"
+        case .movedimRepeated(let argument, let dims):
+            return "movedim: repeated dim in `\(argument)` (\(dims))"
+        case .outerNeedsVectors(let argument, let rank):
+            return "outer: Expected 1-D argument \(argument), but got \(rank)-D"
+        case .dotNeedsVectors(let a, let b):
+            return "dot: 1D tensors expected, but got \(a)D and \(b)D tensors"
+        case .dotSizes(let a, let b):
+            return "dot: inconsistent tensor size, expected tensor [\(a)] and src [\(b)] to have the same number of elements, but got \(a) and \(b) elements respectively"
+        case .dotDTypes(let a, let b):
+            return "dot : expected both vectors to have same dtype, but found \(a.scalarTypeName) and \(b.scalarTypeName)"
+        case .einsum(let fault):
+            return "einsum(): \(fault.message)"
+        case .linalgNeedsMatrices(let op, let argument):
+            return "\(op): The input tensor \(argument) must have at least 2 dimensions."
+        case .notSquareMatrices(let op, let rows, let columns):
+            return "\(op): A must be batches of square matrices, but they are \(rows) by \(columns) matrices"
+        case .linalgNeedsFloatingPoint(let op, let dtype):
+            return "\(op): Expected a floating point or complex tensor as input. Got \(dtype.scalarTypeName)"
+        case .linalgLowPrecision(let op, let dtype):
+            return "\(op): Low precision dtypes not supported. Got \(dtype.scalarTypeName)"
+        case .solveShapes(let a, let b):
+            return "linalg.solve: Incompatible shapes of A and B for the equation AX = B (\(a[0])x\(a[1]) and \(b[0])x\(b[1]))"
+        case .solveDTypes(let a, let b):
+            return "linalg.solve: Expected A and B to have the same dtype, but found A of type \(a.scalarTypeName) and B of type \(b.scalarTypeName) instead"
+        // Indexing, gather and scatter.
+        case .invalidIndexDType(let op, let dtype):
+            switch op {
+            case "index": return "tensors used as indices must be long, int, byte or bool tensors"
+            case "index_select": return "index_select(): Expected dtype int32 or int64 for index"
+            case "index_add_": return "index_add_(): Expected dtype int32/int64 for index but got: \(dtype.scalarTypeName)"
+            default: return "\(op)(): Expected dtype int32/int64 for index"
+            }
+        case .invalidSliceStep(let step):
+            return step == 0 ? "slice step cannot be zero" : "step must be greater than zero"
+        case .tooManyIndices(let rank):
+            return "too many indices for tensor of dimension \(rank)"
+        case .maskShapeMismatch(let mask, let maskDim, let shape, let dim):
+            return "The shape of the mask \(mask) at index \(maskDim) does not match the shape of the indexed tensor \(shape) at index \(dim)"
+        case .indicesNotBroadcastable(let shapes):
+            return "shape mismatch: indexing tensors could not be broadcast together with shapes \(shapes.map { "\($0)" }.joined(separator: ", "))"
+        case .indexPutValueShape(let value, let result):
+            return "shape mismatch: value tensor of shape \(value) cannot be broadcast to indexing result of shape \(result)"
+        case .sourceDTypeMismatch(let op, let destination, let source):
+            switch op {
+            case "index_put":
+                return "Index put requires the source and destination dtypes match, got \(destination.scalarTypeName) for the destination and \(source.scalarTypeName) for the source."
+            case "index_add_":
+                return "index_add_(): self (\(destination.scalarTypeName)) and source (\(source.scalarTypeName)) must have the same scalar type"
+            default: return "\(op)(): Expected self.dtype to be equal to src.dtype"
+            }
+        case .indexRankMismatch(let operand):
+            return "Index tensor must have the same number of dimensions as \(operand) tensor"
+        case .gatherIndexTooLarge(let index, let input, let dim, let at):
+            return "Size does not match at dimension \(at) expected index \(index) to be no larger than self \(input) apart from dimension \(dim)"
+        case .scatterIndexTooLarge(let index, let destination, let source, let dim):
+            return "Expected index \(index) to be no larger than self \(destination) apart from dimension \(dim) and to be no larger size than src \(source)"
+        case .indexNotVector(let op):
+            return "\(op)(): Index is supposed to be a vector"
+        case .indexCountMismatch(let op, let count, let sourceSize, let dim):
+            return "\(op)(): Number of indices (\(count)) should be equal to source.size(dim): (\(sourceSize)), for dim: \(dim)"
+        case .indexedSourceShape(let shape, let source):
+            return "source tensor shape must match self tensor shape, excluding the specified dimension. Got self.shape = \(shape) source.shape = \(source)"
+        case .invalidMaskDType(let op, _):
+            return "\(op): expected BoolTensor for mask"
         }
     }
 

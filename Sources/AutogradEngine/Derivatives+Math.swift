@@ -1,6 +1,6 @@
 import AutogradCore
 
-/// The backward rules of the elementwise math functions of issue 11 (log1p, silu,
+/// The backward rules of the elementwise math functions (log1p, silu,
 /// softplus, the inverse trigonometric functions, remainder, clamp with tensor bounds,
 /// nan_to_num), written with differentiable tensor ops so they can be differentiated again.
 extension Node {

@@ -1,6 +1,6 @@
 import AutogradCore
 
-/// The backward rules of the reductions and scans of issue 11 (var, std, prod,
+/// The backward rules of the reductions and scans (var, std, prod,
 /// logsumexp, vector norms, amax/amin, median, cumsum, cumprod), written with
 /// differentiable tensor ops, after PyTorch's FunctionsManual.cpp.
 extension Node {

@@ -133,6 +133,33 @@ extension Node {
         case .median(let dim, let keepDim): return try [placedBack(keepDim ? grad : grad.unsqueeze(dim), indices: saved.array(), dim: dim)]
         case .topk(let dim), .sort(let dim, _): return try [placedBack(grad, indices: saved.array(), dim: dim)]
         case .unique: throw .derivativeNotImplemented(function: "_unique2")
+        // fused layers (FusedLayers.swift)
+        case .gelu(let tanh): return try [geluGradient(grad, input: saved.first(), tanhApproximation: tanh)]
+        case .layerNorm(let shape, let eps, let hasWeight, let hasBias):
+            let (mean, reciprocalStd) = try saved.rowStatistics()
+            return try layerNormGradients(
+                grad, input: saved.first(), weight: hasWeight ? saved.second() : nil, hasBias: hasBias,
+                normalizedShape: shape, eps: eps, mean: mean, reciprocalStd: reciprocalStd)
+        // Shape ops, einsum and small linear algebra
+        case .split(let part): return [grad.embedded(in: inputShapes[0], dim: part.dim, start: part.start, end: part.end)]
+        case .repetition(let repeats): return [repeatGradient(grad, repeats: repeats)]
+        case .flip(let dims): return [grad.flip(dims: dims)]
+        case .roll(let shifts, let dims): return [grad.roll(shifts: shifts.map { -$0 }, dims: dims)]
+        case .triangle(let upper, let diagonal): return [upper ? grad.triu(diagonal: diagonal) : grad.tril(diagonal: diagonal)]
+        case .diagonal(let offset, let dim1, let dim2):
+            return [grad.embeddedOnDiagonal(of: inputShapes[0], offset: offset, dim1: dim1, dim2: dim2)]
+        case .diagonalBackward(let offset, let dim1, let dim2): return [grad.diagonal(offset: offset, dim1: dim1, dim2: dim2)]
+        case .inverse: return try [inverseGradient(grad, inverse: saved.result())]
+        case .determinant: return try [determinantGradient(grad, input: saved.first(), determinant: saved.result())]
+        case .slogdet(let sign): return sign ? [nil] : try [logAbsDeterminantGradient(grad, input: saved.first())]
+        case .solve(let vectorRight):
+            return try solveGradients(grad, a: saved.first(), solution: saved.result(), vectorRight: vectorRight)
+        case .cholesky: return try [choleskyGradient(grad, factor: saved.result())]
+        // Indexing.
+        case .alias: return [grad]
+        case .stridedSlice, .stridedSliceBackward, .index, .indexPut, .gather, .scatter, .scatterAdd, .indexAddSource,
+             .maskedSelect:
+            return try indexingGradients(grad, saved)
         // recurrent
         case .recurrentLayer(let mode, let reverse, _):
             return try recurrentLayerGradients(grad, saved, mode: mode, reverse: reverse)

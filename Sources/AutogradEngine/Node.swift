@@ -157,6 +157,12 @@ struct UnpackedSavedValues {
     /// The forward result.
     func result() throws(AutogradError) -> Tensor { try present(savedResult) }
 
+    /// The saved mean and reciprocal standard deviation of each row.
+    func rowStatistics() throws(AutogradError) -> (mean: NDArray, reciprocalStd: NDArray) {
+        guard case .rowStatistics(let mean, let reciprocalStd) = auxiliary else { throw .savedValueMissing(node: node) }
+        return (mean, reciprocalStd)
+    }
+
     /// The saved log-sum-exp rows and mask of an attention call.
     func attention() throws(AutogradError) -> (logSumExp: NDArray, mask: AttentionKernel.Mask?) {
         guard case .attention(let logSumExp, let mask) = auxiliary else { throw .savedValueMissing(node: node) }

@@ -30,6 +30,8 @@ enum SavedAuxiliary {
     case array(NDArray)
     /// Indices along a dimension, as for `index_select`.
     case indices([Int])
+    /// The mean and reciprocal standard deviation of each row (layer normalisation).
+    case rowStatistics(mean: NDArray, reciprocalStd: NDArray)
     /// The log-sum-exp of each row of attention weights and the additive mask, if any.
     case attention(logSumExp: NDArray, mask: AttentionKernel.Mask?)
     // recurrent
@@ -48,6 +50,8 @@ extension Op {
         case .multiply, .divide, .maximum, .minimum, .matmul, .convolution: return .inputs
         case .power: return [.first, .second, .result]
         case .scaledDotProductAttention: return [.first, .second, .third, .result, .auxiliary]
+        case .gelu: return .first
+        case .layerNorm(_, _, let hasWeight, _): return hasWeight ? [.first, .second, .auxiliary] : [.first, .auxiliary]
         case .multiplyScalar, .divideScalar: return .scalar
         case .powerScalar, .log, .abs, .sin, .cos, .clamp, .erf: return .first
         case .reversePowerScalar, .exp, .sqrt, .tanh, .sigmoid, .relu, .reciprocal: return .result
@@ -68,6 +72,14 @@ extension Op {
         case .clampTensors, .median, .topk, .sort: return .auxiliary
         case .standardDeviation, .productAll, .product, .logSumExp, .vectorNorm, .cumulativeProduct, .extremeValues, .medianAll:
             return [.first, .result]
+        // Shape ops, einsum and small linear algebra
+        case .split, .repetition, .flip, .roll, .triangle, .diagonal, .diagonalBackward: return []
+        case .inverse, .cholesky: return .result
+        case .determinant, .solve: return [.first, .result]
+        case .slogdet(let sign): return sign ? [] : .first
+        // Indexing: the index positions or the mask.
+        case .alias, .stridedSlice, .stridedSliceBackward: return []
+        case .index, .indexPut, .gather, .scatter, .scatterAdd, .indexAddSource, .maskedSelect: return .auxiliary
         // recurrent
         case .recurrentLayer: return [.first, .second, .third, .result, .auxiliary]
         }

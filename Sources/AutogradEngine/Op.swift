@@ -53,7 +53,7 @@ enum Op {
     case detach
     // A user-defined function.
     case custom(CustomFunctionRule)
-    // math (issue 11): elementwise functions.
+    // math: elementwise functions.
     case log1p, expm1, rsqrt, tan, silu, sinh, cosh, asin, acos, atan
     case sign, floor, ceil, round, trunc
     case softplus(beta: Double, threshold: Double)
@@ -61,7 +61,7 @@ enum Op {
     case lerp(weight: Double)
     case clampTensors(hasMin: Bool, hasMax: Bool)
     case nanToNum
-    // math (issue 11): reductions, scans and sorting. `dims` are normalised and sorted.
+    // math: reductions, scans and sorting. `dims` are normalised and sorted.
     case variance(dims: [Int], correction: Double, keepDim: Bool)
     case standardDeviation(dims: [Int], correction: Double, keepDim: Bool)
     case productAll, product(dim: Int, keepDim: Bool)
@@ -72,6 +72,34 @@ enum Op {
     case medianAll, median(dim: Int, keepDim: Bool)
     case topk(dim: Int), sort(dim: Int, stable: Bool)
     case unique
+    // Fused layers: GELU and layer normalisation over the trailing `normalizedShape`
+    // (inputs: x, then the weight and bias when present; the row statistics are saved).
+    case gelu(tanhApproximation: Bool)
+    case layerNorm(normalizedShape: [Int], eps: Double, hasWeight: Bool, hasBias: Bool)
+    // Shape ops, einsum and small linear algebra
+    case split(SplitPart)
+    case repetition([Int])
+    case flip([Int])
+    case roll(shifts: [Int], dims: [Int])
+    case triangle(upper: Bool, diagonal: Int)
+    case diagonal(offset: Int, dim1: Int, dim2: Int)
+    case diagonalBackward(offset: Int, dim1: Int, dim2: Int)
+    case inverse
+    case determinant
+    case slogdet(sign: Bool)
+    case solve(vectorRight: Bool)
+    case cholesky
+    // Indexing: subscripts, gather and scatter.
+    case alias
+    case stridedSlice(dim: Int, start: Int, end: Int, step: Int)
+    case stridedSliceBackward(dim: Int, start: Int, end: Int, step: Int)
+    case index(dims: [Int])
+    case indexPut(dims: [Int], accumulate: Bool)
+    case gather(dim: Int)
+    case scatter(dim: Int)
+    case scatterAdd(dim: Int)
+    case indexAddSource(dim: Int)
+    case maskedSelect
     // recurrent: one RNN, LSTM or GRU layer (or a single cell step) over a sequence, fused;
     // the activations of every step are saved (see `SavedAuxiliary.recurrent`).
     case recurrentLayer(RecurrentKernel.Mode, reverse: Bool, cell: Bool)
@@ -128,6 +156,8 @@ enum Op {
         case .fold: return "Col2ImBackward0"
         case .maxPool2d: return "MaxPool2DWithIndicesBackward0"
         case .scaledDotProductAttention: return "ScaledDotProductFlashAttentionForCpuBackward0"
+        case .gelu: return "GeluBackward0"
+        case .layerNorm: return "NativeLayerNormBackward0"
         case .indexSelect: return "IndexSelectBackward0"
         case .indexAdd: return "IndexAddBackward0"
         case .custom(let rule): return rule.name
@@ -174,6 +204,30 @@ enum Op {
         case .topk: return "TopkBackward0"
         case .sort(_, let stable): return stable ? "SortBackward1" : "SortBackward0"
         case .unique: return "Unique2Backward0"
+        // Shape ops, einsum and small linear algebra
+        case .split(let part): return part.splitSize == nil ? "SplitWithSizesBackward0" : "SplitBackward0"
+        case .repetition: return "RepeatBackward0"
+        case .flip: return "FlipBackward0"
+        case .roll: return "RollBackward0"
+        case .triangle(let upper, _): return upper ? "TriuBackward0" : "TrilBackward0"
+        case .diagonal: return "DiagonalBackward0"
+        case .diagonalBackward: return "DiagonalBackwardBackward0"
+        case .inverse: return "LinalgInvExBackward0"
+        case .determinant: return "LinalgDetBackward0"
+        case .slogdet: return "LinalgSlogdetBackward0"
+        case .solve: return "LinalgSolveExBackward0"
+        case .cholesky: return "LinalgCholeskyExBackward0"
+        // Indexing.
+        case .alias: return "AliasBackward0"
+        case .stridedSlice: return "SliceBackward0"
+        case .stridedSliceBackward: return "SliceBackwardBackward0"
+        case .index: return "IndexBackward0"
+        case .indexPut: return "IndexPutBackward0"
+        case .gather: return "GatherBackward0"
+        case .scatter: return "ScatterBackward0"
+        case .scatterAdd: return "ScatterAddBackward0"
+        case .indexAddSource: return "IndexAddBackward0"
+        case .maskedSelect: return "MaskedSelectBackward0"
         // recurrent
         case .recurrentLayer(let mode, _, let cell):
             // PyTorch's CPU LSTM records one MkldnnRnnLayerBackward0 per layer and direction;
@@ -220,6 +274,8 @@ enum Op {
         case .maxPool2d(let g): return Op.unfold(g).attributes + [("ceil_mode", "False")]
         case .scaledDotProductAttention(let scale, let causal):
             return [("dropout_p", "0"), ("is_causal", causal ? "True" : "False"), ("scale", format(scale))]
+        case .gelu(let tanh): return [("approximate", tanh ? "tanh" : "none")]
+        case .layerNorm(let shape, _, _, _): return [("normalized_shape", "\(shape)")]
         // math
         case .softplus(let beta, let threshold): return [("beta", format(beta)), ("threshold", format(threshold))]
         case .lerp(let weight): return [("weight", format(weight))]
@@ -233,6 +289,21 @@ enum Op {
             return [("dim", "\(dims)"), ("keepdim", keepDim ? "True" : "False"), ("ord", p.isInfinite ? (p > 0 ? "inf" : "-inf") : format(p))]
         case .cumulativeSum(let dim), .cumulativeProduct(let dim), .topk(let dim), .sort(let dim, _):
             return [("dim", "\(dim)")]
+        // Shape ops, einsum and small linear algebra
+        case .split(let part):
+            let size = part.splitSize.map { ("split_size", "\($0)") } ?? ("split_sizes", "\(part.sizes)")
+            return [("dim", "\(part.dim)"), size]
+        case .repetition(let repeats): return [("repeats", "\(repeats)")]
+        case .flip(let dims): return [("dims", "\(dims)")]
+        case .roll(let shifts, let dims): return [("dims", "\(dims)"), ("shifts", "\(shifts)")]
+        case .triangle(_, let diagonal): return [("diagonal", "\(diagonal)")]
+        case .diagonal(let offset, let dim1, let dim2), .diagonalBackward(let offset, let dim1, let dim2):
+            return [("dim1", "\(dim1)"), ("dim2", "\(dim2)"), ("offset", "\(offset)")]
+        // Indexing.
+        case .stridedSlice(let dim, let start, let end, let step), .stridedSliceBackward(let dim, let start, let end, let step):
+            return [("dim", "\(dim)"), ("start", "\(start)"), ("end", "\(end)"), ("step", "\(step)")]
+        case .gather(let dim), .scatter(let dim), .scatterAdd(let dim), .indexAddSource(let dim): return [("dim", "\(dim)")]
+        case .indexPut(_, let accumulate): return [("accumulate", accumulate ? "True" : "False")]
         // recurrent
         case .recurrentLayer(let mode, let reverse, let cell):
             return cell ? [] : [("mode", mode.rawValue), ("reverse", reverse ? "True" : "False")]
@@ -267,4 +338,23 @@ enum MatmulKind: Equatable {
         case .batched(let clone): return clone ? "CloneBackward0" : "UnsafeViewBackward0"
         }
     }
+}
+
+/// One output of `split` or `chunk`: the entries `start..<end` along `dim`, output `index`
+/// of the split into `sizes`; `splitSize` is the size asked for by `split(_:dim:)` and
+/// `chunk` (PyTorch's SplitBackward0), nil for `split(sizes:dim:)` (SplitWithSizesBackward0).
+struct SplitPart {
+    /// The dimension split.
+    let dim: Int
+    /// The sizes of all outputs along `dim`.
+    let sizes: [Int]
+    /// Which output this is.
+    let index: Int
+    /// The size asked for, when every output but the last has it.
+    let splitSize: Int?
+
+    /// Where this output starts along `dim`.
+    var start: Int { sizes[..<index].reduce(0, +) }
+    /// Where this output ends along `dim`.
+    var end: Int { start + sizes[index] }
 }

@@ -107,10 +107,8 @@ extension Tensor {
         slice(dim: 0, start: range.lowerBound, end: range.upperBound)
     }
 
-    /// `x[a...b]`: the rows `a` through `b` along dimension 0.
-    public subscript(range: ClosedRange<Int>) -> Tensor {
-        slice(dim: 0, start: range.lowerBound, end: range.upperBound + 1)
-    }
+    /// `x[a...b]`: the rows `a` through `b` along dimension 0 (`b` may be -1, the last).
+    public subscript(range: ClosedRange<Int>) -> Tensor { indexed(by: [range.tensorIndex]) }
 }
 
 /// Joins tensors along an existing dimension `dim`, like `torch.cat`.

@@ -17,6 +17,10 @@ final class ViewOrigin {
     @exclusivity(unchecked) var version: Int
     /// Whether the view was made with grad mode off (inside `noGrad`).
     let madeWithoutGrad: Bool
+    /// Set when the view is an output of a function that returns several views (`split`,
+    /// `chunk`), or a view of one: which output it is (0 for a view of one). PyTorch
+    /// refuses in-place writes into such views.
+    var multipleViewsOutput: Int?
 
     /// The origin of a view made by `replay` from `source`, which may itself be a view.
     init(source: Tensor, replay: @escaping (Tensor) -> Tensor, version: Int, madeWithoutGrad: Bool) {
@@ -24,6 +28,7 @@ final class ViewOrigin {
             base = parent.base
             let cutParent = parent.replay
             self.replay = { replay(cutParent($0)) }
+            if parent.multipleViewsOutput != nil { multipleViewsOutput = 0 }
         } else {
             base = source
             self.replay = replay
@@ -126,6 +131,14 @@ extension Tensor {
         }
         if isLeaf && requiresGrad {
             usageFailure("\(name): a leaf Variable that requires grad is being used in an in-place operation.")
+        }
+        if let output = viewOrigin?.multipleViewsOutput, requiresGrad {
+            // PyTorch names the function without its node suffix: `Split` for `SplitBackward0`.
+            var function = gradFn?.name ?? ""
+            while function.last?.isNumber == true { function.removeLast() }
+            if function.hasSuffix("Backward") { function.removeLast("Backward".count) }
+            usageFailure(
+                "\(name): Output \(output) of \(function) is a view and is being modified inplace. This view is the output of a function that returns multiple views. Such functions do not allow the output views to be modified inplace. You should replace the inplace operation by an out-of-place one.")
         }
     }
 }

@@ -35,13 +35,7 @@ public final class GELU: Module {
 
 /// The Gaussian error linear unit, like `torch.nn.functional.gelu`; see ``GELU``.
 public func gelu(_ input: Tensor, approximate: GELU.Approximation = .none) -> Tensor {
-    switch approximate {
-    case .none:
-        return input * 0.5 * ((input * Float(0.5).squareRoot()).erf() + 1)
-    case .tanh:
-        let inner = (input + input * input * input * 0.044715) * (2 / Float.pi).squareRoot()
-        return input * 0.5 * (inner.tanh() + 1)
-    }
+    input.gelu(tanhApproximation: approximate == .tanh)
 }
 
 /// The hyperbolic tangent elementwise, like `torch.nn.Tanh`.

@@ -142,14 +142,7 @@ public final class LayerNorm: Module {
     public override func forward(_ input: Tensor) -> Tensor {
         checkUsage(Array(input.shape.suffix(normalizedShape.count)) == normalizedShape,
                      "layer_norm: Given normalized_shape=\(normalizedShape), expected input with shape [*, \(normalizedShape.map(String.init).joined(separator: ", "))], but got input of size \(input.shape)")
-        let dims = Array((input.rank - normalizedShape.count)..<input.rank)
-        let mean = input.mean(dims: dims, keepDim: true)
-        let centred = input - mean
-        let variance = (centred * centred).mean(dims: dims, keepDim: true)
-        var output = centred / (variance + eps).sqrt()
-        if let weight { output = output * weight }
-        if let bias { output = output + bias }
-        return output
+        return input.layerNorm(normalizedShape: normalizedShape, weight: weight, bias: bias, eps: Double(eps))
     }
 
     /// PyTorch's settings string, such as `(16,), eps=1e-05, elementwise_affine=True`.

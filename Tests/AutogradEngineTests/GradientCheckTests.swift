@@ -29,6 +29,14 @@ final class GradientCheckTests: XCTestCase {
     // math
     func testMathFunctions() { run(Self.mathFunctions, seed: 13) }
     func testMathReductions() { run(Self.mathReductions, seed: 14) }
+    // fused layers
+    func testFusedLayers() { run(Self.fusedLayers, seed: 15) }
+    // Shape ops, einsum and small linear algebra
+    func testShapeOps() { run(Self.shapeOps, seed: 13) }
+    func testEinsum() { run(Self.einsum, seed: 14) }
+    func testLinearAlgebra() { run(Self.linearAlgebra, seed: 15) }
+    // indexing
+    func testSubscriptsGatherAndScatter() { run(Self.subscriptsGatherAndScatter, seed: 13) }
     // recurrent
     func testRecurrentLayers() { run(Self.recurrent, seed: 15) }
 
@@ -38,6 +46,12 @@ final class GradientCheckTests: XCTestCase {
          convolution, pooling, recordedDuringBackward, customFunction, attention,
          // math
          mathFunctions, mathReductions,
+         // fused layers
+         fusedLayers,
+         // Shape ops, einsum and small linear algebra
+         shapeOps, einsum, linearAlgebra,
+         // indexing
+         subscriptsGatherAndScatter,
          // recurrent
          recurrent]
     }
@@ -149,6 +163,15 @@ final class GradientCheckTests: XCTestCase {
         "variance", "standardDeviation", "productAll", "product", "logSumExp", "vectorNorm",
         "cumulativeSum", "cumulativeProduct", "extremeValues.max", "extremeValues.min", "medianAll", "median",
         "topk", "sort", "sort.stable", "unique",
+        // fused layers
+        "gelu.none", "gelu.tanh", "layerNorm.affine", "layerNorm.weightOnly", "layerNorm.plain",
+        // Shape ops, einsum and small linear algebra
+        "split.size", "split.sizes", "repetition", "flip", "roll", "triangle.lower", "triangle.upper",
+        "diagonal", "diagonalBackward", "inverse", "determinant", "slogdet.sign", "slogdet.logabsdet",
+        "solve.matrix", "solve.vector", "cholesky",
+        // indexing
+        "alias", "stridedSlice", "stridedSliceBackward", "index", "indexPut.accumulate", "indexPut.replace",
+        "gather", "scatter", "scatterAdd", "indexAddSource", "maskedSelect",
         // recurrent
         "recurrentLayer.lstm", "recurrentLayer.gru", "recurrentLayer.rnnTanh", "recurrentLayer.rnnRelu",
         "recurrentLayer.lstmCell", "recurrentLayer.gruCell",
@@ -196,6 +219,23 @@ final class GradientCheckTests: XCTestCase {
             .vectorNorm(p: 2, dims: [0], keepDim: false), .cumulativeSum(dim: 0), .cumulativeProduct(dim: 0),
             .extremeValues(dims: [0], keepDim: false, largest: true), .extremeValues(dims: [0], keepDim: false, largest: false),
             .medianAll, .median(dim: 0, keepDim: false), .topk(dim: 0), .sort(dim: 0, stable: false), .sort(dim: 0, stable: true), .unique,
+            // fused layers
+            .gelu(tanhApproximation: false), .gelu(tanhApproximation: true),
+            .layerNorm(normalizedShape: [1], eps: 1e-5, hasWeight: true, hasBias: true),
+            .layerNorm(normalizedShape: [1], eps: 1e-5, hasWeight: true, hasBias: false),
+            .layerNorm(normalizedShape: [1], eps: 1e-5, hasWeight: false, hasBias: false),
+            // Shape ops, einsum and small linear algebra
+            .split(SplitPart(dim: 0, sizes: [1], index: 0, splitSize: 1)),
+            .split(SplitPart(dim: 0, sizes: [1], index: 0, splitSize: nil)),
+            .repetition([1]), .flip([0]), .roll(shifts: [1], dims: [0]),
+            .triangle(upper: false, diagonal: 0), .triangle(upper: true, diagonal: 0),
+            .diagonal(offset: 0, dim1: 0, dim2: 1), .diagonalBackward(offset: 0, dim1: 0, dim2: 1),
+            .inverse, .determinant, .slogdet(sign: true), .slogdet(sign: false),
+            .solve(vectorRight: false), .solve(vectorRight: true), .cholesky,
+            // indexing
+            .alias, .stridedSlice(dim: 0, start: 0, end: 2, step: 2), .stridedSliceBackward(dim: 0, start: 0, end: 2, step: 2),
+            .index(dims: [0]), .indexPut(dims: [0], accumulate: true), .indexPut(dims: [0], accumulate: false),
+            .gather(dim: 0), .scatter(dim: 0), .scatterAdd(dim: 0), .indexAddSource(dim: 0), .maskedSelect,
             // recurrent
             .recurrentLayer(.lstm, reverse: false, cell: false), .recurrentLayer(.gru, reverse: false, cell: false),
             .recurrentLayer(.rnnTanh, reverse: false, cell: false), .recurrentLayer(.rnnRelu, reverse: false, cell: false),
@@ -585,6 +625,25 @@ final class GradientCheckTests: XCTestCase {
         c.check("nanToNum of finite values", [c.normal([2, 3])]) { $0[0].nanToNum() }
     }
 
+    /// GELU (both forms) and layer normalisation (with and without weight and bias, over
+    /// one and two trailing dimensions), and their second derivatives.
+    static func fusedLayers(_ c: inout GradientChecker) {
+        c.check("gelu", [c.normal([3, 4])]) { $0[0].gelu() }
+        c.check("gelu tanh", [c.normal([2, 5])]) { $0[0].gelu(tanhApproximation: true) }
+        c.check("layerNorm affine [2,3,4] over [4]", [c.normal([2, 3, 4]), c.normal([4]), c.normal([4])]) {
+            $0[0].layerNorm(normalizedShape: [4], weight: $0[1], bias: $0[2])
+        }
+        c.check("layerNorm weight only over [3,4]", [c.normal([2, 3, 4]), c.normal([3, 4])]) {
+            $0[0].layerNorm(normalizedShape: [3, 4], weight: $0[1])
+        }
+        c.check("layerNorm plain 1-D", [c.normal([5])]) { $0[0].layerNorm(normalizedShape: [5]) }
+        c.check("gelu and layerNorm, second derivative", [c.normal([2, 4]), c.normal([4]), c.normal([4])]) { x in
+            let y = x[0].layerNorm(normalizedShape: [4], weight: x[1], bias: x[2]).gelu()
+            let grads = grad(outputs: [(y * y).sum()], inputs: x, createGraph: true)
+            return cat(grads.map { $0!.reshape([-1]) })
+        }
+    }
+
     static func mathReductions(_ c: inout GradientChecker) {
         c.check("var(dim: 1)", [c.normal([3, 4])]) { $0[0].var(dim: 1) }
         c.check("var()", [c.normal([2, 3])]) { $0[0].var() }
@@ -637,6 +696,70 @@ final class GradientCheckTests: XCTestCase {
         c.check("d/dx of sum(asin, acos, atan, tan, rsqrt, expm1)", [c.uniform([2, 3], 0.2, 0.7)]) { x in
             let v = x[0]
             return gradient((v.asin() + v.acos() + v.atan() + v.tan() + v.rsqrt() + v.expm1() + v.sinh() + v.cosh()).sum(), x)
+        }
+    }
+}
+
+// indexing
+extension GradientCheckTests {
+    /// Subscripts (views, index tensors, masks, indexed writes), gather, scatter and the
+    /// index ops, and the adjoints their backward passes record.
+    static func subscriptsGatherAndScatter(_ c: inout GradientChecker) {
+        let mask = Tensor([[true, false, true, true], [false, false, true, false], [true, true, false, false]])
+        c.check("x[.all, .stride(from: 1, to: 4, by: 2)]", [c.normal([3, 5])]) { $0[0][.all, .stride(from: 1, to: 4, by: 2)] }
+        c.check("x[.ellipsis] (alias)", [c.normal([2, 3])]) { $0[0][.ellipsis] * 2 }
+        c.check("x[Tensor([2, 0, 2])], repeated rows", [c.normal([3, 2])]) { $0[0][Tensor([2, 0, 2])] }
+        c.check("x[mask]", [c.normal([3, 4])]) { $0[0][mask] }
+        c.check("x[i, .all, j] (index shape first)", [c.normal([3, 2, 4])]) { $0[0][Tensor([0, 2, 2]), .all, Tensor([[1], [3]])] }
+        c.check("x.T[1..<3, Tensor([0, 2])]", [c.normal([3, 4])]) { $0[0].transpose(0, 1)[1..<3, Tensor([0, 2])] }
+        c.check("y[mask] = v (IndexPut)", [c.normal([3, 4]), c.normal([])]) { inputs in
+            let y = inputs[0] * 1
+            y[mask] = inputs[1]
+            return y
+        }
+        c.check("y[1..<3, Tensor([0, 0])] = v (CopySlices of IndexPut)", [c.normal([3, 4]), c.normal([2, 2])]) { inputs in
+            let y = inputs[0] * 1
+            y[1..<3, Tensor([0, 3])] = inputs[1]
+            return y
+        }
+        c.check("gather(dim: 1)", [c.normal([3, 4])]) { $0[0].gather(dim: 1, index: Tensor([[0, 0, 3], [1, 2, 1], [3, 3, 3]])) }
+        c.check("gather(dim: 0), index smaller", [c.normal([3, 4])]) { $0[0].gather(dim: 0, index: Tensor([[2, 0], [1, 1]])) }
+        c.check("scatter(dim: 1)", [c.normal([3, 4]), c.normal([3, 2])]) {
+            $0[0].scatter(dim: 1, index: Tensor([[0, 3], [2, 1], [1, 0]]), source: $0[1])
+        }
+        c.check("scatter(dim: 0), source larger than the index", [c.normal([3, 4]), c.normal([3, 4])]) {
+            $0[0].scatter(dim: 0, index: Tensor([[2, 0, 1], [0, 1, 2]]), source: $0[1])
+        }
+        c.check("scatterAdd(dim: 1), repeated positions", [c.normal([2, 4]), c.normal([2, 3])]) {
+            $0[0].scatterAdd(dim: 1, index: Tensor([[0, 0, 3], [2, 2, 2]]), source: $0[1])
+        }
+        c.check("indexSelect(dim: 1, index: Tensor([3, 0, 3]))", [c.normal([2, 4])]) {
+            $0[0].indexSelect(dim: 1, index: Tensor([3, 0, 3]))
+        }
+        c.check("indexAdd(dim: 0, index: Tensor([0, 2, 0]))", [c.normal([3, 2]), c.normal([3, 2])]) {
+            $0[0].indexAdd(dim: 0, index: Tensor([0, 2, 0]), source: $0[1])
+        }
+        c.check("maskedSelect(mask [4] broadcast)", [c.normal([3, 4])]) { $0[0].maskedSelect(Tensor([true, false, false, true])) }
+        c.check("maskedSelect, input broadcast to the mask", [c.normal([4])]) { $0[0].maskedSelect(mask) }
+        // The adjoints, through backward passes that record them (second derivatives).
+        func gradient(_ value: Tensor, _ inputs: [Tensor]) -> Tensor {
+            let grads = grad(outputs: [value], inputs: inputs, createGraph: true)
+            return cat(grads.map { $0!.reshape([-1]) })
+        }
+        c.check("d/dx of sum(x[.all, .stride(by: 2)] ** 3)", [c.normal([2, 5])]) { x in
+            gradient((x[0][.all, .stride(by: 2)] ** 3).sum(), x)
+        }
+        c.check("d/dx of sum(x[Tensor([1, 1, 0])] ** 3)", [c.normal([2, 3])]) { x in
+            gradient((x[0][Tensor([1, 1, 0])] ** 3).sum(), x)
+        }
+        c.check("d/dx of sum(gather(x) ** 3)", [c.normal([2, 3])]) { x in
+            gradient((x[0].gather(dim: 1, index: Tensor([[2, 2], [0, 1]])) ** 3).sum(), x)
+        }
+        c.check("d/d(x, s) of sum(scatter(x, s) ** 3)", [c.normal([2, 3]), c.normal([2, 2])]) { x in
+            gradient((x[0].scatter(dim: 1, index: Tensor([[2, 0], [1, 2]]), source: x[1]) ** 3).sum(), x)
+        }
+        c.check("d/dx of sum(maskedSelect(x) ** 3)", [c.normal([3, 4])]) { x in
+            gradient((x[0].maskedSelect(mask) ** 3).sum(), x)
         }
     }
 }
@@ -755,6 +878,34 @@ extension Op {
         case .topk: return "topk"
         case .sort(_, let stable): return stable ? "sort.stable" : "sort"
         case .unique: return "unique"
+        // fused layers
+        case .gelu(let tanh): return tanh ? "gelu.tanh" : "gelu.none"
+        case .layerNorm(_, _, let hasWeight, let hasBias):
+            return hasBias ? "layerNorm.affine" : (hasWeight ? "layerNorm.weightOnly" : "layerNorm.plain")
+        // Shape ops, einsum and small linear algebra
+        case .split(let part): return part.splitSize == nil ? "split.sizes" : "split.size"
+        case .repetition: return "repetition"
+        case .flip: return "flip"
+        case .roll: return "roll"
+        case .triangle(let upper, _): return upper ? "triangle.upper" : "triangle.lower"
+        case .diagonal: return "diagonal"
+        case .diagonalBackward: return "diagonalBackward"
+        case .inverse: return "inverse"
+        case .determinant: return "determinant"
+        case .slogdet(let sign): return sign ? "slogdet.sign" : "slogdet.logabsdet"
+        case .solve(let vectorRight): return vectorRight ? "solve.vector" : "solve.matrix"
+        case .cholesky: return "cholesky"
+        // indexing
+        case .alias: return "alias"
+        case .stridedSlice: return "stridedSlice"
+        case .stridedSliceBackward: return "stridedSliceBackward"
+        case .index: return "index"
+        case .indexPut(_, let accumulate): return accumulate ? "indexPut.accumulate" : "indexPut.replace"
+        case .gather: return "gather"
+        case .scatter: return "scatter"
+        case .scatterAdd: return "scatterAdd"
+        case .indexAddSource: return "indexAddSource"
+        case .maskedSelect: return "maskedSelect"
         // recurrent
         case .recurrentLayer(let mode, _, let cell):
             switch mode {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import Autograd
 
-/// Every line of issue 11's contract for creation, elementwise math, reductions and
+/// Every line of the public contract for creation, elementwise math, reductions and
 /// sorting, spelled exactly as the issue spells it, with PyTorch 2.15's values, node
 /// names and gradients (x = [[0.2, -0.5, 0.7], [0.9, 0.1, -0.3]], y = [[0.4, 0.3, -0.2],
 /// [0.5, -0.6, 0.8]], float32; the gradients are of Σ result · (1, 2, 3, ...)).

@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 import Autograd
 
-/// The optimizer and scheduler API as issue 12 promises it, written as a port of nanoGPT's,
+/// The optimizer and scheduler API as its contract spells it, written as a port of nanoGPT's,
 /// word_language_model's and mnist's training code would write it. If any of these names
 /// change, this file stops compiling.
 final class OptimizerAPIContractTests: XCTestCase {

@@ -31,6 +31,24 @@ public struct TransformerLayerSettings: Sendable {
     public var normFirst: Bool
     /// Whether the projections and norms have biases.
     public var bias: Bool
+
+    /// A fresh attention block of these settings.
+    func attention(_ generator: RandomGenerator) -> MultiheadAttention {
+        MultiheadAttention(embedDim: dModel, numHeads: nhead, dropout: dropout, bias: bias, batchFirst: batchFirst,
+                           generator: generator)
+    }
+
+    /// The feed-forward block's projections, `dModel -> dimFeedforward -> dModel`.
+    func feedForward(_ generator: RandomGenerator) -> (Linear, Linear) {
+        (Linear(inFeatures: dModel, outFeatures: dimFeedforward, bias: bias, generator: generator),
+         Linear(inFeatures: dimFeedforward, outFeatures: dModel, bias: bias, generator: generator))
+    }
+
+    /// A layer norm over the model width.
+    func norm() -> LayerNorm { LayerNorm(normalizedShape: [dModel], eps: layerNormEps, bias: bias) }
+
+    /// A dropout layer of these settings' probability.
+    func dropoutLayer(_ generator: RandomGenerator) -> Dropout { Dropout(p: Float(dropout), generator: generator) }
 }
 
 /// One transformer encoder layer, like `torch.nn.TransformerEncoderLayer`: self-attention
@@ -69,15 +87,12 @@ public final class TransformerEncoderLayer: Module {
         settings = TransformerLayerSettings(
             dModel: dModel, nhead: nhead, dimFeedforward: dimFeedforward, dropout: dropout, activation: activation,
             layerNormEps: layerNormEps, batchFirst: batchFirst, normFirst: normFirst, bias: bias)
-        selfAttn = MultiheadAttention(embedDim: dModel, numHeads: nhead, dropout: dropout, bias: bias,
-                                      batchFirst: batchFirst, generator: generator)
-        linear1 = Linear(inFeatures: dModel, outFeatures: dimFeedforward, bias: bias, generator: generator)
-        self.dropout = Dropout(p: Float(dropout), generator: generator)
-        linear2 = Linear(inFeatures: dimFeedforward, outFeatures: dModel, bias: bias, generator: generator)
-        norm1 = LayerNorm(normalizedShape: [dModel], eps: layerNormEps, bias: bias)
-        norm2 = LayerNorm(normalizedShape: [dModel], eps: layerNormEps, bias: bias)
-        dropout1 = Dropout(p: Float(dropout), generator: generator)
-        dropout2 = Dropout(p: Float(dropout), generator: generator)
+        let s = settings
+        selfAttn = s.attention(generator)
+        (linear1, linear2) = s.feedForward(generator)
+        self.dropout = s.dropoutLayer(generator)
+        (norm1, norm2) = (s.norm(), s.norm())
+        (dropout1, dropout2) = (s.dropoutLayer(generator), s.dropoutLayer(generator))
     }
 
     /// The layer applied to `src` with no masks.
@@ -154,19 +169,12 @@ public final class TransformerDecoderLayer: Module {
         settings = TransformerLayerSettings(
             dModel: dModel, nhead: nhead, dimFeedforward: dimFeedforward, dropout: dropout, activation: activation,
             layerNormEps: layerNormEps, batchFirst: batchFirst, normFirst: normFirst, bias: bias)
-        selfAttn = MultiheadAttention(embedDim: dModel, numHeads: nhead, dropout: dropout, bias: bias,
-                                      batchFirst: batchFirst, generator: generator)
-        multiheadAttn = MultiheadAttention(embedDim: dModel, numHeads: nhead, dropout: dropout, bias: bias,
-                                           batchFirst: batchFirst, generator: generator)
-        linear1 = Linear(inFeatures: dModel, outFeatures: dimFeedforward, bias: bias, generator: generator)
-        self.dropout = Dropout(p: Float(dropout), generator: generator)
-        linear2 = Linear(inFeatures: dimFeedforward, outFeatures: dModel, bias: bias, generator: generator)
-        norm1 = LayerNorm(normalizedShape: [dModel], eps: layerNormEps, bias: bias)
-        norm2 = LayerNorm(normalizedShape: [dModel], eps: layerNormEps, bias: bias)
-        norm3 = LayerNorm(normalizedShape: [dModel], eps: layerNormEps, bias: bias)
-        dropout1 = Dropout(p: Float(dropout), generator: generator)
-        dropout2 = Dropout(p: Float(dropout), generator: generator)
-        dropout3 = Dropout(p: Float(dropout), generator: generator)
+        let s = settings
+        (selfAttn, multiheadAttn) = (s.attention(generator), s.attention(generator))
+        (linear1, linear2) = s.feedForward(generator)
+        self.dropout = s.dropoutLayer(generator)
+        (norm1, norm2, norm3) = (s.norm(), s.norm(), s.norm())
+        (dropout1, dropout2, dropout3) = (s.dropoutLayer(generator), s.dropoutLayer(generator), s.dropoutLayer(generator))
     }
 
     /// The layer applied to `tgt` attending to `memory`; masks follow

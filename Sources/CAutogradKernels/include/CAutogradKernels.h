@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ag_indexing.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif

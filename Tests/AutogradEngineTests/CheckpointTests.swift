@@ -1,0 +1,36 @@
+import Testing
+import Autograd
+
+/// Activation checkpointing gives the gradients of the plain computation, for inputs and
+/// for parameters used inside the block, and keeps nothing of the block for backward.
+@Suite struct CheckpointTests {
+    private func block(_ x: Tensor, _ w: Tensor) -> Tensor { (x.matmul(w).tanh() * x.matmul(w)).gelu() }
+
+    @Test func gradientsMatchThePlainComputation() throws {
+        let values = Tensor.randn([3, 4], dtype: .float64)
+        let weights = Tensor.randn([4, 4], dtype: .float64)
+        let (x1, w1) = (Tensor(values.array, requiresGrad: true), Tensor(weights.array, requiresGrad: true))
+        (block(x1, w1) * 2).sum().backward()
+        let (x2, w2) = (Tensor(values.array, requiresGrad: true), Tensor(weights.array, requiresGrad: true))
+        let y = checkpoint([x2]) { inputs in block(inputs[0], w2) }
+        #expect(y.gradFn?.name == "CheckpointFunctionBackward")
+        #expect(y.gradFn?.nextEdges.count == 1)
+        (y * 2).sum().backward()
+        let (g1, g2) = (try #require(x1.grad).asArray(Double.self), try #require(x2.grad).asArray(Double.self))
+        let (v1, v2) = (try #require(w1.grad).asArray(Double.self), try #require(w2.grad).asArray(Double.self))
+        for (a, b) in zip(g1 + v1, g2 + v2) { #expect(Swift.abs(a - b) <= 1e-12 * Swift.max(1, Swift.abs(a))) }
+    }
+
+    @Test func theBlockRunsAgainInBackward() {
+        var runs = 0
+        let x = Tensor([1.0, 2.0], requiresGrad: true)
+        let y = checkpoint([x]) { inputs in
+            runs += 1
+            return inputs[0].exp()
+        }
+        #expect(runs == 1)
+        y.sum().backward()
+        #expect(runs == 2)
+        #expect(x.grad?.scalars == Tensor([1.0, 2.0]).exp().scalars)
+    }
+}
