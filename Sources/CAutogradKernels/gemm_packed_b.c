@@ -3,6 +3,10 @@
 
 #include <string.h>
 
+#if AG_X86
+#include <immintrin.h>
+#endif
+
 // Single-precision GEMM with the right operand packed once and reused: a recurrent layer
 // multiplies a new small left operand (the batch's hidden state, a few dozen rows) by the
 // same weight matrix at every time step, and packing the weights each time would cost
@@ -36,6 +40,51 @@ void ag_sgemm_pack_b(int64_t K, int64_t N, const float *B, int64_t rowStrideB, i
     }
 }
 
+#if AG_X86
+// Edge tiles of fewer rows than the AVX2 micro-kernel's six: a recurrent step's batch
+// slice (16 rows, say) leaves one such tile per column sliver, and computing it at full
+// height would waste a third of that tile's work. These kernels read the same packed
+// slivers (six A values per step, of which the first R count) and keep 2·R accumulators.
+#define AG_EDGE_KERNEL(R)                                                                              \
+    AG_TARGET_AVX2 static void edge_kernel_##R(int64_t kc, const float *a, const float *b, float *c,   \
+                                               int64_t ldc, bool accumulate) {                         \
+        __m256 sum[R][2];                                                                              \
+        for (int r = 0; r < R; r++) sum[r][0] = sum[r][1] = _mm256_setzero_ps();                       \
+        for (int64_t k = 0; k < kc; k++) {                                                             \
+            __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);                                 \
+            for (int r = 0; r < R; r++) {                                                              \
+                __m256 ar = _mm256_broadcast_ss(a + r);                                                \
+                sum[r][0] = _mm256_fmadd_ps(ar, b0, sum[r][0]);                                        \
+                sum[r][1] = _mm256_fmadd_ps(ar, b1, sum[r][1]);                                        \
+            }                                                                                          \
+            a += 6;                                                                                    \
+            b += 16;                                                                                   \
+        }                                                                                              \
+        for (int r = 0; r < R; r++) {                                                                  \
+            float *row = c + r * ldc;                                                                  \
+            if (accumulate) {                                                                          \
+                sum[r][0] = _mm256_add_ps(sum[r][0], _mm256_loadu_ps(row));                            \
+                sum[r][1] = _mm256_add_ps(sum[r][1], _mm256_loadu_ps(row + 8));                        \
+            }                                                                                          \
+            _mm256_storeu_ps(row, sum[r][0]);                                                          \
+            _mm256_storeu_ps(row + 8, sum[r][1]);                                                      \
+        }                                                                                              \
+    }
+AG_EDGE_KERNEL(1)
+AG_EDGE_KERNEL(2)
+AG_EDGE_KERNEL(3)
+AG_EDGE_KERNEL(4)
+AG_EDGE_KERNEL(5)
+#undef AG_EDGE_KERNEL
+
+/// The edge kernel for `rows` (1 to 5) rows of a full-width tile.
+static ag_microkernel_fn edge_kernel_avx2(int64_t rows) {
+    static const ag_microkernel_fn kernels[5] = {edge_kernel_1, edge_kernel_2, edge_kernel_3, edge_kernel_4,
+                                                 edge_kernel_5};
+    return kernels[rows - 1];
+}
+#endif
+
 /// One product with a packed right operand, split over the threads by runs of slivers.
 typedef struct {
     const ag_gemm_config *cfg;
@@ -45,6 +94,7 @@ typedef struct {
     bool accumulate;
     float *C; int64_t ldc;
     int64_t depthBlock, paddedN;
+    bool edgeKernels;            // the AVX2 path: short full-width tiles have kernels of their own
 } packed_job;
 
 /// Runs the micro-kernel on the tile at (i, j) with `rows` x `columns` live entries; an
@@ -57,6 +107,12 @@ static inline void packed_tile(const packed_job *job, int64_t depth, const float
         cfg->kernel(depth, a, b, c, job->ldc, accumulate);
         return;
     }
+#if AG_X86
+    if (job->edgeKernels && columns == cfg->nr) {
+        edge_kernel_avx2(rows)(depth, a, b, c, job->ldc, accumulate);
+        return;
+    }
+#endif
     float edge[16 * 16] __attribute__((aligned(64)));
     cfg->kernel(depth, a, b, edge, cfg->nr, false);
     for (int64_t r = 0; r < rows; r++) {
@@ -115,6 +171,7 @@ void ag_sgemm_packed_b(int64_t M, int64_t N, int64_t K, const float *A, int64_t 
         .cfg = cfg, .M = M, .N = N, .K = K, .A = A, .rowStrideA = rowStrideA, .columnStrideA = columnStrideA,
         .packed = packed, .accumulate = beta != 0, .C = C, .ldc = ldc,
         .depthBlock = chunk_size(K, cfg->kc, 8), .paddedN = padded_columns(cfg, N),
+        .edgeKernels = ag_kernel_path_get() == AG_KERNEL_PATH_AVX2 && cfg->mr == 6 && cfg->nr == 16,
     };
     int64_t slivers = job.paddedN / cfg->nr;
     int64_t parts = (double)M * (double)N * (double)K < (1 << 20) ? 1 : ag_get_num_threads();
