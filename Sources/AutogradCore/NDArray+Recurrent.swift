@@ -11,10 +11,10 @@ import Foundation
 ///
 /// Shapes, with `T` steps, batch `B`, `H` hidden units and `G` gate blocks per unit
 /// (``Mode/gateCount``):
-/// - `input`: the projected inputs `[T, B, G·H]` (any strides);
+/// - `input`: the projected inputs `x·W_ihᵀ` `[T, B, G·H]` (any strides);
 /// - `weight`: the recurrent weights `[G·H, H]` (PyTorch's `weight_hh`);
-/// - `bias`: for a GRU, the recurrent bias `[3·H]` (`bias_hh`, which the `n` gate needs
-///   apart); the other cells take their biases folded into `input`;
+/// - `inputBias`, `hiddenBias`: `b_ih` and `b_hh` `[G·H]`, or nil (added to the input
+///   projection and to `h·W_hhᵀ`, which only the GRU's `n` gate tells apart);
 /// - `hidden`, `cell`: the initial states `[B, H]` (`cell` for an LSTM only);
 /// - the output: `[T, B, H]`, the hidden state after each step (in time order, also when
 ///   the layer runs `reverse`), and for an LSTM one more row `[B, H]` holding the final cell
@@ -58,8 +58,10 @@ public enum RecurrentKernel {
         public var input: NDArray?
         /// Of the recurrent weights, `[G·H, H]`.
         public var weight: NDArray?
-        /// Of the GRU's recurrent bias, `[3·H]`.
-        public var bias: NDArray?
+        /// Of the input bias, `[G·H]`.
+        public var inputBias: NDArray?
+        /// Of the recurrent bias, `[G·H]`.
+        public var hiddenBias: NDArray?
         /// Of the initial hidden state, `[B, H]`.
         public var hidden: NDArray?
         /// Of the LSTM's initial cell state, `[B, H]`.
@@ -67,16 +69,18 @@ public enum RecurrentKernel {
     }
 
     /// Runs the layer over the sequence; returns the output (see ``RecurrentKernel``) and the
-    /// workspace that ``backward(_:grad:weight:hidden:cell:output:workspace:reverse:needsWeight:needsBias:)``
+    /// workspace that ``backward(_:grad:weight:hidden:cell:output:workspace:reverse:needs:)``
     /// reads. All arrays share one floating dtype; two-byte floats compute in float32.
     public static func forward(
-        _ mode: Mode, input: NDArray, weight: NDArray, bias: NDArray?, hidden: NDArray, cell: NDArray?, reverse: Bool
+        _ mode: Mode, input: NDArray, weight: NDArray, inputBias: NDArray?, hiddenBias: NDArray?, hidden: NDArray,
+        cell: NDArray?, reverse: Bool
     ) -> (output: NDArray, workspace: NDArray) {
         let dtype = input.dtype
         guard dtype == .float32 || dtype == .float64 else {
             let f = { (a: NDArray) in a.converted(to: .float32) }
-            let (output, workspace) = forward(mode, input: f(input), weight: f(weight), bias: bias.map(f), hidden: f(hidden),
-                                              cell: cell.map(f), reverse: reverse)
+            let (output, workspace) = forward(mode, input: f(input), weight: f(weight), inputBias: inputBias.map(f),
+                                              hiddenBias: hiddenBias.map(f), hidden: f(hidden), cell: cell.map(f),
+                                              reverse: reverse)
             return (output.converted(to: dtype), workspace)
         }
         let problem = RecurrentProblem(mode: mode, input: input, weight: weight, reverse: reverse)
@@ -85,8 +89,16 @@ public enum RecurrentKernel {
         let workspace = NDArray(uninitialized: [problem.steps, problem.batch, mode.workspaceWidth * problem.hidden],
                                 dtype: dtype)
         let rows = input.layout.strides[2] == 1 ? input : input.contiguous()
-        let operands = RecurrentOperands(input: rows, weight: weight.contiguous(), bias: bias?.contiguous(),
-                                         hidden: hidden.contiguous(), cell: cell?.contiguous())
+        // The LSTM and the RNN add both biases to the same sum, so they add them once.
+        var folded = inputBias
+        if mode != .gru, let inputBias, let hiddenBias {
+            folded = trapOnShapeError { () throws(ShapeError) in try NDArray.zip(.add, inputBias, hiddenBias, name: "recurrentLayer") }
+        } else if mode != .gru {
+            folded = inputBias ?? hiddenBias
+        }
+        let operands = RecurrentOperands(
+            input: rows, weight: weight.contiguous(), inputBias: folded?.contiguous(),
+            hiddenBias: mode == .gru ? hiddenBias?.contiguous() : nil, hidden: hidden.contiguous(), cell: cell?.contiguous())
         if dtype == .float64 {
             problem.forward(Double.self, operands, output: output, workspace: workspace)
         } else {
@@ -95,24 +107,38 @@ public enum RecurrentKernel {
         return (output, workspace)
     }
 
+    /// Which gradients beyond the projected inputs' and the initial states' (which the chain
+    /// through the steps computes anyway) a backward pass should form.
+    public struct Needs: Sendable {
+        /// The recurrent weights'.
+        public var weight: Bool
+        /// The input bias's.
+        public var inputBias: Bool
+        /// The recurrent bias's.
+        public var hiddenBias: Bool
+
+        /// The gradients to form.
+        public init(weight: Bool, inputBias: Bool, hiddenBias: Bool) {
+            (self.weight, self.inputBias, self.hiddenBias) = (weight, inputBias, hiddenBias)
+        }
+    }
+
     /// The gradients of the layer's inputs given `grad`, the gradient of its output (shape
     /// of the output), from the forward's operands, `output` and `workspace`. The gradient
     /// of the projected inputs and of the initial states is always computed (the chain
-    /// through the steps needs it); the weight's and bias's only when asked for.
+    /// through the steps needs it); the weight's and biases' as `needs` says.
     public static func backward(
         _ mode: Mode, grad: NDArray, weight: NDArray, hidden: NDArray, cell: NDArray?, output: NDArray,
-        workspace: NDArray, reverse: Bool, needsWeight: Bool, needsBias: Bool
+        workspace: NDArray, reverse: Bool, needs: Needs
     ) -> Gradients {
         let dtype = output.dtype
         guard dtype == .float32 || dtype == .float64 else {
             let f = { (a: NDArray) in a.converted(to: .float32) }
-            var result = backward(mode, grad: f(grad), weight: f(weight), hidden: f(hidden), cell: cell.map(f),
-                                  output: f(output), workspace: workspace, reverse: reverse, needsWeight: needsWeight,
-                                  needsBias: needsBias)
+            let result = backward(mode, grad: f(grad), weight: f(weight), hidden: f(hidden), cell: cell.map(f),
+                                  output: f(output), workspace: workspace, reverse: reverse, needs: needs)
             let back = { (a: NDArray?) in a?.converted(to: dtype) }
-            result = Gradients(input: back(result.input), weight: back(result.weight), bias: back(result.bias),
-                               hidden: back(result.hidden), cell: back(result.cell))
-            return result
+            return Gradients(input: back(result.input), weight: back(result.weight), inputBias: back(result.inputBias),
+                             hiddenBias: back(result.hiddenBias), hidden: back(result.hidden), cell: back(result.cell))
         }
         let steps = workspace.shape[0]
         let (batch, hiddenSize) = (output.shape[1], output.shape[2])
@@ -120,19 +146,19 @@ public enum RecurrentKernel {
         let states = RecurrentStates(output: output.contiguous(), workspace: workspace, weight: weight.contiguous(),
                                      hidden: hidden.contiguous(), cell: cell?.contiguous())
         let g = grad.converted(to: dtype).contiguous()
-        if dtype == .float64 {
-            return problem.backward(Double.self, g, states, needsWeight: needsWeight, needsBias: needsBias)
-        }
-        return problem.backward(Float.self, g, states, needsWeight: needsWeight, needsBias: needsBias)
+        if dtype == .float64 { return problem.backward(Double.self, g, states, needs: needs) }
+        return problem.backward(Float.self, g, states, needs: needs)
     }
 }
 
 /// The arrays one layer call reads, laid out for the kernels: `input` has unit stride along
-/// its last dimension, the others are contiguous.
+/// its last dimension, the others are contiguous. The LSTM and the RNN have their two
+/// biases summed in `inputBias`.
 private struct RecurrentOperands {
     let input: NDArray
     let weight: NDArray
-    let bias: NDArray?
+    let inputBias: NDArray?
+    let hiddenBias: NDArray?
     let hidden: NDArray
     let cell: NDArray?
 }
@@ -215,6 +241,7 @@ private struct RecurrentProblem {
         let (xStepStride, xRowStride) = (operands.input.layout.strides[0], operands.input.layout.strides[1])
         let x = pointer(operands.input, T.self) + b0 * xRowStride
         let h0 = pointer(operands.hidden, T.self) + b0 * h
+        let inputBias = operands.inputBias.map { pointer($0, T.self) }
         // Row b0 of step t in the output and the workspace.
         let out = mutablePointer(output, T.self) + b0 * h, work = mutablePointer(workspace, T.self) + b0 * workWidth
         // h·Whhᵀ for the GRU, whose n gate needs it apart from the input projection.
@@ -230,13 +257,14 @@ private struct RecurrentProblem {
                 recurrent.multiply(m: m, hPrevious, rowStride: h, columnStride: 1, beta: 0, workT, ldc: workWidth)
                 let (cPrevious, cStride) = previous.map { (UnsafePointer(work + $0 * n * workWidth + g), workWidth) }
                     ?? (pointer(operands.cell!, T.self) + b0 * h, h)
-                T.lstmForwardStep(batch: m, hidden: h, x: xt, xRowStride: xRowStride, gates: workT, gatesRowStride: workWidth,
+                T.lstmForwardStep(batch: m, hidden: h, x: xt, xRowStride: xRowStride, bias: inputBias, gates: workT,
+                                  gatesRowStride: workWidth,
                                   cPrevious: cPrevious, cPreviousRowStride: cStride, c: workT + g, cRowStride: workWidth,
                                   h: outT, hRowStride: h)
             case .gru:
                 recurrent.multiply(m: m, hPrevious, rowStride: h, columnStride: 1, beta: 0, scratch, ldc: g)
-                T.gruForwardStep(batch: m, hidden: h, x: xt, xRowStride: xRowStride, hh: scratch,
-                                 bias: operands.bias.map { pointer($0, T.self) }, hPrevious: hPrevious,
+                T.gruForwardStep(batch: m, hidden: h, x: xt, xRowStride: xRowStride, inputBias: inputBias, hh: scratch,
+                                 bias: operands.hiddenBias.map { pointer($0, T.self) }, hPrevious: hPrevious,
                                  hPreviousRowStride: h, work: workT, workRowStride: workWidth, h: outT, hRowStride: h)
             case .rnnTanh, .rnnRelu:
                 recurrent.multiply(m: m, hPrevious, rowStride: h, columnStride: 1, beta: 0, outT, ldc: h)
@@ -244,7 +272,7 @@ private struct RecurrentProblem {
                 for b in 0..<m {
                     let (row, xRow) = (outT + b * h, xt + b * xRowStride)
                     for j in 0..<h {
-                        let pre = row[j] + xRow[j]
+                        let pre = row[j] + xRow[j] + (inputBias?[j] ?? 0)
                         row[j] = relu ? Swift.max(pre, 0) : T.hyperbolicTangent(pre)
                     }
                 }
@@ -253,7 +281,7 @@ private struct RecurrentProblem {
     }
 
     func backward<T: RecurrentElement>(
-        _: T.Type, _ grad: NDArray, _ states: RecurrentStates, needsWeight: Bool, needsBias: Bool
+        _: T.Type, _ grad: NDArray, _ states: RecurrentStates, needs: RecurrentKernel.Needs
     ) -> RecurrentKernel.Gradients {
         let dtype = states.output.dtype
         let (g, h, n) = (gateWidth, hidden, batch)
@@ -266,25 +294,32 @@ private struct RecurrentProblem {
         // Whh [G·H, H], the right operand of every step's dPre·Whh, shared by the slices.
         let recurrent = T.reusableRightOperand(k: g, n: h, pointer(states.weight, T.self), rowStride: h, columnStride: 1)
         let slices = batchSlices()
+        // Each slice sums its rows of the biases' gradients (Σ dPre for b_ih, and for a GRU
+        // Σ d(h·Whhᵀ + b_hh) for b_hh; the other cells' two biases share one sum) while
+        // they are in cache; the slices' sums are added after.
+        let sumsInput = needs.inputBias || (needs.hiddenBias && mode != .gru)
+        let sumsHidden = needs.hiddenBias && mode == .gru
+        let biasSums = NDArray(zeros: [slices.count, 2, g], dtype: dtype)
         parallelFor(slices.count) { part in
-            backward(T.self, rows: slices[part], grad, states, recurrent,
-                     into: (gradInput, gradHH, gradHidden, gradCell))
+            let sums = mutablePointer(biasSums, T.self) + part * 2 * g
+            backward(T.self, rows: slices[part], grad, states, recurrent, into: (gradInput, gradHH, gradHidden, gradCell),
+                     biasSums: (sumsInput ? sums : nil, sumsHidden ? sums + g : nil))
         }
         var result = RecurrentKernel.Gradients(input: gradInput, hidden: gradHidden, cell: gradCell)
-        let dhh = pointer(gradHH, T.self)
-        if needsWeight {
-            result.weight = weightGradient(T.self, dhh, out: pointer(states.output, T.self),
+        if needs.weight {
+            result.weight = weightGradient(T.self, pointer(gradHH, T.self), out: pointer(states.output, T.self),
                                            h0: pointer(states.hidden, T.self))
         }
-        if needsBias && mode == .gru {
-            let bias = NDArray(zeros: [g], dtype: dtype)
-            let sum = mutablePointer(bias, T.self)
-            for row in 0..<(steps * n) {
-                let source = dhh + row * g
-                for j in 0..<g { sum[j] += source[j] }
+        func total(_ which: Int) -> NDArray {
+            let sum = NDArray(zeros: [g], dtype: dtype)
+            let (destination, source) = (mutablePointer(sum, T.self), pointer(biasSums, T.self) + which * g)
+            for part in 0..<slices.count {
+                for j in 0..<g { destination[j] += source[part * 2 * g + j] }
             }
-            result.bias = bias
+            return sum
         }
+        if needs.inputBias { result.inputBias = total(0) }
+        if needs.hiddenBias { result.hiddenBias = mode == .gru ? total(1) : result.inputBias ?? total(0) }
         return result
     }
 
@@ -292,7 +327,8 @@ private struct RecurrentProblem {
     /// rows of the gradients.
     private func backward<T: RecurrentElement>(
         _: T.Type, rows: Range<Int>, _ grad: NDArray, _ states: RecurrentStates, _ recurrent: RightOperand<T>,
-        into gradients: (input: NDArray, hh: NDArray, hidden: NDArray, cell: NDArray?)
+        into gradients: (input: NDArray, hh: NDArray, hidden: NDArray, cell: NDArray?),
+        biasSums: (input: UnsafeMutablePointer<T>?, hidden: UnsafeMutablePointer<T>?)
     ) {
         let (g, h, n, m, b0) = (gateWidth, hidden, batch, rows.count, rows.lowerBound)
         guard m > 0 else { return }
@@ -332,6 +368,19 @@ private struct RecurrentProblem {
                 }
                 recurrent.multiply(m: m, dxT, rowStride: g, columnStride: 1, beta: 0, dh, ldc: h)
             }
+            if let sum = biasSums.input { addRows(T.self, dxT, count: m, into: sum) }
+            if let sum = biasSums.hidden { addRows(T.self, dhhT, count: m, into: sum) }
+        }
+    }
+
+    /// Adds `count` rows of `gateWidth` values into `sum`.
+    private func addRows<T: RecurrentElement>(
+        _: T.Type, _ rows: UnsafePointer<T>, count: Int, into sum: UnsafeMutablePointer<T>
+    ) {
+        let width = gateWidth
+        for r in 0..<count {
+            let row = rows + r * width
+            for j in 0..<width { sum[j] += row[j] }
         }
     }
 
@@ -416,7 +465,8 @@ protocol RecurrentElement: KernelFloat {
         -> RightOperand<Self>
     /// See `ag_lstm_forward_step`.
     static func lstmForwardStep(
-        batch: Int, hidden: Int, x: UnsafePointer<Self>, xRowStride: Int, gates: UnsafeMutablePointer<Self>,
+        batch: Int, hidden: Int, x: UnsafePointer<Self>, xRowStride: Int, bias: UnsafePointer<Self>?,
+        gates: UnsafeMutablePointer<Self>,
         gatesRowStride: Int, cPrevious: UnsafePointer<Self>, cPreviousRowStride: Int, c: UnsafeMutablePointer<Self>,
         cRowStride: Int, h: UnsafeMutablePointer<Self>, hRowStride: Int)
     /// See `ag_lstm_backward_step`.
@@ -426,7 +476,8 @@ protocol RecurrentElement: KernelFloat {
         dhNext: UnsafePointer<Self>, dc: UnsafeMutablePointer<Self>, dGates: UnsafeMutablePointer<Self>, dGatesRowStride: Int)
     /// See `ag_gru_forward_step`.
     static func gruForwardStep(
-        batch: Int, hidden: Int, x: UnsafePointer<Self>, xRowStride: Int, hh: UnsafePointer<Self>,
+        batch: Int, hidden: Int, x: UnsafePointer<Self>, xRowStride: Int, inputBias: UnsafePointer<Self>?,
+        hh: UnsafePointer<Self>,
         bias: UnsafePointer<Self>?, hPrevious: UnsafePointer<Self>, hPreviousRowStride: Int,
         work: UnsafeMutablePointer<Self>, workRowStride: Int, h: UnsafeMutablePointer<Self>, hRowStride: Int)
     /// See `ag_gru_backward_step`.
@@ -445,18 +496,18 @@ extension RecurrentElement {
     private static func sigmoid(_ x: Self) -> Self { 1 / (1 + exponential(-x)) }
 
     static func lstmForwardStep(
-        batch: Int, hidden: Int, x: UnsafePointer<Self>, xRowStride: Int, gates: UnsafeMutablePointer<Self>,
-        gatesRowStride: Int, cPrevious: UnsafePointer<Self>, cPreviousRowStride: Int, c: UnsafeMutablePointer<Self>,
-        cRowStride: Int, h: UnsafeMutablePointer<Self>, hRowStride: Int
+        batch: Int, hidden: Int, x: UnsafePointer<Self>, xRowStride: Int, bias: UnsafePointer<Self>?,
+        gates: UnsafeMutablePointer<Self>, gatesRowStride: Int, cPrevious: UnsafePointer<Self>, cPreviousRowStride: Int,
+        c: UnsafeMutablePointer<Self>, cRowStride: Int, h: UnsafeMutablePointer<Self>, hRowStride: Int
     ) {
         for b in 0..<batch {
             let (xr, g, cp) = (x + b * xRowStride, gates + b * gatesRowStride, cPrevious + b * cPreviousRowStride)
             let (cr, hr) = (c + b * cRowStride, h + b * hRowStride)
             for j in 0..<hidden {
-                let i = sigmoid(g[j] + xr[j])
-                let f = sigmoid(g[hidden + j] + xr[hidden + j])
-                let n = hyperbolicTangent(g[2 * hidden + j] + xr[2 * hidden + j])
-                let o = sigmoid(g[3 * hidden + j] + xr[3 * hidden + j])
+                func pre(_ block: Int) -> Self {
+                    g[block * hidden + j] + xr[block * hidden + j] + (bias?[block * hidden + j] ?? 0)
+                }
+                let i = sigmoid(pre(0)), f = sigmoid(pre(1)), n = hyperbolicTangent(pre(2)), o = sigmoid(pre(3))
                 let cell = f * cp[j] + i * n
                 (g[j], g[hidden + j], g[2 * hidden + j], g[3 * hidden + j]) = (i, f, n, o)
                 cr[j] = cell
@@ -489,18 +540,20 @@ extension RecurrentElement {
     }
 
     static func gruForwardStep(
-        batch: Int, hidden: Int, x: UnsafePointer<Self>, xRowStride: Int, hh: UnsafePointer<Self>,
-        bias: UnsafePointer<Self>?, hPrevious: UnsafePointer<Self>, hPreviousRowStride: Int,
+        batch: Int, hidden: Int, x: UnsafePointer<Self>, xRowStride: Int, inputBias: UnsafePointer<Self>?,
+        hh: UnsafePointer<Self>, bias: UnsafePointer<Self>?, hPrevious: UnsafePointer<Self>, hPreviousRowStride: Int,
         work: UnsafeMutablePointer<Self>, workRowStride: Int, h: UnsafeMutablePointer<Self>, hRowStride: Int
     ) {
         for b in 0..<batch {
             let (xr, hhr, hp) = (x + b * xRowStride, hh + b * 3 * hidden, hPrevious + b * hPreviousRowStride)
             let (w, hr) = (work + b * workRowStride, h + b * hRowStride)
             for j in 0..<hidden {
-                let hn = hhr[2 * hidden + j] + (bias?[2 * hidden + j] ?? 0)
-                let r = sigmoid(xr[j] + hhr[j] + (bias?[j] ?? 0))
-                let z = sigmoid(xr[hidden + j] + hhr[hidden + j] + (bias?[hidden + j] ?? 0))
-                let n = hyperbolicTangent(xr[2 * hidden + j] + r * hn)
+                func input(_ block: Int) -> Self { xr[block * hidden + j] + (inputBias?[block * hidden + j] ?? 0) }
+                func recurrent(_ block: Int) -> Self { hhr[block * hidden + j] + (bias?[block * hidden + j] ?? 0) }
+                let hn = recurrent(2)
+                let r = sigmoid(input(0) + recurrent(0))
+                let z = sigmoid(input(1) + recurrent(1))
+                let n = hyperbolicTangent(input(2) + r * hn)
                 (w[j], w[hidden + j], w[2 * hidden + j], w[3 * hidden + j]) = (r, z, n, hn)
                 hr[j] = n + z * (hp[j] - n)
             }
@@ -539,11 +592,11 @@ extension Float: RecurrentElement {
     }
 
     static func lstmForwardStep(
-        batch: Int, hidden: Int, x: UnsafePointer<Float>, xRowStride: Int, gates: UnsafeMutablePointer<Float>,
-        gatesRowStride: Int, cPrevious: UnsafePointer<Float>, cPreviousRowStride: Int, c: UnsafeMutablePointer<Float>,
-        cRowStride: Int, h: UnsafeMutablePointer<Float>, hRowStride: Int
+        batch: Int, hidden: Int, x: UnsafePointer<Float>, xRowStride: Int, bias: UnsafePointer<Float>?,
+        gates: UnsafeMutablePointer<Float>, gatesRowStride: Int, cPrevious: UnsafePointer<Float>, cPreviousRowStride: Int,
+        c: UnsafeMutablePointer<Float>, cRowStride: Int, h: UnsafeMutablePointer<Float>, hRowStride: Int
     ) {
-        ag_lstm_forward_step(Int64(batch), Int64(hidden), x, Int64(xRowStride), gates, Int64(gatesRowStride),
+        ag_lstm_forward_step(Int64(batch), Int64(hidden), x, Int64(xRowStride), bias, gates, Int64(gatesRowStride),
                              cPrevious, Int64(cPreviousRowStride), c, Int64(cRowStride), h, Int64(hRowStride))
     }
 
@@ -558,11 +611,11 @@ extension Float: RecurrentElement {
     }
 
     static func gruForwardStep(
-        batch: Int, hidden: Int, x: UnsafePointer<Float>, xRowStride: Int, hh: UnsafePointer<Float>,
-        bias: UnsafePointer<Float>?, hPrevious: UnsafePointer<Float>, hPreviousRowStride: Int,
+        batch: Int, hidden: Int, x: UnsafePointer<Float>, xRowStride: Int, inputBias: UnsafePointer<Float>?,
+        hh: UnsafePointer<Float>, bias: UnsafePointer<Float>?, hPrevious: UnsafePointer<Float>, hPreviousRowStride: Int,
         work: UnsafeMutablePointer<Float>, workRowStride: Int, h: UnsafeMutablePointer<Float>, hRowStride: Int
     ) {
-        ag_gru_forward_step(Int64(batch), Int64(hidden), x, Int64(xRowStride), hh, bias, hPrevious,
+        ag_gru_forward_step(Int64(batch), Int64(hidden), x, Int64(xRowStride), inputBias, hh, bias, hPrevious,
                             Int64(hPreviousRowStride), work, Int64(workRowStride), h, Int64(hRowStride))
     }
 

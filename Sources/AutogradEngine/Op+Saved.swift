@@ -36,9 +36,9 @@ enum SavedAuxiliary {
     case attention(logSumExp: NDArray, mask: AttentionKernel.Mask?)
     // recurrent
     /// A recurrent layer's per-step activations (``RecurrentKernel``'s workspace) and its
-    /// fourth input, the LSTM's initial cell state or the GRU's recurrent bias, if any (the
-    /// first three are saved as inputs).
-    case recurrent(workspace: NDArray, fourthInput: SavedTensor?)
+    /// inputs after the first three (which are saved as inputs): the LSTM's initial cell
+    /// state and the biases, where given.
+    case recurrent(workspace: NDArray, extraInputs: SavedRecurrentInputs)
 }
 
 extension Op {

@@ -22,17 +22,19 @@
 static inline float sigmoid_scalar(float x) { return 1.0f / (1.0f + expf(-x)); }
 
 static void lstm_forward_portable(int64_t batch, int64_t hidden, const float *x, int64_t xRowStride,
-                                  float *gates, int64_t gatesRowStride, const float *cPrev, int64_t cPrevRowStride,
+                                  const float *bias, float *gates, int64_t gatesRowStride, const float *cPrev, int64_t cPrevRowStride,
                                   float *c, int64_t cRowStride, float *h, int64_t hRowStride, int64_t first,
                                   int64_t last) {
     for (int64_t b = 0; b < batch; b++) {
         const float *xr = x + b * xRowStride, *cp = cPrev + b * cPrevRowStride;
         float *g = gates + b * gatesRowStride, *cr = c + b * cRowStride, *hr = h + b * hRowStride;
         for (int64_t j = first; j < last; j++) {
-            float i = sigmoid_scalar(g[j] + xr[j]);
-            float f = sigmoid_scalar(g[hidden + j] + xr[hidden + j]);
-            float n = tanhf(g[2 * hidden + j] + xr[2 * hidden + j]);
-            float o = sigmoid_scalar(g[3 * hidden + j] + xr[3 * hidden + j]);
+            float bi = bias ? bias[j] : 0, bf = bias ? bias[hidden + j] : 0;
+            float bg = bias ? bias[2 * hidden + j] : 0, bo = bias ? bias[3 * hidden + j] : 0;
+            float i = sigmoid_scalar(g[j] + xr[j] + bi);
+            float f = sigmoid_scalar(g[hidden + j] + xr[hidden + j] + bf);
+            float n = tanhf(g[2 * hidden + j] + xr[2 * hidden + j] + bg);
+            float o = sigmoid_scalar(g[3 * hidden + j] + xr[3 * hidden + j] + bo);
             float cell = f * cp[j] + i * n;
             g[j] = i; g[hidden + j] = f; g[2 * hidden + j] = n; g[3 * hidden + j] = o;
             cr[j] = cell;
@@ -64,7 +66,7 @@ static void lstm_backward_portable(int64_t batch, int64_t hidden, const float *g
 }
 
 static void gru_forward_portable(int64_t batch, int64_t hidden, const float *x, int64_t xRowStride,
-                                 const float *hh, const float *bias, const float *hPrev, int64_t hPrevRowStride,
+                                 const float *inputBias, const float *hh, const float *bias, const float *hPrev, int64_t hPrevRowStride,
                                  float *work, int64_t workRowStride, float *h, int64_t hRowStride, int64_t first,
                                  int64_t last) {
     for (int64_t b = 0; b < batch; b++) {
@@ -72,9 +74,12 @@ static void gru_forward_portable(int64_t batch, int64_t hidden, const float *x, 
         float *w = work + b * workRowStride, *hr = h + b * hRowStride;
         for (int64_t j = first; j < last; j++) {
             float hn = hhr[2 * hidden + j] + (bias ? bias[2 * hidden + j] : 0);
-            float r = sigmoid_scalar(xr[j] + hhr[j] + (bias ? bias[j] : 0));
-            float z = sigmoid_scalar(xr[hidden + j] + hhr[hidden + j] + (bias ? bias[hidden + j] : 0));
-            float n = tanhf(xr[2 * hidden + j] + r * hn);
+            float xr0 = xr[j] + (inputBias ? inputBias[j] : 0);
+            float xr1 = xr[hidden + j] + (inputBias ? inputBias[hidden + j] : 0);
+            float xr2 = xr[2 * hidden + j] + (inputBias ? inputBias[2 * hidden + j] : 0);
+            float r = sigmoid_scalar(xr0 + (hhr[j] + (bias ? bias[j] : 0)));
+            float z = sigmoid_scalar(xr1 + (hhr[hidden + j] + (bias ? bias[hidden + j] : 0)));
+            float n = tanhf(xr2 + r * hn);
             w[j] = r; w[hidden + j] = z; w[2 * hidden + j] = n; w[3 * hidden + j] = hn;
             hr[j] = n + z * (hp[j] - n);
         }
@@ -154,17 +159,21 @@ static inline __m256 tanh_avx2(__m256 x) {
 
 AG_TARGET_AVX2
 static void lstm_forward_avx2(int64_t batch, int64_t hidden, const float *x, int64_t xRowStride,
-                              float *gates, int64_t gatesRowStride, const float *cPrev, int64_t cPrevRowStride,
+                              const float *bias, float *gates, int64_t gatesRowStride, const float *cPrev, int64_t cPrevRowStride,
                               float *c, int64_t cRowStride, float *h, int64_t hRowStride) {
     int64_t vectorEnd = hidden / 8 * 8;
     for (int64_t b = 0; b < batch; b++) {
         const float *xr = x + b * xRowStride, *cp = cPrev + b * cPrevRowStride;
         float *g = gates + b * gatesRowStride, *cr = c + b * cRowStride, *hr = h + b * hRowStride;
         for (int64_t j = 0; j < vectorEnd; j += 8) {
-            __m256 i = sigmoid_avx2(_mm256_add_ps(_mm256_loadu_ps(g + j), _mm256_loadu_ps(xr + j)));
-            __m256 f = sigmoid_avx2(_mm256_add_ps(_mm256_loadu_ps(g + hidden + j), _mm256_loadu_ps(xr + hidden + j)));
-            __m256 n = tanh_avx2(_mm256_add_ps(_mm256_loadu_ps(g + 2 * hidden + j), _mm256_loadu_ps(xr + 2 * hidden + j)));
-            __m256 o = sigmoid_avx2(_mm256_add_ps(_mm256_loadu_ps(g + 3 * hidden + j), _mm256_loadu_ps(xr + 3 * hidden + j)));
+#define AG_PRE(block)                                                                               \
+    _mm256_add_ps(_mm256_add_ps(_mm256_loadu_ps(g + (block) * hidden + j), _mm256_loadu_ps(xr + (block) * hidden + j)), \
+                  bias ? _mm256_loadu_ps(bias + (block) * hidden + j) : _mm256_setzero_ps())
+            __m256 i = sigmoid_avx2(AG_PRE(0));
+            __m256 f = sigmoid_avx2(AG_PRE(1));
+            __m256 n = tanh_avx2(AG_PRE(2));
+            __m256 o = sigmoid_avx2(AG_PRE(3));
+#undef AG_PRE
             __m256 cell = _mm256_add_ps(_mm256_mul_ps(f, _mm256_loadu_ps(cp + j)), _mm256_mul_ps(i, n));
             _mm256_storeu_ps(g + j, i);
             _mm256_storeu_ps(g + hidden + j, f);
@@ -175,7 +184,7 @@ static void lstm_forward_avx2(int64_t batch, int64_t hidden, const float *x, int
         }
     }
     if (vectorEnd < hidden) {
-        lstm_forward_portable(batch, hidden, x, xRowStride, gates, gatesRowStride, cPrev, cPrevRowStride, c,
+        lstm_forward_portable(batch, hidden, x, xRowStride, bias, gates, gatesRowStride, cPrev, cPrevRowStride, c,
                               cRowStride, h, hRowStride, vectorEnd, hidden);
     }
 }
@@ -212,8 +221,8 @@ static void lstm_backward_avx2(int64_t batch, int64_t hidden, const float *gates
 }
 
 AG_TARGET_AVX2
-static void gru_forward_avx2(int64_t batch, int64_t hidden, const float *x, int64_t xRowStride, const float *hh,
-                             const float *bias, const float *hPrev, int64_t hPrevRowStride, float *work,
+static void gru_forward_avx2(int64_t batch, int64_t hidden, const float *x, int64_t xRowStride,
+                             const float *inputBias, const float *hh, const float *bias, const float *hPrev, int64_t hPrevRowStride, float *work,
                              int64_t workRowStride, float *h, int64_t hRowStride) {
     int64_t vectorEnd = hidden / 8 * 8;
     __m256 zero = _mm256_setzero_ps();
@@ -224,11 +233,17 @@ static void gru_forward_avx2(int64_t batch, int64_t hidden, const float *x, int6
             __m256 br = bias ? _mm256_loadu_ps(bias + j) : zero;
             __m256 bz = bias ? _mm256_loadu_ps(bias + hidden + j) : zero;
             __m256 bn = bias ? _mm256_loadu_ps(bias + 2 * hidden + j) : zero;
+            __m256 xr0 = _mm256_loadu_ps(xr + j), xr1 = _mm256_loadu_ps(xr + hidden + j);
+            __m256 xr2 = _mm256_loadu_ps(xr + 2 * hidden + j);
+            if (inputBias) {
+                xr0 = _mm256_add_ps(xr0, _mm256_loadu_ps(inputBias + j));
+                xr1 = _mm256_add_ps(xr1, _mm256_loadu_ps(inputBias + hidden + j));
+                xr2 = _mm256_add_ps(xr2, _mm256_loadu_ps(inputBias + 2 * hidden + j));
+            }
             __m256 hn = _mm256_add_ps(_mm256_loadu_ps(hhr + 2 * hidden + j), bn);
-            __m256 r = sigmoid_avx2(_mm256_add_ps(_mm256_add_ps(_mm256_loadu_ps(xr + j), _mm256_loadu_ps(hhr + j)), br));
-            __m256 z = sigmoid_avx2(_mm256_add_ps(_mm256_add_ps(_mm256_loadu_ps(xr + hidden + j),
-                                                                _mm256_loadu_ps(hhr + hidden + j)), bz));
-            __m256 n = tanh_avx2(_mm256_fmadd_ps(r, hn, _mm256_loadu_ps(xr + 2 * hidden + j)));
+            __m256 r = sigmoid_avx2(_mm256_add_ps(xr0, _mm256_add_ps(_mm256_loadu_ps(hhr + j), br)));
+            __m256 z = sigmoid_avx2(_mm256_add_ps(xr1, _mm256_add_ps(_mm256_loadu_ps(hhr + hidden + j), bz)));
+            __m256 n = tanh_avx2(_mm256_fmadd_ps(r, hn, xr2));
             _mm256_storeu_ps(w + j, r);
             _mm256_storeu_ps(w + hidden + j, z);
             _mm256_storeu_ps(w + 2 * hidden + j, n);
@@ -237,8 +252,8 @@ static void gru_forward_avx2(int64_t batch, int64_t hidden, const float *x, int6
         }
     }
     if (vectorEnd < hidden) {
-        gru_forward_portable(batch, hidden, x, xRowStride, hh, bias, hPrev, hPrevRowStride, work, workRowStride, h,
-                             hRowStride, vectorEnd, hidden);
+        gru_forward_portable(batch, hidden, x, xRowStride, inputBias, hh, bias, hPrev, hPrevRowStride, work,
+                             workRowStride, h, hRowStride, vectorEnd, hidden);
     }
 }
 
@@ -277,18 +292,18 @@ static void gru_backward_avx2(int64_t batch, int64_t hidden, const float *work, 
 
 // MARK: Entry points
 
-void ag_lstm_forward_step(int64_t batch, int64_t hidden, const float *x, int64_t xRowStride,
+void ag_lstm_forward_step(int64_t batch, int64_t hidden, const float *x, int64_t xRowStride, const float *bias,
                           float *gates, int64_t gatesRowStride, const float *cPrev, int64_t cPrevRowStride,
                           float *c, int64_t cRowStride, float *h, int64_t hRowStride) {
 #if AG_X86
     if (ag_kernel_path_get() == AG_KERNEL_PATH_AVX2) {
-        lstm_forward_avx2(batch, hidden, x, xRowStride, gates, gatesRowStride, cPrev, cPrevRowStride, c, cRowStride,
-                          h, hRowStride);
+        lstm_forward_avx2(batch, hidden, x, xRowStride, bias, gates, gatesRowStride, cPrev, cPrevRowStride, c,
+                          cRowStride, h, hRowStride);
         return;
     }
 #endif
-    lstm_forward_portable(batch, hidden, x, xRowStride, gates, gatesRowStride, cPrev, cPrevRowStride, c, cRowStride,
-                          h, hRowStride, 0, hidden);
+    lstm_forward_portable(batch, hidden, x, xRowStride, bias, gates, gatesRowStride, cPrev, cPrevRowStride, c,
+                          cRowStride, h, hRowStride, 0, hidden);
 }
 
 void ag_lstm_backward_step(int64_t batch, int64_t hidden, const float *gates, int64_t gatesRowStride,
@@ -306,18 +321,18 @@ void ag_lstm_backward_step(int64_t batch, int64_t hidden, const float *gates, in
                            gradHRowStride, dhNext, dc, dGates, dGatesRowStride, 0, hidden);
 }
 
-void ag_gru_forward_step(int64_t batch, int64_t hidden, const float *x, int64_t xRowStride, const float *hh,
-                         const float *bias, const float *hPrev, int64_t hPrevRowStride, float *work,
+void ag_gru_forward_step(int64_t batch, int64_t hidden, const float *x, int64_t xRowStride, const float *inputBias,
+                         const float *hh, const float *bias, const float *hPrev, int64_t hPrevRowStride, float *work,
                          int64_t workRowStride, float *h, int64_t hRowStride) {
 #if AG_X86
     if (ag_kernel_path_get() == AG_KERNEL_PATH_AVX2) {
-        gru_forward_avx2(batch, hidden, x, xRowStride, hh, bias, hPrev, hPrevRowStride, work, workRowStride, h,
-                         hRowStride);
+        gru_forward_avx2(batch, hidden, x, xRowStride, inputBias, hh, bias, hPrev, hPrevRowStride, work, workRowStride,
+                         h, hRowStride);
         return;
     }
 #endif
-    gru_forward_portable(batch, hidden, x, xRowStride, hh, bias, hPrev, hPrevRowStride, work, workRowStride, h,
-                         hRowStride, 0, hidden);
+    gru_forward_portable(batch, hidden, x, xRowStride, inputBias, hh, bias, hPrev, hPrevRowStride, work, workRowStride,
+                         h, hRowStride, 0, hidden);
 }
 
 void ag_gru_backward_step(int64_t batch, int64_t hidden, const float *work, int64_t workRowStride,

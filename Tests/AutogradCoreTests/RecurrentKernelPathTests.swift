@@ -62,11 +62,13 @@ final class RecurrentKernelPathTests: XCTestCase {
         let (batch, hidden) = (3, 19)
         let x = values(batch * 4 * hidden, seed: 4, scale: 6), hh = values(batch * 4 * hidden, seed: 5, scale: 6)
         let cPrevious = values(batch * hidden, seed: 6, scale: 2), gradH = values(batch * hidden, seed: 7)
+        let bias = values(4 * hidden, seed: 16)
         let dhNext = values(batch * hidden, seed: 8), dcNext = values(batch * hidden, seed: 9)
         let d = { (v: [Float]) in v.map(Double.init) }
         var referenceGates = d(hh), referenceC = [Double](repeating: 0, count: batch * hidden)
         var referenceH = referenceC
-        Double.lstmForwardStep(batch: batch, hidden: hidden, x: d(x), xRowStride: 4 * hidden, gates: &referenceGates,
+        Double.lstmForwardStep(batch: batch, hidden: hidden, x: d(x), xRowStride: 4 * hidden, bias: d(bias),
+                               gates: &referenceGates,
                                gatesRowStride: 4 * hidden, cPrevious: d(cPrevious), cPreviousRowStride: hidden,
                                c: &referenceC, cRowStride: hidden, h: &referenceH, hRowStride: hidden)
         var referenceDc = d(dcNext), referenceDGates = [Double](repeating: 0, count: batch * 4 * hidden)
@@ -77,7 +79,7 @@ final class RecurrentKernelPathTests: XCTestCase {
         for path in Kernels.availablePaths {
             Kernels.path = path
             var gates = hh, c = [Float](repeating: 0, count: batch * hidden), h = c
-            ag_lstm_forward_step(Int64(batch), Int64(hidden), x, Int64(4 * hidden), &gates, Int64(4 * hidden), cPrevious,
+            ag_lstm_forward_step(Int64(batch), Int64(hidden), x, Int64(4 * hidden), bias, &gates, Int64(4 * hidden), cPrevious,
                                  Int64(hidden), &c, Int64(hidden), &h, Int64(hidden))
             var dc = dcNext, dGates = [Float](repeating: 0, count: batch * 4 * hidden)
             ag_lstm_backward_step(Int64(batch), Int64(hidden), gates, Int64(4 * hidden), cPrevious, Int64(hidden), c,
@@ -94,10 +96,12 @@ final class RecurrentKernelPathTests: XCTestCase {
         let (batch, hidden) = (2, 21)
         let x = values(batch * 3 * hidden, seed: 10, scale: 6), hh = values(batch * 3 * hidden, seed: 11, scale: 6)
         let bias = values(3 * hidden, seed: 12), hPrevious = values(batch * hidden, seed: 13)
+        let inputBias = values(3 * hidden, seed: 17)
         let gradH = values(batch * hidden, seed: 14), dhNext = values(batch * hidden, seed: 15)
         let d = { (v: [Float]) in v.map(Double.init) }
         var referenceWork = [Double](repeating: 0, count: batch * 4 * hidden), referenceH = d(hPrevious)
-        Double.gruForwardStep(batch: batch, hidden: hidden, x: d(x), xRowStride: 3 * hidden, hh: d(hh), bias: d(bias),
+        Double.gruForwardStep(batch: batch, hidden: hidden, x: d(x), xRowStride: 3 * hidden, inputBias: d(inputBias),
+                              hh: d(hh), bias: d(bias),
                               hPrevious: d(hPrevious), hPreviousRowStride: hidden, work: &referenceWork,
                               workRowStride: 4 * hidden, h: &referenceH, hRowStride: hidden)
         var referenceDh = d(dhNext), referenceDx = [Double](repeating: 0, count: batch * 3 * hidden)
@@ -109,7 +113,8 @@ final class RecurrentKernelPathTests: XCTestCase {
         for path in Kernels.availablePaths {
             Kernels.path = path
             var work = [Float](repeating: 0, count: batch * 4 * hidden), h = hPrevious
-            ag_gru_forward_step(Int64(batch), Int64(hidden), x, Int64(3 * hidden), hh, bias, hPrevious, Int64(hidden),
+            ag_gru_forward_step(Int64(batch), Int64(hidden), x, Int64(3 * hidden), inputBias, hh, bias, hPrevious,
+                                Int64(hidden),
                                 &work, Int64(4 * hidden), &h, Int64(hidden))
             var dh = dhNext, dx = [Float](repeating: 0, count: batch * 3 * hidden), dhh = dx
             ag_gru_backward_step(Int64(batch), Int64(hidden), work, Int64(4 * hidden), hPrevious, Int64(hidden), gradH,

@@ -532,40 +532,48 @@ final class GradientCheckTests: XCTestCase {
     /// recurrent bias), their single-step cells, the float32 kernels (a hidden size of 9
     /// runs both the 8-wide vector loop and the scalar tail) and, recorded, second derivatives.
     static func recurrent(_ c: inout GradientChecker) {
-        /// The layer's output, final hidden state and (LSTM) final cell state, flattened.
+        /// The layer's output, final hidden state and (LSTM) final cell state, flattened. The
+        /// inputs are the projected input, the recurrent weights, the initial hidden state,
+        /// the LSTM's initial cell state and then the biases, when there are biases.
         func layer(_ mode: RecurrentKernel.Mode, reverse: Bool = false) -> ([Tensor]) -> Tensor {
             { x in
+                let biases = x.count > (mode == .lstm ? 4 : 3) ? Array(x.suffix(2)) : []
                 let (output, hidden, cell) = Tensor.recurrentLayer(
-                    mode, projectedInput: x[0], weightHH: x[1], biasHH: mode == .gru && x.count > 3 ? x[3] : nil,
+                    mode, projectedInput: x[0], weightHH: x[1], biasIH: biases.first, biasHH: biases.last,
                     hidden: x[2], cell: mode == .lstm ? x[3] : nil, reverse: reverse)
                 return cat([output.reshape([-1]), hidden.reshape([-1])] + (cell.map { [$0.reshape([-1])] } ?? []))
             }
         }
         func inputs(_ c: inout GradientChecker, _ mode: RecurrentKernel.Mode, steps: Int, batch: Int, hidden: Int,
-                    fourth: Bool = true) -> [Tensor] {
+                    biases: Bool = true) -> [Tensor] {
             let gates = mode.gateCount * hidden
             var x = [c.normal([steps, batch, gates]), c.normal([gates, hidden]), c.normal([batch, hidden])]
             if mode == .lstm { x.append(c.normal([batch, hidden])) }
-            if mode == .gru && fourth { x.append(c.normal([gates])) }
+            if biases { x += [c.normal([gates]), c.normal([gates])] }
             return x
         }
         c.check("LSTM layer [T 3, B 2, H 2]", inputs(&c, .lstm, steps: 3, batch: 2, hidden: 2), layer(.lstm))
         c.check("LSTM layer, reverse", inputs(&c, .lstm, steps: 4, batch: 1, hidden: 3), layer(.lstm, reverse: true))
-        c.check("GRU layer with recurrent bias", inputs(&c, .gru, steps: 3, batch: 2, hidden: 2), layer(.gru))
-        c.check("GRU layer without bias, reverse", inputs(&c, .gru, steps: 3, batch: 2, hidden: 3, fourth: false),
+        c.check("GRU layer with biases", inputs(&c, .gru, steps: 3, batch: 2, hidden: 2), layer(.gru))
+        c.check("GRU layer without bias, reverse", inputs(&c, .gru, steps: 3, batch: 2, hidden: 3, biases: false),
                 layer(.gru, reverse: true))
+        c.check("LSTM layer without bias", inputs(&c, .lstm, steps: 2, batch: 2, hidden: 2, biases: false), layer(.lstm))
         c.check("RNN tanh layer", inputs(&c, .rnnTanh, steps: 3, batch: 2, hidden: 3), layer(.rnnTanh))
         c.check("RNN relu layer, reverse", inputs(&c, .rnnRelu, steps: 3, batch: 2, hidden: 3), layer(.rnnRelu, reverse: true))
         c.check("RNN layer, one step", inputs(&c, .rnnTanh, steps: 1, batch: 3, hidden: 2), layer(.rnnTanh))
         c.check("LSTM layer, initial state not requiring grad",
                 [c.normal([2, 2, 8]), c.normal([8, 2]), c.normal([2, 2], requiresGrad: false),
                  c.normal([2, 2], requiresGrad: false)], layer(.lstm))
-        c.check("lstmCell", [c.normal([2, 8]), c.normal([8, 2]), c.normal([2, 2]), c.normal([2, 2])]) { x in
-            let (h, cell) = Tensor.lstmCell(x[0], weightHH: x[1], hidden: x[2], cell: x[3])
+        c.check("lstmCell", [c.normal([2, 8]), c.normal([8, 2]), c.normal([2, 2]), c.normal([2, 2]), c.normal([8]),
+                             c.normal([8])]) { x in
+            let (h, cell) = Tensor.lstmCell(x[0], weightHH: x[1], biasIH: x[4], biasHH: x[5], hidden: x[2], cell: x[3])
             return cat([h, cell], dim: 1)
         }
-        c.check("gruCell", [c.normal([3, 6]), c.normal([6, 2]), c.normal([3, 2]), c.normal([6])]) { x in
+        c.check("gruCell, recurrent bias only", [c.normal([3, 6]), c.normal([6, 2]), c.normal([3, 2]), c.normal([6])]) { x in
             Tensor.gruCell(x[0], weightHH: x[1], biasHH: x[3], hidden: x[2])
+        }
+        c.check("gruCell, input bias only", [c.normal([3, 6]), c.normal([6, 2]), c.normal([3, 2]), c.normal([6])]) { x in
+            Tensor.gruCell(x[0], weightHH: x[1], biasIH: x[3], hidden: x[2])
         }
         // Second derivatives: the rule runs as tensor ops when the backward pass is recorded.
         func gradient(_ mode: RecurrentKernel.Mode, reverse: Bool = false) -> ([Tensor]) -> Tensor {

@@ -12,7 +12,7 @@ import AutogradEngine
 ///
 /// The forward pass multiplies every step's input by `weight_ih` in one matrix product
 /// per layer and direction, then runs the recurrence in the fused kernel
-/// (``AutogradEngine/Tensor/recurrentLayer(_:projectedInput:weightHH:biasHH:hidden:cell:reverse:)``),
+/// (``AutogradEngine/Tensor/recurrentLayer(_:projectedInput:weightHH:biasIH:biasHH:hidden:cell:reverse:)``),
 /// one `MkldnnRnnLayerBackward0` node per layer and direction on the graph.
 public class RNNBase: Module {
     /// The cell every layer runs.
@@ -156,19 +156,11 @@ public class RNNBase: Module {
             for direction in 0..<directions {
                 let index = layer * directions + direction
                 let weights = allWeights[index]
-                var projected = flat.matmul(weights[0].mT)
-                var biasHH: Tensor?
-                if bias {
-                    if mode == .gru {
-                        projected = projected + weights[2]
-                        biasHH = weights[3]
-                    } else {
-                        projected = projected + (weights[2] + weights[3])
-                    }
-                }
+                // Every step's x·W_ihᵀ in one product; the kernel adds the biases.
+                let projected = flat.matmul(weights[0].mT).reshape([steps, batch, mode.gateCount * hiddenSize])
                 let (output, hN, cN) = Tensor.recurrentLayer(
-                    mode, projectedInput: projected.reshape([steps, batch, mode.gateCount * hiddenSize]),
-                    weightHH: weights[1], biasHH: biasHH, hidden: h0.select(dim: 0, index: index),
+                    mode, projectedInput: projected, weightHH: weights[1], biasIH: bias ? weights[2] : nil,
+                    biasHH: bias ? weights[3] : nil, hidden: h0.select(dim: 0, index: index),
                     cell: c0?.select(dim: 0, index: index), reverse: direction == 1)
                 outputs.append(output)
                 finalHidden.append(hN)

@@ -62,12 +62,8 @@ public class RNNCellBase: Module {
         return rows
     }
 
-    /// `x·W_ihᵀ + b_ih`, plus `extra` (the recurrent bias, for the cells that fold it in).
-    func projected(_ x: Tensor, extraBias: Tensor?) -> Tensor {
-        let product = x.matmul(weightIH.mT)
-        guard let biasIH else { return product }
-        return product + (extraBias.map { biasIH + $0 } ?? biasIH)
-    }
+    /// `x·W_ihᵀ`.
+    func projected(_ x: Tensor) -> Tensor { x.matmul(weightIH.mT) }
 }
 
 /// One LSTM step, like `torch.nn.LSTMCell`: gates i, f, g, o from
@@ -102,7 +98,8 @@ public final class LSTMCell: RNNCellBase {
         let unbatched = input.rank == 1
         let h = batchedState(state?.h, batch: x.shape[0], unbatched: unbatched, dtype: x.dtype, index: 0)
         let c = batchedState(state?.c, batch: x.shape[0], unbatched: unbatched, dtype: x.dtype, index: 1)
-        let (newHidden, newCell) = Tensor.lstmCell(projected(x, extraBias: biasHH), weightHH: weightHH, hidden: h, cell: c)
+        let (newHidden, newCell) = Tensor.lstmCell(projected(x), weightHH: weightHH, biasIH: biasIH, biasHH: biasHH,
+                                                   hidden: h, cell: c)
         return unbatched ? (newHidden.squeeze(0), newCell.squeeze(0)) : (newHidden, newCell)
     }
 }
@@ -135,7 +132,7 @@ public final class GRUCell: RNNCellBase {
     private func step(_ input: Tensor, _ hidden: Tensor?) -> Tensor {
         let x = batchedInput(input)
         let h = batchedState(hidden, batch: x.shape[0], unbatched: input.rank == 1, dtype: x.dtype, index: 0)
-        let next = Tensor.gruCell(projected(x, extraBias: nil), weightHH: weightHH, biasHH: biasHH, hidden: h)
+        let next = Tensor.gruCell(projected(x), weightHH: weightHH, biasIH: biasIH, biasHH: biasHH, hidden: h)
         return input.rank == 1 ? next.squeeze(0) : next
     }
 }
@@ -166,9 +163,11 @@ public final class RNNCell: RNNCellBase {
     private func step(_ input: Tensor, _ hidden: Tensor?) -> Tensor {
         let x = batchedInput(input)
         let h = batchedState(hidden, batch: x.shape[0], unbatched: input.rank == 1, dtype: x.dtype, index: 0)
-        var recurrent = h.matmul(weightHH.mT)
+        // PyTorch's rnn_tanh_cell: linear(x, W_ih, b_ih) + linear(h, W_hh, b_hh).
+        var fromInput = projected(x), recurrent = h.matmul(weightHH.mT)
+        if let biasIH { fromInput = fromInput + biasIH }
         if let biasHH { recurrent = recurrent + biasHH }
-        let pre = projected(x, extraBias: nil) + recurrent
+        let pre = fromInput + recurrent
         let next = nonlinearity == .relu ? pre.relu() : pre.tanh()
         return input.rank == 1 ? next.squeeze(0) : next
     }

@@ -186,11 +186,11 @@ void ag_sgemm_packed_b(int64_t M, int64_t N, int64_t K, const float *A, int64_t 
 
 /// The elementwise part of one LSTM time step for `batch` rows of `hidden` units (gate
 /// blocks i, f, g, o, each `hidden` wide). On entry each row of `gates` holds h_{t-1}·Whhᵀ
-/// and each row of `x` the input projection x_t·Wihᵀ + biases; on return `gates` holds the
-/// activated gates σ(i), σ(f), tanh(g), σ(o), `c` the new cell state f·c_{t-1} + i·g and `h`
-/// the new hidden state o·tanh(c). Row strides are in floats; `h` and `c` may not alias the
-/// inputs.
-void ag_lstm_forward_step(int64_t batch, int64_t hidden, const float *x, int64_t xRowStride,
+/// and each row of `x` the input projection x_t·Wihᵀ; `bias` (4·hidden values, b_ih + b_hh,
+/// or NULL for none) is added to both; on return `gates` holds the activated gates σ(i),
+/// σ(f), tanh(g), σ(o), `c` the new cell state f·c_{t-1} + i·g and `h` the new hidden state
+/// o·tanh(c). Row strides are in floats; `h` and `c` may not alias the inputs.
+void ag_lstm_forward_step(int64_t batch, int64_t hidden, const float *x, int64_t xRowStride, const float *bias,
                           float *gates, int64_t gatesRowStride, const float *cPrev, int64_t cPrevRowStride,
                           float *c, int64_t cRowStride, float *h, int64_t hRowStride);
 
@@ -205,13 +205,13 @@ void ag_lstm_backward_step(int64_t batch, int64_t hidden, const float *gates, in
                            float *dGates, int64_t dGatesRowStride);
 
 /// The elementwise part of one GRU time step (gate blocks r, z, n): from the input
-/// projection rows `x` (x_t·Wihᵀ + b_ih), `hh` = h_{t-1}·Whhᵀ (rows 3·hidden wide) and the
-/// hidden bias `bias` (3·hidden values, or NULL for none), computes r = σ(x_r + hh_r + b_hr),
-/// z = σ(x_z + hh_z + b_hz), n = tanh(x_n + r·(hh_n + b_hn)) and h = n + z·(h_{t-1} - n)
-/// (PyTorch's order of operations). `work` rows (4·hidden wide) receive r, z, n and
-/// hh_n + b_hn for backward.
-void ag_gru_forward_step(int64_t batch, int64_t hidden, const float *x, int64_t xRowStride, const float *hh,
-                         const float *bias, const float *hPrev, int64_t hPrevRowStride, float *work,
+/// projection rows `x` (x_t·Wihᵀ) and its bias `inputBias` (b_ih, 3·hidden values or NULL),
+/// `hh` = h_{t-1}·Whhᵀ (rows 3·hidden wide) and the hidden bias `bias` (b_hh, 3·hidden values,
+/// or NULL for none), computes r = σ(x_r + b_ir + hh_r + b_hr), z = σ(x_z + b_iz + hh_z + b_hz),
+/// n = tanh(x_n + b_in + r·(hh_n + b_hn)) and h = n + z·(h_{t-1} - n) (PyTorch's order of
+/// operations). `work` rows (4·hidden wide) receive r, z, n and hh_n + b_hn for backward.
+void ag_gru_forward_step(int64_t batch, int64_t hidden, const float *x, int64_t xRowStride, const float *inputBias,
+                         const float *hh, const float *bias, const float *hPrev, int64_t hPrevRowStride, float *work,
                          int64_t workRowStride, float *h, int64_t hRowStride);
 
 /// The backward of ag_gru_forward_step: with dh_t = gradH + dh (dh holds the gradient reaching
