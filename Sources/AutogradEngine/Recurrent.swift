@@ -130,7 +130,7 @@ extension Node {
     /// initial hidden state, then the LSTM's initial cell state and the biases where given).
     /// Outside a recorded backward pass the fused kernel runs the steps in reverse; when the
     /// backward pass is recorded (for higher derivatives) the same formulas run as tensor ops
-    /// (``recordedRecurrentGradients(_:mode:reverse:input:weight:hidden:fourth:)``).
+    /// (``recordedRecurrentGradients(_:mode:reverse:input:weight:biasIH:biasHH:hidden:cell:)``).
     func recurrentLayerGradients(
         _ grad: Tensor, _ values: UnpackedSavedValues, mode: RecurrentKernel.Mode, reverse: Bool
     ) throws(AutogradError) -> [Tensor?] {
