@@ -13,7 +13,7 @@ better) the ratio is PyTorch / Swift, so above 1 always means Swift is ahead. Ea
 import argparse, os, statistics, subprocess, sys
 
 NAMES = ["op_overhead", "matmul_256", "matmul_1024", "matmul_f64_1024", "matmul_bwd_512", "mlp_step", "lenet_step",
-         "conv_fwd_bwd", "mlp_peak_rss", "index_gather", "gpt_step"]
+         "conv_fwd_bwd", "mlp_peak_rss", "index_gather", "gpt_step", "lstm_step"]
 # Workloads where lower is better (time per op, memory): their ratio is PyTorch / Swift.
 LOWER_IS_BETTER = {"op_overhead", "mlp_peak_rss", "index_gather"}
 HERE = os.path.dirname(os.path.abspath(__file__))

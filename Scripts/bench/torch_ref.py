@@ -131,6 +131,25 @@ def index_gather():
     return t * 1e3, "ms"
 
 
+def lstm_step():
+    # character LSTM: embedding 65x64, 2-layer LSTM with 256 hidden units, batch_first, batch 32,
+    # sequence 64, linear head; Adam(2e-3), gradient clipping at 1.0
+    torch.manual_seed(0)
+    emb, lstm, head = nn.Embedding(65, 64), nn.LSTM(64, 256, num_layers=2, batch_first=True), nn.Linear(256, 65)
+    params = list(emb.parameters()) + list(lstm.parameters()) + list(head.parameters())
+    opt = torch.optim.Adam(params, lr=2e-3)
+    x = torch.randint(0, 65, (32, 64))
+    y = torch.randint(0, 65, (32, 64))
+    def step():
+        opt.zero_grad(set_to_none=True)
+        out, _ = lstm(emb(x))
+        F.cross_entropy(head(out).reshape(-1, 65), y.reshape(-1)).backward()
+        nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+    t = timeit(step, warm=2, reps=5, inner=3)
+    return 1 / t, "steps/s"
+
+
 def gpt_step():
     # nanoGPT's CPU configuration (README "I only have a macbook"): 4 layers, 4 heads, 128 wide,
     # block 64, batch 12, vocabulary 65, no bias, no dropout; AdamW(1e-3, betas (0.9, 0.99), wd 0.1)
@@ -164,6 +183,7 @@ WORKLOADS = {
     "index_gather": index_gather,
     # sequence models
     "gpt_step": gpt_step,
+    "lstm_step": lstm_step,
 }
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ struct BenchWorkload: Sendable {
         BenchWorkload(name: "index_gather", run: indexGather),
         // sequence models
         BenchWorkload(name: "gpt_step", run: gptStep),
+        BenchWorkload(name: "lstm_step", run: lstmStep),
     ]
 }
 
@@ -177,4 +178,25 @@ private func indexGather() -> (Double, String)? {
         x.gather(dim: 1, index: index).scatterAdd(dim: 1, index: index, source: source).sum().backward()
     }
     return (time * 1e3, "ms")
+}
+
+/// The character LSTM's training step (issue 12): embedding 65×64, a 2-layer batch-first
+/// LSTM of 256, a linear head to 65 classes, cross-entropy, gradient clipping at 1.0 and
+/// Adam (2e-3), on a random batch of 32 sequences of 64 tokens; steps/s.
+private func lstmStep() -> (Double, String)? {
+    let embedding = Embedding(numEmbeddings: 65, embeddingDim: 64)
+    let lstm = LSTM(inputSize: 64, hiddenSize: 256, numLayers: 2, batchFirst: true)
+    let head = Linear(inFeatures: 256, outFeatures: 65)
+    let parameters = embedding.parameters() + lstm.parameters() + head.parameters()
+    let optimizer = Adam(parameters: parameters, learningRate: 2e-3)
+    let x = randomClasses(32 * 64, classes: 65).reshape([32, 64])
+    let y = randomClasses(32 * 64, classes: 65).reshape([32, 64])
+    let time = medianTime(warmUp: 2, repetitions: 5, inner: 3) {
+        optimizer.zeroGrad()
+        let (output, _) = lstm(embedding(x))
+        crossEntropy(head(output).reshape([-1, 65]), y.reshape([-1])).backward()
+        _ = clipGradNorm(parameters, maxNorm: 1.0)
+        optimizer.step()
+    }
+    return (1 / time, "steps/s")
 }

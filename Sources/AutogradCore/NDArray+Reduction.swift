@@ -55,6 +55,10 @@ extension NDArray {
                 var rowSum: Float = 0
                 for i in 0..<length { rowSum += input[p + i * inputStride] }
                 out[o] += rowSum
+            } else if outStride == 1 && inputStride == 1 {
+                // Rows added into a row of sums (a bias's gradient): unit strides vectorise.
+                let (source, destination) = (input + p, out + o)
+                for i in 0..<length { destination[i] += source[i] }
             } else {
                 for i in 0..<length { out[o + i * outStride] += input[p + i * inputStride] }
             }

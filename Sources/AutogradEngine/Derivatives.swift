@@ -160,6 +160,9 @@ extension Node {
         case .stridedSlice, .stridedSliceBackward, .index, .indexPut, .gather, .scatter, .scatterAdd, .indexAddSource,
              .maskedSelect:
             return try indexingGradients(grad, saved)
+        // recurrent
+        case .recurrentLayer(let mode, let reverse, _):
+            return try recurrentLayerGradients(grad, saved, mode: mode, reverse: reverse)
         }
     }
 

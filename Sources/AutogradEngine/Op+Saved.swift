@@ -34,6 +34,11 @@ enum SavedAuxiliary {
     case rowStatistics(mean: NDArray, reciprocalStd: NDArray)
     /// The log-sum-exp of each row of attention weights and the additive mask, if any.
     case attention(logSumExp: NDArray, mask: AttentionKernel.Mask?)
+    // recurrent
+    /// A recurrent layer's per-step activations (``RecurrentKernel``'s workspace) and its
+    /// inputs after the first three (which are saved as inputs): the LSTM's initial cell
+    /// state and the biases, where given.
+    case recurrent(workspace: NDArray, extraInputs: SavedRecurrentInputs)
 }
 
 extension Op {
@@ -75,6 +80,8 @@ extension Op {
         // Indexing: the index positions or the mask.
         case .alias, .stridedSlice, .stridedSliceBackward: return []
         case .index, .indexPut, .gather, .scatter, .scatterAdd, .indexAddSource, .maskedSelect: return .auxiliary
+        // recurrent
+        case .recurrentLayer: return [.first, .second, .third, .result, .auxiliary]
         }
     }
 }

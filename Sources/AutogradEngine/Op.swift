@@ -100,6 +100,9 @@ enum Op {
     case scatterAdd(dim: Int)
     case indexAddSource(dim: Int)
     case maskedSelect
+    // recurrent: one RNN, LSTM or GRU layer (or a single cell step) over a sequence, fused;
+    // the activations of every step are saved (see `SavedAuxiliary.recurrent`).
+    case recurrentLayer(RecurrentKernel.Mode, reverse: Bool, cell: Bool)
 
     /// PyTorch's grad_fn class name.
     var name: String {
@@ -225,6 +228,15 @@ enum Op {
         case .scatterAdd: return "ScatterAddBackward0"
         case .indexAddSource: return "IndexAddBackward0"
         case .maskedSelect: return "MaskedSelectBackward0"
+        // recurrent
+        case .recurrentLayer(let mode, _, let cell):
+            // PyTorch's CPU LSTM records one MkldnnRnnLayerBackward0 per layer and direction;
+            // its fused cells (CUDA's _thnn_fused_lstm_cell and _thnn_fused_gru_cell) name ours.
+            switch (mode, cell) {
+            case (.lstm, true): return "ThnnFusedLstmCellBackward0"
+            case (.gru, true): return "ThnnFusedGruCellBackward0"
+            default: return "MkldnnRnnLayerBackward0"
+            }
         }
     }
 
@@ -292,6 +304,9 @@ enum Op {
             return [("dim", "\(dim)"), ("start", "\(start)"), ("end", "\(end)"), ("step", "\(step)")]
         case .gather(let dim), .scatter(let dim), .scatterAdd(let dim), .indexAddSource(let dim): return [("dim", "\(dim)")]
         case .indexPut(_, let accumulate): return [("accumulate", accumulate ? "True" : "False")]
+        // recurrent
+        case .recurrentLayer(let mode, let reverse, let cell):
+            return cell ? [] : [("mode", mode.rawValue), ("reverse", reverse ? "True" : "False")]
         default:
             return []
         }

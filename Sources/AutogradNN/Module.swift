@@ -59,7 +59,10 @@ open class Module: CustomStringConvertible {
     }
 
     /// The parameters this module holds itself (not those of its submodules), with names.
-    public func ownParameters() -> [(name: String, parameter: Parameter)] { reflectedMembers().parameters }
+    ///
+    /// Found by reflection; a layer whose parameter names depend on its configuration
+    /// (``LSTM``'s `weight_ih_l0`, `weight_hh_l1_reverse`, ...) overrides it.
+    open func ownParameters() -> [(name: String, parameter: Parameter)] { reflectedMembers().parameters }
 
     /// The buffers this module holds itself (not those of its submodules), with names.
     public func ownBuffers() -> [(name: String, buffer: Buffer)] { reflectedMembers().buffers }

@@ -37,6 +37,8 @@ final class GradientCheckTests: XCTestCase {
     func testLinearAlgebra() { run(Self.linearAlgebra, seed: 15) }
     // indexing
     func testSubscriptsGatherAndScatter() { run(Self.subscriptsGatherAndScatter, seed: 13) }
+    // recurrent
+    func testRecurrentLayers() { run(Self.recurrent, seed: 15) }
 
     /// Every group, for the coverage test.
     private static var groups: [(inout GradientChecker) -> Void] {
@@ -49,7 +51,9 @@ final class GradientCheckTests: XCTestCase {
          // Shape ops, einsum and small linear algebra
          shapeOps, einsum, linearAlgebra,
          // indexing
-         subscriptsGatherAndScatter]
+         subscriptsGatherAndScatter,
+         // recurrent
+         recurrent]
     }
 
     // MARK: Where finite differences cannot look
@@ -168,6 +172,9 @@ final class GradientCheckTests: XCTestCase {
         // indexing
         "alias", "stridedSlice", "stridedSliceBackward", "index", "indexPut.accumulate", "indexPut.replace",
         "gather", "scatter", "scatterAdd", "indexAddSource", "maskedSelect",
+        // recurrent
+        "recurrentLayer.lstm", "recurrentLayer.gru", "recurrentLayer.rnnTanh", "recurrentLayer.rnnRelu",
+        "recurrentLayer.lstmCell", "recurrentLayer.gruCell",
     ]
 
     /// Keys with no rule to check, and why.
@@ -229,6 +236,10 @@ final class GradientCheckTests: XCTestCase {
             .alias, .stridedSlice(dim: 0, start: 0, end: 2, step: 2), .stridedSliceBackward(dim: 0, start: 0, end: 2, step: 2),
             .index(dims: [0]), .indexPut(dims: [0], accumulate: true), .indexPut(dims: [0], accumulate: false),
             .gather(dim: 0), .scatter(dim: 0), .scatterAdd(dim: 0), .indexAddSource(dim: 0), .maskedSelect,
+            // recurrent
+            .recurrentLayer(.lstm, reverse: false, cell: false), .recurrentLayer(.gru, reverse: false, cell: false),
+            .recurrentLayer(.rnnTanh, reverse: false, cell: false), .recurrentLayer(.rnnRelu, reverse: false, cell: false),
+            .recurrentLayer(.lstm, reverse: false, cell: true), .recurrentLayer(.gru, reverse: false, cell: true),
         ]
     }
 
@@ -513,6 +524,73 @@ final class GradientCheckTests: XCTestCase {
     static func customFunction(_ c: inout GradientChecker) {
         c.check("custom function (x³)", [c.normal([2, 3])]) { Cube.apply($0[0]) }
         c.check("custom function inside a graph", [c.normal([3]), c.normal([3])]) { Cube.apply($0[0] * $0[1]).sum() }
+    }
+
+    // recurrent
+
+    /// The fused recurrent layers (every cell, both directions, with and without the GRU's
+    /// recurrent bias), their single-step cells, the float32 kernels (a hidden size of 9
+    /// runs both the 8-wide vector loop and the scalar tail) and, recorded, second derivatives.
+    static func recurrent(_ c: inout GradientChecker) {
+        /// The layer's output, final hidden state and (LSTM) final cell state, flattened. The
+        /// inputs are the projected input, the recurrent weights, the initial hidden state,
+        /// the LSTM's initial cell state and then the biases, when there are biases.
+        func layer(_ mode: RecurrentKernel.Mode, reverse: Bool = false) -> ([Tensor]) -> Tensor {
+            { x in
+                let biases = x.count > (mode == .lstm ? 4 : 3) ? Array(x.suffix(2)) : []
+                let (output, hidden, cell) = Tensor.recurrentLayer(
+                    mode, projectedInput: x[0], weightHH: x[1], biasIH: biases.first, biasHH: biases.last,
+                    hidden: x[2], cell: mode == .lstm ? x[3] : nil, reverse: reverse)
+                return cat([output.reshape([-1]), hidden.reshape([-1])] + (cell.map { [$0.reshape([-1])] } ?? []))
+            }
+        }
+        func inputs(_ c: inout GradientChecker, _ mode: RecurrentKernel.Mode, steps: Int, batch: Int, hidden: Int,
+                    biases: Bool = true) -> [Tensor] {
+            let gates = mode.gateCount * hidden
+            var x = [c.normal([steps, batch, gates]), c.normal([gates, hidden]), c.normal([batch, hidden])]
+            if mode == .lstm { x.append(c.normal([batch, hidden])) }
+            if biases { x += [c.normal([gates]), c.normal([gates])] }
+            return x
+        }
+        c.check("LSTM layer [T 3, B 2, H 2]", inputs(&c, .lstm, steps: 3, batch: 2, hidden: 2), layer(.lstm))
+        c.check("LSTM layer, reverse", inputs(&c, .lstm, steps: 4, batch: 1, hidden: 3), layer(.lstm, reverse: true))
+        c.check("GRU layer with biases", inputs(&c, .gru, steps: 3, batch: 2, hidden: 2), layer(.gru))
+        c.check("GRU layer without bias, reverse", inputs(&c, .gru, steps: 3, batch: 2, hidden: 3, biases: false),
+                layer(.gru, reverse: true))
+        c.check("LSTM layer without bias", inputs(&c, .lstm, steps: 2, batch: 2, hidden: 2, biases: false), layer(.lstm))
+        c.check("RNN tanh layer", inputs(&c, .rnnTanh, steps: 3, batch: 2, hidden: 3), layer(.rnnTanh))
+        c.check("RNN relu layer, reverse", inputs(&c, .rnnRelu, steps: 3, batch: 2, hidden: 3), layer(.rnnRelu, reverse: true))
+        c.check("RNN layer, one step", inputs(&c, .rnnTanh, steps: 1, batch: 3, hidden: 2), layer(.rnnTanh))
+        c.check("LSTM layer, initial state not requiring grad",
+                [c.normal([2, 2, 8]), c.normal([8, 2]), c.normal([2, 2], requiresGrad: false),
+                 c.normal([2, 2], requiresGrad: false)], layer(.lstm))
+        c.check("lstmCell", [c.normal([2, 8]), c.normal([8, 2]), c.normal([2, 2]), c.normal([2, 2]), c.normal([8]),
+                             c.normal([8])]) { x in
+            let (h, cell) = Tensor.lstmCell(x[0], weightHH: x[1], biasIH: x[4], biasHH: x[5], hidden: x[2], cell: x[3])
+            return cat([h, cell], dim: 1)
+        }
+        c.check("gruCell, recurrent bias only", [c.normal([3, 6]), c.normal([6, 2]), c.normal([3, 2]), c.normal([6])]) { x in
+            Tensor.gruCell(x[0], weightHH: x[1], biasHH: x[3], hidden: x[2])
+        }
+        c.check("gruCell, input bias only", [c.normal([3, 6]), c.normal([6, 2]), c.normal([3, 2]), c.normal([6])]) { x in
+            Tensor.gruCell(x[0], weightHH: x[1], biasIH: x[3], hidden: x[2])
+        }
+        // Second derivatives: the rule runs as tensor ops when the backward pass is recorded.
+        func gradient(_ mode: RecurrentKernel.Mode, reverse: Bool = false) -> ([Tensor]) -> Tensor {
+            { x in
+                let y = layer(mode, reverse: reverse)(x)
+                let grads = grad(outputs: [(y * y * y).sum()], inputs: x, createGraph: true)
+                return cat(grads.map { $0!.reshape([-1]) })
+            }
+        }
+        c.check("d/dx of an LSTM layer", inputs(&c, .lstm, steps: 3, batch: 2, hidden: 2), gradient(.lstm))
+        c.check("d/dx of a GRU layer, reverse", inputs(&c, .gru, steps: 3, batch: 2, hidden: 2), gradient(.gru, reverse: true))
+        c.check("d/dx of an RNN tanh layer", inputs(&c, .rnnTanh, steps: 3, batch: 2, hidden: 2), gradient(.rnnTanh))
+        c.check("d/dx of an RNN relu layer", inputs(&c, .rnnRelu, steps: 2, batch: 2, hidden: 2), gradient(.rnnRelu))
+        // The float32 kernels (vectorised gates).
+        c.dtype = .float32
+        c.check("LSTM layer, float32, H 9", inputs(&c, .lstm, steps: 2, batch: 2, hidden: 9), layer(.lstm))
+        c.check("GRU layer, float32, H 9, reverse", inputs(&c, .gru, steps: 2, batch: 2, hidden: 9), layer(.gru, reverse: true))
     }
 
     // math
@@ -836,6 +914,14 @@ extension Op {
         case .scatterAdd: return "scatterAdd"
         case .indexAddSource: return "indexAddSource"
         case .maskedSelect: return "maskedSelect"
+        // recurrent
+        case .recurrentLayer(let mode, _, let cell):
+            switch mode {
+            case .lstm: return cell ? "recurrentLayer.lstmCell" : "recurrentLayer.lstm"
+            case .gru: return cell ? "recurrentLayer.gruCell" : "recurrentLayer.gru"
+            case .rnnTanh: return "recurrentLayer.rnnTanh"
+            case .rnnRelu: return "recurrentLayer.rnnRelu"
+            }
         }
     }
 }

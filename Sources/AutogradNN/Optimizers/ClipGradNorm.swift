@@ -24,7 +24,10 @@ public func clipGradNorm(_ parameters: [Parameter], maxNorm: Float, normType: Fl
     } else {
         let p = Double(normType)
         let sum = gradients.reduce(0.0) { total, gradient in
-            total + gradient.scalars.reduce(0.0) { $0 + Foundation.pow(Double(Swift.abs($1)), p) }
+            let values = gradient.scalars
+            // x² is exact in Double for a float x, so the Euclidean norm skips pow.
+            if p == 2 { return total + values.reduce(0.0) { $0 + Double($1) * Double($1) } }
+            return total + values.reduce(0.0) { $0 + Foundation.pow(Double(Swift.abs($1)), p) }
         }
         totalNorm = Float(Foundation.pow(sum, 1 / p))
     }

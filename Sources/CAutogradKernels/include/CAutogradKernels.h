@@ -168,6 +168,60 @@ void ag_max_pool2d(const float *input, int64_t planes, int64_t height, int64_t w
 void ag_max_pool2d_backward(const float *grad, const float *indices, int64_t planes,
                             int64_t inputSize, int64_t outputSize, float *gradInput);
 
+// MARK: Recurrent layers
+
+/// The number of floats ag_sgemm_pack_b writes for a K x N right operand.
+int64_t ag_sgemm_packed_b_size(int64_t K, int64_t N);
+
+/// Packs the K x N matrix op(B) (entry (k, j) at B[k * rowStrideB + j * columnStrideB]) whole
+/// into `packed` (ag_sgemm_packed_b_size(K, N) floats), laid out for the current kernel
+/// path's micro-kernel, so that many products with it skip packing it again.
+void ag_sgemm_pack_b(int64_t K, int64_t N, const float *B, int64_t rowStrideB, int64_t columnStrideB, float *packed);
+
+/// C = A * op(B) + beta * C (ag_sgemm_strided's contract) with op(B) already packed by
+/// ag_sgemm_pack_b for the same K and N on the same kernel path. Split over the threads
+/// by columns when the product is large.
+void ag_sgemm_packed_b(int64_t M, int64_t N, int64_t K, const float *A, int64_t rowStrideA, int64_t columnStrideA,
+                       const float *packed, float beta, float *C, int64_t ldc);
+
+/// The elementwise part of one LSTM time step for `batch` rows of `hidden` units (gate
+/// blocks i, f, g, o, each `hidden` wide). On entry each row of `gates` holds h_{t-1}·Whhᵀ
+/// and each row of `x` the input projection x_t·Wihᵀ; `bias` (4·hidden values, b_ih + b_hh,
+/// or NULL for none) is added to both; on return `gates` holds the activated gates σ(i),
+/// σ(f), tanh(g), σ(o), `c` the new cell state f·c_{t-1} + i·g and `h` the new hidden state
+/// o·tanh(c). Row strides are in floats; `h` and `c` may not alias the inputs.
+void ag_lstm_forward_step(int64_t batch, int64_t hidden, const float *x, int64_t xRowStride, const float *bias,
+                          float *gates, int64_t gatesRowStride, const float *cPrev, int64_t cPrevRowStride,
+                          float *c, int64_t cRowStride, float *h, int64_t hRowStride);
+
+/// The backward of ag_lstm_forward_step: from the activated `gates`, the previous and new
+/// cell states, the gradient `gradH` of h_t from the layer's output plus `dhNext` (the
+/// gradient reaching h_t from step t + 1, rows `hidden` wide) and `dc` (the gradient of c_t
+/// from step t + 1, rows `hidden` wide), writes the gradients of the four gates' inputs
+/// (before their nonlinearities) to `dGates` and replaces `dc` with the gradient of c_{t-1}.
+void ag_lstm_backward_step(int64_t batch, int64_t hidden, const float *gates, int64_t gatesRowStride,
+                           const float *cPrev, int64_t cPrevRowStride, const float *c, int64_t cRowStride,
+                           const float *gradH, int64_t gradHRowStride, const float *dhNext, float *dc,
+                           float *dGates, int64_t dGatesRowStride);
+
+/// The elementwise part of one GRU time step (gate blocks r, z, n): from the input
+/// projection rows `x` (x_t·Wihᵀ) and its bias `inputBias` (b_ih, 3·hidden values or NULL),
+/// `hh` = h_{t-1}·Whhᵀ (rows 3·hidden wide) and the hidden bias `bias` (b_hh, 3·hidden values,
+/// or NULL for none), computes r = σ(x_r + b_ir + hh_r + b_hr), z = σ(x_z + b_iz + hh_z + b_hz),
+/// n = tanh(x_n + b_in + r·(hh_n + b_hn)) and h = n + z·(h_{t-1} - n) (PyTorch's order of
+/// operations). `work` rows (4·hidden wide) receive r, z, n and hh_n + b_hn for backward.
+void ag_gru_forward_step(int64_t batch, int64_t hidden, const float *x, int64_t xRowStride, const float *inputBias,
+                         const float *hh, const float *bias, const float *hPrev, int64_t hPrevRowStride, float *work,
+                         int64_t workRowStride, float *h, int64_t hRowStride);
+
+/// The backward of ag_gru_forward_step: with dh_t = gradH + dh (dh holds the gradient reaching
+/// h_t from step t + 1, rows `hidden` wide), writes the gradients of the input projection's
+/// gates to `dx`, those of h_{t-1}·Whhᵀ + b_hh to `dhh`, and replaces `dh` with the part of
+/// h_{t-1}'s gradient that bypasses the matrix product (dh_t·z).
+void ag_gru_backward_step(int64_t batch, int64_t hidden, const float *work, int64_t workRowStride,
+                          const float *hPrev, int64_t hPrevRowStride, const float *gradH, int64_t gradHRowStride,
+                          float *dh, float *dx, int64_t dxRowStride, float *dhh, int64_t dhhRowStride);
+
 #ifdef __cplusplus
 }
 #endif
