@@ -7,10 +7,7 @@ import AutogradCore
 /// ```
 /// The functions are not part of ``stateDict()`` (PyTorch saves only callable objects'
 /// fields); make the scheduler with the same functions before loading.
-public final class LambdaLR: LRScheduler, ScheduleStepping {
-    /// The optimizer whose learning rates are set.
-    public let optimizer: any Optimizer
-    var schedule = ScheduleState()
+public final class LambdaLR: EpochLRScheduler {
     private let lambdas: [(Int) -> Double]
 
     /// A schedule that scales every group's base learning rate by `lrLambda(epoch)`.
@@ -29,29 +26,12 @@ public final class LambdaLR: LRScheduler, ScheduleStepping {
     public init(optimizer: any Optimizer, lrLambdas: [(Int) -> Double]) {
         checkUsage(lrLambdas.count == optimizer.groups.count,
                    "Expected \(optimizer.groups.count) lr_lambdas, but got \(lrLambdas.count)")
-        self.optimizer = optimizer
         lambdas = lrLambdas
+        super.init(optimizer: optimizer)
         start()
     }
 
-    /// The number of ``step()`` calls so far.
-    public var epoch: Int { schedule.lastEpoch }
-    /// The groups' learning rates after the last step.
-    public var lastLearningRates: [Float] { schedule.lastLRs.map(Float.init) }
-
-    /// Moves to the next epoch and sets the optimizer's learning rates for it.
-    public func step() { advance() }
-
-    func nextLearningRates(initial: Bool) -> [Double] {
+    override func nextLearningRates(initial: Bool) -> [Double] {
         zip(lambdas, schedule.baseLRs).map { lambda, base in base * lambda(schedule.lastEpoch) }
     }
-
-    func closedFormLearningRates() -> [Double]? { nil }
-
-    var configuration: [String: Double] { [:] }
-
-    /// The state: the epoch and the base and last learning rates.
-    public func stateDict() -> StateDict { scheduleStateDict() }
-    /// Restores a state from ``stateDict()``; on error nothing changes.
-    public func load(stateDict: StateDict) throws(StateDictError) { try loadSchedule(stateDict) }
 }

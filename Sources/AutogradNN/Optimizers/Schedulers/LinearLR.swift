@@ -5,16 +5,13 @@ import AutogradCore
 /// `torch.optim.lr_scheduler.LinearLR`:
 /// `lr = baseLR · (startFactor + (endFactor - startFactor) · min(epoch, totalIters) / totalIters)`,
 /// computed step by step with PyTorch's recursive form. A common warm-up.
-public final class LinearLR: LRScheduler, ScheduleStepping {
-    /// The optimizer whose learning rates are set.
-    public let optimizer: any Optimizer
+public final class LinearLR: EpochLRScheduler {
     /// The factor at epoch 0.
     public let startFactor: Float
     /// The factor from epoch `totalIters` on.
     public let endFactor: Float
     /// The number of epochs the factor takes to reach `endFactor`.
     public let totalIters: Int
-    var schedule = ScheduleState()
     private let startValue: Double, endValue: Double
 
     /// A schedule from the optimizer's current learning rates; making it scales them by
@@ -24,24 +21,16 @@ public final class LinearLR: LRScheduler, ScheduleStepping {
         checkUsage(startFactor > 0 && startFactor <= 1,
                    "Starting multiplicative factor expected to be greater than 0 and less or equal to 1.")
         checkUsage(endFactor >= 0 && endFactor <= 1, "Ending multiplicative factor expected to be between 0 and 1.")
-        self.optimizer = optimizer
         self.startFactor = startFactor
         self.endFactor = endFactor
         self.totalIters = totalIters
         startValue = startFactor == Float(1.0 / 3) ? 1.0 / 3 : Double(decimal: startFactor)
         endValue = Double(decimal: endFactor)
+        super.init(optimizer: optimizer)
         start()
     }
 
-    /// The number of ``step()`` calls so far.
-    public var epoch: Int { schedule.lastEpoch }
-    /// The groups' learning rates after the last step.
-    public var lastLearningRates: [Float] { schedule.lastLRs.map(Float.init) }
-
-    /// Moves to the next epoch and sets the optimizer's learning rates for it.
-    public func step() { advance() }
-
-    func nextLearningRates(initial: Bool) -> [Double] {
+    override func nextLearningRates(initial: Bool) -> [Double] {
         let epoch = schedule.lastEpoch
         if epoch == 0 { return currentLRs.map { $0 * startValue } }
         if initial || epoch > totalIters { return currentLRs }
@@ -49,15 +38,10 @@ public final class LinearLR: LRScheduler, ScheduleStepping {
         return currentLRs.map { $0 * factor }
     }
 
-    func closedFormLearningRates() -> [Double]? {
+    override func closedFormLearningRates() -> [Double]? {
         let factor = startValue + (endValue - startValue) * Double(Swift.min(totalIters, schedule.lastEpoch)) / Double(totalIters)
         return schedule.baseLRs.map { $0 * factor }
     }
 
-    var configuration: [String: Double] { ["start_factor": startValue, "end_factor": endValue, "total_iters": Double(totalIters)] }
-
-    /// The state: the epoch, the base and last learning rates, and the settings.
-    public func stateDict() -> StateDict { scheduleStateDict() }
-    /// Restores a state from ``stateDict()``; on error nothing changes.
-    public func load(stateDict: StateDict) throws(StateDictError) { try loadSchedule(stateDict) }
+    override var configuration: [String: Double] { ["start_factor": startValue, "end_factor": endValue, "total_iters": Double(totalIters)] }
 }

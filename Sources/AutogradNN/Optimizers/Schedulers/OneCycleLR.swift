@@ -10,7 +10,9 @@ import Foundation
 /// With `cycleMomentum` the momentum moves the other way, from `maxMomentum` down to
 /// `baseMomentum` and back: SGD's and RMSprop's `momentum`, the first beta of Adam and
 /// AdamW. Optimizers without either (Adagrad, Adadelta) need `cycleMomentum: false`.
-public final class OneCycleLR: LRScheduler, ScheduleStepping {
+/// Stepping past `totalSteps` stops the program, as PyTorch raises. The state dict holds
+/// the step and the rates; the momentum is the optimizer's, which its own state restores.
+public final class OneCycleLR: EpochLRScheduler {
     /// How the rate moves within a phase.
     public enum AnnealStrategy: String, Sendable {
         /// Along half a cosine (PyTorch's `"cos"`).
@@ -36,8 +38,6 @@ public final class OneCycleLR: LRScheduler, ScheduleStepping {
         let startMomentum: Double, endMomentum: Double
     }
 
-    /// The optimizer whose learning rates are set.
-    public let optimizer: any Optimizer
     /// The number of steps in the cycle.
     public let totalSteps: Int
     /// The fraction of the steps spent rising.
@@ -56,7 +56,6 @@ public final class OneCycleLR: LRScheduler, ScheduleStepping {
     public let finalDivFactor: Float
     /// Whether to fall back to the starting rate before falling to the final one.
     public let threePhase: Bool
-    var schedule = ScheduleState()
     /// Each group's highest rate (PyTorch's group `max_lr`).
     private let maxLRs: [Double]
     /// Each group's final rate (PyTorch's group `min_lr`).
@@ -99,7 +98,6 @@ public final class OneCycleLR: LRScheduler, ScheduleStepping {
         checkUsage(pctStart >= 0 && pctStart <= 1, "Expected float between 0 and 1 pct_start, but got \(pctStart)")
         checkUsage(maxLRs.count == optimizer.groups.count,
                    "expected \(optimizer.groups.count) values for max_lr, got \(maxLRs.count)")
-        self.optimizer = optimizer
         self.totalSteps = totalSteps
         self.pctStart = pctStart
         self.annealStrategy = annealStrategy
@@ -146,19 +144,11 @@ public final class OneCycleLR: LRScheduler, ScheduleStepping {
         var groups = optimizer.groups
         for index in groups.indices { groups[index].initialLR = initialLRs[index] }
         optimizer.groups = groups
+        super.init(optimizer: optimizer)
         start()
     }
 
-    /// The number of ``step()`` calls so far.
-    public var epoch: Int { schedule.lastEpoch }
-    /// The groups' learning rates after the last step.
-    public var lastLearningRates: [Float] { schedule.lastLRs.map(Float.init) }
-
-    /// Moves to the next step and sets the optimizer's learning rates (and momentum) for it.
-    /// Stepping past `totalSteps` stops the program, as PyTorch raises.
-    public func step() { advance() }
-
-    func nextLearningRates(initial: Bool) -> [Double] {
+    override func nextLearningRates(initial: Bool) -> [Double] {
         let stepNumber = schedule.lastEpoch
         checkUsage(stepNumber <= totalSteps,
                    "Tried to step \(stepNumber) times. The specified number of total steps is \(totalSteps)")
@@ -197,13 +187,5 @@ public final class OneCycleLR: LRScheduler, ScheduleStepping {
         }
     }
 
-    func closedFormLearningRates() -> [Double]? { nil }
-
-    var configuration: [String: Double] { settings }
-
-    /// The state: the step, the base and last learning rates, and the settings.
-    public func stateDict() -> StateDict { scheduleStateDict() }
-    /// Restores a state from ``stateDict()``; on error nothing changes. The momentum is the
-    /// optimizer's: its own state dict restores it.
-    public func load(stateDict: StateDict) throws(StateDictError) { try loadSchedule(stateDict) }
+    override var configuration: [String: Double] { settings }
 }

@@ -20,15 +20,15 @@ public final class SequentialLR: LRScheduler {
     /// The number of ``step()`` calls so far.
     public private(set) var epoch = 0
     private var lastLRs: [Double]
-    private let steppers: [any ScheduleStepping]
+    private let steppers: [EpochLRScheduler]
 
     /// Chains `schedulers`; making it puts the optimizer back to its initial learning rates
     /// and restarts the first scheduler.
     public init(optimizer: any Optimizer, schedulers: [any LRScheduler], milestones: [Int]) {
         checkUsage(!schedulers.isEmpty, "SequentialLR expects at least one scheduler, but got no scheduler.")
-        var steppers: [any ScheduleStepping] = []
+        var steppers: [EpochLRScheduler] = []
         for (index, scheduler) in schedulers.enumerated() {
-            guard let stepper = scheduler as? any ScheduleStepping else {
+            guard let stepper = scheduler as? EpochLRScheduler else {
                 usageFailure("SequentialLR cannot sequence the \(type(of: scheduler)) at index \(index); "
                     + "it takes the library's epoch schedulers (StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, "
                     + "LambdaLR, LinearLR, OneCycleLR)")
