@@ -5,13 +5,6 @@ import Autograd
 /// Misusing the sequence-model layers, losses, containers and init functions stops the
 /// program with PyTorch's message, in a child process (see ``MisuseMessageTests``).
 @Suite struct LayerMisuseMessageTests {
-    /// A misuse and a part of the message it must print.
-    struct Misuse: Sendable, Codable, CustomTestStringConvertible {
-        let name: String
-        let message: String
-        var testDescription: String { name }
-    }
-
     static let cases: [Misuse] = [
         Misuse(name: "fan-of-vector", message: "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions"),
         Misuse(name: "normal-of-integers", message: "\"normal_kernel_cpu\" not implemented for 'Long'"),
@@ -37,12 +30,7 @@ import Autograd
 
     @Test(arguments: cases)
     func misuseStopsWithPyTorchsMessage(_ misuse: Misuse) async {
-        let name = misuse.name
-        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) { [name = name as String] in
-            LayerMisuseMessageTests.commit(name)
-        }
-        let printed = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
-        #expect(printed.contains(misuse.message), "printed: \(printed)")
+        await expectStopsWithMessage(misuse, in: .layers)
     }
 
     /// Runs the misuse called `name`; each must stop the process.

@@ -7,13 +7,6 @@ import Autograd
 /// that must fail and print the message. `.ci/run` runs this suite in `-c release` too,
 /// where a plain `precondition` would die with "Illegal instruction" and nothing else.
 @Suite struct MisuseMessageTests {
-    /// A misuse and a part of the message it must print.
-    struct Misuse: Sendable, Codable, CustomTestStringConvertible {
-        let name: String
-        let message: String
-        var testDescription: String { name }
-    }
-
     static let cases: [Misuse] = [
         Misuse(name: "linear-features", message: "mat1 and mat2 shapes cannot be multiplied (input [2, 3], weight [4, 5])"),
         Misuse(name: "cross-entropy-target", message: "cross_entropy: target 7 is out of bounds for 3 classes"),
@@ -52,12 +45,7 @@ import Autograd
 
     @Test(arguments: cases)
     func misuseStopsWithPyTorchsMessage(_ misuse: Misuse) async {
-        let name = misuse.name
-        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) { [name = name as String] in
-            MisuseMessageTests.commit(name)
-        }
-        let printed = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
-        #expect(printed.contains(misuse.message), "printed: \(printed)")
+        await expectStopsWithMessage(misuse, in: .api)
     }
 
     /// Runs the misuse called `name`; each must stop the process.

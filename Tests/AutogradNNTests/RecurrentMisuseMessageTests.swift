@@ -5,13 +5,6 @@ import Autograd
 /// Misusing the recurrent layers and cells stops the program with PyTorch's message, in a
 /// child process (see ``MisuseMessageTests``).
 @Suite struct RecurrentMisuseMessageTests {
-    /// A misuse and a part of the message it must print.
-    struct Misuse: Sendable, Codable, CustomTestStringConvertible {
-        let name: String
-        let message: String
-        var testDescription: String { name }
-    }
-
     static let cases: [Misuse] = [
         Misuse(name: "lstm-input-rank", message: "LSTM: Expected input to be 2D or 3D, got 4D instead"),
         Misuse(name: "lstm-input-size", message: "input.size(-1) must be equal to input_size. Expected 2, got 5"),
@@ -37,12 +30,7 @@ import Autograd
 
     @Test(arguments: cases)
     func misuseStopsWithPyTorchsMessage(_ misuse: Misuse) async {
-        let name = misuse.name
-        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) { [name = name as String] in
-            RecurrentMisuseMessageTests.commit(name)
-        }
-        let printed = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
-        #expect(printed.contains(misuse.message), "printed: \(printed)")
+        await expectStopsWithMessage(misuse, in: .recurrent)
     }
 
     /// Runs the misuse called `name`; each must stop the process.
