@@ -7,15 +7,15 @@ Markdown table of the medians with the ratio Swift / PyTorch.
 Each round runs every workload once on each side, one after the other (PyTorch first), so
 both sides see the same machine state; the table gives the median over rounds. The raw
 `NAME VALUE UNIT` lines of every run are printed first. For op_overhead (ns per op, lower
-is better), mlp_peak_rss (MiB, lower is better) and index_gather (ms per step, lower is
+is better), mlp_peak_rss and gpt_peak_rss (MiB, lower is better) and index_gather (ms per step, lower is
 better) the ratio is PyTorch / Swift, so above 1 always means Swift is ahead. Each workload runs in a process of its own.
 """
 import argparse, os, statistics, subprocess, sys
 
 NAMES = ["op_overhead", "matmul_256", "matmul_1024", "matmul_f64_1024", "matmul_bwd_512", "mlp_step", "lenet_step",
-         "conv_fwd_bwd", "mlp_peak_rss", "index_gather", "gpt_step", "lstm_step"]
+         "conv_fwd_bwd", "mlp_peak_rss", "index_gather", "gpt_step", "gpt_peak_rss", "lstm_step"]
 # Workloads where lower is better (time per op, memory): their ratio is PyTorch / Swift.
-LOWER_IS_BETTER = {"op_overhead", "mlp_peak_rss", "index_gather"}
+LOWER_IS_BETTER = {"op_overhead", "mlp_peak_rss", "gpt_peak_rss", "index_gather"}
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 

@@ -150,7 +150,7 @@ def lstm_step():
     return 1 / t, "steps/s"
 
 
-def gpt_step():
+def make_gpt_training():
     # nanoGPT's CPU configuration (README "I only have a macbook"): 4 layers, 4 heads, 128 wide,
     # block 64, batch 12, vocabulary 65, no bias, no dropout; AdamW(1e-3, betas (0.9, 0.99), wd 0.1)
     sys.path.insert(0, __import__("os").path.dirname(__file__))
@@ -166,8 +166,20 @@ def gpt_step():
         logits = model(x)
         F.cross_entropy(logits.view(-1, 65), y.view(-1)).backward()
         opt.step()
-    t = timeit(step, warm=3, reps=7, inner=5)
+    return step
+
+
+def gpt_step():
+    t = timeit(make_gpt_training(), warm=3, reps=7, inner=5)
     return 1 / t, "steps/s"
+
+
+def gpt_peak_rss():
+    # peak resident memory of this process after 50 gpt_step steps; MiB (lower is better)
+    step = make_gpt_training()
+    for _ in range(50):
+        step()
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "MiB"
 
 
 WORKLOADS = {
@@ -183,6 +195,7 @@ WORKLOADS = {
     "index_gather": index_gather,
     # sequence models
     "gpt_step": gpt_step,
+    "gpt_peak_rss": gpt_peak_rss,
     "lstm_step": lstm_step,
 }
 

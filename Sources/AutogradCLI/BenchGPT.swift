@@ -10,6 +10,15 @@ func gptStep() -> (Double, String)? {
     return (1 / time, "steps/s")
 }
 
+/// The peak resident memory of this process after 50 gpt_step steps, in MiB (run it
+/// alone: the process's peak includes whatever ran before).
+func gptPeakMemory() -> (Double, String)? {
+    let step = makeGPTTraining()
+    for _ in 0..<50 { step() }
+    guard let kibibytes = peakResidentKibibytes() else { return nil }
+    return (Double(kibibytes) / 1024, "MiB")
+}
+
 /// A function taking one gpt_step training step (see ``gptStep()``).
 func makeGPTTraining() -> () -> Void {
     let generator = RandomGenerator(seed: 0)

@@ -22,6 +22,7 @@ struct BenchWorkload: Sendable {
         BenchWorkload(name: "index_gather", run: indexGather),
         // sequence models
         BenchWorkload(name: "gpt_step", run: gptStep),
+        BenchWorkload(name: "gpt_peak_rss", run: gptPeakMemory),
         BenchWorkload(name: "lstm_step", run: lstmStep),
     ]
 }
@@ -119,7 +120,7 @@ private func mlpPeakMemory() -> (Double, String)? {
 }
 
 /// The largest resident set this process has had, in KiB (getrusage's ru_maxrss).
-private func peakResidentKibibytes() -> Int? {
+func peakResidentKibibytes() -> Int? {
     var usage = rusage()
     #if canImport(Darwin)
     let this = RUSAGE_SELF
