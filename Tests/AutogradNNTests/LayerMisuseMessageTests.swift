@@ -14,6 +14,8 @@ import Autograd
         Misuse(name: "group-norm-channels", message: "Expected weight to be a vector of size equal to the number of channels in input, but got weight of shape [6] and input of shape [2, 4]"),
         Misuse(name: "rms-norm-shape", message: "Given normalized_shape=[3], expected input with shape [*3], but got input of size[2, 4]"),
         Misuse(name: "conv1d-channels", message: "Given groups=1, weight of size [3, 2, 3], expected input[2, 4, 5] to have 2 channels, but got 4 channels instead"),
+        Misuse(name: "conv-transpose-channels", message: "Given transposed=1, weight of size [3, 2, 3, 3], expected input[2, 4, 5, 5] to have 3 channels, but got 4 channels instead"),
+        Misuse(name: "conv-transpose-output-padding", message: "output padding must be smaller than the stride, but got output_padding_height: 2 output_padding_width: 2 stride_height: 2 stride_width: 2"),
         Misuse(name: "conv1d-rank", message: "Expected 2D (unbatched) or 3D (batched) input to conv1d, but got input of size: [2, 2, 2, 2]"),
         Misuse(name: "pad-odd", message: "Padding length must be divisible by 2"),
         Misuse(name: "pad-reflect-too-wide", message: "Padding size should be less than the corresponding input dimension, but got: padding (3, 3) at dimension 2 of input [1, 2, 3]"),
@@ -44,6 +46,9 @@ import Autograd
         case "group-norm-channels": _ = GroupNorm(numGroups: 2, numChannels: 6)(Tensor.zeros([2, 4]))
         case "rms-norm-shape": _ = RMSNorm(normalizedShape: [3])(Tensor.zeros([2, 4]))
         case "conv1d-channels": _ = Conv1d(inChannels: 2, outChannels: 3, kernelSize: 3)(Tensor.zeros([2, 4, 5]))
+        case "conv-transpose-channels": _ = ConvTranspose2d(inChannels: 3, outChannels: 2, kernelSize: 3)(Tensor.zeros([2, 4, 5, 5]))
+        case "conv-transpose-output-padding":
+            _ = ConvTranspose2d(inChannels: 3, outChannels: 2, kernelSize: 3, stride: 2, outputPadding: 2)(Tensor.zeros([2, 3, 5, 5]))
         case "conv1d-rank": _ = Conv1d(inChannels: 2, outChannels: 3, kernelSize: 3)(Tensor.zeros([2, 2, 2, 2]))
         case "pad-odd": _ = pad(Tensor.zeros([2, 3]), [1, 2, 3])
         case "pad-reflect-too-wide": _ = pad(Tensor.zeros([1, 2, 3]), [3, 3], mode: .reflect)

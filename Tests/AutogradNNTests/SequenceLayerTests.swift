@@ -1,7 +1,8 @@
 import XCTest
 import Autograd
 
-/// SiLU, Softplus, Identity, GroupNorm, RMSNorm, LayerNorm without bias, Conv1d, Upsample,
+/// SiLU, Softplus, Identity, GroupNorm, RMSNorm, LayerNorm without bias, Conv1d,
+/// ConvTranspose2d (float32 only, as the convolution kernels), Upsample,
 /// `pad` and `interpolate` against PyTorch (`Fixtures/layers.json`), in float32 and
 /// float64: outputs, input and parameter gradients, names and printing.
 final class SequenceLayerTests: XCTestCase {
@@ -29,6 +30,11 @@ final class SequenceLayerTests: XCTestCase {
             layer = Conv1d(inChannels: c["in"]!.int!, outChannels: c["out"]!.int!, kernelSize: c["kernel"]!.int!,
                            stride: c["stride"]?.int ?? 1, padding: c["padding"]?.int ?? 0, dilation: c["dilation"]?.int ?? 1,
                            groups: c["groups"]?.int ?? 1, bias: c["bias"]?.bool ?? true, dtype: dtype)
+        case "ConvTranspose2d":
+            layer = ConvTranspose2d(
+                inChannels: c["in"]!.int!, outChannels: c["out"]!.int!, kernelSize: c["kernel"]!.int!,
+                stride: c["stride"]?.int ?? 1, padding: c["padding"]?.int ?? 0, outputPadding: c["outputPadding"]?.int ?? 0,
+                groups: c["groups"]?.int ?? 1, bias: c["bias"]?.bool ?? true, dilation: c["dilation"]?.int ?? 1)
         case "Upsample":
             let mode = InterpolationMode(rawValue: c["mode"]!.string!)!
             if let size = c["size"]?.ints {
@@ -44,7 +50,7 @@ final class SequenceLayerTests: XCTestCase {
 
     func testLayersMatchPyTorch() throws {
         let cases = fixtures.layers
-        XCTAssertEqual(cases.count, 40)
+        XCTAssertEqual(cases.count, 44)
         for fixture in cases {
             let layer = try makeLayer(fixture)
             XCTAssertEqual(layer.description, fixture.repr, "\(fixture.name) repr")
@@ -132,6 +138,16 @@ final class SequenceLayerTests: XCTestCase {
                           dtype: .float64, generator: RandomGenerator(seed: 3))
         let x = sample([1, 4, 6], seed: 4)
         assertGradcheck([x, conv.weight, conv.bias!]) { conv($0[0]) }
+    }
+
+    /// The transposed convolution in float32 (its fold kernel takes no other dtype), with
+    /// float32's finite-difference step and tolerances.
+    func testConvTranspose2dGradientsMatchFiniteDifferences() {
+        let conv = ConvTranspose2d(inChannels: 2, outChannels: 4, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1,
+                                   groups: 2, generator: RandomGenerator(seed: 6))
+        let x = Tensor(Tensor.randn([1, 2, 3, 2], generator: RandomGenerator(seed: 7)).array, requiresGrad: true)
+        assertGradcheck([x, conv.weight, conv.bias!]) { conv($0[0]) }
+        XCTAssertEqual(conv(x).shape, [1, 4, 6, 4])
     }
 
     func testPadGradientsMatchFiniteDifferences() {
