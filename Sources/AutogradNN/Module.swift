@@ -38,11 +38,7 @@ open class Module: CustomStringConvertible {
     /// Runs ``forward(_:)``, grouping the operations it records under the module's type name
     /// so graph drawings can show the layer as one cluster, with the module's hooks around it.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        if hooks.isEmpty { return graphScope(typeName) { forward(input) } }
-        let hookedInput = hooks.runForwardPre(self, input)
-        let output = hooks.runForward(self, hookedInput, graphScope(typeName) { forward(hookedInput) })
-        hooks.attachBackward(self, to: output)
-        return output
+        callWithHooks(input) { (forward($0), ()) }.0
     }
 
     /// The module's type name, such as `Linear`.

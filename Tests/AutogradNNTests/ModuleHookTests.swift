@@ -46,4 +46,39 @@ final class ModuleHookTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(x.grad).scalars, [3, -3])
         XCTAssertEqual(outputGradients.count, 1)
     }
+
+    /// A user's module whose call takes two tensors and returns two, written with
+    /// `callWithHooks` as the library's LSTM and GPT are: its parameters are discovered and
+    /// its hooks run once per call around the first result.
+    private final class GatedSum: Module {
+        let gate = Linear(inFeatures: 2, outFeatures: 2)
+        func callAsFunction(_ x: Tensor, _ memory: Tensor) -> (output: Tensor, memory: Tensor) {
+            let (output, newMemory) = callWithHooks(x) { x in
+                let mixed = gate(x).sigmoid() * memory
+                return (mixed, memory + mixed)
+            }
+            return (output, newMemory)
+        }
+    }
+
+    func testModulesReturningSeveralValuesRunTheirHooks() throws {
+        let module = GatedSum()
+        XCTAssertEqual(module.namedParameters().map(\.name), ["gate.weight", "gate.bias"])
+        var calls = 0
+        _ = module.registerForwardPreHook { _, input in input * 0 }
+        _ = module.registerForwardHook { _, input, output in
+            calls += 1
+            XCTAssertEqual(input.scalars, [0, 0])
+            return output * 2
+        }
+        let memory = Tensor([[1.0, 3.0]], requiresGrad: true)
+        let bias = module.gate.bias!.scalars
+        let (output, newMemory) = module(Tensor([[5.0, -7.0]]), memory)
+        let sigmoid = bias.map { 1 / (1 + exp(-$0)) }
+        XCTAssertEqual(calls, 1)
+        XCTAssertEqual(output.scalars[0], 2 * sigmoid[0] * 1, accuracy: 1e-6)
+        XCTAssertEqual(newMemory.scalars[1], 3 + sigmoid[1] * 3, accuracy: 1e-6)
+        output.sum().backward()
+        XCTAssertEqual(try XCTUnwrap(memory.grad).scalars[0], 2 * sigmoid[0], accuracy: 1e-6)
+    }
 }

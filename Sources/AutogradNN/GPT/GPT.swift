@@ -95,12 +95,7 @@ public final class GPT: Module {
     /// module's hooks around it (they see `idx` and the logits):
     /// `let (logits, loss) = model(x, targets: y)`, `let (logits, _) = model(x)`.
     public func callAsFunction(_ idx: Tensor, targets: Tensor? = nil) -> (logits: Tensor, loss: Tensor?) {
-        if hooks.isEmpty { return graphScope(typeName) { forward(idx, targets: targets) } }
-        let hookedIdx = hooks.runForwardPre(self, idx)
-        let (logits, loss) = graphScope(typeName) { forward(hookedIdx, targets: targets) }
-        let hookedLogits = hooks.runForward(self, hookedIdx, logits)
-        hooks.attachBackward(self, to: hookedLogits)
-        return (hookedLogits, loss)
+        callWithHooks(idx) { forward($0, targets: targets) }
     }
 
     /// The logits of ``forward(_:targets:)`` without targets (the last position's), so the
