@@ -7,7 +7,7 @@ import Foundation
 /// and default to nanoGPT's setting for a CPU (its README's "I only have a macbook" run of
 /// `shakespeare_char`); the LSTM's sizes are named as `torch.nn.LSTM`'s arguments.
 struct LanguageModelOptions: ParsableArguments {
-    @Option(help: "Optimizer steps (default: 2000 for gpt, 1500 for lstm).")
+    @Option(help: "Optimizer steps (default: 2000 for gpt, 1000 for lstm).")
     var maxIters: Int?
 
     @Option(help: "Characters of context, the length of each training block and of the validation blocks (default: 64).")

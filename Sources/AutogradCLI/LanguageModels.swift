@@ -145,15 +145,15 @@ struct ResolvedLanguageModelOptions {
 
     /// The defaults of `kind`: nanoGPT's CPU settings for the GPT; for the LSTM, embedding
     /// 64, two layers of 256, blocks of 64, batches of 32, Adam (learning rate 2e-3, betas
-    /// 0.9/0.999) with a cosine decay to 2e-4, gradient clipping at 1.0, 1500 steps.
+    /// 0.9/0.999) with a cosine decay to 2e-4, gradient clipping at 1.0, 1000 steps.
     static func defaults(for kind: LanguageModelKind) -> ResolvedLanguageModelOptions {
         var options = ResolvedLanguageModelOptions()
         switch kind {
         case .gpt:
             break
         case .lstm:
-            options.maxIters = 1500
-            options.lrDecayIters = 1500
+            options.maxIters = 1000
+            options.lrDecayIters = 1000
             options.batchSize = 32
             options.learningRate = 2e-3
             options.minLearningRate = 2e-4

@@ -211,7 +211,8 @@ final class CLILSTMTests: XCTestCase {
         XCTAssertEqual([options.embeddingSize, options.hiddenSize, options.numLayers, options.blockSize, options.batchSize],
                        [64, 256, 2, 64, 32])
         XCTAssertEqual(options.gradClip, 1)
-        XCTAssertEqual(options.lrDecayIters, options.maxIters)
+        XCTAssertEqual(options.learningRate, 2e-3)
+        XCTAssertEqual([options.maxIters, options.lrDecayIters, options.warmupIters], [1000, 1000, 0])
         XCTAssertEqual(ResolvedLanguageModelOptions.defaults(for: .gpt).batchSize, 12)
         // The configuration: embedding 65×64, two layers of 256.
         XCTAssertEqual(LSTMConfig(vocabSize: 65).parameterCount, 65 * 64 + (1024 * 64 + 1024 * 256 + 2048) + (1024 * 512 + 2048) + 65 * 256 + 65)
