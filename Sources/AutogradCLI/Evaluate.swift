@@ -6,13 +6,15 @@ import Foundation
 /// checkpoint written by `train`, or the validation loss of a language-model checkpoint.
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Report the test accuracy (or, for a gpt, the validation loss) of a checkpoint written by `autograd train`.",
+        abstract: "Report the test accuracy (or, for a gpt or lstm, the validation loss) of a checkpoint written by `autograd train`.",
         discussion: """
             The model and data set are read from the checkpoint's metadata; --model and --data \
             override them for classifiers (for checkpoints made elsewhere, such as by PyTorch). \
             For a gpt checkpoint (nanoGPT's n_layer, n_head, n_embd, block_size, vocab_size, \
-            bias and vocab in the metadata) it prints the mean cross-entropy over every \
-            non-overlapping block of block_size characters of the Shakespeare validation split.
+            bias and vocab in the metadata) or an lstm checkpoint (model lstm, embedding_size, \
+            hidden_size, num_layers, vocab_size, block_size and vocab) it prints the mean \
+            cross-entropy over every non-overlapping block of block_size characters of the \
+            Shakespeare validation split, each lstm block from a zero state.
             """)
 
     /// Which examples to score.
@@ -62,6 +64,10 @@ struct Evaluate: ParsableCommand {
     private func evaluate(_ checkpoint: LanguageModelCheckpoint) throws {
         let model = try checkpoint.kind.load(checkpoint)
         let data = try shakespeare(encodedWith: checkpoint.vocabulary, file: checkpoint.file)
+        let characters = data.tokens(.validation).count
+        guard model.contextLength < characters else {
+            throw CommandError("\(checkpoint.file): block_size \(model.contextLength) is longer than the Shakespeare validation split allows (\(characters) characters: blocks of at most \(characters - 1) with their next characters)")
+        }
         let (loss, blocks) = validationLoss(model, data: data)
         print(String(format: "val loss %.4f (%@ %@, %@: mean cross-entropy over all %d non-overlapping blocks of %d characters of the Shakespeare validation split)",
                      loss, checkpoint.file, checkpoint.kind.rawValue, model.summary, blocks, model.contextLength))

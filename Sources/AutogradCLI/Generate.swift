@@ -3,14 +3,15 @@ import Autograd
 import Foundation
 
 /// `autograd generate --checkpoint FILE`: text sampled from a character-level language model
-/// written by `autograd train --model gpt`, as nanoGPT's `sample.py` makes it.
+/// written by `autograd train --model gpt` (as nanoGPT's `sample.py` makes it) or `--model lstm`.
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print text sampled from a gpt checkpoint written by `autograd train --model gpt`.",
+        abstract: "Print text sampled from a gpt or lstm checkpoint written by `autograd train --model gpt` or `--model lstm`.",
         discussion: """
             Starting from --prompt, each next character is drawn from the model's softmax of \
             the logits divided by --temperature, keeping only the --top-k most likely \
-            characters; the same --seed gives the same text.
+            characters; the same --seed gives the same text. An lstm reads the prompt, then \
+            each new character, carrying its state; a gpt rereads its last block_size characters.
             """)
 
     @Option(help: "The safetensors checkpoint.")
@@ -46,7 +47,7 @@ struct Generate: ParsableCommand {
     func run() throws {
         let contents = try Safetensors.read(from: URL(fileURLWithPath: checkpoint))
         guard let file = try LanguageModelCheckpoint(file: checkpoint, contents: contents) else {
-            throw CommandError("\(checkpoint) is not a language-model checkpoint (its metadata names no gpt); `autograd train --model gpt` writes one")
+            throw CommandError("\(checkpoint) is not a language-model checkpoint (its metadata names no gpt or lstm); `autograd train --model gpt` or `--model lstm` writes one")
         }
         let model = try file.kind.load(file)
         let vocabulary = file.vocabulary

@@ -40,12 +40,14 @@ extension GPT: CharacterLanguageModel {
     }
 }
 
-/// The character-level language models the tool builds. (A `CharLSTM` joins here as `lstm`
-/// once the library has it: a case, its defaults in ``LanguageModelOptions``, `make` and
-/// `load`.)
+/// The character-level language models the tool builds. Another joins by conforming to
+/// ``CharacterLanguageModel`` and adding a case here: its defaults in
+/// ``ResolvedLanguageModelOptions/defaults(for:)``, `make`, `optimizer` and `load`.
 enum LanguageModelKind: String, CaseIterable {
     /// nanoGPT's transformer (``GPT``).
     case gpt
+    /// A character LSTM (``CharLSTM``: embedding, stacked LSTM, linear decoder).
+    case lstm
 
     /// The kind a checkpoint's metadata records (`model`, or nanoGPT's config fields alone).
     static func recorded(in metadata: [String: String]) -> LanguageModelKind? {
@@ -60,21 +62,44 @@ enum LanguageModelKind: String, CaseIterable {
             return GPT(GPTConfig(blockSize: options.blockSize, vocabSize: vocabularySize, nLayer: options.nLayer,
                                  nHead: options.nHead, nEmbd: options.nEmbd, dropout: options.dropout, bias: options.bias),
                        generator: generator)
+        case .lstm:
+            return LSTMLanguageModel(LSTMConfig(embeddingSize: options.embeddingSize, hiddenSize: options.hiddenSize,
+                                                numLayers: options.numLayers, vocabSize: vocabularySize,
+                                                blockSize: options.blockSize, dropout: options.dropout),
+                                     generator: generator)
         }
     }
 
     /// The optimizer the model trains with: for the GPT, nanoGPT's AdamW with weight decay
-    /// on the parameters of two or more dimensions only.
+    /// on the parameters of two or more dimensions only; for the LSTM, Adam on every
+    /// parameter (as `word_language_model` trains, with Adam in place of its plain SGD).
     func optimizer(for model: CharacterLanguageModel, _ options: ResolvedLanguageModelOptions) -> any Optimizer {
         switch self {
         case .gpt:
             guard let gpt = model as? GPT else { preconditionFailure("a gpt is a GPT") }
             return gpt.configureOptimizers(weightDecay: options.weightDecay, learningRate: options.learningRate,
                                            betas: (options.beta1, options.beta2))
+        case .lstm:
+            return Adam(parameters: model.module.parameters(), learningRate: options.learningRate,
+                        betas: (options.beta1, options.beta2))
         }
     }
 
-    /// The model a checkpoint describes, with its weights loaded.
+    /// One line describing the optimizer and the schedule of a run with `options`.
+    func optimizerSummary(_ options: ResolvedLanguageModelOptions) -> String {
+        let schedule = "learning rate \(options.learningRate) (\(options.warmupIters) warm-up steps, cosine decay to \(options.minLearningRate) at step \(options.lrDecayIters))"
+        let clipping = "gradient clipping \(options.gradClip == 0 ? "off" : String(options.gradClip))"
+        let run = "batch \(options.batchSize) × \(options.blockSize), \(options.maxIters) steps, seed \(options.seed)"
+        switch self {
+        case .gpt:
+            return "AdamW, \(schedule), betas (\(options.beta1), \(options.beta2)), weight decay \(options.weightDecay) on 2-D weights, \(clipping), \(run)"
+        case .lstm:
+            return "Adam, \(schedule), betas (\(options.beta1), \(options.beta2)), \(clipping), \(run)"
+        }
+    }
+
+    /// The model a checkpoint describes, with its weights loaded, in evaluation mode. A
+    /// failed load throws before anything is returned.
     /// - Throws: a one-line ``CommandError`` naming the file and what is wrong.
     func load(_ checkpoint: LanguageModelCheckpoint) throws -> CharacterLanguageModel {
         switch self {
@@ -97,17 +122,47 @@ enum LanguageModelKind: String, CaseIterable {
             }
             model.eval()
             return model
+        case .lstm:
+            let config = try LSTMConfig(metadata: checkpoint.metadata, file: checkpoint.file,
+                                        maximumParameters: ModelKind.maximumParameters)
+            guard config.vocabSize >= checkpoint.vocabulary.count else {
+                throw CommandError("\(checkpoint.file): vocab_size \(config.vocabSize) is smaller than its vocabulary of \(checkpoint.vocabulary.count) characters")
+            }
+            return try LSTMLanguageModel.load(config, tensors: checkpoint.tensors, file: checkpoint.file)
         }
     }
 }
 
-/// The settings of a language-model training run, defaults filled in.
+/// The settings of a language-model training run, defaults filled in (nanoGPT's for the
+/// GPT; ``defaults(for:)`` gives each model's).
 struct ResolvedLanguageModelOptions {
     var maxIters = 2000, batchSize = 12, blockSize = 64, nLayer = 4, nHead = 4, nEmbd = 128
+    var embeddingSize = 64, hiddenSize = 256, numLayers = 2
     var dropout = 0.0, bias = false
     var learningRate: Float = 1e-3, minLearningRate: Float = 1e-4, warmupIters = 100, lrDecayIters = 2000
     var weightDecay: Float = 0.1, beta1: Float = 0.9, beta2: Float = 0.99, gradClip: Float = 1
     var evalInterval = 250, evalIters = 20, seed: UInt64 = 1337
+
+    /// The defaults of `kind`: nanoGPT's CPU settings for the GPT; for the LSTM, embedding
+    /// 64, two layers of 256, blocks of 64, batches of 32, Adam (learning rate 2e-3, betas
+    /// 0.9/0.999) with a cosine decay to 2e-4, gradient clipping at 1.0, 1000 steps.
+    static func defaults(for kind: LanguageModelKind) -> ResolvedLanguageModelOptions {
+        var options = ResolvedLanguageModelOptions()
+        switch kind {
+        case .gpt:
+            break
+        case .lstm:
+            options.maxIters = 1000
+            options.lrDecayIters = 1000
+            options.batchSize = 32
+            options.learningRate = 2e-3
+            options.minLearningRate = 2e-4
+            options.warmupIters = 0
+            options.beta2 = 0.999
+            options.weightDecay = 0
+        }
+        return options
+    }
 
     /// nanoGPT's learning rate at step `it` (from 0): a linear warm-up over `warmupIters`
     /// steps, then a cosine decay from `learningRate` to `minLearningRate` at `lrDecayIters`,

@@ -3,37 +3,38 @@ import Autograd
 import Foundation
 
 /// `autograd train`: trains a classifier on the digits (or MNIST), printing one line per
-/// epoch, then writes the checkpoint and an SVG plot of the run; or, with `--model gpt`, a
-/// character-level language model on the bundled Shakespeare text (see
+/// epoch, then writes the checkpoint and an SVG plot of the run; or, with `--model gpt` or
+/// `--model lstm`, a character-level language model on the bundled Shakespeare text (see
 /// ``LanguageModelTraining``).
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a classifier on the bundled digits (or MNIST), or a character GPT on Shakespeare, and save a safetensors checkpoint.",
+        abstract: "Train a classifier on the bundled digits (or MNIST), or a character GPT or LSTM on Shakespeare, and save a safetensors checkpoint.",
         discussion: """
             Classifiers: Adam (or SGD with Nesterov momentum) with cross-entropy and a \
             cosine-annealed learning rate. The digits are split 80/20 with a fixed seed, so \
             --seed changes only the initial weights, the dropout masks and the batch order. \
             --model gpt trains nanoGPT's transformer on the bundled Shakespeare text (the \
             first 90% of the characters; the last 10% are the validation split) with \
-            nanoGPT's CPU settings unless told otherwise.
+            nanoGPT's CPU settings unless told otherwise; --model lstm trains a character \
+            LSTM (embedding 64, two layers of 256) on the same data with Adam.
             """)
 
-    @Option(help: "The model: mlp or cnn (image classifiers), or gpt (a character-level language model).")
+    @Option(help: "The model: mlp or cnn (image classifiers), or gpt or lstm (character-level language models).")
     var model: TrainedModel = .mlp
 
     @Option(help: "Passes over the training set (default: 20 for mlp, 15 for cnn).")
     var epochs: Int?
 
-    @Option(help: "Examples per optimizer step, 1 to \(Train.maximumBatchSize) (more than the training set gives one batch of all of it; default: 32, 12 blocks for gpt).")
+    @Option(help: "Examples per optimizer step, 1 to \(Train.maximumBatchSize) (more than the training set gives one batch of all of it; default: 32, 12 blocks for gpt, 32 for lstm).")
     var batchSize: Int?
 
-    @Option(help: "The initial learning rate (default: 0.003 for adam, 0.05 for sgd, 0.001 for gpt).")
+    @Option(help: "The initial learning rate (default: 0.003 for adam, 0.05 for sgd, 0.001 for gpt, 0.002 for lstm).")
     var learningRate: Float?
 
     @Option(help: "The optimizer for mlp and cnn: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: " or ")) (default: adam).")
     var optimizer: OptimizerKind?
 
-    @Option(help: "The seed for the weights, dropout and shuffling (or the batches; default: 0, 1337 for gpt).")
+    @Option(help: "The seed for the weights, dropout and shuffling (or the batches; default: 0, 1337 for gpt and lstm).")
     var seed: UInt64?
 
     @Option(name: .customLong("data"), help: "The data set for mlp and cnn: digits (bundled; the default) or mnist (needs --data-path).")
@@ -42,19 +43,19 @@ struct Train: ParsableCommand {
     @Option(help: "The folder holding MNIST's IDX files (for --data mnist).")
     var dataPath: String?
 
-    @Option(help: "Where to write the checkpoint (default: <data>-<model>.safetensors; shakespeare-gpt.safetensors).")
+    @Option(help: "Where to write the checkpoint (default: <data>-<model>.safetensors; shakespeare-gpt.safetensors, shakespeare-lstm.safetensors).")
     var save: String?
 
     @Option(help: "Where to write the SVG plot of loss and accuracy (default: the checkpoint's name with .svg).")
     var plot: String?
 
-    @Option(help: "The dropout probability, from 0 to 1, replacing the model's (0.2 for mlp, 0.25 for cnn, 0 for gpt).")
+    @Option(help: "The dropout probability, from 0 to 1, replacing the model's (0.2 for mlp, 0.25 for cnn, 0 for gpt and lstm).")
     var dropout: Float?
 
     @Flag(help: "Train as one process of an MPI job (mpirun, srun): --batch-size is the global batch, each process takes its share of every batch, and rank 0 alone prints and saves.")
     var distributed = false
 
-    @OptionGroup(title: "Language models (--model gpt), named after nanoGPT's settings")
+    @OptionGroup(title: "Language models (--model gpt or lstm); the gpt's are named after nanoGPT's settings")
     var languageModel: LanguageModelOptions
 
     /// The largest `--batch-size` accepted.
@@ -75,11 +76,15 @@ struct Train: ParsableCommand {
             if let name = classifierOnly.first(where: \.1)?.0 {
                 throw ValidationError("\(name) does not apply to --model \(languageModel.rawValue) (it trains on the bundled Shakespeare text for --max-iters steps)")
             }
+            if let flag = self.languageModel.given.first(where: { !$0.models.contains(languageModel) }) {
+                throw ValidationError(flag.refusal(for: languageModel))
+            }
+            if languageModel == .gpt { try self.languageModel.validateGPTShape() }
             try OutputLocation.checkFile(checkpointPath, option: "--save")
             return
         }
-        if let name = languageModel.given.first {
-            throw ValidationError("\(name) applies to --model gpt only")
+        if let flag = languageModel.given.first {
+            throw ValidationError(flag.refusal(for: nil))
         }
         if data == .mnist && dataPath == nil { throw ValidationError("--data mnist needs --data-path DIR") }
         try OutputLocation.checkFile(checkpointPath, option: "--save")
@@ -93,8 +98,8 @@ struct Train: ParsableCommand {
     private var optimizerKind: OptimizerKind { optimizer ?? .adam }
 
     /// The settings of a language-model run, defaults filled in.
-    private var resolvedLanguageModelOptions: ResolvedLanguageModelOptions {
-        var options = ResolvedLanguageModelOptions()
+    private func resolvedLanguageModelOptions(for kind: LanguageModelKind) -> ResolvedLanguageModelOptions {
+        var options = ResolvedLanguageModelOptions.defaults(for: kind)
         let given = languageModel
         options.maxIters = given.maxIters ?? options.maxIters
         options.batchSize = batchSize ?? options.batchSize
@@ -104,6 +109,9 @@ struct Train: ParsableCommand {
         options.nEmbd = given.nEmbd ?? options.nEmbd
         options.dropout = dropout.map(Double.init) ?? options.dropout
         options.bias = given.bias ?? options.bias
+        options.embeddingSize = given.embeddingSize ?? options.embeddingSize
+        options.hiddenSize = given.hiddenSize ?? options.hiddenSize
+        options.numLayers = given.numLayers ?? options.numLayers
         options.learningRate = learningRate ?? options.learningRate
         options.minLearningRate = given.minLr ?? options.minLearningRate
         options.warmupIters = given.warmupIters ?? options.warmupIters
@@ -131,7 +139,8 @@ struct Train: ParsableCommand {
 
     func run() throws {
         if let languageModel = model.languageModel {
-            return try LanguageModelTraining(kind: languageModel, options: resolvedLanguageModelOptions, checkpointPath: checkpointPath).run()
+            return try LanguageModelTraining(kind: languageModel, options: resolvedLanguageModelOptions(for: languageModel),
+                                             checkpointPath: checkpointPath).run()
         }
         guard let classifier = model.classifier else { preconditionFailure("every model is a classifier or a language model") }
         guard distributed else { return try train(classifier, group: nil) }

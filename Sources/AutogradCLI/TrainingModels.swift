@@ -10,6 +10,8 @@ enum TrainedModel: String, CaseIterable, ExpressibleByArgument {
     case cnn
     /// nanoGPT's transformer, trained on the bundled Shakespeare text.
     case gpt
+    /// A character LSTM, trained on the bundled Shakespeare text.
+    case lstm
 
     /// The image classifier, or nil for a language model.
     var classifier: ModelKind? { ModelKind(rawValue: rawValue) }
