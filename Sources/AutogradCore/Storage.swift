@@ -1,45 +1,67 @@
 import CAutogradKernels
 
-/// The count, version and dtype of a ``Storage``, kept in the same allocation as its elements.
-public struct StorageHeader: Sendable {
+/// The count, version, dtype and element address of a ``Storage``, kept in the same
+/// allocation as small buffers' elements.
+public struct StorageHeader {
     /// The number of elements.
     var count: Int
     /// Bumped by every in-place write.
     var version: Int
     /// The element type.
     let dtype: DType
-    /// Pads the header to 32 bytes, so the elements after it start 16-byte aligned.
+    /// The first element: just after this header, or a block from the buffer cache.
+    let elements: UnsafeMutableRawPointer
+    /// The byte capacity of a block from the buffer cache; 0 when the elements follow the header.
+    let cachedCapacity: Int
+    /// Pads the header to 48 bytes, so the elements after it start 16-byte aligned.
     private let padding: Int = 0
 
     /// The header of a new buffer.
-    init(count: Int, version: Int, dtype: DType) {
+    init(count: Int, version: Int, dtype: DType, elements: UnsafeMutableRawPointer, cachedCapacity: Int) {
         self.count = count
         self.version = version
         self.dtype = dtype
+        self.elements = elements
+        self.cachedCapacity = cachedCapacity
     }
 }
 
 /// A contiguous, reference-counted buffer of elements of one ``DType`` that tensors view
 /// through a ``Layout``. Several tensors (views) may share one storage.
 ///
-/// The header and the elements live in one allocation, so making an array costs one
-/// allocation. The buffer is counted in 4-byte words; ``base`` sees it as `Float` (the
-/// float32 fast paths) and ``raw`` as bytes for every dtype. Elements start 16-byte
-/// aligned, so 8-byte dtypes are aligned too.
+/// A small buffer keeps its header and elements in one allocation, so making an array
+/// costs one allocation. A buffer of 64 KiB or more takes its elements from the
+/// ``BufferCache``, which keeps freed blocks for the next buffer of their size class, so a
+/// training loop does not fault in and zero the same pages every step. ``base`` sees the
+/// elements as `Float` (the float32 fast paths) and ``raw`` as bytes for every dtype;
+/// they start 16-byte aligned, so 8-byte dtypes are aligned too.
 public final class Storage: ManagedBuffer<StorageHeader, Float> {
     /// A buffer of `count` elements of `dtype` whose values the caller writes before reading.
     public static func uninitialized(_ count: Int, dtype: DType = .float32) -> Storage {
-        _ = keepsFreedMemory
-        let words = dtype == .float32 ? count : (count * dtype.itemSize + 3) / 4
-        let buffer = Storage.create(minimumCapacity: Swift.max(words, 2)) { _ in
-            StorageHeader(count: count, version: 0, dtype: dtype)
+        let bytes = count * dtype.itemSize
+        let capacity = ag_buffer_capacity(bytes)
+        let buffer: ManagedBuffer<StorageHeader, Float>
+        if capacity >= BufferCache.smallestCachedBytes, let block = ag_buffer_allocate(capacity) {
+            buffer = Storage.create(minimumCapacity: 0) { _ in
+                StorageHeader(count: count, version: 0, dtype: dtype, elements: block, cachedCapacity: capacity)
+            }
+        } else {
+            checkUsage(capacity < BufferCache.smallestCachedBytes || bytes == 0,
+                       "out of memory: cannot allocate \(bytes) bytes for \(count) elements of \(dtype)")
+            let words = dtype == .float32 ? count : (bytes + 3) / 4
+            buffer = Storage.create(minimumCapacity: Swift.max(words, 2)) { buffer in
+                StorageHeader(count: count, version: 0, dtype: dtype,
+                              elements: UnsafeMutableRawPointer(buffer.withUnsafeMutablePointerToElements { $0 }),
+                              cachedCapacity: 0)
+            }
         }
         return unsafeDowncast(buffer, to: Storage.self)
     }
 
-    /// Set up by the first allocation: freed buffers stay in the heap for the next one, so
-    /// a training loop does not fault in and zero the same pages every step.
-    private static let keepsFreedMemory: Void = ag_keep_freed_memory()
+    deinit {
+        let (elements, capacity) = withUnsafeMutablePointerToHeader { ($0.pointee.elements, $0.pointee.cachedCapacity) }
+        if capacity > 0 { ag_buffer_free(elements, capacity) }
+    }
 
     /// A buffer of `count` zeros (all bits zero is 0, 0.0 and false in every dtype).
     public static func zeros(_ count: Int, dtype: DType = .float32) -> Storage {
@@ -56,10 +78,12 @@ public final class Storage: ManagedBuffer<StorageHeader, Float> {
     }
 
     /// The first element of a float32 buffer (valid while the storage is alive).
-    public var base: UnsafeMutablePointer<Float> { withUnsafeMutablePointerToElements { $0 } }
+    public var base: UnsafeMutablePointer<Float> {
+        withUnsafeMutablePointerToHeader { $0.pointee.elements.assumingMemoryBound(to: Float.self) }
+    }
 
     /// The first byte of the buffer, for any dtype (valid while the storage is alive).
-    public var raw: UnsafeMutableRawPointer { UnsafeMutableRawPointer(withUnsafeMutablePointerToElements { $0 }) }
+    public var raw: UnsafeMutableRawPointer { withUnsafeMutablePointerToHeader { $0.pointee.elements } }
 
     // The header is read through its pointer: `header` itself is a class property, whose
     // every access pays for a dynamic exclusivity check, and these are read on every op.

@@ -2,6 +2,7 @@
 #define C_AUTOGRAD_KERNELS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ag_indexing.h"
@@ -142,9 +143,25 @@ void ag_col2im_range(const float *columns, int64_t channels, int64_t height, int
                      int64_t outH, int64_t outW,
                      int64_t first, int64_t last, int64_t ldColumns, float *image);
 
-/// Keeps freed buffers in the process heap for reuse instead of returning them to the
-/// kernel (glibc only; elsewhere nothing changes). See allocator.c.
-void ag_keep_freed_memory(void);
+// MARK: Buffer cache (allocator.c)
+
+/// The capacity a buffer of `bytes` gets: its size class for cached sizes (64 KiB and up),
+/// `bytes` itself below.
+size_t ag_buffer_capacity(size_t bytes);
+/// A buffer of `capacity` bytes (a value from ag_buffer_capacity), 16-byte aligned: a
+/// cached one of its size class if there is one, else from malloc; NULL when out of memory.
+void *ag_buffer_allocate(size_t capacity);
+/// Returns a buffer from ag_buffer_allocate: kept for reuse while the cache is under its
+/// limit, otherwise freed.
+void ag_buffer_free(void *buffer, size_t capacity);
+/// Frees every cached buffer; returns the bytes released.
+size_t ag_buffer_cache_empty(void);
+/// The bytes the cache holds now.
+size_t ag_buffer_cache_bytes(void);
+/// Sets the most bytes the cache may hold (emptying it if it holds more).
+void ag_buffer_cache_set_limit(size_t bytes);
+/// The most bytes the cache may hold.
+size_t ag_buffer_cache_limit(void);
 
 // MARK: Pooling
 

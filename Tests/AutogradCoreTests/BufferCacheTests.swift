@@ -1,0 +1,56 @@
+import XCTest
+@testable import AutogradCore
+
+/// Large buffers come from the buffer cache and go back to it; small ones do not.
+final class BufferCacheTests: XCTestCase {
+    func testFreedLargeBuffersAreReusedAndTheCacheEmpties() {
+        BufferCache.empty()
+        let count = 100_000                                     // 400,000 bytes: cached
+        var first: Storage? = Storage.zeros(count)
+        let address = first!.raw
+        first!.base[count - 1] = 7
+        XCTAssertEqual(BufferCache.cachedBytes, 0)
+        first = nil
+        XCTAssertGreaterThanOrEqual(BufferCache.cachedBytes, count * 4)
+        XCTAssertLessThanOrEqual(BufferCache.cachedBytes, count * 5)   // its size class is within a quarter
+        // A buffer of the same size class gets the same block back, zeroed when asked.
+        let second = Storage.zeros(count - 10)
+        XCTAssertEqual(second.raw, address)
+        XCTAssertEqual(second.base[count - 11], 0)
+        XCTAssertEqual(BufferCache.cachedBytes, 0)
+        var third: Storage? = Storage.uninitialized(count, dtype: .float64)
+        third = nil
+        XCTAssertNil(third)
+        XCTAssertGreaterThan(BufferCache.cachedBytes, 0)
+        XCTAssertGreaterThanOrEqual(BufferCache.empty(), count * 8)
+        XCTAssertEqual(BufferCache.cachedBytes, 0)
+    }
+
+    func testSmallBuffersAndTheLimitBypassTheCache() {
+        BufferCache.empty()
+        var small: Storage? = Storage.zeros(100)
+        small = nil
+        XCTAssertNil(small)
+        XCTAssertEqual(BufferCache.cachedBytes, 0)
+        let saved = BufferCache.limit
+        defer { BufferCache.limit = saved }
+        BufferCache.limit = 1 << 16
+        var large: Storage? = Storage.zeros(1 << 16)            // 256 KiB: over the limit, freed
+        large = nil
+        XCTAssertNil(large)
+        XCTAssertEqual(BufferCache.cachedBytes, 0)
+        XCTAssertEqual(BufferCache.limit, 1 << 16)
+    }
+
+    func testBuffersOfEveryDTypeKeepTheirValuesAcrossThreads() {
+        DispatchQueue.concurrentPerform(iterations: 8) { worker in
+            for round in 0..<20 {
+                let count = 20_000 + 1_000 * worker
+                let storage = Storage.uninitialized(count, dtype: .float64)
+                let values = storage.raw.assumingMemoryBound(to: Double.self)
+                for index in 0..<count { values[index] = Double(worker * 1000 + round) }
+                XCTAssertTrue((0..<count).allSatisfy { values[$0] == Double(worker * 1000 + round) })
+            }
+        }
+    }
+}
