@@ -91,7 +91,11 @@ final class RNNModel: Module {
     func callAsFunction(_ input: Tensor, _ hidden: Hidden) -> (Tensor, Hidden) {
         let emb = drop(encoder(input))
         let (output, newHidden) = runRNN(emb, hidden)
-        let decoded = decoder(drop(output)).reshape([-1, ntoken])
+        let dropped = drop(output)
+        // decoded = self.decoder(output); decoded = decoded.view(-1, self.ntoken): the rows
+        // are flattened before the decoder, so its weight gradient is one matrix product
+        // (Linear on [T, B, nhid] forms one per time step and sums them).
+        let decoded = decoder(dropped.reshape([-1, nhid]))
         return (decoded.logSoftmax(dim: 1), newHidden)
     }
 
