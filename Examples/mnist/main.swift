@@ -9,11 +9,17 @@ import Foundation
 /// On 28×28 MNIST images fc1 takes 64·12·12 = 9216 features, as in the original; on the
 /// 8×8 digits, 64·2·2 = 256 (6×6 after conv1, 4×4 after conv2, 2×2 after pooling).
 final class Net: Module {
+    /// `nn.Conv2d(1, 32, 3, 1)`.
     let conv1 = Conv2d(inChannels: 1, outChannels: 32, kernelSize: 3, stride: 1)
+    /// `nn.Conv2d(32, 64, 3, 1)`.
     let conv2 = Conv2d(inChannels: 32, outChannels: 64, kernelSize: 3, stride: 1)
+    /// `nn.Dropout(0.25)`.
     let dropout1 = Dropout(p: 0.25)
+    /// `nn.Dropout(0.5)`.
     let dropout2 = Dropout(p: 0.5)
+    /// `nn.Linear(9216, 128)` on MNIST, `nn.Linear(256, 128)` on the 8×8 digits.
     let fc1: Linear
+    /// `nn.Linear(128, 10)`.
     let fc2 = Linear(inFeatures: 128, outFeatures: 10)
 
     /// The network for images of `height`×`width` pixels (28×28 in the original).
