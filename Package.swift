@@ -7,6 +7,10 @@ let package = Package(
     products: [
         .library(name: "Autograd", targets: ["Autograd"]),
         .executable(name: "autograd", targets: ["AutogradCLI"]),
+        // Well-known PyTorch programs ported line for line (Examples/<name>/README.md).
+        .executable(name: "example-nanogpt", targets: ["ExampleNanoGPT"]),
+        .executable(name: "example-word-language-model", targets: ["ExampleWordLanguageModel"]),
+        .executable(name: "example-mnist", targets: ["ExampleMNIST"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -69,8 +73,28 @@ let package = Package(
             dependencies: ["Autograd"],
             path: "Tests/AutogradDistributedChecks"
         ),
-        // Runs the built `autograd` executable as a user would (and unit-tests its helpers).
-        .testTarget(name: "AutogradCLITests", dependencies: ["AutogradCLI", "Autograd"]),
+        // Runs the built `autograd` executable as a user would (and unit-tests its helpers),
+        // and runs each example program with its tiniest settings.
+        .testTarget(
+            name: "AutogradCLITests",
+            dependencies: ["AutogradCLI", "Autograd", "ExampleNanoGPT", "ExampleWordLanguageModel", "ExampleMNIST"]
+        ),
+        // The examples: nanoGPT's train.py, pytorch/examples' word_language_model and mnist.
+        .executableTarget(
+            name: "ExampleNanoGPT",
+            dependencies: ["Autograd", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/nanoGPT", exclude: ["README.md"]
+        ),
+        .executableTarget(
+            name: "ExampleWordLanguageModel",
+            dependencies: ["Autograd", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/word_language_model", exclude: ["README.md"]
+        ),
+        .executableTarget(
+            name: "ExampleMNIST",
+            dependencies: ["Autograd", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/mnist", exclude: ["README.md"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
