@@ -22,19 +22,26 @@ struct CLIProcess {
     /// that holds the test bundle (the package lists the executable as a dependency of the
     /// tests, so `swift test` builds it there).
     static let executable: URL? = {
-        var candidates: [URL] = []
-        if let path = ProcessInfo.processInfo.environment["AUTOGRAD_CLI"] { candidates.append(URL(fileURLWithPath: path)) }
-        let bundles = [Bundle(for: BundleMarker.self).bundleURL, Bundle.main.bundleURL]
-        for bundle in bundles {
-            candidates.append(bundle.deletingLastPathComponent().appendingPathComponent("autograd"))
-            candidates.append(bundle.appendingPathComponent("autograd"))
+        if let path = ProcessInfo.processInfo.environment["AUTOGRAD_CLI"], isExecutable(URL(fileURLWithPath: path)) {
+            return URL(fileURLWithPath: path)
         }
-        return candidates.first { url in
-            var isFolder: ObjCBool = false
-            return FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) && !isFolder.boolValue
-                && FileManager.default.isExecutableFile(atPath: url.path)
-        }
+        return product(named: "autograd")
     }()
+
+    /// The built executable product `name` (`autograd`, `example-mnist`, ...) in the
+    /// products folder that holds the test bundle, or nil when it is not there.
+    static func product(named name: String) -> URL? {
+        let bundles = [Bundle(for: BundleMarker.self).bundleURL, Bundle.main.bundleURL]
+        let candidates = bundles.flatMap { [$0.deletingLastPathComponent().appendingPathComponent(name), $0.appendingPathComponent(name)] }
+        return candidates.first(where: isExecutable)
+    }
+
+    /// Whether `url` is an executable file (not a folder).
+    private static func isExecutable(_ url: URL) -> Bool {
+        var isFolder: ObjCBool = false
+        return FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) && !isFolder.boolValue
+            && FileManager.default.isExecutableFile(atPath: url.path)
+    }
 
     /// A fresh temporary folder the process runs in.
     let folder: URL
@@ -62,6 +69,19 @@ struct CLIProcess {
     /// minutes.
     func run(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Result {
         let executable = try XCTUnwrap(Self.executable, "the autograd executable was not found next to the test bundle; build it with `swift build`", file: file, line: line)
+        return try run(executable, arguments, file: file, line: line)
+    }
+
+    /// Runs the executable product `name` with `arguments` in the temporary folder,
+    /// stopping it after two minutes.
+    func run(product name: String, _ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Result {
+        let executable = try XCTUnwrap(Self.product(named: name), "\(name) was not found next to the test bundle; build it with `swift build --build-tests`", file: file, line: line)
+        return try run(executable, arguments, file: file, line: line)
+    }
+
+    /// Runs `executable` with `arguments` in the temporary folder, stopping it after two
+    /// minutes.
+    private func run(_ executable: URL, _ arguments: [String], file: StaticString, line: UInt) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -80,7 +100,7 @@ struct CLIProcess {
         if process.isRunning {
             process.terminate()
             process.waitUntilExit()
-            XCTFail("autograd \(arguments.joined(separator: " ")) did not finish within two minutes", file: file, line: line)
+            XCTFail("\(executable.lastPathComponent) \(arguments.joined(separator: " ")) did not finish within two minutes", file: file, line: line)
         }
         return Result(
             status: process.terminationStatus,

@@ -6,14 +6,14 @@ import XCTest
 /// prints the original's report lines with finite losses that fall, writes what the
 /// original writes, and refuses a bad flag with a message.
 final class ExampleProgramTests: XCTestCase {
-    private var folder: URL!
+    private var process: CLIProcess!
 
-    override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("autograd-examples-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
+    /// The temporary folder the programs run in.
+    private var folder: URL { process.folder }
 
-    override func tearDown() { try? FileManager.default.removeItem(at: folder) }
+    override func setUpWithError() throws { process = try CLIProcess() }
+
+    override func tearDown() { process.removeFolder() }
 
     // MARK: - nanoGPT
 
@@ -217,54 +217,12 @@ final class ExampleProgramTests: XCTestCase {
 
     // MARK: - Running the programs
 
-    /// What one run printed and how it ended.
-    private struct Result {
-        /// The exit status.
-        let status: Int32
-        /// Standard output.
-        let output: String
-        /// Standard error.
-        let errors: String
-    }
-
     /// The path of `name` in the test's folder.
-    private func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+    private func path(_ name: String) -> String { process.path(name) }
 
-    /// The built executable `name`: in the products folder that holds the test bundle.
-    private func executable(_ name: String) throws -> URL {
-        let bundles = [Bundle(for: ExampleProgramTests.self).bundleURL, Bundle.main.bundleURL]
-        let candidates = bundles.flatMap { [$0.deletingLastPathComponent().appendingPathComponent(name), $0.appendingPathComponent(name)] }
-        return try XCTUnwrap(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) },
-                             "\(name) was not found next to the test bundle; build it with `swift build --build-tests`")
-    }
-
-    /// Runs `name` with `arguments` in the test's folder, stopping it after two minutes.
-    private func run(_ name: String, _ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Result {
-        let process = Process()
-        process.executableURL = try executable(name)
-        process.arguments = arguments
-        process.currentDirectoryURL = folder
-        let output = folder.appendingPathComponent(".stdout-\(UUID().uuidString)")
-        let errors = folder.appendingPathComponent(".stderr-\(UUID().uuidString)")
-        try Data().write(to: output)
-        try Data().write(to: errors)
-        defer {
-            try? FileManager.default.removeItem(at: output)
-            try? FileManager.default.removeItem(at: errors)
-        }
-        process.standardOutput = try FileHandle(forWritingTo: output)
-        process.standardError = try FileHandle(forWritingTo: errors)
-        try process.run()
-        let deadline = Date().addingTimeInterval(120)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-            XCTFail("\(name) \(arguments.joined(separator: " ")) did not finish within two minutes", file: file, line: line)
-        }
-        return Result(status: process.terminationReason == .exit ? process.terminationStatus : -process.terminationStatus,
-                      output: try String(contentsOf: output, encoding: .utf8),
-                      errors: try String(contentsOf: errors, encoding: .utf8))
+    /// Runs the example program `name` with `arguments` in the test's folder.
+    private func run(_ name: String, _ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> CLIProcess.Result {
+        try process.run(product: name, arguments, file: file, line: line)
     }
 
     /// Runs `name` and checks that it exits with a non-zero status (`status` when given),
@@ -273,7 +231,7 @@ final class ExampleProgramTests: XCTestCase {
                                file: StaticString = #filePath, line: UInt = #line) throws {
         let result = try run(name, arguments, file: file, line: line)
         let command = "\(name) \(arguments.joined(separator: " "))"
-        XCTAssertGreaterThan(result.status, 0, "\(command) succeeded or crashed: \(result.output)\(result.errors)", file: file, line: line)
+        XCTAssertTrue(result.exited && result.status > 0, "\(command) succeeded or crashed: \(result.output)\(result.errors)", file: file, line: line)
         if let status { XCTAssertEqual(result.status, status, "\(command): exit status", file: file, line: line) }
         XCTAssertTrue(result.errors.hasPrefix("Error: "), "\(command): \(result.errors)", file: file, line: line)
         XCTAssertTrue(result.errors.contains(message), "\(command): expected '\(message)' in: \(result.errors)", file: file, line: line)
