@@ -1,8 +1,11 @@
+import CAutogradKernels
 import Foundation
 
 // GELU and layer normalisation as single passes over the data (PyTorch's `gelu` and
 // `native_layer_norm` kernels), each with its backward, in float32 and float64; the
-// two-byte floats compute in float32.
+// two-byte floats compute in float32. The exact GELU in float32 runs in the C kernels
+// (gelu.c: erf and exp by polynomials, eight lanes at a time with AVX2); float64 and the
+// tanh approximation use the C library's functions one element at a time.
 
 extension NDArray {
     /// `x·Φ(x)` elementwise, Φ the standard normal CDF, or its tanh approximation
@@ -35,6 +38,20 @@ extension NDArray {
         let input = rawPointer.assumingMemoryBound(to: T.self)
         let output = result.rawPointer.assumingMemoryBound(to: T.self)
         let upstream = grad.map { $0.rawPointer.assumingMemoryBound(to: T.self) }
+        if T.self == Float.self && !tanhApproximation {
+            // The exact GELU in single precision: the C kernel's polynomial erf and exp.
+            let x = rawPointer.assumingMemoryBound(to: Float.self)
+            let y = result.rawPointer.assumingMemoryBound(to: Float.self)
+            let g = grad.map { $0.rawPointer.assumingMemoryBound(to: Float.self) }
+            forEachChunk(count) { start, length in
+                if let g {
+                    ag_gelu_backward(Int64(length), x + start, g + start, y + start)
+                } else {
+                    ag_gelu_forward(Int64(length), x + start, y + start)
+                }
+            }
+            return result
+        }
         let (half, inverseRoot2, normalDensity) = (T(0.5), T(0.5.squareRoot()), T(1 / (2 * Double.pi).squareRoot()))
         let (root2OverPi, cubic) = (T((2 / Double.pi).squareRoot()), T(0.044715))
         forEachChunk(count) { start, length in

@@ -222,6 +222,26 @@ void ag_gru_backward_step(int64_t batch, int64_t hidden, const float *work, int6
                           const float *hPrev, int64_t hPrevRowStride, const float *gradH, int64_t gradHRowStride,
                           float *dh, float *dx, int64_t dxRowStride, float *dhh, int64_t dhhRowStride);
 
+// MARK: Activations
+
+/// The exact GELU of `n` floats: y = x·Φ(x) with Φ(x) = (1 + erf(x/√2))/2 (PyTorch's
+/// `gelu(x)`, evaluated in that order). erf comes from ag_erf's polynomials, so the result
+/// is within a few ulp of the same formula with the C library's erff. `y` may be `x`.
+void ag_gelu_forward(int64_t n, const float *x, float *y);
+
+/// The gradient of ag_gelu_forward: dx = grad·(Φ(x) + x·φ(x)), φ(x) = e^(-x²/2)/√(2π), with
+/// ag_erf's erf and ag_exp's exp. `dx` may be `x` or `grad`.
+void ag_gelu_backward(int64_t n, const float *x, const float *grad, float *dx);
+
+/// erf of `n` floats by polynomials (eight lanes at a time on the AVX2 path): within 2 ulp of
+/// the correctly rounded value, exact at ±0 and ±inf, NaN for NaN.
+void ag_erf(int64_t n, const float *x, float *y);
+
+/// e^x of `n` floats by a polynomial (eight lanes at a time on the AVX2 path): within 2 ulp
+/// of the correctly rounded value for normal results, +inf above ln(FLT_MAX), subnormal
+/// results near the bottom and 0 below ln(2^-150); NaN for NaN.
+void ag_exp(int64_t n, const float *x, float *y);
+
 #ifdef __cplusplus
 }
 #endif
