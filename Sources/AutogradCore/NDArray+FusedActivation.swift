@@ -5,7 +5,8 @@ import Foundation
 // `native_layer_norm` kernels), each with its backward, in float32 and float64; the
 // two-byte floats compute in float32. The exact GELU in float32 runs in the C kernels
 // (gelu.c: erf and exp by polynomials, eight lanes at a time with AVX2); float64 and the
-// tanh approximation use the C library's functions one element at a time.
+// tanh approximation use the C library's functions one element at a time. Layer norm in
+// float32 also runs in C (layer_norm.c, sums over eight lanes).
 
 extension NDArray {
     /// `x·Φ(x)` elementwise, Φ the standard normal CDF, or its tanh approximation
@@ -111,6 +112,17 @@ extension NDArray {
         let w = weight.map { $0.rawPointer.assumingMemoryBound(to: T.self) }
         let b = bias.map { $0.rawPointer.assumingMemoryBound(to: T.self) }
         let epsilon = T(eps)
+        if T.self == Float.self {
+            // Single precision runs in the C kernel, whose sums have eight lanes.
+            let f = { (p: UnsafeMutablePointer<T>) in UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self) }
+            let (wf, bf) = (w.map(f), b.map(f))
+            NDArray.forEachRowBlock(rows: rows, width: width) { range in
+                let start = range.lowerBound
+                ag_layer_norm_forward(Int64(range.count), Int64(width), f(input) + start * width, wf, bf, Float(eps),
+                                      f(out) + start * width, f(means) + start, f(scales) + start)
+            }
+            return
+        }
         NDArray.forEachRowBlock(rows: rows, width: width) { range in
             for row in range {
                 let x = input + row * width, y = out + row * width
@@ -175,6 +187,14 @@ extension NDArray {
         defer { partials.deallocate() }
         NDArray.forEachRowBlock(rows: rows, width: width) { range, block in
             let dw = partials + block * 2 * width, db = dw + width
+            if T.self == Float.self {
+                // Single precision runs in the C kernel, whose sums have eight lanes.
+                let f = { (p: UnsafeMutablePointer<T>) in UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self) }
+                let start = range.lowerBound
+                ag_layer_norm_backward(Int64(range.count), Int64(width), f(x) + start * width, f(g) + start * width,
+                                       f(means) + start, f(scales) + start, w.map(f), f(dx) + start * width, f(dw), f(db))
+                return
+            }
             for row in range {
                 let (xr, gr, dxr) = (x + row * width, g + row * width, dx + row * width)
                 let (mu, rstd) = (means[row], scales[row])

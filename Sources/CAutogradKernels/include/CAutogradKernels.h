@@ -242,6 +242,20 @@ void ag_erf(int64_t n, const float *x, float *y);
 /// results near the bottom and 0 below ln(2^-150); NaN for NaN.
 void ag_exp(int64_t n, const float *x, float *y);
 
+// MARK: Normalisation
+
+/// Layer normalisation of `rows` contiguous rows of `width` floats: y = (x - mean)·rstd, times
+/// `weight` and plus `bias` (`width` values each, or NULL for none), with mean the row's
+/// average and rstd = 1/√(var + eps), var the biased variance. Writes each row's mean and rstd.
+void ag_layer_norm_forward(int64_t rows, int64_t width, const float *x, const float *weight, const float *bias,
+                           float eps, float *y, float *mean, float *rstd);
+
+/// The backward of ag_layer_norm_forward for `rows` rows: with x̂ = (x - mean)·rstd and
+/// g = grad·weight (grad when `weight` is NULL), writes dx = rstd·(g - mean(g) - x̂·mean(g·x̂))
+/// and adds Σ grad·x̂ over the rows to `dweight` and Σ grad to `dbias` (`width` values each).
+void ag_layer_norm_backward(int64_t rows, int64_t width, const float *x, const float *grad, const float *mean,
+                            const float *rstd, const float *weight, float *dx, float *dweight, float *dbias);
+
 #ifdef __cplusplus
 }
 #endif
