@@ -1,3 +1,5 @@
+import CAutogradKernels
+
 /// The scalars of one Adam or AdamW update of a parameter (see
 /// ``NDArray/adamUpdateInPlace(gradient:firstMoment:secondMoment:_:)``), each already rounded
 /// to float32 as the elementwise ops of the unfused update round them.
@@ -36,7 +38,8 @@ public struct AdamCoefficients: Sendable {
 
 extension NDArray {
     /// One Adam update of this float32 parameter and its two moments, in place and in one
-    /// pass over the elements (split over the kernel threads for large parameters):
+    /// pass over the elements (the C kernel, eight lanes at a time with AVX2; split over the
+    /// kernel threads for large parameters):
     ///
     ///     p = p·parameterScale;  g = g + p·gradientDecay        (when gradientDecay ≠ 0)
     ///     m = m + firstMomentWeight·(g - m)
@@ -59,19 +62,8 @@ extension NDArray {
         }
         let (p, g, m, v) = (pointer, gradient.pointer, firstMoment.pointer, secondMoment.pointer)
         forEachChunk(count) { start, length in
-            for i in start..<(start + length) {
-                var parameter = p[i] * c.parameterScale
-                var grad = g[i]
-                if c.gradientDecay != 0 { grad = grad + parameter * c.gradientDecay }
-                let first = m[i] + c.firstMomentWeight * (grad - m[i])
-                var second = v[i] * c.beta2
-                second = second + c.secondMomentWeight * (grad * grad)
-                let denominator = second.squareRoot() * c.denominatorScale + c.eps
-                parameter = parameter + c.stepScale * (first / denominator)
-                p[i] = parameter
-                m[i] = first
-                v[i] = second
-            }
+            ag_adam_update(Int64(length), p + start, g + start, m + start, v + start, c.parameterScale, c.gradientDecay,
+                           c.firstMomentWeight, c.beta2, c.secondMomentWeight, c.denominatorScale, c.eps, c.stepScale)
         }
         return true
     }

@@ -4,10 +4,11 @@ import XCTest
 /// The fused Adam update against the separate elementwise ops the unfused optimizer step
 /// runs (the same kernels `mul_`, `lerp_`-as-`add_`, `addcmul_`, `sqrt`, `div` and `addcdiv_`
 /// use): the same bits, for AdamW's decoupled decay, Adam's coupled decay and none, over
-/// several steps and on one and two threads.
+/// several steps, on every kernel path and on one and two threads.
 final class AdamUpdateKernelTests: XCTestCase {
     override func tearDown() {
         Kernels.threadCount = 0
+        Kernels.resetPath()
         super.tearDown()
     }
 
@@ -36,7 +37,8 @@ final class AdamUpdateKernelTests: XCTestCase {
     func testFusedUpdateGivesTheSeparateOpsBits() throws {
         let count = 70_001   // above the parallel threshold, with a ragged end
         for (decoupled, decay) in [(true, 0.1), (false, 0.05), (true, 0.0)] {
-            for threads in [1, 2] {
+            for (path, threads) in Kernels.availablePaths.flatMap({ path in [1, 2].map { (path, $0) } }) {
+                Kernels.path = path
                 Kernels.threadCount = threads
                 let start = values(count, seed: 1, scale: 0.5)
                 let (fused, separate) = (NDArray(shape: [count], scalars: start), NDArray(shape: [count], scalars: start))
@@ -54,7 +56,7 @@ final class AdamUpdateKernelTests: XCTestCase {
                     XCTAssertTrue(fused.adamUpdateInPlace(gradient: gradient, firstMoment: moments[0],
                                                           secondMoment: moments[1], c))
                     try separateOps(separate, gradient, moments[2], moments[3], c)
-                    let label = "decoupled \(decoupled) decay \(decay) threads \(threads) step \(step)"
+                    let label = "decoupled \(decoupled) decay \(decay) \(path) threads \(threads) step \(step)"
                     XCTAssertEqual(fused.scalars.map(\.bitPattern), separate.scalars.map(\.bitPattern), label)
                     XCTAssertEqual(moments[0].scalars.map(\.bitPattern), moments[2].scalars.map(\.bitPattern), label)
                     XCTAssertEqual(moments[1].scalars.map(\.bitPattern), moments[3].scalars.map(\.bitPattern), label)

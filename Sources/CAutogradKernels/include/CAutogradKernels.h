@@ -256,6 +256,17 @@ void ag_layer_norm_forward(int64_t rows, int64_t width, const float *x, const fl
 void ag_layer_norm_backward(int64_t rows, int64_t width, const float *x, const float *grad, const float *mean,
                             const float *rstd, const float *weight, float *dx, float *dweight, float *dbias);
 
+// MARK: Optimizers
+
+/// One Adam update of `n` float32 parameters `p` with gradients `g` and moments `m`, `v`, in
+/// place: p = p·parameterScale; g' = g + p·gradientDecay (when gradientDecay ≠ 0);
+/// m = m + firstMomentWeight·(g' - m); v = v·beta2 + secondMomentWeight·(g'·g');
+/// p = p + stepScale·(m / (√v·denominatorScale + eps)). Every step is rounded to float32
+/// separately (no fused multiply-adds), as the unfused elementwise ops round it.
+void ag_adam_update(int64_t n, float *p, const float *g, float *m, float *v, float parameterScale,
+                    float gradientDecay, float firstMomentWeight, float beta2, float secondMomentWeight,
+                    float denominatorScale, float eps, float stepScale);
+
 #ifdef __cplusplus
 }
 #endif
