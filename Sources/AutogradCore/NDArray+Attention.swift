@@ -183,6 +183,12 @@ private struct Problem {
         causal && keys.lowerBound > queries.upperBound - 1
     }
 
+    /// The columns of row `query` of a score block over `keys` that causality leaves
+    /// unmasked (a prefix; all of them without causality). The rest hold -inf.
+    func liveColumns(query: Int, keys: Range<Int>) -> Int {
+        causal ? Swift.min(Swift.max(query + 1 - keys.lowerBound, 0), keys.count) : keys.count
+    }
+
     /// Scales the block of scores `s` (`rows x columns`, row stride `columns`), adds the
     /// mask and sets causally masked entries to -inf.
     func prepareScores<T: KernelFloat>(
@@ -242,8 +248,11 @@ private struct Problem {
                     let newMaximum = Swift.max(maximum[r], blockMaximum)
                     // A row with nothing attended so far keeps weights of 0 (not NaN).
                     let shift = newMaximum == -T.infinity ? 0 : newMaximum
-                    for c in 0..<columns { row[c] -= shift }
-                    T.exponentiate(row, count: columns)
+                    // Causally masked entries (-inf) give weights of 0 without an exp.
+                    let live = liveColumns(query: queries.lowerBound + r, keys: keys)
+                    for c in 0..<live { row[c] -= shift }
+                    T.exponentiate(row, count: live)
+                    for c in live..<columns { row[c] = 0 }
                     var sum: T = 0
                     for c in 0..<columns { sum += row[c] }
                     let correction = maximum[r] == -T.infinity ? 0 : T.exponential(maximum[r] - shift)
@@ -312,8 +321,10 @@ private struct Problem {
                     prepareScores(weights, entry: entry, queries: queries, keys: keys)
                     for r in 0..<rows {
                         let (row, rowLSE) = (weights + r * columns, lseBase[offset + r])
-                        for c in 0..<columns { row[c] -= rowLSE }
-                        T.exponentiate(row, count: columns)
+                        let live = liveColumns(query: queries.lowerBound + r, keys: keys)
+                        for c in 0..<live { row[c] -= rowLSE }
+                        T.exponentiate(row, count: live)
+                        for c in live..<columns { row[c] = 0 }
                     }
                     // dV_block += Pᵀ · dO_block
                     T.gemm(columns, valueWidth, rows, weights, 1, columns, gBlock, valueWidth, 1, beta: 1, dvBlock, valueWidth)
