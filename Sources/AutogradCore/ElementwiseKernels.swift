@@ -86,8 +86,10 @@ func applyBinary(
 }
 
 /// Elements from which a contiguous elementwise op is split over the kernel threads;
-/// below it the op stays on the caller (waking a thread costs more than it saves).
-let parallelElementwiseMinimum = 1 << 18
+/// below it the op stays on the caller (handing work to a thread costs more than it
+/// saves). PyTorch's grain size: the pool's workers spin for a while after each job, so a
+/// chunk of 16K elements is already worth sending to one.
+let parallelElementwiseMinimum = 1 << 15
 
 /// Runs `body(start, count)` over `0..<total` in contiguous chunks, one per kernel thread
 /// when `total` is at least ``parallelElementwiseMinimum``, else in one call.

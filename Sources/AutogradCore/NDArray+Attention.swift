@@ -127,6 +127,9 @@ protocol KernelFloat: BinaryFloatingPoint {
         _ c: UnsafeMutablePointer<Self>, _ ldc: Int)
     /// e^x.
     static func exponential(_ x: Self) -> Self
+    /// Replaces each of the `count` values at `values` with its exponential (for float32 the
+    /// C kernels' vectorised exp, within 2 ulp of expf).
+    static func exponentiate(_ values: UnsafeMutablePointer<Self>, count: Int)
     /// ln x.
     static func logarithm(_ x: Self) -> Self
     /// The error function.
@@ -145,6 +148,7 @@ extension Float: KernelFloat {
                          b, Int64(rowStrideB), Int64(columnStrideB), beta, c, Int64(ldc))
     }
     static func exponential(_ x: Float) -> Float { Foundation.exp(x) }
+    static func exponentiate(_ values: UnsafeMutablePointer<Float>, count: Int) { ag_exp(Int64(count), values, values) }
     static func logarithm(_ x: Float) -> Float { Foundation.log(x) }
     static func errorFunction(_ x: Float) -> Float { Foundation.erf(x) }
     static func hyperbolicTangent(_ x: Float) -> Float { Foundation.tanh(x) }
@@ -160,6 +164,9 @@ extension Double: KernelFloat {
                          b, Int64(rowStrideB), Int64(columnStrideB), beta, c, Int64(ldc))
     }
     static func exponential(_ x: Double) -> Double { Foundation.exp(x) }
+    static func exponentiate(_ values: UnsafeMutablePointer<Double>, count: Int) {
+        for i in 0..<count { values[i] = Foundation.exp(values[i]) }
+    }
     static func logarithm(_ x: Double) -> Double { Foundation.log(x) }
     static func errorFunction(_ x: Double) -> Double { Foundation.erf(x) }
     static func hyperbolicTangent(_ x: Double) -> Double { Foundation.tanh(x) }
@@ -174,6 +181,12 @@ private struct Problem {
     /// The key block `keys` against the query block `queries` is entirely masked by causality.
     func skipped(queries: Range<Int>, keys: Range<Int>) -> Bool {
         causal && keys.lowerBound > queries.upperBound - 1
+    }
+
+    /// The columns of row `query` of a score block over `keys` that causality leaves
+    /// unmasked (a prefix; all of them without causality). The rest hold -inf.
+    func liveColumns(query: Int, keys: Range<Int>) -> Int {
+        causal ? Swift.min(Swift.max(query + 1 - keys.lowerBound, 0), keys.count) : keys.count
     }
 
     /// Scales the block of scores `s` (`rows x columns`, row stride `columns`), adds the
@@ -235,12 +248,13 @@ private struct Problem {
                     let newMaximum = Swift.max(maximum[r], blockMaximum)
                     // A row with nothing attended so far keeps weights of 0 (not NaN).
                     let shift = newMaximum == -T.infinity ? 0 : newMaximum
+                    // Causally masked entries (-inf) give weights of 0 without an exp.
+                    let live = liveColumns(query: queries.lowerBound + r, keys: keys)
+                    for c in 0..<live { row[c] -= shift }
+                    T.exponentiate(row, count: live)
+                    for c in live..<columns { row[c] = 0 }
                     var sum: T = 0
-                    for c in 0..<columns {
-                        let p = T.exponential(row[c] - shift)
-                        row[c] = p
-                        sum += p
-                    }
+                    for c in 0..<columns { sum += row[c] }
                     let correction = maximum[r] == -T.infinity ? 0 : T.exponential(maximum[r] - shift)
                     total[r] = total[r] * correction + sum
                     maximum[r] = newMaximum
@@ -307,7 +321,10 @@ private struct Problem {
                     prepareScores(weights, entry: entry, queries: queries, keys: keys)
                     for r in 0..<rows {
                         let (row, rowLSE) = (weights + r * columns, lseBase[offset + r])
-                        for c in 0..<columns { row[c] = T.exponential(row[c] - rowLSE) }
+                        let live = liveColumns(query: queries.lowerBound + r, keys: keys)
+                        for c in 0..<live { row[c] -= rowLSE }
+                        T.exponentiate(row, count: live)
+                        for c in live..<columns { row[c] = 0 }
                     }
                     // dV_block += Pᵀ · dO_block
                     T.gemm(columns, valueWidth, rows, weights, 1, columns, gBlock, valueWidth, 1, beta: 1, dvBlock, valueWidth)

@@ -1,8 +1,12 @@
+import CAutogradKernels
 import Foundation
 
 // GELU and layer normalisation as single passes over the data (PyTorch's `gelu` and
 // `native_layer_norm` kernels), each with its backward, in float32 and float64; the
-// two-byte floats compute in float32.
+// two-byte floats compute in float32. The exact GELU in float32 runs in the C kernels
+// (gelu.c: erf and exp by polynomials, eight lanes at a time with AVX2); float64 and the
+// tanh approximation use the C library's functions one element at a time. Layer norm in
+// float32 also runs in C (layer_norm.c, sums over eight lanes).
 
 extension NDArray {
     /// `x·Φ(x)` elementwise, Φ the standard normal CDF, or its tanh approximation
@@ -35,6 +39,20 @@ extension NDArray {
         let input = rawPointer.assumingMemoryBound(to: T.self)
         let output = result.rawPointer.assumingMemoryBound(to: T.self)
         let upstream = grad.map { $0.rawPointer.assumingMemoryBound(to: T.self) }
+        if T.self == Float.self && !tanhApproximation {
+            // The exact GELU in single precision: the C kernel's polynomial erf and exp.
+            let x = rawPointer.assumingMemoryBound(to: Float.self)
+            let y = result.rawPointer.assumingMemoryBound(to: Float.self)
+            let g = grad.map { $0.rawPointer.assumingMemoryBound(to: Float.self) }
+            forEachChunk(count) { start, length in
+                if let g {
+                    ag_gelu_backward(Int64(length), x + start, g + start, y + start)
+                } else {
+                    ag_gelu_forward(Int64(length), x + start, y + start)
+                }
+            }
+            return result
+        }
         let (half, inverseRoot2, normalDensity) = (T(0.5), T(0.5.squareRoot()), T(1 / (2 * Double.pi).squareRoot()))
         let (root2OverPi, cubic) = (T((2 / Double.pi).squareRoot()), T(0.044715))
         forEachChunk(count) { start, length in
@@ -94,6 +112,17 @@ extension NDArray {
         let w = weight.map { $0.rawPointer.assumingMemoryBound(to: T.self) }
         let b = bias.map { $0.rawPointer.assumingMemoryBound(to: T.self) }
         let epsilon = T(eps)
+        if T.self == Float.self {
+            // Single precision runs in the C kernel, whose sums have eight lanes.
+            let f = { (p: UnsafeMutablePointer<T>) in UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self) }
+            let (wf, bf) = (w.map(f), b.map(f))
+            NDArray.forEachRowBlock(rows: rows, width: width) { range in
+                let start = range.lowerBound
+                ag_layer_norm_forward(Int64(range.count), Int64(width), f(input) + start * width, wf, bf, Float(eps),
+                                      f(out) + start * width, f(means) + start, f(scales) + start)
+            }
+            return
+        }
         NDArray.forEachRowBlock(rows: rows, width: width) { range in
             for row in range {
                 let x = input + row * width, y = out + row * width
@@ -158,6 +187,14 @@ extension NDArray {
         defer { partials.deallocate() }
         NDArray.forEachRowBlock(rows: rows, width: width) { range, block in
             let dw = partials + block * 2 * width, db = dw + width
+            if T.self == Float.self {
+                // Single precision runs in the C kernel, whose sums have eight lanes.
+                let f = { (p: UnsafeMutablePointer<T>) in UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self) }
+                let start = range.lowerBound
+                ag_layer_norm_backward(Int64(range.count), Int64(width), f(x) + start * width, f(g) + start * width,
+                                       f(means) + start, f(scales) + start, w.map(f), f(dx) + start * width, f(dw), f(db))
+                return
+            }
             for row in range {
                 let (xr, gr, dxr) = (x + row * width, g + row * width, dx + row * width)
                 let (mu, rstd) = (means[row], scales[row])

@@ -26,9 +26,28 @@ extension NDArray {
         let batchRank = batchShape.count
         let (rowA, columnA) = (left.strides[batchRank], left.strides[batchRank + 1])
         let (rowB, columnB) = (right.strides[batchRank], right.strides[batchRank + 1])
+        // One matrix on the right and batch dimensions on the left that continue its rows
+        // (a row-major [B, T, C], say): one product of [B·T, C] rows instead of one per batch
+        // entry. Each result element is the same sum in the same order either way.
+        let foldedRows = rhs.rank == 2 && batchRank > 0 && left.foldsBatchIntoRows(batchRank: batchRank)
+            ? batchShape.reduce(1, *) * m : nil
         // The kernels read each operand through its strides, so transposed, broadcast
         // (stride 0) and otherwise strided views need no copy.
         withExtendedLifetime((lhs.storage, rhs.storage)) {
+            if let rows = foldedRows {
+                if dtype == .float32 {
+                    ag_sgemm_strided(Int64(rows), Int64(n), Int64(k), lhs.storage.base + left.offset, Int64(rowA),
+                                     Int64(columnA), rhs.storage.base + right.offset, Int64(rowB), Int64(columnB),
+                                     0, result.storage.base, Int64(n))
+                } else {
+                    let double = { (storage: Storage) in storage.raw.assumingMemoryBound(to: Double.self) }
+                    doubleMatmulKernel(m: rows, n: n, k: k,
+                                       a: double(lhs.storage) + left.offset, aRowStride: rowA, aColumnStride: columnA,
+                                       b: double(rhs.storage) + right.offset, bRowStride: rowB, bColumnStride: columnB,
+                                       c: double(result.storage), ldc: n)
+                }
+                return
+            }
             forEachMatrix(batchShape: batchShape, left, right) { batch, offsetA, offsetB in
                 if dtype == .float32 {
                     ag_sgemm_strided(Int64(m), Int64(n), Int64(k),
@@ -68,6 +87,20 @@ extension NDArray {
                 d -= 1
             }
         }
+    }
+}
+
+extension Layout {
+    /// Whether the first `batchRank` dimensions and the next (the rows of the matrices) can be
+    /// read as one run of rows a row stride apart: each batch dimension's stride (unless its
+    /// size is 1) is the row stride times the number of rows in one of its entries.
+    func foldsBatchIntoRows(batchRank: Int) -> Bool {
+        var expected = strides[batchRank] * shape[batchRank]
+        for d in stride(from: batchRank - 1, through: 0, by: -1) {
+            if shape[d] != 1 && strides[d] != expected { return false }
+            expected *= shape[d]
+        }
+        return true
     }
 }
 

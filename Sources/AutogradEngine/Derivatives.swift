@@ -217,7 +217,8 @@ extension Node {
     }
 
     /// Matrix-product gradients: dA = dC·Bᵀ, dB = Aᵀ·dC, with 1-D operands promoted to
-    /// matrices as in the forward pass and summed back over broadcast batch dimensions.
+    /// matrices as in the forward pass and summed back over broadcast batch dimensions; a
+    /// matrix B under a batched A gets dB from A's rows folded into one matrix.
     /// An operand stored transposed (Linear's `weight.mT`) gets its gradient as the
     /// transpose of the transposed product, dB = (dCᵀ·A)ᵀ and dA = (B·dCᵀ)ᵀ, laid out like
     /// the operand, so the gradient of the matrix behind it is contiguous.
@@ -234,9 +235,19 @@ extension Node {
             gradA = Self.reshaped(sumToShape(product, left.shape), a.shape)
         }
         if needs(1) {
-            let product = Self.isStoredTransposed(right)
-                ? outputGradient.mT.matmul(left).mT : left.mT.matmul(outputGradient)
-            gradB = Self.reshaped(sumToShape(product, right.shape), b.shape)
+            if a.rank >= 3 && b.rank == 2 {
+                // [B..., T, C] @ [C, N]: the rows of every batch entry fold into one matrix,
+                // [B·T, C]ᵀ·[B·T, N], so the gradient is one product (as for PyTorch's linear)
+                // rather than a product per batch entry summed afterwards.
+                let rows = left.reshape([-1, left.shape[left.rank - 1]])
+                let gradientRows = outputGradient.reshape([-1, outputGradient.shape[outputGradient.rank - 1]])
+                gradB = Self.isStoredTransposed(right)
+                    ? gradientRows.mT.matmul(rows).mT : rows.mT.matmul(gradientRows)
+            } else {
+                let product = Self.isStoredTransposed(right)
+                    ? outputGradient.mT.matmul(left).mT : left.mT.matmul(outputGradient)
+                gradB = Self.reshaped(sumToShape(product, right.shape), b.shape)
+            }
         }
         return [gradA, gradB]
     }

@@ -405,6 +405,17 @@ final class GradientCheckTests: XCTestCase {
         c.check("matmul mm [3,2]ᵀ·[3,4]", [c.normal([3, 2]), c.normal([3, 4])]) { $0[0].mT.matmul($0[1]) }
         c.check("matmul bmm [2,3,4]·[2,4,5]", [c.normal([2, 3, 4]), c.normal([2, 4, 5])]) { $0[0].matmul($0[1]) }
         c.check("matmul [2,3,4]·[4,5]", [c.normal([2, 3, 4]), c.normal([4, 5])]) { $0[0].matmul($0[1]) }
+        // A batched left side over one matrix runs as one product of folded rows, forward and
+        // for the matrix's gradient: stored transposed, rows that cannot fold (a transposed
+        // batch), several batch dimensions, and the matrix alone requiring grad.
+        c.check("matmul [2,3,4]·[5,4]ᵀ", [c.normal([2, 3, 4]), c.normal([5, 4])]) { $0[0].matmul($0[1].mT) }
+        c.check("matmul [3,2,4]ᵀ⁰¹·[4,5]", [c.normal([3, 2, 4]), c.normal([4, 5])]) {
+            $0[0].transpose(0, 1).matmul($0[1])
+        }
+        c.check("matmul [2,2,3,4]·[4,5]", [c.normal([2, 2, 3, 4]), c.normal([4, 5])]) { $0[0].matmul($0[1]) }
+        c.check("matmul [2,3,4]·[4,5], rhs only", [c.normal([2, 3, 4], requiresGrad: false), c.normal([4, 5])]) {
+            $0[0].matmul($0[1])
+        }
         c.check("matmul [3,4]·[2,4,5] (clone)", [c.normal([3, 4]), c.normal([2, 4, 5])]) { $0[0].matmul($0[1]) }
         c.check("matmul [3,4]·[2,4,5], rhs only", [c.normal([3, 4], requiresGrad: false), c.normal([2, 4, 5])]) {
             $0[0].matmul($0[1])

@@ -58,7 +58,30 @@ final class GPTTests: XCTestCase {
             optimizer.step()
             let state = Dictionary(uniqueKeysWithValues: model.stateDict().map { ($0.name, $0.tensor) })
             for (name, expected) in fixture.afterStep {
-                assertMatches(state[name], expected, rtol: 1e-4, atol: 1e-6, "\(fixture.name) \(name) after one step")
+                assertMatchesAfterFirstStep(state[name], expected, gradient: fixture.grads[name],
+                                            "\(fixture.name) \(name) after one step")
+            }
+        }
+    }
+
+    /// `assertMatches(rtol: 1e-4, atol: 1e-6)`, except where PyTorch's gradient is roundoff:
+    /// the attention's key bias gets a gradient that is zero in exact arithmetic (softmax
+    /// ignores a constant added to every key's score; PyTorch's is about 1e-12), and Adam's
+    /// first step lr·g/(|g| + eps) turns such noise into a step anywhere in [-lr, lr]. Those
+    /// elements are held to that bound.
+    private func assertMatchesAfterFirstStep(_ actual: Tensor?, _ expected: TensorFixture, gradient: TensorFixture?,
+                                             _ message: String, file: StaticString = #filePath, line: UInt = #line) {
+        guard let gradient, let actual, actual.shape == expected.shape else {
+            assertMatches(actual, expected, rtol: 1e-4, atol: 1e-6, message, file: file, line: line)
+            return
+        }
+        let learningRate = 1e-3
+        for (index, (a, e)) in zip(actual.asArray(Double.self), expected.values).enumerated() {
+            let g = Swift.abs(gradient.values[index])
+            let tolerance = g > 0 && g < 1e-9 ? learningRate : 1e-6 + 1e-4 * Swift.abs(e)
+            if Swift.abs(a - e) > tolerance {
+                XCTFail("\(message): element \(index) is \(a), PyTorch gives \(e)", file: file, line: line)
+                return
             }
         }
     }

@@ -128,6 +128,10 @@ public class Adam: Optimizer, MomentumCyclable {
             let firstMoment = state.buffer("exp_avg", like: parameter)
             let secondMoment = state.buffer("exp_avg_sq", like: parameter)
             state.step += 1
+            if !options.amsgrad, Self.fusedUpdate(parameter, gradient, firstMoment, secondMoment, options: options,
+                                                  lr: lr, weightDecay: weightDecay, step: state.step) {
+                return
+            }
             if weightDecay != 0 {
                 if options.decoupledWeightDecay {
                     parameter *= Float(1 - lr * weightDecay)
@@ -150,6 +154,28 @@ public class Adam: Optimizer, MomentumCyclable {
             let denominator = denominatorMoment.sqrt() / Float(biasCorrection2.squareRoot()) + Float(options.eps)
             parameter.addInPlace(firstMoment / denominator, alpha: Float(-stepSize))
         }
+    }
+
+    /// The update of ``step()`` without amsgrad as one pass over a float32 parameter and its
+    /// moments (``NDArray/adamUpdateInPlace(gradient:firstMoment:secondMoment:_:)``, the same
+    /// bits as the separate ops); false, changing nothing, when the arrays do not allow it.
+    private static func fusedUpdate(
+        _ parameter: Parameter, _ gradient: Tensor, _ firstMoment: Tensor, _ secondMoment: Tensor, options: Options,
+        lr: Double, weightDecay: Double, step: Int
+    ) -> Bool {
+        let biasCorrection1 = 1 - Foundation.pow(options.beta1, Double(step))
+        let biasCorrection2 = 1 - Foundation.pow(options.beta2, Double(step))
+        let coefficients = AdamCoefficients(
+            parameterScale: weightDecay != 0 && options.decoupledWeightDecay ? Float(1 - lr * weightDecay) : 1,
+            gradientDecay: weightDecay != 0 && !options.decoupledWeightDecay ? Float(weightDecay) : 0,
+            firstMomentWeight: Float(1 - options.beta1), beta2: Float(options.beta2),
+            secondMomentWeight: Float(1 - options.beta2), denominatorScale: 1 / Float(biasCorrection2.squareRoot()),
+            eps: Float(options.eps), stepScale: Float(-(lr / biasCorrection1)))
+        guard parameter.array.adamUpdateInPlace(gradient: gradient.array, firstMoment: firstMoment.array,
+                                                secondMoment: secondMoment.array, coefficients) else { return false }
+        // What the in-place ops would have recorded: each storage changed once more.
+        for tensor in [parameter, firstMoment, secondMoment] { tensor.array.storage.version += 1 }
+        return true
     }
 
     /// The state: `exp_avg`, `exp_avg_sq` (and `max_exp_avg_sq` with AMSGrad) of each

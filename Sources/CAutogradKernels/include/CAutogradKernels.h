@@ -239,6 +239,51 @@ void ag_gru_backward_step(int64_t batch, int64_t hidden, const float *work, int6
                           const float *hPrev, int64_t hPrevRowStride, const float *gradH, int64_t gradHRowStride,
                           float *dh, float *dx, int64_t dxRowStride, float *dhh, int64_t dhhRowStride);
 
+// MARK: Activations
+
+/// The exact GELU of `n` floats: y = x·Φ(x) with Φ(x) = (1 + erf(x/√2))/2 (PyTorch's
+/// `gelu(x)`, evaluated in that order). erf comes from ag_erf's polynomials, so the result
+/// is within a few ulp of the same formula with the C library's erff. `y` may be `x`.
+void ag_gelu_forward(int64_t n, const float *x, float *y);
+
+/// The gradient of ag_gelu_forward: dx = grad·(Φ(x) + x·φ(x)), φ(x) = e^(-x²/2)/√(2π), with
+/// ag_erf's erf and ag_exp's exp. `dx` may be `x` or `grad`.
+void ag_gelu_backward(int64_t n, const float *x, const float *grad, float *dx);
+
+/// erf of `n` floats by polynomials (eight lanes at a time on the AVX2 path): within 2 ulp of
+/// the correctly rounded value, exact at ±0 and ±inf, NaN for NaN.
+void ag_erf(int64_t n, const float *x, float *y);
+
+/// e^x of `n` floats by a polynomial (eight lanes at a time on the AVX2 path): within 2 ulp
+/// of the correctly rounded value for normal results, +inf above ln(FLT_MAX), subnormal
+/// results near the bottom and 0 below ln(2^-150); NaN for NaN.
+void ag_exp(int64_t n, const float *x, float *y);
+
+// MARK: Normalisation
+
+/// Layer normalisation of `rows` contiguous rows of `width` floats: y = (x - mean)·rstd, times
+/// `weight` and plus `bias` (`width` values each, or NULL for none), with mean the row's
+/// average and rstd = 1/√(var + eps), var the biased variance. Writes each row's mean and rstd.
+void ag_layer_norm_forward(int64_t rows, int64_t width, const float *x, const float *weight, const float *bias,
+                           float eps, float *y, float *mean, float *rstd);
+
+/// The backward of ag_layer_norm_forward for `rows` rows: with x̂ = (x - mean)·rstd and
+/// g = grad·weight (grad when `weight` is NULL), writes dx = rstd·(g - mean(g) - x̂·mean(g·x̂))
+/// and adds Σ grad·x̂ over the rows to `dweight` and Σ grad to `dbias` (`width` values each).
+void ag_layer_norm_backward(int64_t rows, int64_t width, const float *x, const float *grad, const float *mean,
+                            const float *rstd, const float *weight, float *dx, float *dweight, float *dbias);
+
+// MARK: Optimizers
+
+/// One Adam update of `n` float32 parameters `p` with gradients `g` and moments `m`, `v`, in
+/// place: p = p·parameterScale; g' = g + p·gradientDecay (when gradientDecay ≠ 0);
+/// m = m + firstMomentWeight·(g' - m); v = v·beta2 + secondMomentWeight·(g'·g');
+/// p = p + stepScale·(m / (√v·denominatorScale + eps)). Every step is rounded to float32
+/// separately (no fused multiply-adds), as the unfused elementwise ops round it.
+void ag_adam_update(int64_t n, float *p, const float *g, float *m, float *v, float parameterScale,
+                    float gradientDecay, float firstMomentWeight, float beta2, float secondMomentWeight,
+                    float denominatorScale, float eps, float stepScale);
+
 #ifdef __cplusplus
 }
 #endif
