@@ -161,6 +161,26 @@ static inline __m256 exp_avx2(__m256 x) {
     return _mm256_blendv_ps(result, _mm256_add_ps(x, x), _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
 }
 
+/// e^x for arguments the caller keeps within [-87, 0] (erf's R(|x|) lies in [-17, -0.7]) or
+/// NaN: exp_avx2 without its clamping, its special cases and its second scaling, which
+/// such arguments never need (2^n is a normal float), so it gives the same bits there.
+AG_TARGET_AVX2
+static inline __m256 exp_bounded_avx2(__m256 x) {
+    __m256 nf = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(AG_EXP_LOG2E)),
+                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(nf, _mm256_set1_ps(AG_EXP_LN2_HI), x);
+    r = _mm256_fnmadd_ps(nf, _mm256_set1_ps(AG_EXP_LN2_LO), r);
+    __m256 p = _mm256_set1_ps(AG_EXP_P4);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(AG_EXP_P3));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(AG_EXP_P2));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(AG_EXP_P1));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(AG_EXP_P0));
+    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    __m256i n = _mm256_cvtps_epi32(nf);
+    __m256 scale = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n, _mm256_set1_epi32(127)), 23));
+    return _mm256_mul_ps(p, scale);
+}
+
 AG_TARGET_AVX2
 static inline __m256 erf_avx2(__m256 x) {
     __m256 signBit = _mm256_set1_ps(-0.0f);
@@ -173,7 +193,9 @@ static inline __m256 erf_avx2(__m256 x) {
     q = _mm256_fmadd_ps(q, s, _mm256_set1_ps(AG_ERF_Q1));
     q = _mm256_fmadd_ps(q, s, _mm256_set1_ps(AG_ERF_Q0));
     __m256 small = _mm256_fmadd_ps(x, q, x);
-    __m256 tc = _mm256_min_ps(t, _mm256_set1_ps(AG_ERF_CLAMP));
+    // min returns its second operand when either is NaN, so a NaN runs through R and the
+    // exponential to the result.
+    __m256 tc = _mm256_min_ps(_mm256_set1_ps(AG_ERF_CLAMP), t);
     __m256 r = _mm256_set1_ps(AG_ERF_R6);
     r = _mm256_fmadd_ps(r, tc, _mm256_set1_ps(AG_ERF_R5));
     r = _mm256_fmadd_ps(r, tc, _mm256_set1_ps(AG_ERF_R4));
@@ -181,10 +203,9 @@ static inline __m256 erf_avx2(__m256 x) {
     r = _mm256_fmadd_ps(r, tc, _mm256_set1_ps(AG_ERF_R2));
     r = _mm256_fmadd_ps(r, tc, _mm256_set1_ps(AG_ERF_R1));
     r = _mm256_fmadd_ps(r, tc, _mm256_set1_ps(AG_ERF_R0));
-    __m256 large = _mm256_sub_ps(_mm256_set1_ps(1.0f), exp_avx2(r));
+    __m256 large = _mm256_sub_ps(_mm256_set1_ps(1.0f), exp_bounded_avx2(r));
     large = _mm256_or_ps(large, _mm256_and_ps(signBit, x));
-    __m256 result = _mm256_blendv_ps(large, small, _mm256_cmp_ps(t, _mm256_set1_ps(AG_ERF_SPLIT), _CMP_LT_OQ));
-    return _mm256_blendv_ps(result, _mm256_add_ps(x, x), _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+    return _mm256_blendv_ps(large, small, _mm256_cmp_ps(t, _mm256_set1_ps(AG_ERF_SPLIT), _CMP_LT_OQ));
 }
 
 AG_TARGET_AVX2
