@@ -181,6 +181,30 @@ static inline __m256 exp_bounded_avx2(__m256 x) {
     return _mm256_mul_ps(p, scale);
 }
 
+/// e^x for x ≤ 0 or NaN: exp_avx2 without the clamp from above, the explicit zero below
+/// ln(2^-150) (the clamp at -104 and the two-step scaling already give 0 there) and the
+/// NaN blend (a NaN runs through), so it gives the same bits on that domain.
+AG_TARGET_AVX2
+static inline __m256 exp_nonpositive_avx2(__m256 x) {
+    __m256 clamped = _mm256_max_ps(_mm256_set1_ps(AG_EXP_CLAMP_LOW), x);
+    __m256 nf = _mm256_round_ps(_mm256_mul_ps(clamped, _mm256_set1_ps(AG_EXP_LOG2E)),
+                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(nf, _mm256_set1_ps(AG_EXP_LN2_HI), clamped);
+    r = _mm256_fnmadd_ps(nf, _mm256_set1_ps(AG_EXP_LN2_LO), r);
+    __m256 p = _mm256_set1_ps(AG_EXP_P4);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(AG_EXP_P3));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(AG_EXP_P2));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(AG_EXP_P1));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(AG_EXP_P0));
+    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    __m256i n = _mm256_cvtps_epi32(nf);
+    __m256i half = _mm256_srai_epi32(n, 1);
+    __m256i bias = _mm256_set1_epi32(127);
+    __m256 scale1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(half, bias), 23));
+    __m256 scale2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_sub_epi32(n, half), bias), 23));
+    return _mm256_mul_ps(_mm256_mul_ps(p, scale1), scale2);
+}
+
 AG_TARGET_AVX2
 static inline __m256 erf_avx2(__m256 x) {
     __m256 signBit = _mm256_set1_ps(-0.0f);
@@ -229,7 +253,7 @@ static void gelu_backward_avx2(int64_t n, const float *x, const float *grad, flo
     int64_t i = 0;
     for (; i + 8 <= n; i += 8) {
         __m256 v = _mm256_loadu_ps(x + i);
-        __m256 e = exp_avx2(_mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(-0.5f), v), v));
+        __m256 e = exp_nonpositive_avx2(_mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(-0.5f), v), v));
         __m256 density = _mm256_mul_ps(_mm256_mul_ps(v, _mm256_set1_ps(AG_GELU_NORMAL_DENSITY)), e);
         __m256 slope = _mm256_add_ps(gelu_cdf_avx2(v), density);
         _mm256_storeu_ps(dx + i, _mm256_mul_ps(_mm256_loadu_ps(grad + i), slope));
