@@ -161,6 +161,50 @@ static inline __m256 exp_avx2(__m256 x) {
     return _mm256_blendv_ps(result, _mm256_add_ps(x, x), _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
 }
 
+/// e^x for arguments the caller keeps within [-87, 0] (erf's R(|x|) lies in [-17, -0.7]) or
+/// NaN: exp_avx2 without its clamping, its special cases and its second scaling, which
+/// such arguments never need (2^n is a normal float), so it gives the same bits there.
+AG_TARGET_AVX2
+static inline __m256 exp_bounded_avx2(__m256 x) {
+    __m256 nf = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(AG_EXP_LOG2E)),
+                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(nf, _mm256_set1_ps(AG_EXP_LN2_HI), x);
+    r = _mm256_fnmadd_ps(nf, _mm256_set1_ps(AG_EXP_LN2_LO), r);
+    __m256 p = _mm256_set1_ps(AG_EXP_P4);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(AG_EXP_P3));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(AG_EXP_P2));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(AG_EXP_P1));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(AG_EXP_P0));
+    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    __m256i n = _mm256_cvtps_epi32(nf);
+    __m256 scale = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n, _mm256_set1_epi32(127)), 23));
+    return _mm256_mul_ps(p, scale);
+}
+
+/// e^x for x ≤ 0 or NaN: exp_avx2 without the clamp from above, the explicit zero below
+/// ln(2^-150) (the clamp at -104 and the two-step scaling already give 0 there) and the
+/// NaN blend (a NaN runs through), so it gives the same bits on that domain.
+AG_TARGET_AVX2
+static inline __m256 exp_nonpositive_avx2(__m256 x) {
+    __m256 clamped = _mm256_max_ps(_mm256_set1_ps(AG_EXP_CLAMP_LOW), x);
+    __m256 nf = _mm256_round_ps(_mm256_mul_ps(clamped, _mm256_set1_ps(AG_EXP_LOG2E)),
+                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(nf, _mm256_set1_ps(AG_EXP_LN2_HI), clamped);
+    r = _mm256_fnmadd_ps(nf, _mm256_set1_ps(AG_EXP_LN2_LO), r);
+    __m256 p = _mm256_set1_ps(AG_EXP_P4);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(AG_EXP_P3));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(AG_EXP_P2));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(AG_EXP_P1));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(AG_EXP_P0));
+    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    __m256i n = _mm256_cvtps_epi32(nf);
+    __m256i half = _mm256_srai_epi32(n, 1);
+    __m256i bias = _mm256_set1_epi32(127);
+    __m256 scale1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(half, bias), 23));
+    __m256 scale2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_sub_epi32(n, half), bias), 23));
+    return _mm256_mul_ps(_mm256_mul_ps(p, scale1), scale2);
+}
+
 AG_TARGET_AVX2
 static inline __m256 erf_avx2(__m256 x) {
     __m256 signBit = _mm256_set1_ps(-0.0f);
@@ -173,7 +217,9 @@ static inline __m256 erf_avx2(__m256 x) {
     q = _mm256_fmadd_ps(q, s, _mm256_set1_ps(AG_ERF_Q1));
     q = _mm256_fmadd_ps(q, s, _mm256_set1_ps(AG_ERF_Q0));
     __m256 small = _mm256_fmadd_ps(x, q, x);
-    __m256 tc = _mm256_min_ps(t, _mm256_set1_ps(AG_ERF_CLAMP));
+    // min returns its second operand when either is NaN, so a NaN runs through R and the
+    // exponential to the result.
+    __m256 tc = _mm256_min_ps(_mm256_set1_ps(AG_ERF_CLAMP), t);
     __m256 r = _mm256_set1_ps(AG_ERF_R6);
     r = _mm256_fmadd_ps(r, tc, _mm256_set1_ps(AG_ERF_R5));
     r = _mm256_fmadd_ps(r, tc, _mm256_set1_ps(AG_ERF_R4));
@@ -181,10 +227,9 @@ static inline __m256 erf_avx2(__m256 x) {
     r = _mm256_fmadd_ps(r, tc, _mm256_set1_ps(AG_ERF_R2));
     r = _mm256_fmadd_ps(r, tc, _mm256_set1_ps(AG_ERF_R1));
     r = _mm256_fmadd_ps(r, tc, _mm256_set1_ps(AG_ERF_R0));
-    __m256 large = _mm256_sub_ps(_mm256_set1_ps(1.0f), exp_avx2(r));
+    __m256 large = _mm256_sub_ps(_mm256_set1_ps(1.0f), exp_bounded_avx2(r));
     large = _mm256_or_ps(large, _mm256_and_ps(signBit, x));
-    __m256 result = _mm256_blendv_ps(large, small, _mm256_cmp_ps(t, _mm256_set1_ps(AG_ERF_SPLIT), _CMP_LT_OQ));
-    return _mm256_blendv_ps(result, _mm256_add_ps(x, x), _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+    return _mm256_blendv_ps(large, small, _mm256_cmp_ps(t, _mm256_set1_ps(AG_ERF_SPLIT), _CMP_LT_OQ));
 }
 
 AG_TARGET_AVX2
@@ -208,7 +253,7 @@ static void gelu_backward_avx2(int64_t n, const float *x, const float *grad, flo
     int64_t i = 0;
     for (; i + 8 <= n; i += 8) {
         __m256 v = _mm256_loadu_ps(x + i);
-        __m256 e = exp_avx2(_mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(-0.5f), v), v));
+        __m256 e = exp_nonpositive_avx2(_mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(-0.5f), v), v));
         __m256 density = _mm256_mul_ps(_mm256_mul_ps(v, _mm256_set1_ps(AG_GELU_NORMAL_DENSITY)), e);
         __m256 slope = _mm256_add_ps(gelu_cdf_avx2(v), density);
         _mm256_storeu_ps(dx + i, _mm256_mul_ps(_mm256_loadu_ps(grad + i), slope));
