@@ -83,10 +83,10 @@ public final class GPT: Module {
         x = transformer.lnF(x)
         guard let targets else {
             // inference-time mini-optimization: only forward the lm_head on the very last position
-            return (lmHead.folded(x.slice(dim: 1, start: t - 1, end: t)), nil)
+            return (lmHead(x.slice(dim: 1, start: t - 1, end: t)), nil)
         }
         checkUsage(targets.shape == idx.shape, "GPT: targets must have the shape of idx \(idx.shape), got \(targets.shape)")
-        let logits = lmHead.folded(x)
+        let logits = lmHead(x)
         let loss = crossEntropy(logits.reshape([-1, logits.shape[2]]), targets.reshape([-1]), ignoreIndex: -1)
         return (logits, loss)
     }

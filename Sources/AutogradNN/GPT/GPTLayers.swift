@@ -43,11 +43,11 @@ public final class CausalSelfAttention: Module {
         let (b, t, c) = (x.shape[0], x.shape[1], x.shape[2])
         // calculate query, key, values for all heads in batch and move head forward to be the batch dim
         // q, k, v = self.c_attn(x).split(self.n_embd, dim=2), each (B, T, C) -> (B, nh, T, hs)
-        let heads = cAttn.folded(x).split(nEmbd, dim: 2).map { $0.reshape([b, t, nHead, c / nHead]).transpose(1, 2) }
+        let heads = cAttn(x).split(nEmbd, dim: 2).map { $0.reshape([b, t, nHead, c / nHead]).transpose(1, 2) }
         let (q, k, v) = (heads[0], heads[1], heads[2])
         let y = scaledDotProductAttention(q, k, v, isCausal: true, dropoutP: isTraining ? dropout : 0, generator: generator)
         // re-assemble all head outputs side by side
-        return residDropout(cProj.folded(y.transpose(1, 2).contiguous().reshape([b, t, c])))
+        return residDropout(cProj(y.transpose(1, 2).contiguous().reshape([b, t, c])))
     }
 }
 
@@ -73,7 +73,7 @@ public final class GPTMLP: Module {
 
     /// `dropout(c_proj(gelu(c_fc(x))))`.
     public override func forward(_ x: Tensor) -> Tensor {
-        dropout(cProj.folded(gelu(cFc.folded(x))))
+        dropout(cProj(gelu(cFc(x))))
     }
 }
 
@@ -108,16 +108,5 @@ public final class GPTBlock: Module {
     /// The submodules under nanoGPT's names: `ln_1`, `attn`, `ln_2`, `mlp`.
     public override func namedChildren() -> [(name: String, module: Module)] {
         [("ln_1", ln1), ("attn", attn), ("ln_2", ln2), ("mlp", mlp)]
-    }
-}
-
-extension Linear {
-    /// `self(x)` computed on `x` with its leading dimensions folded into one (`[B, T, C]` as
-    /// `[B·T, C]`, a view of a row-major `x`) and unfolded again, as PyTorch's `linear` does
-    /// for inputs of three or more dimensions: one matrix product, and a weight gradient
-    /// that is one product rather than a product per batch element summed afterwards.
-    func folded(_ x: Tensor) -> Tensor {
-        guard x.rank > 2, let width = x.shape.last else { return self(x) }
-        return self(x.reshape([-1, width])).reshape(Array(x.shape.dropLast()) + [outFeatures])
     }
 }
