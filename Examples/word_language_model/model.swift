@@ -92,9 +92,8 @@ final class RNNModel: Module {
         let emb = drop(encoder(input))
         let (output, newHidden) = runRNN(emb, hidden)
         let dropped = drop(output)
-        // decoded = self.decoder(output); decoded = decoded.view(-1, self.ntoken): the rows
-        // are flattened before the decoder, so its weight gradient is one matrix product
-        // (Linear on [T, B, nhid] forms one per time step and sums them).
+        // decoded = self.decoder(output); decoded = decoded.view(-1, self.ntoken): the same
+        // rows, flattened before the decoder rather than after it.
         let decoded = decoder(dropped.reshape([-1, nhid]))
         return (decoded.logSoftmax(dim: 1), newHidden)
     }
