@@ -12,6 +12,21 @@
 
 typedef float ag_adam_float8 __attribute__((vector_size(32), aligned(4)));
 
+#if __has_builtin(__builtin_elementwise_sqrt)
+/// The exactly rounded square root of every lane (or of a float).
+#define AG_ADAM_SQRT(x) __builtin_elementwise_sqrt(x)
+#define AG_ADAM_SQRT1(x) __builtin_elementwise_sqrt(x)
+#else
+#include <math.h>
+#define AG_ADAM_SQRT(x)                                                                               \
+    ({                                                                                                \
+        ag_adam_float8 root_ = (x);                                                                   \
+        for (int lane_ = 0; lane_ < 8; lane_++) root_[lane_] = sqrtf(root_[lane_]);                   \
+        root_;                                                                                        \
+    })
+#define AG_ADAM_SQRT1(x) sqrtf(x)
+#endif
+
 #define AG_ADAM_STEP(T, sqrt_fn, load, store)                                                          \
     do {                                                                                              \
         T parameter = load(p + i) * parameterScale;                                                   \
@@ -36,12 +51,12 @@ typedef float ag_adam_float8 __attribute__((vector_size(32), aligned(4)));
 #define AG_ADAM_BODY(sqrt8)                                                                           \
     int64_t i = 0;                                                                                    \
     for (; i + 8 <= n; i += 8) AG_ADAM_STEP(ag_adam_float8, sqrt8, AG_ADAM_LOAD8, AG_ADAM_STORE8);    \
-    for (; i < n; i++) AG_ADAM_STEP(float, __builtin_elementwise_sqrt, AG_ADAM_LOAD1, AG_ADAM_STORE1);
+    for (; i < n; i++) AG_ADAM_STEP(float, AG_ADAM_SQRT1, AG_ADAM_LOAD1, AG_ADAM_STORE1);
 
 static void adam_update_portable(int64_t n, float *p, const float *g, float *m, float *v, float parameterScale,
                                  float gradientDecay, float firstMomentWeight, float beta2, float secondMomentWeight,
                                  float denominatorScale, float eps, float stepScale) {
-    AG_ADAM_BODY(__builtin_elementwise_sqrt)
+    AG_ADAM_BODY(AG_ADAM_SQRT)
 }
 
 #if AG_X86
@@ -49,7 +64,7 @@ AG_TARGET_AVX2
 static void adam_update_avx2(int64_t n, float *p, const float *g, float *m, float *v, float parameterScale,
                              float gradientDecay, float firstMomentWeight, float beta2, float secondMomentWeight,
                              float denominatorScale, float eps, float stepScale) {
-    AG_ADAM_BODY(__builtin_elementwise_sqrt)
+    AG_ADAM_BODY(AG_ADAM_SQRT)
 }
 #endif
 
