@@ -61,7 +61,7 @@ public func checkpoint(_ body: @escaping () -> Tensor) -> Tensor {
         let recomputed = enableGrad { RecordingContext.with({ $0.scopeFrame = block }) { body() } }
         return grad(outputs: [recomputed], inputs: inputs, gradOutputs: [gradient], allowUnused: true)
     }
-    return Tensor.record(traced.array.contiguous(), .custom(rule), inputs: inputs)
+    return Tensor.record(traced.array, .custom(rule), inputs: inputs)
 }
 
 /// Whether some input of a block was made, through nodes outside it, from another input.

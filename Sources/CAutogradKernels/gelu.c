@@ -136,26 +136,39 @@ static void gelu_backward_portable(int64_t n, const float *x, const float *grad,
 // MARK: AVX2
 
 #if AG_X86
+/// e^r·2^-n for x = n·ln 2 + r (n = x/ln 2 rounded to the nearest integer): the range
+/// reduction and the polynomial every exp variant below shares; n is stored in `*n`.
 AG_TARGET_AVX2
-static inline __m256 exp_avx2(__m256 x) {
-    // max/min return their second operand when either is NaN, so a NaN passes through.
-    __m256 clamped = _mm256_min_ps(_mm256_set1_ps(AG_EXP_CLAMP_HIGH), _mm256_max_ps(_mm256_set1_ps(AG_EXP_CLAMP_LOW), x));
-    __m256 nf = _mm256_round_ps(_mm256_mul_ps(clamped, _mm256_set1_ps(AG_EXP_LOG2E)),
+static inline __m256 exp_reduced_avx2(__m256 x, __m256i *n) {
+    __m256 nf = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(AG_EXP_LOG2E)),
                                 _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256 r = _mm256_fnmadd_ps(nf, _mm256_set1_ps(AG_EXP_LN2_HI), clamped);
+    __m256 r = _mm256_fnmadd_ps(nf, _mm256_set1_ps(AG_EXP_LN2_HI), x);
     r = _mm256_fnmadd_ps(nf, _mm256_set1_ps(AG_EXP_LN2_LO), r);
     __m256 p = _mm256_set1_ps(AG_EXP_P4);
     p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(AG_EXP_P3));
     p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(AG_EXP_P2));
     p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(AG_EXP_P1));
     p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(AG_EXP_P0));
-    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
-    __m256i n = _mm256_cvtps_epi32(nf);
+    *n = _mm256_cvtps_epi32(nf);
+    return _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+}
+
+/// p·2^n, scaled in two halves so that subnormal results and the overflow to +inf come out right.
+AG_TARGET_AVX2
+static inline __m256 scale_by_power_of_two_avx2(__m256 p, __m256i n) {
     __m256i half = _mm256_srai_epi32(n, 1);
     __m256i bias = _mm256_set1_epi32(127);
     __m256 scale1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(half, bias), 23));
     __m256 scale2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_sub_epi32(n, half), bias), 23));
-    __m256 result = _mm256_mul_ps(_mm256_mul_ps(p, scale1), scale2);
+    return _mm256_mul_ps(_mm256_mul_ps(p, scale1), scale2);
+}
+
+AG_TARGET_AVX2
+static inline __m256 exp_avx2(__m256 x) {
+    // max/min return their second operand when either is NaN, so a NaN passes through.
+    __m256 clamped = _mm256_min_ps(_mm256_set1_ps(AG_EXP_CLAMP_HIGH), _mm256_max_ps(_mm256_set1_ps(AG_EXP_CLAMP_LOW), x));
+    __m256i n;
+    __m256 result = scale_by_power_of_two_avx2(exp_reduced_avx2(clamped, &n), n);
     __m256 underflow = _mm256_cmp_ps(x, _mm256_set1_ps(AG_EXP_ZERO_BELOW), _CMP_LT_OQ);
     result = _mm256_andnot_ps(underflow, result);
     return _mm256_blendv_ps(result, _mm256_add_ps(x, x), _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
@@ -166,17 +179,8 @@ static inline __m256 exp_avx2(__m256 x) {
 /// such arguments never need (2^n is a normal float), so it gives the same bits there.
 AG_TARGET_AVX2
 static inline __m256 exp_bounded_avx2(__m256 x) {
-    __m256 nf = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(AG_EXP_LOG2E)),
-                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256 r = _mm256_fnmadd_ps(nf, _mm256_set1_ps(AG_EXP_LN2_HI), x);
-    r = _mm256_fnmadd_ps(nf, _mm256_set1_ps(AG_EXP_LN2_LO), r);
-    __m256 p = _mm256_set1_ps(AG_EXP_P4);
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(AG_EXP_P3));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(AG_EXP_P2));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(AG_EXP_P1));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(AG_EXP_P0));
-    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
-    __m256i n = _mm256_cvtps_epi32(nf);
+    __m256i n;
+    __m256 p = exp_reduced_avx2(x, &n);
     __m256 scale = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n, _mm256_set1_epi32(127)), 23));
     return _mm256_mul_ps(p, scale);
 }
@@ -186,23 +190,9 @@ static inline __m256 exp_bounded_avx2(__m256 x) {
 /// NaN blend (a NaN runs through), so it gives the same bits on that domain.
 AG_TARGET_AVX2
 static inline __m256 exp_nonpositive_avx2(__m256 x) {
-    __m256 clamped = _mm256_max_ps(_mm256_set1_ps(AG_EXP_CLAMP_LOW), x);
-    __m256 nf = _mm256_round_ps(_mm256_mul_ps(clamped, _mm256_set1_ps(AG_EXP_LOG2E)),
-                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256 r = _mm256_fnmadd_ps(nf, _mm256_set1_ps(AG_EXP_LN2_HI), clamped);
-    r = _mm256_fnmadd_ps(nf, _mm256_set1_ps(AG_EXP_LN2_LO), r);
-    __m256 p = _mm256_set1_ps(AG_EXP_P4);
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(AG_EXP_P3));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(AG_EXP_P2));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(AG_EXP_P1));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(AG_EXP_P0));
-    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
-    __m256i n = _mm256_cvtps_epi32(nf);
-    __m256i half = _mm256_srai_epi32(n, 1);
-    __m256i bias = _mm256_set1_epi32(127);
-    __m256 scale1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(half, bias), 23));
-    __m256 scale2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_sub_epi32(n, half), bias), 23));
-    return _mm256_mul_ps(_mm256_mul_ps(p, scale1), scale2);
+    __m256i n;
+    __m256 p = exp_reduced_avx2(_mm256_max_ps(_mm256_set1_ps(AG_EXP_CLAMP_LOW), x), &n);
+    return scale_by_power_of_two_avx2(p, n);
 }
 
 AG_TARGET_AVX2
