@@ -5,11 +5,11 @@ import CAutogradKernels
 ///
 /// ```swift
 /// Kernels.threadCount = 1          // torch.set_num_threads(1)
-/// print(Kernels.path)              // avx2 on a Haswell or Zen CPU
+/// print(Kernels.path)              // avx2 on a Zen 3 CPU, avx512 on a Skylake-SP Xeon
 /// Kernels.path = .portable         // force the plain-C kernels
 /// ```
 /// The environment variables `AUTOGRAD_NUM_THREADS` and `AUTOGRAD_KERNEL`
-/// (`portable`, `avx2`) set the starting values.
+/// (`portable`, `avx2`, `avx512`) set the starting values.
 public enum Kernels {
     /// An instruction-set path of the kernels.
     public enum Path: String, CaseIterable, Sendable {
@@ -17,11 +17,25 @@ public enum Kernels {
         case portable
         /// AVX2 + FMA micro-kernels (x86-64 CPUs from Intel Haswell and AMD Zen on).
         case avx2
+        /// AVX-512 micro-kernels for matrix products (float32 and float64) and sums, AVX2 +
+        /// FMA for the rest (Intel Xeons from Skylake-SP on, AMD Zen 4 and later).
+        case avx512
 
         var code: Int32 {
             switch self {
             case .portable: return AG_KERNEL_PATH_PORTABLE
             case .avx2: return AG_KERNEL_PATH_AVX2
+            case .avx512: return AG_KERNEL_PATH_AVX512
+            }
+        }
+
+        /// The path that kernel path code `code` runs as. The AVX-512 check path (the
+        /// AVX-512 tiles with kernels compiled for AVX2, a testing aid) runs AVX2 code.
+        init(code: Int32) {
+            switch code {
+            case AG_KERNEL_PATH_AVX512: self = .avx512
+            case AG_KERNEL_PATH_PORTABLE: self = .portable
+            default: self = .avx2
             }
         }
 
@@ -35,7 +49,7 @@ public enum Kernels {
     /// The path in use: the fastest the CPU supports unless set otherwise. Setting a path
     /// the CPU cannot run stops with a message; check ``Path/isAvailable`` first.
     public static var path: Path {
-        get { ag_kernel_path_get() == AG_KERNEL_PATH_AVX2 ? .avx2 : .portable }
+        get { Path(code: ag_kernel_path_get()) }
         set {
             checkUsage(ag_kernel_path_set(newValue.code), "Kernels.path: this CPU cannot run the \(newValue) kernels")
         }

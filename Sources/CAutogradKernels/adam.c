@@ -72,7 +72,7 @@ void ag_adam_update(int64_t n, float *p, const float *g, float *m, float *v, flo
                     float gradientDecay, float firstMomentWeight, float beta2, float secondMomentWeight,
                     float denominatorScale, float eps, float stepScale) {
 #if AG_X86
-    if (ag_kernel_path_get() == AG_KERNEL_PATH_AVX2) {
+    if (ag_avx2_kernels_active()) {
         adam_update_avx2(n, p, g, m, v, parameterScale, gradientDecay, firstMomentWeight, beta2, secondMomentWeight,
                          denominatorScale, eps, stepScale);
         return;

@@ -6,7 +6,7 @@
 #include <string.h>
 
 // Run-time choice of the kernel path. The best path the CPU supports is chosen on first
-// use, unless AUTOGRAD_KERNEL names another one (portable, avx2) or ag_kernel_path_set
+// use, unless AUTOGRAD_KERNEL names another one (portable, avx2, avx512) or ag_kernel_path_set
 // forces one. Everything compiles for the baseline architecture; the faster paths live
 // in functions with per-function target attributes and are only called after detection.
 
@@ -19,10 +19,22 @@ static bool cpu_has_avx2_fma(void) {
 #endif
 }
 
+static bool cpu_has_avx512(void) {
+#if AG_X86
+    // The CPU feature check also asks the operating system whether it saves the 512-bit
+    // registers (XCR0), so a kernel without AVX-512 support reads as no AVX-512.
+    return cpu_has_avx2_fma() && __builtin_cpu_supports("avx512f");
+#else
+    return false;
+#endif
+}
+
 bool ag_kernel_path_available(int32_t path) {
     switch (path) {
     case AG_KERNEL_PATH_PORTABLE: return true;
     case AG_KERNEL_PATH_AVX2: return cpu_has_avx2_fma();
+    case AG_KERNEL_PATH_AVX512: return cpu_has_avx512();
+    case AG_KERNEL_PATH_AVX512_ON_AVX2: return cpu_has_avx2_fma();
     default: return false;
     }
 }
@@ -34,7 +46,9 @@ static int32_t best_path(void) {
     if (forced != NULL) {
         if (strcmp(forced, "portable") == 0) return AG_KERNEL_PATH_PORTABLE;
         if (strcmp(forced, "avx2") == 0 && ag_kernel_path_available(AG_KERNEL_PATH_AVX2)) return AG_KERNEL_PATH_AVX2;
+        if (strcmp(forced, "avx512") == 0 && ag_kernel_path_available(AG_KERNEL_PATH_AVX512)) return AG_KERNEL_PATH_AVX512;
     }
+    if (ag_kernel_path_available(AG_KERNEL_PATH_AVX512)) return AG_KERNEL_PATH_AVX512;
     if (ag_kernel_path_available(AG_KERNEL_PATH_AVX2)) return AG_KERNEL_PATH_AVX2;
     return AG_KERNEL_PATH_PORTABLE;
 }

@@ -112,9 +112,52 @@ static const ag_dgemm_config avx2_config = {
 };
 #endif
 
+// MARK: AVX-512
+
+#if AG_X86
+enum { AVX512_MR = 12, AVX512_NR = 16 };
+
+/// Eight doubles (one zmm register), element-aligned.
+typedef double ag_double8 __attribute__((vector_size(64), aligned(8)));
+
+#define AG_WIDE_REAL double
+#define AG_WIDE_VECTOR ag_double8
+#define AG_WIDE_LANES 8
+#define AG_WIDE_MR AVX512_MR
+#define AG_WIDE_NAME dmicrokernel_avx512
+#define AG_WIDE_TARGET AG_TARGET_AVX512
+#include "gemm_wide_microkernel.h"
+#define AG_WIDE_NAME dmicrokernel_avx512_on_avx2
+#define AG_WIDE_TARGET AG_TARGET_AVX2
+#include "gemm_wide_microkernel.h"
+#undef AG_WIDE_REAL
+#undef AG_WIDE_VECTOR
+#undef AG_WIDE_LANES
+#undef AG_WIDE_MR
+
+// 12 x 16: 24 zmm accumulators as the float kernel's. The 12 x 256 A sliver (24 KB) and
+// 256 x 16 B sliver (32 KB) stream through L1 and L2, the 96 x 256 A block (192 KB) sits
+// in L2, the B block in L3.
+static const ag_dgemm_config avx512_config = {
+    .mr = AVX512_MR, .nr = AVX512_NR, .mc = 96, .kc = 256, .nc = 3072,
+    .kernel = dmicrokernel_avx512, .pack = ag_dpack_avx2,
+};
+
+/// avx512_config with the kernel compiled for AVX2 (AG_KERNEL_PATH_AVX512_ON_AVX2).
+static const ag_dgemm_config avx512_on_avx2_config = {
+    .mr = AVX512_MR, .nr = AVX512_NR, .mc = 96, .kc = 256, .nc = 3072,
+    .kernel = dmicrokernel_avx512_on_avx2, .pack = ag_dpack_avx2,
+};
+#endif
+
 const ag_dgemm_config *ag_dgemm_config_for(int32_t path) {
 #if AG_X86
-    if (path == AG_KERNEL_PATH_AVX2) return &avx2_config;
+    switch (path) {
+    case AG_KERNEL_PATH_AVX2: return &avx2_config;
+    case AG_KERNEL_PATH_AVX512: return &avx512_config;
+    case AG_KERNEL_PATH_AVX512_ON_AVX2: return &avx512_on_avx2_config;
+    default: break;
+    }
 #endif
     (void)path;
     return &portable_config;

@@ -270,7 +270,7 @@ static void exp_avx2_array(int64_t n, const float *x, float *y) {
 
 void ag_gelu_forward(int64_t n, const float *x, float *y) {
 #if AG_X86
-    if (ag_kernel_path_get() == AG_KERNEL_PATH_AVX2) {
+    if (ag_avx2_kernels_active()) {
         gelu_forward_avx2(n, x, y);
         return;
     }
@@ -280,7 +280,7 @@ void ag_gelu_forward(int64_t n, const float *x, float *y) {
 
 void ag_gelu_backward(int64_t n, const float *x, const float *grad, float *dx) {
 #if AG_X86
-    if (ag_kernel_path_get() == AG_KERNEL_PATH_AVX2) {
+    if (ag_avx2_kernels_active()) {
         gelu_backward_avx2(n, x, grad, dx);
         return;
     }
@@ -290,7 +290,7 @@ void ag_gelu_backward(int64_t n, const float *x, const float *grad, float *dx) {
 
 void ag_erf(int64_t n, const float *x, float *y) {
 #if AG_X86
-    if (ag_kernel_path_get() == AG_KERNEL_PATH_AVX2) {
+    if (ag_avx2_kernels_active()) {
         erf_avx2_array(n, x, y);
         return;
     }
@@ -300,7 +300,7 @@ void ag_erf(int64_t n, const float *x, float *y) {
 
 void ag_exp(int64_t n, const float *x, float *y) {
 #if AG_X86
-    if (ag_kernel_path_get() == AG_KERNEL_PATH_AVX2) {
+    if (ag_avx2_kernels_active()) {
         exp_avx2_array(n, x, y);
         return;
     }

@@ -213,7 +213,7 @@ static inline void run_tile(const gemm_job *job, int64_t depth, const AG_REAL *a
         cfg->kernel(depth, a, b, c, job->ldc, accumulate);
         return;
     }
-    AG_REAL edge[16 * 16] __attribute__((aligned(64)));   // room for the largest tile of any path
+    AG_REAL edge[AG_GEMM_MAX_TILE] __attribute__((aligned(64)));   // room for the largest tile of any path
     cfg->kernel(depth, a, b, edge, cfg->nr, false);
     for (int64_t r = 0; r < rows; r++) {
         AG_REAL *row = c + r * job->ldc;

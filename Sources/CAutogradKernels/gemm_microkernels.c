@@ -108,9 +108,53 @@ static const ag_gemm_config avx2_config = {
 };
 #endif
 
+// MARK: AVX-512
+
+#if AG_X86
+enum { AVX512_MR = 12, AVX512_NR = 32 };
+
+/// Sixteen floats (one zmm register), element-aligned.
+typedef float ag_float16 __attribute__((vector_size(64), aligned(4)));
+
+#define AG_WIDE_REAL float
+#define AG_WIDE_VECTOR ag_float16
+#define AG_WIDE_LANES 16
+#define AG_WIDE_MR AVX512_MR
+#define AG_WIDE_NAME microkernel_avx512
+#define AG_WIDE_TARGET AG_TARGET_AVX512
+#include "gemm_wide_microkernel.h"
+#define AG_WIDE_NAME microkernel_avx512_on_avx2
+#define AG_WIDE_TARGET AG_TARGET_AVX2
+#include "gemm_wide_microkernel.h"
+#undef AG_WIDE_REAL
+#undef AG_WIDE_VECTOR
+#undef AG_WIDE_LANES
+#undef AG_WIDE_MR
+
+// 12 x 32: 24 zmm accumulators, two B vectors and a broadcast, 27 of the 32 registers
+// (the shape OpenBLAS and BLIS use on Skylake-SP, transposed for row-major C). The
+// 12 x 256 A sliver (12 KB) and 256 x 32 B sliver (32 KB) share L1 (48 KB from Ice Lake
+// on), the 144 x 256 A block (144 KB) sits in L2 (1-2 MB), the B block in L3.
+static const ag_gemm_config avx512_config = {
+    .mr = AVX512_MR, .nr = AVX512_NR, .mc = 144, .kc = 256, .nc = 3072,
+    .kernel = microkernel_avx512, .pack = ag_pack_avx2,
+};
+
+/// avx512_config with the kernel compiled for AVX2 (AG_KERNEL_PATH_AVX512_ON_AVX2).
+static const ag_gemm_config avx512_on_avx2_config = {
+    .mr = AVX512_MR, .nr = AVX512_NR, .mc = 144, .kc = 256, .nc = 3072,
+    .kernel = microkernel_avx512_on_avx2, .pack = ag_pack_avx2,
+};
+#endif
+
 const ag_gemm_config *ag_gemm_config_for(int32_t path) {
 #if AG_X86
-    if (path == AG_KERNEL_PATH_AVX2) return &avx2_config;
+    switch (path) {
+    case AG_KERNEL_PATH_AVX2: return &avx2_config;
+    case AG_KERNEL_PATH_AVX512: return &avx512_config;
+    case AG_KERNEL_PATH_AVX512_ON_AVX2: return &avx512_on_avx2_config;
+    default: break;
+    }
 #endif
     (void)path;
     return &portable_config;

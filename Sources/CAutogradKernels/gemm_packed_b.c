@@ -113,7 +113,7 @@ static inline void packed_tile(const packed_job *job, int64_t depth, const float
         return;
     }
 #endif
-    float edge[16 * 16] __attribute__((aligned(64)));
+    float edge[AG_GEMM_MAX_TILE] __attribute__((aligned(64)));
     cfg->kernel(depth, a, b, edge, cfg->nr, false);
     for (int64_t r = 0; r < rows; r++) {
         float *row = c + r * job->ldc;
@@ -171,7 +171,7 @@ void ag_sgemm_packed_b(int64_t M, int64_t N, int64_t K, const float *A, int64_t 
         .cfg = cfg, .M = M, .N = N, .K = K, .A = A, .rowStrideA = rowStrideA, .columnStrideA = columnStrideA,
         .packed = packed, .accumulate = beta != 0, .C = C, .ldc = ldc,
         .depthBlock = chunk_size(K, cfg->kc, 8), .paddedN = padded_columns(cfg, N),
-        .edgeKernels = ag_kernel_path_get() == AG_KERNEL_PATH_AVX2 && cfg->mr == 6 && cfg->nr == 16,
+        .edgeKernels = ag_avx2_kernels_active() && cfg->mr == 6 && cfg->nr == 16,
     };
     int64_t slivers = job.paddedN / cfg->nr;
     int64_t parts = (double)M * (double)N * (double)K < (1 << 20) ? 1 : ag_get_num_threads();

@@ -93,22 +93,24 @@ static void transpose_sliver6_avx2(const float *src, int64_t laneStride,
 /// rows of a matrix, too far apart for the hardware prefetchers to follow.
 enum { COPY_PREFETCH_STEPS = 16 };
 
-/// The straight copy of `slivers` full slivers of width 6 or 16 (unit lane stride): each
-/// step's lanes are one run of the source. Width 16 goes sliver by sliver (a step is one
-/// cache line). Width 6 goes step by step across all the slivers, so each source line is
+/// The straight copy of `slivers` full slivers of width 6 or a multiple of 16 (unit lane
+/// stride): each step's lanes are one run of the source. A multiple of 16 goes sliver by
+/// sliver (a step is one or more whole cache lines). Width 6 goes step by step across all the slivers, so each source line is
 /// read once rather than by each of the slivers it feeds; it stores 8 floats a step,
 /// spilling two into the sliver's next step, which overwrites them; the last step stores 6.
 AG_TARGET_AVX2
 static void copy_slivers_avx2(int64_t width, const float *src, int64_t depthStride,
                               int64_t slivers, int64_t depth, float *dst) {
-    if (width == 16) {
+    if (width != 6) {
         for (int64_t s = 0; s < slivers; s++) {
-            const float *step = src + s * 16;
-            float *d = dst + s * 16 * depth;
-            for (int64_t k = 0; k < depth; k++, step += depthStride, d += 16) {
-                _mm_prefetch((const char *)(step + COPY_PREFETCH_STEPS * depthStride), _MM_HINT_T0);
-                _mm256_storeu_ps(d, _mm256_loadu_ps(step));
-                _mm256_storeu_ps(d + 8, _mm256_loadu_ps(step + 8));
+            const float *step = src + s * width;
+            float *d = dst + s * width * depth;
+            for (int64_t k = 0; k < depth; k++, step += depthStride, d += width) {
+                for (int64_t g = 0; g < width; g += 16) {
+                    _mm_prefetch((const char *)(step + COPY_PREFETCH_STEPS * depthStride + g), _MM_HINT_T0);
+                    _mm256_storeu_ps(d + g, _mm256_loadu_ps(step + g));
+                    _mm256_storeu_ps(d + g + 8, _mm256_loadu_ps(step + g + 8));
+                }
             }
         }
         return;
@@ -132,7 +134,7 @@ static void copy_slivers_avx2(int64_t width, const float *src, int64_t depthStri
     }
 }
 
-/// `slivers` full slivers of width 6 or 16 with lane stride 0 (rows of A or columns of B
+/// `slivers` full slivers of width 6 or a multiple of 16 with lane stride 0 (rows of A or columns of B
 /// broadcast): every lane of step k is src[k * depthStride]. Width 6 stores as in
 /// copy_slivers_avx2.
 AG_TARGET_AVX2
@@ -142,9 +144,8 @@ static void broadcast_slivers_avx2(int64_t width, const float *src, int64_t dept
         float *d = dst + s * width * depth;
         for (int64_t k = 0; k < depth; k++, d += width) {
             __m256 value = _mm256_broadcast_ss(src + k * depthStride);
-            if (width == 16) {
-                _mm256_storeu_ps(d, value);
-                _mm256_storeu_ps(d + 8, value);
+            if (width != 6) {
+                for (int64_t g = 0; g < width; g += 8) _mm256_storeu_ps(d + g, value);
             } else if (k + 1 < depth) {
                 _mm256_storeu_ps(d, value);
             } else {
@@ -158,7 +159,7 @@ static void broadcast_slivers_avx2(int64_t width, const float *src, int64_t dept
 void ag_pack_avx2(int64_t width, const float *src, int64_t laneStride, int64_t depthStride,
                   int64_t lanes, int64_t depth, float *dst) {
     bool transposing = depthStride == 1 && laneStride != 0 && laneStride != 1 && (width == 6 || width % 8 == 0);
-    bool straight = (laneStride == 1 || laneStride == 0) && (width == 6 || width == 16);
+    bool straight = (laneStride == 1 || laneStride == 0) && (width == 6 || width % 16 == 0);
     if (!transposing && !straight) {
         ag_pack_portable(width, src, laneStride, depthStride, lanes, depth, dst);
         return;

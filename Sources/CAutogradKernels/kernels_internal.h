@@ -7,14 +7,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "CAutogradKernels.h"
+
 #if defined(__x86_64__) || defined(__i386__)
 #define AG_X86 1
 /// Marks a function compiled for AVX2 + FMA; call it only when the CPU has them.
 #define AG_TARGET_AVX2 __attribute__((target("avx2,fma")))
+/// Marks a function compiled for AVX-512 (foundation) with AVX2 + FMA; call it only when
+/// the CPU has them.
+#define AG_TARGET_AVX512 __attribute__((target("avx512f,avx2,fma")))
 #else
 #define AG_X86 0
 #define AG_TARGET_AVX2
+#define AG_TARGET_AVX512
 #endif
+
+/// Whether the kernel path in use runs the AVX2 + FMA kernels: the AVX2 path and both
+/// AVX-512 ones (an AVX-512 CPU runs the AVX2 kernels of every routine that has no wider
+/// one).
+static inline bool ag_avx2_kernels_active(void) {
+    return ag_kernel_path_get() != AG_KERNEL_PATH_PORTABLE;
+}
 
 /// Tells the CPU this is a spin-wait loop (x86 pause, arm64 yield).
 static inline void ag_cpu_relax(void) {
@@ -46,11 +59,15 @@ void ag_pack_portable(int64_t width, const float *src, int64_t laneStride, int64
 #if AG_X86
 /// ag_pack_portable with AVX2 for the common cases: the transposing one (unit depth
 /// stride) by 8 x 8 register transposes for widths 6 and multiples of 8, and straight
-/// copies and broadcasts (lane stride 1 or 0) for widths 6 and 16; call it only when the
+/// copies and broadcasts (lane stride 1 or 0) for width 6 and multiples of 16; call it only when the
 /// CPU has AVX2.
 void ag_pack_avx2(int64_t width, const float *src, int64_t laneStride, int64_t depthStride,
                   int64_t lanes, int64_t depth, float *dst);
 #endif
+
+/// The most elements in one micro-kernel tile of any path and element type (the AVX-512
+/// float kernel's 12 x 32), the size of the scratch tile for edges.
+#define AG_GEMM_MAX_TILE (12 * 32)
 
 /// Register block and cache block sizes of one kernel path, with its micro-kernel and
 /// packing routine.

@@ -126,7 +126,7 @@ static void layer_norm_backward_avx2(int64_t rows, int64_t width, const float *x
 void ag_layer_norm_forward(int64_t rows, int64_t width, const float *x, const float *weight, const float *bias,
                            float eps, float *y, float *mean, float *rstd) {
 #if AG_X86
-    if (ag_kernel_path_get() == AG_KERNEL_PATH_AVX2) {
+    if (ag_avx2_kernels_active()) {
         layer_norm_forward_avx2(rows, width, x, weight, bias, eps, y, mean, rstd);
         return;
     }
@@ -137,7 +137,7 @@ void ag_layer_norm_forward(int64_t rows, int64_t width, const float *x, const fl
 void ag_layer_norm_backward(int64_t rows, int64_t width, const float *x, const float *grad, const float *mean,
                             const float *rstd, const float *weight, float *dx, float *dweight, float *dbias) {
 #if AG_X86
-    if (ag_kernel_path_get() == AG_KERNEL_PATH_AVX2) {
+    if (ag_avx2_kernels_active()) {
         layer_norm_backward_avx2(rows, width, x, grad, mean, rstd, weight, dx, dweight, dbias);
         return;
     }

@@ -296,7 +296,7 @@ void ag_lstm_forward_step(int64_t batch, int64_t hidden, const float *x, int64_t
                           float *gates, int64_t gatesRowStride, const float *cPrev, int64_t cPrevRowStride,
                           float *c, int64_t cRowStride, float *h, int64_t hRowStride) {
 #if AG_X86
-    if (ag_kernel_path_get() == AG_KERNEL_PATH_AVX2) {
+    if (ag_avx2_kernels_active()) {
         lstm_forward_avx2(batch, hidden, x, xRowStride, bias, gates, gatesRowStride, cPrev, cPrevRowStride, c,
                           cRowStride, h, hRowStride);
         return;
@@ -311,7 +311,7 @@ void ag_lstm_backward_step(int64_t batch, int64_t hidden, const float *gates, in
                            const float *gradH, int64_t gradHRowStride, const float *dhNext, float *dc,
                            float *dGates, int64_t dGatesRowStride) {
 #if AG_X86
-    if (ag_kernel_path_get() == AG_KERNEL_PATH_AVX2) {
+    if (ag_avx2_kernels_active()) {
         lstm_backward_avx2(batch, hidden, gates, gatesRowStride, cPrev, cPrevRowStride, c, cRowStride, gradH,
                            gradHRowStride, dhNext, dc, dGates, dGatesRowStride);
         return;
@@ -325,7 +325,7 @@ void ag_gru_forward_step(int64_t batch, int64_t hidden, const float *x, int64_t 
                          const float *hh, const float *bias, const float *hPrev, int64_t hPrevRowStride, float *work,
                          int64_t workRowStride, float *h, int64_t hRowStride) {
 #if AG_X86
-    if (ag_kernel_path_get() == AG_KERNEL_PATH_AVX2) {
+    if (ag_avx2_kernels_active()) {
         gru_forward_avx2(batch, hidden, x, xRowStride, inputBias, hh, bias, hPrev, hPrevRowStride, work, workRowStride,
                          h, hRowStride);
         return;
@@ -339,7 +339,7 @@ void ag_gru_backward_step(int64_t batch, int64_t hidden, const float *work, int6
                           const float *hPrev, int64_t hPrevRowStride, const float *gradH, int64_t gradHRowStride,
                           float *dh, float *dx, int64_t dxRowStride, float *dhh, int64_t dhhRowStride) {
 #if AG_X86
-    if (ag_kernel_path_get() == AG_KERNEL_PATH_AVX2) {
+    if (ag_avx2_kernels_active()) {
         gru_backward_avx2(batch, hidden, work, workRowStride, hPrev, hPrevRowStride, gradH, gradHRowStride, dh, dx,
                           dxRowStride, dhh, dhhRowStride);
         return;

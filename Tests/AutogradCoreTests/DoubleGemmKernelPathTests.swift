@@ -64,8 +64,8 @@ final class DoubleGemmKernelPathTests: XCTestCase {
     }
 
     /// C = A·B + beta·C through ag_dgemm_strided on `path` with `threads` threads.
-    private func run(_ x: Case, path: Kernels.Path, threads: Int, beta: Double) -> [Double] {
-        Kernels.path = path
+    private func run(_ x: Case, path: TestedKernelPath, threads: Int, beta: Double) -> [Double] {
+        path.activate()
         Kernels.threadCount = threads
         var c = x.c
         ag_dgemm_strided(Int64(x.m), Int64(x.n), Int64(x.k),
@@ -107,7 +107,7 @@ final class DoubleGemmKernelPathTests: XCTestCase {
                     let x = makeCase(m: m, n: n, k: k, aLayout, bLayout)
                     for beta: Double in [0, 1] {
                         let expected = reference(x, beta: beta)
-                        for path in Kernels.availablePaths {
+                        for path in TestedKernelPath.all {
                             assertClose(run(x, path: path, threads: 1, beta: beta), expected,
                                         tolerance: 1e-14 * Double(k),
                                         "\(path) m=\(m) n=\(n) k=\(k) A \(aLayout) B \(bLayout) beta=\(beta)")
@@ -127,7 +127,7 @@ final class DoubleGemmKernelPathTests: XCTestCase {
                 let x = makeCase(m: m, n: n, k: k, aLayout, bLayout, integers: true)
                 for beta: Double in [0, 1] {
                     let expected = reference(x, beta: beta)
-                    for path in Kernels.availablePaths {
+                    for path in TestedKernelPath.all {
                         XCTAssertEqual(run(x, path: path, threads: 1, beta: beta), expected,
                                        "\(path) m=\(m) n=\(n) k=\(k) A \(aLayout) B \(bLayout) beta=\(beta)")
                     }
@@ -145,7 +145,7 @@ final class DoubleGemmKernelPathTests: XCTestCase {
                     let x = makeCase(m: m, n: n, k: k, aLayout, bLayout)
                     for beta: Double in [0, 1] {
                         let expected = reference(x, beta: beta)
-                        for path in Kernels.availablePaths {
+                        for path in TestedKernelPath.all {
                             let label = "\(path) m=\(m) n=\(n) k=\(k) A \(aLayout) B \(bLayout) beta=\(beta)"
                             let single = run(x, path: path, threads: 1, beta: beta)
                             XCTAssertEqual(single, run(x, path: path, threads: 2, beta: beta), label)
@@ -164,7 +164,7 @@ final class DoubleGemmKernelPathTests: XCTestCase {
             for (aLayout, bLayout) in [(Strides.rowMajor, Strides.transposed), (.transposed, .rowMajor)] {
                 let x = makeCase(m: m, n: n, k: k, aLayout, bLayout)
                 let expected = reference(x, beta: 0)
-                for path in Kernels.availablePaths {
+                for path in TestedKernelPath.all {
                     for threads in [1, 2] {
                         assertClose(run(x, path: path, threads: threads, beta: 0), expected,
                                     tolerance: 1e-14 * Double(k),

@@ -23,9 +23,9 @@ final class KernelPathTests: XCTestCase {
 
     /// C = op(A)·op(B) + beta·C through `ag_sgemm` with leading dimensions padded by 3.
     private func gemm(
-        path: Kernels.Path, transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, beta: Float
+        path: TestedKernelPath, transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, beta: Float
     ) -> [Float] {
-        Kernels.path = path
+        path.activate()
         let (rowsA, colsA) = transposeA ? (k, m) : (m, k)
         let (rowsB, colsB) = transposeB ? (n, k) : (k, n)
         let (lda, ldb, ldc) = (colsA + 3, colsB + 3, n + 3)
@@ -85,8 +85,8 @@ final class KernelPathTests: XCTestCase {
     }
 
     func testEveryKernelPathMatchesThePortableOne() {
-        XCTAssertTrue(Kernels.availablePaths.contains(.portable))
-        for path in Kernels.availablePaths where path != .portable {
+        XCTAssertTrue(TestedKernelPath.all.contains(.portable))
+        for path in TestedKernelPath.all where path != .portable {
             for (m, n, k) in sizes {
                 for transposeA in [false, true] {
                     for transposeB in [false, true] {
@@ -105,7 +105,7 @@ final class KernelPathTests: XCTestCase {
     func testThreadedGemmEqualsSingleThreaded() {
         // 130 x 131 x 70 is above the threading threshold; each element is computed by the
         // same micro-kernel sequence whichever thread owns its tile, so the results agree exactly.
-        for path in Kernels.availablePaths {
+        for path in TestedKernelPath.all {
             for transposeB in [false, true] {
                 Kernels.threadCount = 1
                 let single = gemm(path: path, transposeA: false, transposeB: transposeB, m: 130, n: 131, k: 70, beta: 1)
@@ -128,10 +128,32 @@ final class KernelPathTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(Kernels.threadCount, 1)
     }
 
+    func testAVX512PathIsChosenExactlyWhereTheCPUHasIt() {
+        let hasAVX512 = Kernels.Path.avx512.isAvailable
+        XCTAssertEqual(hasAVX512, ag_kernel_path_available(AG_KERNEL_PATH_AVX512))
+        Kernels.resetPath()
+        if hasAVX512 {
+            XCTAssertEqual(Kernels.path, .avx512)
+            XCTAssertTrue(Kernels.Path.avx2.isAvailable)
+        } else {
+            XCTAssertNotEqual(Kernels.path, .avx512)
+            // Forcing a path the CPU lacks changes nothing.
+            let before = ag_kernel_path_get()
+            XCTAssertFalse(ag_kernel_path_set(AG_KERNEL_PATH_AVX512))
+            XCTAssertEqual(ag_kernel_path_get(), before)
+        }
+        // The AVX-512 tiles on AVX2 instructions exist wherever AVX2 does and report as AVX2.
+        XCTAssertEqual(ag_kernel_path_available(AG_KERNEL_PATH_AVX512_ON_AVX2), Kernels.Path.avx2.isAvailable)
+        if TestedKernelPath.all.contains(.avx512OnAVX2) {
+            TestedKernelPath.avx512OnAVX2.activate()
+            XCTAssertEqual(Kernels.path, .avx2)
+        }
+    }
+
     func testSumOfEveryPathMatchesDoublePrecision() {
-        for path in Kernels.availablePaths {
-            Kernels.path = path
-            for count in [0, 1, 7, 16, 17, 33, 1001] {
+        for path in TestedKernelPath.all {
+            path.activate()
+            for count in [0, 1, 7, 16, 17, 33, 64, 95, 1001] {
                 let x = values(count, seed: UInt64(count))
                 let expected = x.reduce(0.0) { $0 + Double($1) }
                 XCTAssertEqual(ag_sum(x, Int64(count)), expected, accuracy: 1e-9, "\(path) count=\(count)")
@@ -197,8 +219,8 @@ final class KernelPathTests: XCTestCase {
 
     func testConvolutionOfEveryPathMatchesTheDefinition() {
         let x = NDArray(shape: [3, 4, 7, 9], scalars: values(3 * 4 * 7 * 9, seed: 5))
-        for path in Kernels.availablePaths {
-            Kernels.path = path
+        for path in TestedKernelPath.all {
+            path.activate()
             for threads in [1, 2] {
                 Kernels.threadCount = threads
                 for g in geometries {
@@ -257,8 +279,8 @@ final class KernelPathTests: XCTestCase {
         // dx = fold(Wᵀ·g), dW = Σₙ g[n]·unfold(x)[n]ᵀ, db = Σ g: the composed ops the
         // engine uses when it records the backward pass.
         let x = NDArray(shape: [3, 4, 7, 9], scalars: values(3 * 4 * 7 * 9, seed: 8))
-        for path in Kernels.availablePaths {
-            Kernels.path = path
+        for path in TestedKernelPath.all {
+            path.activate()
             for threads in [1, 2] {
                 Kernels.threadCount = threads
                 for g in geometries {

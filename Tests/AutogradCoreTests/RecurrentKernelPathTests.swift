@@ -25,8 +25,8 @@ final class RecurrentKernelPathTests: XCTestCase {
     func testPackedRightOperandMatchesTheStridedGemm() {
         let sizes: [(m: Int, n: Int, k: Int)] = [(1, 1, 1), (2, 36, 9), (7, 17, 13), (32, 1024, 256), (32, 256, 1024),
                                                  (75, 40, 300)]
-        for path in Kernels.availablePaths {
-            Kernels.path = path
+        for path in TestedKernelPath.all {
+            path.activate()
             for threads in [1, 2] {
                 Kernels.threadCount = threads
                 for (m, n, k) in sizes {
@@ -76,8 +76,8 @@ final class RecurrentKernelPathTests: XCTestCase {
                                 cPrevious: d(cPrevious), cPreviousRowStride: hidden, c: referenceC, cRowStride: hidden,
                                 gradH: d(gradH), gradHRowStride: hidden, dhNext: d(dhNext), dc: &referenceDc,
                                 dGates: &referenceDGates, dGatesRowStride: 4 * hidden)
-        for path in Kernels.availablePaths {
-            Kernels.path = path
+        for path in TestedKernelPath.all {
+            path.activate()
             var gates = hh, c = [Float](repeating: 0, count: batch * hidden), h = c
             ag_lstm_forward_step(Int64(batch), Int64(hidden), x, Int64(4 * hidden), bias, &gates, Int64(4 * hidden), cPrevious,
                                  Int64(hidden), &c, Int64(hidden), &h, Int64(hidden))
@@ -110,8 +110,8 @@ final class RecurrentKernelPathTests: XCTestCase {
                                hPrevious: d(hPrevious), hPreviousRowStride: hidden, gradH: d(gradH), gradHRowStride: hidden,
                                dh: &referenceDh, dx: &referenceDx, dxRowStride: 3 * hidden, dhh: &referenceDhh,
                                dhhRowStride: 3 * hidden)
-        for path in Kernels.availablePaths {
-            Kernels.path = path
+        for path in TestedKernelPath.all {
+            path.activate()
             var work = [Float](repeating: 0, count: batch * 4 * hidden), h = hPrevious
             ag_gru_forward_step(Int64(batch), Int64(hidden), x, Int64(3 * hidden), inputBias, hh, bias, hPrevious,
                                 Int64(hidden),

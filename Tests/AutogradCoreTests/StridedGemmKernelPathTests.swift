@@ -60,8 +60,8 @@ final class StridedGemmKernelPathTests: XCTestCase {
     }
 
     /// C = A·B + beta·C through ag_sgemm_strided on `path` with `threads` threads.
-    private func run(_ x: Case, path: Kernels.Path, threads: Int, beta: Float) -> [Float] {
-        Kernels.path = path
+    private func run(_ x: Case, path: TestedKernelPath, threads: Int, beta: Float) -> [Float] {
+        path.activate()
         Kernels.threadCount = threads
         var c = x.c
         ag_sgemm_strided(Int64(x.m), Int64(x.n), Int64(x.k),
@@ -97,7 +97,7 @@ final class StridedGemmKernelPathTests: XCTestCase {
         // Tiny (the unpacked loop), odd edges in both register blocks and in the 8-step
         // blocks of the transposing packs, and k over several kc blocks.
         let sizes = [(1, 1, 1), (3, 5, 2), (7, 17, 13), (37, 29, 41), (6, 16, 300), (13, 70, 9), (20, 9, 530)]
-        for path in Kernels.availablePaths {
+        for path in TestedKernelPath.all {
             for (m, n, k) in sizes {
                 for aLayout in Strides.allCases {
                     for bLayout in Strides.allCases {
@@ -116,7 +116,7 @@ final class StridedGemmKernelPathTests: XCTestCase {
     func testTwoThreadsEqualOneWhicheverOperandTheyShare() {
         // Above the threading threshold. 150 x 131 splits M (the threads share B); 40 x 300
         // splits N (they share A); k = 300 makes two kc blocks of shared units.
-        for path in Kernels.availablePaths {
+        for path in TestedKernelPath.all {
             for (m, n, k) in [(150, 131, 70), (40, 300, 300), (131, 150, 300)] {
                 for aLayout in [Strides.rowMajor, .transposed, .oneValue] {
                     for bLayout in [Strides.rowMajor, .transposed, .rowsBroadcast] {
@@ -134,7 +134,7 @@ final class StridedGemmKernelPathTests: XCTestCase {
     func testProductsLargerThanOneJob() {
         // Over 2048 rows, over nc columns, over 4 kc blocks deep: several jobs, the later
         // ones along k accumulating into C.
-        for path in Kernels.availablePaths {
+        for path in TestedKernelPath.all {
             for (m, n, k) in [(2100, 20, 30), (20, 3100, 30), (40, 40, 1100)] {
                 for (aLayout, bLayout) in [(Strides.rowMajor, Strides.transposed), (.transposed, .rowMajor)] {
                     let x = makeCase(m: m, n: n, k: k, aLayout, bLayout)

@@ -26,12 +26,19 @@ void ag_object_unlock(const void *object);
 #define AG_KERNEL_PATH_PORTABLE 0
 /// AVX2 + FMA kernels (x86-64 CPUs from Haswell and Zen on).
 #define AG_KERNEL_PATH_AVX2 1
+/// AVX-512 kernels where a routine has them (GEMM, sums), AVX2 + FMA elsewhere (x86-64
+/// CPUs with AVX-512F: Intel Skylake-SP and later Xeons, AMD Zen 4 and later).
+#define AG_KERNEL_PATH_AVX512 2
+/// The AVX-512 path's tile shapes and blocking with its kernels' source compiled for AVX2
+/// + FMA instead: lets a CPU without AVX-512 test that path's blocking, packing and edge
+/// handling. Slower than both; never chosen automatically.
+#define AG_KERNEL_PATH_AVX512_ON_AVX2 3
 
 /// Whether this CPU can run kernel path `path`.
 bool ag_kernel_path_available(int32_t path);
 
 /// The kernel path in use: the best one the CPU supports, unless the environment variable
-/// AUTOGRAD_KERNEL (`portable`, `avx2`) or ag_kernel_path_set chose another.
+/// AUTOGRAD_KERNEL (`portable`, `avx2`, `avx512`) or ag_kernel_path_set chose another.
 int32_t ag_kernel_path_get(void);
 
 /// Forces kernel path `path` (a negative value restores the automatic choice); returns

@@ -1,0 +1,59 @@
+// The AVX-512 GEMM micro-kernel, written once with the vector extension clang and GCC
+// share: a tile of AG_WIDE_MR rows x two vectors of AG_WIDE_LANES elements, its
+// 2 * AG_WIDE_MR accumulators in registers for the whole k loop, two loads of B and
+// AG_WIDE_MR broadcasts of A per k step feeding 2 * AG_WIDE_MR fused multiply-adds.
+// gemm_microkernels.c (float, 12 x 32) and dgemm_microkernels.c (double, 12 x 16) include it
+// twice each, after defining
+//
+//   AG_WIDE_REAL     the element type
+//   AG_WIDE_VECTOR   a vector of AG_WIDE_LANES of them (64 bytes), element-aligned
+//   AG_WIDE_LANES    its element count
+//   AG_WIDE_MR       the tile's rows
+//   AG_WIDE_NAME     the function to define
+//   AG_WIDE_TARGET   its target attribute
+//
+// once for AVX-512 (the kernel the AVX-512 path runs: one zmm register per vector) and
+// once for AVX2 + FMA (two ymm registers per vector, for the AVX512_ON_AVX2 path that tests
+// the blocking on CPUs without AVX-512). The same source, so a check of one is a check of
+// the other's arithmetic.
+
+#ifndef AG_WIDE_NAME
+#error "define AG_WIDE_REAL, AG_WIDE_VECTOR, AG_WIDE_LANES, AG_WIDE_MR, AG_WIDE_NAME and AG_WIDE_TARGET first"
+#endif
+
+AG_WIDE_TARGET
+static void AG_WIDE_NAME(int64_t kc, const AG_WIDE_REAL *a, const AG_WIDE_REAL *b,
+                         AG_WIDE_REAL *c, int64_t ldc, bool accumulate) {
+    // Start fetching the C tile now; its rows are ldc apart and would otherwise miss at the end.
+    for (int r = 0; r < AG_WIDE_MR; r++) {
+        __builtin_prefetch(c + r * ldc);
+        __builtin_prefetch(c + r * ldc + 2 * AG_WIDE_LANES - 1);
+    }
+    AG_WIDE_VECTOR low[AG_WIDE_MR], high[AG_WIDE_MR];
+    for (int r = 0; r < AG_WIDE_MR; r++) low[r] = high[r] = (AG_WIDE_VECTOR){0};
+    for (int64_t k = 0; k < kc; k++) {
+        AG_WIDE_VECTOR b0 = *(const AG_WIDE_VECTOR *)b, b1 = *(const AG_WIDE_VECTOR *)(b + AG_WIDE_LANES);
+#pragma clang loop unroll(full)
+        for (int r = 0; r < AG_WIDE_MR; r++) {
+            AG_WIDE_REAL x = a[r];
+            low[r] += x * b0;
+            high[r] += x * b1;
+        }
+        a += AG_WIDE_MR;
+        b += 2 * AG_WIDE_LANES;
+    }
+#pragma clang loop unroll(full)
+    for (int r = 0; r < AG_WIDE_MR; r++) {
+        AG_WIDE_VECTOR *row = (AG_WIDE_VECTOR *)(c + r * ldc);
+        AG_WIDE_VECTOR *rowHigh = (AG_WIDE_VECTOR *)(c + r * ldc + AG_WIDE_LANES);
+        if (accumulate) {
+            low[r] += *row;
+            high[r] += *rowHigh;
+        }
+        *row = low[r];
+        *rowHigh = high[r];
+    }
+}
+
+#undef AG_WIDE_NAME
+#undef AG_WIDE_TARGET
