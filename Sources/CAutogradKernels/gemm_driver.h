@@ -33,7 +33,10 @@
 // (dgemm_microkernels.c).
 //
 // Work is split into tasks, runs of whole tiles along N (then every task needs all of A)
-// or M (all of B), which the threads take in turn. They share the packed copy of the
+// or M (all of B), which the threads take in turn. When that dimension has too few tiles
+// to keep every thread busy (a 256 x 256 product on 16 threads), the other one is cut
+// too, at the boundaries of the shared operand's units, so a task is a run of tiles
+// along one dimension times a range of whole units along the other. They share the packed copy of the
 // operand every task needs: each kc-deep block of it (mc rows of A, or a group of B
 // slivers) is a unit that the first thread to need it packs while any other that needs it
 // waits, so nothing is packed twice. Tasks start their sweeps at different units, so the
@@ -52,6 +55,8 @@
 #define AG_GEMM_TASKS_PER_THREAD 6
 /// Fewest tiles per task along the split dimension.
 #define AG_GEMM_TILES_PER_TASK 4
+/// Fewest tiles per thread along the split dimension before the other one is cut too.
+#define AG_GEMM_CROSS_MIN_TILES 4
 /// Largest job, in rows and in kc blocks of the inner dimension: bigger products run as
 /// several jobs so the packed copies of A and B stay a few megabytes.
 #define AG_GEMM_MAX_ROWS 2048
@@ -155,7 +160,11 @@ typedef struct {
     bool accumulate;
     bool splitColumns;           // tasks split N and share A (else split M and share B)
     int64_t parts;               // threads
-    int64_t tasks;               // runs of whole tiles along the split dimension, taken in turn by the threads
+    int64_t tasks;               // tasks in all: runs x crossGroups, taken in turn by the threads
+    int64_t runs;                // runs of whole tiles along the split dimension
+    int64_t crossGroups;         // ranges of whole shared units along the other dimension
+    bool guided;                 // runs shrink towards the end (else they are equal)
+    int64_t blockRows;           // rows per shared A block (when the threads share op(A))
     int64_t depthBlock;          // kc blocks of near-equal depth, at most kc steps (a multiple of 8)
     AG_REAL *shared;             // the shared operand packed: paddedM x kc or kc x paddedN per kc block
     int64_t paddedM, paddedN;    // M and N rounded up to whole slivers
@@ -179,12 +188,12 @@ static void pack_b(const gemm_job *job, int64_t k0, int64_t depth, int64_t j0, i
     job->config->pack(job->config->nr, b.base, b.columnStride, b.rowStride, columns, depth, dst);
 }
 
-/// The shared packed A block `block` (rows [i0, i0 + rows)) of kc block `kBlock`, packing
-/// it first unless another thread has.
+/// The shared packed A block of rows [i0, i0 + rows) (i0 a multiple of job->blockRows) of
+/// kc block `kBlock`, packing it first unless another thread has.
 static const AG_REAL *shared_a_block(const gemm_job *job, int64_t kBlock, int64_t k0, int64_t depth,
-                                   int64_t block, int64_t i0, int64_t rows) {
+                                   int64_t i0, int64_t rows) {
     AG_REAL *dst = job->shared + k0 * job->paddedM + i0 * depth;
-    _Atomic uint32_t *state = &job->state[kBlock * job->units + block];
+    _Atomic uint32_t *state = &job->state[kBlock * job->units + i0 / job->blockRows];
     if (claim_unit(state)) {
         pack_a(job, i0, rows, k0, depth, dst);
         publish_unit(state);
@@ -233,8 +242,8 @@ static void gemm_region(const gemm_job *job, int64_t i0, int64_t i1, int64_t j0,
     const int64_t mr = cfg->mr, nr = cfg->nr;
     const int64_t groupWidth = AG_GEMM_B_GROUP * nr;
     const bool sharedA = shares_a(job), sharedB = shares_b(job);
-    // Blocks of near-equal height, at most mc rows (the same for all threads when they share A).
-    int64_t blockRows = chunk_size(i1 - i0, cfg->mc, mr);
+    // Blocks of near-equal height, at most mc rows (the shared blocks when the threads share A).
+    int64_t blockRows = sharedA ? job->blockRows : chunk_size(i1 - i0, cfg->mc, mr);
     int64_t blocks = (i1 - i0 + blockRows - 1) / blockRows;
     int64_t firstSliver = j0 / nr, slivers = (j1 + nr - 1) / nr - firstSliver;
     // Threads sharing an operand start their sweep over it at different units.
@@ -254,7 +263,7 @@ static void gemm_region(const gemm_job *job, int64_t i0, int64_t i1, int64_t j0,
             int64_t rowEnd = rowStart + blockRows < i1 ? rowStart + blockRows : i1;
             const AG_REAL *panelA;
             if (sharedA) {
-                panelA = shared_a_block(job, kBlock, k0, depth, block, rowStart, rowEnd - rowStart) - rowStart * depth;
+                panelA = shared_a_block(job, kBlock, k0, depth, rowStart, rowEnd - rowStart) - rowStart * depth;
             } else {
                 pack_a(job, rowStart, rowEnd - rowStart, k0, depth, privateA);
                 panelA = privateA - rowStart * depth;
@@ -282,27 +291,39 @@ static void gemm_region(const gemm_job *job, int64_t i0, int64_t i1, int64_t j0,
     }
 }
 
-/// The first of `tiles` tiles that task `task` of `tasks` computes. Task sizes shrink
-/// linearly (guided scheduling): the large ones go first and the small ones even out the
-/// threads' finishing times.
-static int64_t task_start(int64_t tiles, int64_t task, int64_t tasks) {
-    int64_t left = tasks - task;
-    return tiles - tiles * left * left / (tasks * tasks);
+/// The first of `tiles` tiles that run `run` of `runs` computes. Guided, run sizes shrink
+/// linearly: the large ones go first and the small ones even out the threads' finishing
+/// times. That needs at least two runs per thread (the first is about twice the average);
+/// with fewer, the runs are equal.
+static int64_t run_start(int64_t tiles, int64_t run, int64_t runs, bool guided) {
+    if (!guided) return tiles * run / runs;
+    int64_t left = runs - run;
+    return tiles - tiles * left * left / (runs * runs);
 }
 
-/// Runs task `task` of `tasks`: a run of whole tiles along the split dimension.
+/// Runs task `task`: run task / crossGroups of whole tiles along the split dimension, over
+/// cross group task % crossGroups of whole shared units along the other one.
 static void gemm_task(void *context, int64_t task, int64_t tasks) {
+    (void)tasks;
     const gemm_job *job = context;
+    int64_t run = task / job->crossGroups, group = task % job->crossGroups;
     int64_t extent = job->splitColumns ? job->N : job->M;
     int64_t unit = job->splitColumns ? job->config->nr : job->config->mr;
     int64_t tiles = (extent + unit - 1) / unit;
-    int64_t start = task_start(tiles, task, tasks) * unit, end = task_start(tiles, task + 1, tasks) * unit;
+    int64_t start = run_start(tiles, run, job->runs, job->guided) * unit;
+    int64_t end = run_start(tiles, run + 1, job->runs, job->guided) * unit;
     if (end > extent) end = extent;
-    if (start >= end) return;
+    // The cross range: whole A blocks (shared A) or whole groups of B slivers (shared B).
+    int64_t crossExtent = job->splitColumns ? job->M : job->N;
+    int64_t unitSize = job->splitColumns ? job->blockRows : AG_GEMM_B_GROUP * job->config->nr;
+    int64_t crossStart = job->units * group / job->crossGroups * unitSize;
+    int64_t crossEnd = job->units * (group + 1) / job->crossGroups * unitSize;
+    if (crossEnd > crossExtent) crossEnd = crossExtent;
+    if (start >= end || crossStart >= crossEnd) return;
     if (job->splitColumns) {
-        gemm_region(job, 0, job->M, start, end, task % job->parts);
+        gemm_region(job, crossStart, crossEnd, start, end, task % job->parts);
     } else {
-        gemm_region(job, start, end, 0, job->N, task % job->parts);
+        gemm_region(job, start, end, crossStart, crossEnd, task % job->parts);
     }
 }
 
@@ -320,22 +341,36 @@ static void gemm_job_run(const AG_GEMM_CONFIG *cfg, int64_t M, int64_t N, int64_
     double work = (double)M * (double)N * (double)K;
     job.parts = work < AG_GEMM_PARALLEL_MIN ? 1 : ag_get_num_threads();
     int64_t tiles = job.splitColumns ? columnTiles : rowTiles;
-    if (job.parts > tiles) job.parts = tiles;
+    job.blockRows = chunk_size(M, cfg->mc, cfg->mr);
+    job.units = job.splitColumns ? (M + job.blockRows - 1) / job.blockRows
+                                 : (N + AG_GEMM_B_GROUP * cfg->nr - 1) / (AG_GEMM_B_GROUP * cfg->nr);
+    if (job.parts > tiles * job.units) job.parts = tiles * job.units;
     if (job.parts <= 1) {
         job.parts = 1;
         gemm_region(&job, 0, M, 0, N, 0);
         return;
     }
     int64_t kBlocks = (K + job.depthBlock - 1) / job.depthBlock;
-    job.units = job.splitColumns ? (M + cfg->mc - 1) / cfg->mc
-                                 : (N + AG_GEMM_B_GROUP * cfg->nr - 1) / (AG_GEMM_B_GROUP * cfg->nr);
     size_t sharedSize = whole_lines((job.splitColumns ? job.paddedM : job.paddedN) * K);
     job.shared = thread_buffer(AG_GEMM_SHARED_BUFFER, sharedSize + (size_t)(kBlocks * job.units));
     job.state = (_Atomic uint32_t *)(job.shared + sharedSize);
     for (int64_t u = 0; u < kBlocks * job.units; u++) atomic_init(&job.state[u], UNIT_EMPTY);
-    job.tasks = tiles / AG_GEMM_TILES_PER_TASK;
-    if (job.tasks > job.parts * AG_GEMM_TASKS_PER_THREAD) job.tasks = job.parts * AG_GEMM_TASKS_PER_THREAD;
-    if (job.tasks < job.parts) job.tasks = job.parts;
+    // Cut the other dimension too when the split one has fewer than AG_GEMM_CROSS_MIN_TILES
+    // tiles per thread, into as many unit ranges as it takes (and it has).
+    job.crossGroups = (AG_GEMM_CROSS_MIN_TILES * job.parts + tiles - 1) / tiles;
+    if (job.crossGroups > job.units) job.crossGroups = job.units;
+    if (job.crossGroups < 1) job.crossGroups = 1;
+    // Runs of at least AG_GEMM_TILES_PER_TASK tiles, up to AG_GEMM_TASKS_PER_THREAD tasks
+    // per thread, guided; too few of those for guided sizes to balance, one equal task per thread.
+    job.runs = tiles / AG_GEMM_TILES_PER_TASK;
+    int64_t mostRuns = job.parts * AG_GEMM_TASKS_PER_THREAD / job.crossGroups;
+    if (job.runs > mostRuns) job.runs = mostRuns;
+    if (job.runs * job.crossGroups < 2 * job.parts) {
+        int64_t perThread = (job.parts + job.crossGroups - 1) / job.crossGroups;
+        job.runs = perThread < tiles ? perThread : tiles;
+    }
+    job.tasks = job.runs * job.crossGroups;
+    job.guided = job.tasks >= 2 * job.parts;
     ag_parallel_for(job.tasks, gemm_task, &job);
 }
 

@@ -131,6 +131,24 @@ final class StridedGemmKernelPathTests: XCTestCase {
         }
     }
 
+    func testManyThreadsEqualOneWhereBothDimensionsAreCut() {
+        // Few tiles along the split dimension for this many threads, so the other one is cut
+        // at the shared units too: 256 x 256 (matmul_256) and 300 x 700 split M and cut N at
+        // B sliver groups; 150 x 400 splits N and cuts M at A blocks; 700 x 72 has too few
+        // column groups to cut. k = 300 makes two kc blocks. Every tile is computed by the
+        // same kernel sequence, so results agree exactly.
+        for path in TestedKernelPath.all {
+            for (m, n, k) in [(256, 256, 300), (300, 700, 30), (150, 400, 300), (700, 72, 300)] {
+                let x = makeCase(m: m, n: n, k: k, .rowMajor, .transposed)
+                let single = run(x, path: path, threads: 1, beta: 1)
+                for threads in [3, 7, 16] {
+                    XCTAssertEqual(single, run(x, path: path, threads: threads, beta: 1),
+                                   "\(path) threads=\(threads) m=\(m) n=\(n) k=\(k)")
+                }
+            }
+        }
+    }
+
     func testProductsLargerThanOneJob() {
         // Over 2048 rows, over nc columns, over 4 kc blocks deep: several jobs, the later
         // ones along k accumulating into C.
