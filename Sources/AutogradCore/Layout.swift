@@ -68,3 +68,40 @@ public struct Layout: Equatable, Sendable {
         return true
     }
 }
+
+extension Layout {
+    /// The strides under which `newShape` (same element count) walks this layout's
+    /// elements in the same row-major order, or nil when no strides can (PyTorch's
+    /// `computeStride`, which decides whether `view` and `reshape` share storage). Going
+    /// from the last dimension, the old dimensions are cut into chunks that are contiguous
+    /// among themselves; each chunk must be exactly covered by consecutive new dimensions,
+    /// which then step through it contiguously from the chunk's innermost stride.
+    func viewStrides(for newShape: [Int]) -> [Int]? {
+        let oldShape = shape, oldStrides = strides
+        if oldShape.reduce(1, *) == 0 || oldShape.isEmpty {
+            return Layout(contiguous: newShape).strides
+        }
+        var newStrides = [Int](repeating: 0, count: newShape.count)
+        var viewDim = newShape.count - 1
+        var chunkBaseStride = oldStrides[oldStrides.count - 1]
+        var tensorElements = 1, viewElements = 1
+        for tensorDim in stride(from: oldShape.count - 1, through: 0, by: -1) {
+            tensorElements *= oldShape[tensorDim]
+            let chunkEnds = tensorDim == 0
+                || (oldShape[tensorDim - 1] != 1 && oldStrides[tensorDim - 1] != tensorElements * chunkBaseStride)
+            guard chunkEnds else { continue }
+            while viewDim >= 0 && (viewElements < tensorElements || newShape[viewDim] == 1) {
+                newStrides[viewDim] = viewElements * chunkBaseStride
+                viewElements *= newShape[viewDim]
+                viewDim -= 1
+            }
+            if viewElements != tensorElements { return nil }
+            if tensorDim > 0 {
+                chunkBaseStride = oldStrides[tensorDim - 1]
+                tensorElements = 1
+                viewElements = 1
+            }
+        }
+        return viewDim == -1 ? newStrides : nil
+    }
+}

@@ -1,5 +1,5 @@
-/// Views: new layouts over the same storage, no copying (except `reshaped` of a
-/// non-contiguous array, which copies as PyTorch's `reshape` does).
+/// Views: new layouts over the same storage, no copying (except `reshaped` of an array
+/// whose strides allow no view, which copies as PyTorch's `reshape` does).
 extension NDArray {
     /// Resolves one `-1` in `shape` against `count` elements and checks the total.
     public static func resolveShape(_ shape: [Int], count: Int, op: String) throws(ShapeError) -> [Int] {
@@ -19,11 +19,25 @@ extension NDArray {
         return resolved
     }
 
-    /// The same elements in a new shape (one size may be -1); a view when contiguous.
+    /// The same elements in a new shape (one size may be -1): a view whenever the strides
+    /// allow one (always for a contiguous array; for a strided one when each group of
+    /// merged or split dimensions is itself contiguous, as PyTorch's `reshape` decides),
+    /// otherwise a contiguous copy.
     public func reshaped(_ shape: [Int]) throws(ShapeError) -> NDArray {
         let target = try NDArray.resolveShape(shape, count: count, op: "reshape")
+        if layout.isContiguous {
+            return NDArray(storage: storage, layout: Layout(contiguous: target, offset: layout.offset))
+        }
+        if let strides = layout.viewStrides(for: target) {
+            return NDArray(storage: storage, layout: Layout(shape: target, strides: strides, offset: layout.offset))
+        }
         let source = contiguous()
         return NDArray(storage: source.storage, layout: Layout(contiguous: target, offset: source.layout.offset))
+    }
+
+    /// Whether ``reshaped(_:)`` to `shape` (sizes already resolved) shares this array's storage.
+    public func reshapesAsView(to shape: [Int]) -> Bool {
+        layout.isContiguous || layout.viewStrides(for: shape) != nil
     }
 
     /// Swaps two dimensions.

@@ -7,9 +7,11 @@ extension Tensor {
     }
 
     /// The same elements in a new shape; one size may be -1 and is inferred. Shares storage
-    /// when this tensor is contiguous, like `torch.reshape`.
+    /// whenever the strides allow (always when this tensor is contiguous), like
+    /// `torch.reshape`; otherwise copies first (recorded as `CloneBackward0`).
     public func reshape(_ shape: [Int]) -> Tensor {
-        if !array.layout.isContiguous {
+        let target = trapOnShapeError { () throws(ShapeError) in try NDArray.resolveShape(shape, count: count, op: "reshape") }
+        if !array.reshapesAsView(to: target) {
             let copy = contiguous()
             let value = copy.view { a throws(ShapeError) in try a.reshaped(shape) }
             return Tensor.record(value, .reshape(contiguousInput: false), input: copy)
