@@ -7,9 +7,10 @@ extension Tensor {
     /// ``ComputationGraph/html()``.
     ///
     /// Run the code and its `backward()` inside ``tracingGraph(_:)`` to see constants'
-    /// history, `detach()` cuts and the gradient on every edge; outside it the graph shows
-    /// what autograd recorded: the ops on tensors that require grad, with values and the
-    /// leaves' `grad`.
+    /// history, `detach()` cuts, every tensor's values and the gradient on every edge;
+    /// outside it the graph shows what autograd recorded: the ops on tensors that require
+    /// grad, the values of the leaves and of this tensor (intermediate results show their
+    /// shape only: nodes do not keep their outputs' values) and the leaves' `grad`.
     /// ```swift
     /// let t = tracingGraph {
     ///     let t = (x * params[0]).named("t")
@@ -52,7 +53,7 @@ struct GraphBuilder {
     /// The graph of `root`'s history, without path gradients or collapsing.
     mutating func build(from root: Tensor) -> ComputationGraph {
         if let producer = root.gradFn ?? root.trace {
-            _ = resultID(of: producer, kind: .output, label: root.label)
+            _ = resultID(of: producer, kind: .output, label: root.label, value: root.array)
         } else {
             _ = tensorID(of: root, kind: .output)
         }
@@ -81,12 +82,12 @@ struct GraphBuilder {
             let input: String
             switch edge {
             case .node(let producer):
-                input = resultID(of: producer, kind: .intermediate, label: nil)
+                input = resultID(of: producer, kind: .intermediate, label: nil, value: nil)
             case .leaf(let tensor):
                 input = tensorID(of: tensor, kind: .leaf)
             case .constant(let tensor):
                 if let trace = tensor.trace {
-                    input = resultID(of: trace, kind: .constant, label: tensor.label)
+                    input = resultID(of: trace, kind: .constant, label: tensor.label, value: tensor.array)
                 } else {
                     input = tensorID(of: tensor, kind: .constant)
                 }
@@ -101,14 +102,17 @@ struct GraphBuilder {
     }
 
     /// The id of the tensor `node` computed, adding it (and queueing `node`) the first time.
-    private mutating func resultID(of node: Node, kind: GraphNode.Kind, label: String?) -> String {
+    /// Its value is `value` (the tensor's own, where the walk has the tensor), else the one
+    /// the node recorded inside `tracingGraph`; a node recorded outside keeps no values, so
+    /// it shows its shape only.
+    private mutating func resultID(of node: Node, kind: GraphNode.Kind, label: String?, value: NDArray?) -> String {
         let key = ObjectIdentifier(node)
         if let id = resultIDs[key] { return id }
         let id = "t\(resultIDs.count + tensorIDs.count)"
         resultIDs[key] = id
         nodes.append(GraphNode(
             id: id, kind: kind, label: label ?? node.outputLabel ?? "", shape: node.outputShape,
-            value: GraphValue(node.outputValue), gradient: node.recordedOutputGradient.map(GraphValue.init)))
+            value: (value ?? node.recordedOutputValue).map(GraphValue.init), gradient: node.recordedOutputGradient.map(GraphValue.init)))
         frames[id] = node.scopeFrame
         pending.append((node, id))
         return id
