@@ -236,8 +236,7 @@ struct EdgeList: RandomAccessCollection {
 }
 
 /// What few nodes need, kept out of line so ordinary nodes stay small: the label, hooks,
-/// a retained output, the anomaly-mode creation site, and the output value and gradients
-/// kept for drawings inside `tracingGraph`.
+/// a retained output, the anomaly-mode creation site, and what a tracing observer keeps.
 final class NodeExtras {
     var outputLabel: String?
     weak var retainedOutput: Tensor?
@@ -245,9 +244,7 @@ final class NodeExtras {
     var prehooks = GradientHooks()
     var posthooks = HookList<NodePostHook>()
     var creationSite: String?
-    var recordedOutputValue: NDArray?
-    var recordedOutputGradient: NDArray?
-    var recordedEdgeGradients: [NDArray?] = []
+    var traceRecord: AnyObject?
 }
 
 /// A recorded operation in the backward graph (PyTorch's `grad_fn`).
@@ -255,8 +252,9 @@ final class NodeExtras {
 /// A node holds what its backward rule needs and the edges to its inputs' nodes; it never
 /// holds its output tensor strongly, so graphs are freed with the tensors that use them.
 /// Of its output it keeps the shape and dtype only (the values stay with the output
-/// tensor, and with the node only where its rule saved them or inside `tracingGraph`), so
-/// an intermediate result is freed once nothing but the graph refers to it.
+/// tensor, and with the node only where its rule saved them), so an intermediate result is
+/// freed once nothing but the graph refers to it. Inside `tracingGraph` the values are
+/// reported to the tracing observer (``GraphTraceObserver``), which may keep them.
 public final class Node {
     /// The operation and its attributes.
     let op: Op
@@ -270,8 +268,8 @@ public final class Node {
     public let outputShape: [Int]
     /// The dtype of the tensor this node made; incoming gradients have this dtype.
     public let outputDType: DType
-    /// The innermost `graphScope` call the node was recorded in.
-    let scopeFrame: GraphScopeFrame?
+    /// The innermost `graphScope` call the node was recorded in, if any.
+    public let scopeFrame: GraphScopeFrame?
     /// Gradient summed from the edges processed so far in the running backward pass.
     @exclusivity(unchecked) var pendingGradient: Tensor?
     /// Edges still to arrive in the running backward pass.
@@ -280,8 +278,8 @@ public final class Node {
     @exclusivity(unchecked) private var extras: NodeExtras?
 
     /// A node for `op` with input `edges`, which made `output`, recorded in `context`.
-    /// The node keeps `output`'s shape and dtype; inside `tracingGraph` it also keeps the
-    /// values, for drawings.
+    /// The node keeps `output`'s shape and dtype; inside `tracingGraph` it reports `output`
+    /// to the tracing observer.
     init(
         op: Op, edges: EdgeList, output: NDArray, saved: SavedValues = SavedValues(),
         context: RecordingContext = .current
@@ -293,7 +291,7 @@ public final class Node {
         self.saved = saved
         self.scopeFrame = context.scopeFrame
         if context.detectsAnomalies { creationSite = AnomalyMode.callSite() }
-        if context.tracing { recordedOutputValue = output }
+        if let observer = context.traceObserver { observer.nodeRecorded(self, output: output) }
     }
 
     /// One edge per input, in the op's argument order.
@@ -347,24 +345,12 @@ public final class Node {
         set { madeExtras.creationSite = newValue }
     }
 
-    /// The values of the output, kept only for a node recorded inside `tracingGraph` (for
-    /// drawings); nil otherwise.
-    public internal(set) var recordedOutputValue: NDArray? {
-        get { extras?.recordedOutputValue }
-        set { madeExtras.recordedOutputValue = newValue }
-    }
-
-    /// Set by a backward pass inside `tracingGraph`: the gradient of the output.
-    public internal(set) var recordedOutputGradient: NDArray? {
-        get { extras?.recordedOutputGradient }
-        set { madeExtras.recordedOutputGradient = newValue }
-    }
-
-    /// Set by a backward pass inside `tracingGraph`: the gradient sent along each
-    /// edge (already summed to the input's shape), nil where none was sent.
-    public internal(set) var recordedEdgeGradients: [NDArray?] {
-        get { extras?.recordedEdgeGradients ?? [] }
-        set { madeExtras.recordedEdgeGradients = newValue }
+    /// What a ``GraphTraceObserver`` keeps on this node (the drawings of `AutogradGraph`
+    /// keep the node's value and gradients here); nil until one stores something. The
+    /// engine never reads it.
+    public var traceRecord: AnyObject? {
+        get { extras?.traceRecord }
+        set { madeExtras.traceRecord = newValue }
     }
 
     /// The `graphScope` blocks the node was recorded in, outermost first.

@@ -1,4 +1,5 @@
 import AutogradCore
+import AutogradEngine
 
 extension Tensor {
     /// The graph that computed this tensor, walked back through `gradFn` (and, for
@@ -42,8 +43,8 @@ struct GraphBuilder {
     private var resultIDs: [ObjectIdentifier: String] = [:]
     /// Each leaf or untraced constant's id.
     private var tensorIDs: [ObjectIdentifier: String] = [:]
-    /// For each result tensor, the op that made it and its first input, to name it.
-    private var producers: [String: (op: Op, input: String?)] = [:]
+    /// For each result tensor, the node that made it and its first input, to name it.
+    private var producers: [String: (node: Node, input: String?)] = [:]
     /// The innermost scope call of each operation and result.
     private var frames: [String: GraphScopeFrame] = [:]
     /// The scope chains of the operations that use each leaf.
@@ -75,10 +76,10 @@ struct GraphBuilder {
             id: id, kind: .operation, label: node.name,
             attributes: node.attributes.map { GraphAttribute(name: $0.name, value: $0.value) }))
         frames[id] = node.scopeFrame
-        var isDetach = false
-        if case .detach = node.op { isDetach = true }
+        let isDetach = node.name == GraphBuilder.detachName
         var firstInput: String?
-        for (index, edge) in node.edges.enumerated() {
+        let recordedEdgeGradients = node.recordedEdgeGradients
+        for (index, edge) in node.nextEdges.enumerated() {
             let input: String
             switch edge {
             case .node(let producer):
@@ -94,11 +95,11 @@ struct GraphBuilder {
             }
             if index == 0 { firstInput = input }
             if case .leaf = edge { consumerChains[input, default: []].append(node.scopeFrame?.chain ?? []) }
-            let gradient = index < node.recordedEdgeGradients.count ? node.recordedEdgeGradients[index] : nil
+            let gradient = index < recordedEdgeGradients.count ? recordedEdgeGradients[index] : nil
             edges.append(GraphEdge(from: input, to: id, gradient: gradient.map(GraphValue.init), isCut: isDetach))
         }
         edges.append(GraphEdge(from: id, to: result))
-        producers[result] = (node.op, firstInput)
+        producers[result] = (node, firstInput)
     }
 
     /// The id of the tensor `node` computed, adding it (and queueing `node`) the first time.
@@ -141,21 +142,31 @@ struct GraphBuilder {
             if !nodes[position].label.isEmpty { return nodes[position].label }
             guard let producer = producers[id] else { return "tensor" }
             let input = producer.input.map { depth < 8 ? label(of: $0, depth: depth + 1) : "…" } ?? ""
-            let name = GraphBuilder.derivedName(producer.op, input: input)
+            let name = GraphBuilder.derivedName(producer.node, input: input)
             nodes[position].label = name
             return name
         }
         for node in nodes where node.isTensor { _ = label(of: node.id, depth: 0) }
     }
 
-    /// The name of a result of `op` on a tensor called `input`, as the user would write it.
-    static func derivedName(_ op: Op, input: String) -> String {
-        switch op {
-        case .select(dim: 0, index: let index): return "\(input)[\(index)]"
-        case .slice(dim: 0, start: let start, end: let end): return "\(input)[\(start)..<\(end)]"
-        case .detach: return "\(input).detach()"
-        default: return shortName(op.name)
+    /// The name of the node `detach()` records inside `tracingGraph`.
+    static let detachName = "Detach"
+
+    /// The name of a result of `node`'s op on a tensor called `input`, as the user would
+    /// write it (from the node's PyTorch name and attributes).
+    static func derivedName(_ node: Node, input: String) -> String {
+        func attribute(_ name: String) -> String? { node.attributes.first { $0.name == name }?.value }
+        switch node.name {
+        case "SelectBackward0" where attribute("dim") == "0":
+            if let index = attribute("index") { return "\(input)[\(index)]" }
+        case "SliceBackward0" where attribute("dim") == "0":
+            if let start = attribute("start"), let end = attribute("end") { return "\(input)[\(start)..<\(end)]" }
+        case detachName:
+            return "\(input).detach()"
+        default:
+            break
         }
+        return shortName(node.name)
     }
 
     /// A grad_fn name without its `Backward` suffix, in lower camel case: `mul`,
