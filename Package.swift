@@ -22,8 +22,13 @@ let package = Package(
         .target(name: "CAutogradKernels"),
         // Shape, strides, storage and the CPU backend; knows nothing about gradients.
         .target(name: "AutogradCore", dependencies: ["CAutogradKernels"]),
-        // Tensor, graph nodes, the derivative table, the backward engine, printing.
+        // Tensor, graph nodes, the derivative table, the backward engine, printing; no
+        // drawing code: while `tracingGraph` runs it reports to one observer
+        // (GraphTraceObserver) what drawings need.
         .target(name: "AutogradEngine", dependencies: ["AutogradCore"]),
+        // Drawings of the graph: `tracingGraph { }` (installs the engine's observer),
+        // `Tensor.graph()`, ComputationGraph and its DOT, Mermaid and HTML renderings, Graphviz.
+        .target(name: "AutogradGraph", dependencies: ["AutogradEngine"]),
         // Modules, layers and losses.
         .target(
             name: "AutogradNN",
@@ -41,7 +46,7 @@ let package = Package(
         // Process groups, collectives and data-parallel training over MPI.
         .target(name: "AutogradDistributed", dependencies: ["AutogradEngine", "AutogradNN", "CAutogradMPI"]),
         // The umbrella: `import Autograd` gives everything above.
-        .target(name: "Autograd", dependencies: ["AutogradEngine", "AutogradNN", "AutogradDistributed"]),
+        .target(name: "Autograd", dependencies: ["AutogradEngine", "AutogradGraph", "AutogradNN", "AutogradDistributed"]),
         // The seed's exercises as functions, shared by the CLI and the tests.
         .target(name: "AutogradSeed", dependencies: ["Autograd"]),
         .executableTarget(

@@ -103,7 +103,7 @@ private func blockInputs(from root: Node, block: GraphScopeFrame) -> [Tensor] {
                 if next.scopeFrame?.chain.contains(where: { $0 === block }) == true {
                     if visited.insert(ObjectIdentifier(next)).inserted { pending.append(next) }
                 } else if seen.insert(ObjectIdentifier(next)).inserted {
-                    inputs.append(Tensor(next.outputValue, gradFn: next))
+                    inputs.append(Tensor(standInValue(for: next), gradFn: next))
                 }
             case .constant:
                 break
@@ -111,4 +111,15 @@ private func blockInputs(from root: Node, block: GraphScopeFrame) -> [Tensor] {
         }
     }
     return inputs
+}
+
+/// The values of a tensor standing for `node`'s output among a block's inputs. A node keeps
+/// only its output's shape and dtype, and that is all the block's node and its nested
+/// backward pass read of the tensor (besides the node itself), so one zero broadcast to the
+/// shape stands in for the values: nothing is allocated or kept alive for them.
+private func standInValue(for node: Node) -> NDArray {
+    let shape = node.outputShape
+    return NDArray(
+        storage: Storage.zeros(1, dtype: node.outputDType),
+        layout: Layout(shape: shape, strides: [Int](repeating: 0, count: shape.count), offset: 0))
 }

@@ -79,7 +79,7 @@ enum BackwardEngine {
         var failure: AutogradError?
         let settings = PassSettings(
             retainGraph: retainGraph, createGraph: createGraph, targets: targets,
-            recordsFlow: RecordingContext.current.tracing, detectsAnomalies: AnomalyMode.isEnabled)
+            observer: RecordingContext.current.traceObserver, detectsAnomalies: AnomalyMode.isEnabled)
         RecordingContext.with({ $0.gradEnabled = createGraph }) {
             do throws(AutogradError) {
                 try propagate(from: rootNodes.filter { $0.pendingDependencies == 0 }, into: &leaves, settings)
@@ -105,7 +105,8 @@ enum BackwardEngine {
         let retainGraph: Bool
         let createGraph: Bool
         let targets: PassTargets?
-        let recordsFlow: Bool
+        /// Inside `tracingGraph`: told what each node received and sent.
+        let observer: (any GraphTraceObserver)?
         let detectsAnomalies: Bool
     }
 
@@ -138,15 +139,13 @@ enum BackwardEngine {
             if node.hasExtras { inputGradients = try node.applyPosthooks(inputGradients, outputGradient: gradient) }
             if settings.detectsAnomalies { try AnomalyMode.check(inputGradients, of: node) }
             if !settings.retainGraph { node.releaseSavedValues() }
-            if settings.recordsFlow {
-                node.recordedOutputGradient = gradient.array
-                node.recordedEdgeGradients = [NDArray?](repeating: nil, count: node.edges.count)
-            }
+            var sentGradients: [NDArray?] = []
+            if settings.observer != nil { sentGradients = [NDArray?](repeating: nil, count: node.edges.count) }
             for (index, edge) in node.edges.enumerated() {
                 guard edge.carriesGradient else { continue }
                 if let targets = settings.targets, !targets.receives(edge) { continue }
                 let inputGradient = inputGradients[index].map { castToDType(sumToShape($0, edge.shape), of: edge) }
-                if settings.recordsFlow { node.recordedEdgeGradients[index] = inputGradient?.array }
+                if settings.observer != nil { sentGradients[index] = inputGradient?.array }
                 switch edge {
                 case .leaf(let leaf):
                     if let inputGradient { leaves.add(inputGradient, for: leaf) }
@@ -160,6 +159,7 @@ enum BackwardEngine {
                     break
                 }
             }
+            settings.observer?.backwardRan(node, outputGradient: gradient.array, edgeGradients: sentGradients)
         }
     }
 

@@ -12,8 +12,10 @@ public enum GradMode {
 struct RecordingContext: Sendable {
     /// Whether ops record a graph (see ``GradMode``).
     var gradEnabled = true
+    /// The observer of the innermost `tracingGraph` call, if inside one.
+    var traceObserver: (any GraphTraceObserver)?
     /// Inside `tracingGraph`.
-    var tracing = false
+    var tracing: Bool { traceObserver != nil }
     /// Inside `detectAnomaly`.
     var detectsAnomalies = false
     /// The innermost enclosing `graphScope` call (its identity tells calls apart).

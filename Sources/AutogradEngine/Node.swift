@@ -21,7 +21,7 @@ public enum Edge {
     /// The dtype of the input this edge stands for; its gradient has this dtype.
     public var dtype: DType {
         switch self {
-        case .node(let node): return node.outputValue.dtype
+        case .node(let node): return node.outputDType
         case .leaf(let tensor), .constant(let tensor): return tensor.dtype
         }
     }
@@ -236,8 +236,7 @@ struct EdgeList: RandomAccessCollection {
 }
 
 /// What few nodes need, kept out of line so ordinary nodes stay small: the label, hooks,
-/// a retained output, the anomaly-mode creation site and the gradients a traced backward
-/// pass recorded.
+/// a retained output, the anomaly-mode creation site, and what a tracing observer keeps.
 final class NodeExtras {
     var outputLabel: String?
     weak var retainedOutput: Tensor?
@@ -245,14 +244,17 @@ final class NodeExtras {
     var prehooks = GradientHooks()
     var posthooks = HookList<NodePostHook>()
     var creationSite: String?
-    var recordedOutputGradient: NDArray?
-    var recordedEdgeGradients: [NDArray?] = []
+    var traceRecord: AnyObject?
 }
 
 /// A recorded operation in the backward graph (PyTorch's `grad_fn`).
 ///
 /// A node holds what its backward rule needs and the edges to its inputs' nodes; it never
 /// holds its output tensor strongly, so graphs are freed with the tensors that use them.
+/// Of its output it keeps the shape and dtype only (the values stay with the output
+/// tensor, and with the node only where its rule saved them), so an intermediate result is
+/// freed once nothing but the graph refers to it. Inside `tracingGraph` the values are
+/// reported to the tracing observer (``GraphTraceObserver``), which may keep them.
 public final class Node {
     /// The operation and its attributes.
     let op: Op
@@ -262,10 +264,12 @@ public final class Node {
     @exclusivity(unchecked) var saved: SavedValues
     /// Set once backward has freed `saved`.
     @exclusivity(unchecked) var savedValuesReleased = false
-    /// The value this node computed, kept for drawings of the graph.
-    public let outputValue: NDArray
-    /// The innermost `graphScope` call the node was recorded in.
-    let scopeFrame: GraphScopeFrame?
+    /// The shape of the tensor this node made; incoming gradients have this shape.
+    public let outputShape: [Int]
+    /// The dtype of the tensor this node made; incoming gradients have this dtype.
+    public let outputDType: DType
+    /// The innermost `graphScope` call the node was recorded in, if any.
+    public let scopeFrame: GraphScopeFrame?
     /// Gradient summed from the edges processed so far in the running backward pass.
     @exclusivity(unchecked) var pendingGradient: Tensor?
     /// Edges still to arrive in the running backward pass.
@@ -274,16 +278,20 @@ public final class Node {
     @exclusivity(unchecked) private var extras: NodeExtras?
 
     /// A node for `op` with input `edges`, which made `output`, recorded in `context`.
+    /// The node keeps `output`'s shape and dtype; inside `tracingGraph` it reports `output`
+    /// to the tracing observer.
     init(
         op: Op, edges: EdgeList, output: NDArray, saved: SavedValues = SavedValues(),
         context: RecordingContext = .current
     ) {
         self.op = op
         self.edges = edges
-        self.outputValue = output
+        self.outputShape = output.shape
+        self.outputDType = output.dtype
         self.saved = saved
         self.scopeFrame = context.scopeFrame
         if context.detectsAnomalies { creationSite = AnomalyMode.callSite() }
+        if let observer = context.traceObserver { observer.nodeRecorded(self, output: output) }
     }
 
     /// One edge per input, in the op's argument order.
@@ -337,17 +345,12 @@ public final class Node {
         set { madeExtras.creationSite = newValue }
     }
 
-    /// Set by a backward pass inside `tracingGraph`: the gradient of the output.
-    public internal(set) var recordedOutputGradient: NDArray? {
-        get { extras?.recordedOutputGradient }
-        set { madeExtras.recordedOutputGradient = newValue }
-    }
-
-    /// Set by a backward pass inside `tracingGraph`: the gradient sent along each
-    /// edge (already summed to the input's shape), nil where none was sent.
-    public internal(set) var recordedEdgeGradients: [NDArray?] {
-        get { extras?.recordedEdgeGradients ?? [] }
-        set { madeExtras.recordedEdgeGradients = newValue }
+    /// What a ``GraphTraceObserver`` keeps on this node (the drawings of `AutogradGraph`
+    /// keep the node's value and gradients here); nil until one stores something. The
+    /// engine never reads it.
+    public var traceRecord: AnyObject? {
+        get { extras?.traceRecord }
+        set { madeExtras.traceRecord = newValue }
     }
 
     /// The `graphScope` blocks the node was recorded in, outermost first.
@@ -355,9 +358,6 @@ public final class Node {
 
     /// The shape of each input, so gradients can be summed back after broadcasting.
     var inputShapes: [[Int]] { edges.map(\.shape) }
-
-    /// The shape of the tensor this node made; incoming gradients have this shape.
-    public var outputShape: [Int] { outputValue.shape }
 
     /// PyTorch's class name for this node, e.g. `MulBackward0`.
     public var name: String { op.name }

@@ -1,4 +1,5 @@
 import AutogradCore
+import AutogradEngine
 
 extension Tensor {
     /// The graph that computed this tensor, walked back through `gradFn` (and, for
@@ -7,9 +8,10 @@ extension Tensor {
     /// ``ComputationGraph/html()``.
     ///
     /// Run the code and its `backward()` inside ``tracingGraph(_:)`` to see constants'
-    /// history, `detach()` cuts and the gradient on every edge; outside it the graph shows
-    /// what autograd recorded: the ops on tensors that require grad, with values and the
-    /// leaves' `grad`.
+    /// history, `detach()` cuts, every tensor's values and the gradient on every edge;
+    /// outside it the graph shows what autograd recorded: the ops on tensors that require
+    /// grad, the values of the leaves and of this tensor (intermediate results show their
+    /// shape only: nodes do not keep their outputs' values) and the leaves' `grad`.
     /// ```swift
     /// let t = tracingGraph {
     ///     let t = (x * params[0]).named("t")
@@ -41,8 +43,8 @@ struct GraphBuilder {
     private var resultIDs: [ObjectIdentifier: String] = [:]
     /// Each leaf or untraced constant's id.
     private var tensorIDs: [ObjectIdentifier: String] = [:]
-    /// For each result tensor, the op that made it and its first input, to name it.
-    private var producers: [String: (op: Op, input: String?)] = [:]
+    /// For each result tensor, the node that made it and its first input, to name it.
+    private var producers: [String: (node: Node, input: String?)] = [:]
     /// The innermost scope call of each operation and result.
     private var frames: [String: GraphScopeFrame] = [:]
     /// The scope chains of the operations that use each leaf.
@@ -52,7 +54,7 @@ struct GraphBuilder {
     /// The graph of `root`'s history, without path gradients or collapsing.
     mutating func build(from root: Tensor) -> ComputationGraph {
         if let producer = root.gradFn ?? root.trace {
-            _ = resultID(of: producer, kind: .output, label: root.label)
+            _ = resultID(of: producer, kind: .output, label: root.label, value: root.array)
         } else {
             _ = tensorID(of: root, kind: .output)
         }
@@ -74,41 +76,44 @@ struct GraphBuilder {
             id: id, kind: .operation, label: node.name,
             attributes: node.attributes.map { GraphAttribute(name: $0.name, value: $0.value) }))
         frames[id] = node.scopeFrame
-        var isDetach = false
-        if case .detach = node.op { isDetach = true }
+        let isDetach = node.name == GraphBuilder.detachName
         var firstInput: String?
-        for (index, edge) in node.edges.enumerated() {
+        let recordedEdgeGradients = node.recordedEdgeGradients
+        for (index, edge) in node.nextEdges.enumerated() {
             let input: String
             switch edge {
             case .node(let producer):
-                input = resultID(of: producer, kind: .intermediate, label: nil)
+                input = resultID(of: producer, kind: .intermediate, label: nil, value: nil)
             case .leaf(let tensor):
                 input = tensorID(of: tensor, kind: .leaf)
             case .constant(let tensor):
                 if let trace = tensor.trace {
-                    input = resultID(of: trace, kind: .constant, label: tensor.label)
+                    input = resultID(of: trace, kind: .constant, label: tensor.label, value: tensor.array)
                 } else {
                     input = tensorID(of: tensor, kind: .constant)
                 }
             }
             if index == 0 { firstInput = input }
             if case .leaf = edge { consumerChains[input, default: []].append(node.scopeFrame?.chain ?? []) }
-            let gradient = index < node.recordedEdgeGradients.count ? node.recordedEdgeGradients[index] : nil
+            let gradient = index < recordedEdgeGradients.count ? recordedEdgeGradients[index] : nil
             edges.append(GraphEdge(from: input, to: id, gradient: gradient.map(GraphValue.init), isCut: isDetach))
         }
         edges.append(GraphEdge(from: id, to: result))
-        producers[result] = (node.op, firstInput)
+        producers[result] = (node, firstInput)
     }
 
     /// The id of the tensor `node` computed, adding it (and queueing `node`) the first time.
-    private mutating func resultID(of node: Node, kind: GraphNode.Kind, label: String?) -> String {
+    /// Its value is `value` (the tensor's own, where the walk has the tensor), else the one
+    /// the node recorded inside `tracingGraph`; a node recorded outside keeps no values, so
+    /// it shows its shape only.
+    private mutating func resultID(of node: Node, kind: GraphNode.Kind, label: String?, value: NDArray?) -> String {
         let key = ObjectIdentifier(node)
         if let id = resultIDs[key] { return id }
         let id = "t\(resultIDs.count + tensorIDs.count)"
         resultIDs[key] = id
         nodes.append(GraphNode(
             id: id, kind: kind, label: label ?? node.outputLabel ?? "", shape: node.outputShape,
-            value: GraphValue(node.outputValue), gradient: node.recordedOutputGradient.map(GraphValue.init)))
+            value: (value ?? node.recordedOutputValue).map(GraphValue.init), gradient: node.recordedOutputGradient.map(GraphValue.init)))
         frames[id] = node.scopeFrame
         pending.append((node, id))
         return id
@@ -137,21 +142,31 @@ struct GraphBuilder {
             if !nodes[position].label.isEmpty { return nodes[position].label }
             guard let producer = producers[id] else { return "tensor" }
             let input = producer.input.map { depth < 8 ? label(of: $0, depth: depth + 1) : "…" } ?? ""
-            let name = GraphBuilder.derivedName(producer.op, input: input)
+            let name = GraphBuilder.derivedName(producer.node, input: input)
             nodes[position].label = name
             return name
         }
         for node in nodes where node.isTensor { _ = label(of: node.id, depth: 0) }
     }
 
-    /// The name of a result of `op` on a tensor called `input`, as the user would write it.
-    static func derivedName(_ op: Op, input: String) -> String {
-        switch op {
-        case .select(dim: 0, index: let index): return "\(input)[\(index)]"
-        case .slice(dim: 0, start: let start, end: let end): return "\(input)[\(start)..<\(end)]"
-        case .detach: return "\(input).detach()"
-        default: return shortName(op.name)
+    /// The name of the node `detach()` records inside `tracingGraph`.
+    static let detachName = "Detach"
+
+    /// The name of a result of `node`'s op on a tensor called `input`, as the user would
+    /// write it (from the node's PyTorch name and attributes).
+    static func derivedName(_ node: Node, input: String) -> String {
+        func attribute(_ name: String) -> String? { node.attributes.first { $0.name == name }?.value }
+        switch node.name {
+        case "SelectBackward0" where attribute("dim") == "0":
+            if let index = attribute("index") { return "\(input)[\(index)]" }
+        case "SliceBackward0" where attribute("dim") == "0":
+            if let start = attribute("start"), let end = attribute("end") { return "\(input)[\(start)..<\(end)]" }
+        case detachName:
+            return "\(input).detach()"
+        default:
+            break
         }
+        return shortName(node.name)
     }
 
     /// A grad_fn name without its `Backward` suffix, in lower camel case: `mul`,

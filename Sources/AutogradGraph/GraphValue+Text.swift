@@ -1,4 +1,5 @@
 import AutogradCore
+import AutogradEngine
 import Foundation
 
 extension GraphValue {
@@ -34,7 +35,7 @@ extension GraphValue {
 
     /// Every element as PyTorch prints the tensor (summarised with `...` beyond a thousand
     /// elements), e.g. `tensor([189., 126.,  42.,  42.])`.
-    public var fullText: String { TensorFormatter.repr(NDArray(shape: shape, scalars: scalars), suffixes: []) }
+    public var fullText: String { Tensor(NDArray(shape: shape, scalars: scalars)).description }
 
     /// A number as drawings show it: integers without a decimal point, others with four
     /// significant digits (`189`, `0.1235`, `1.5e-05`).

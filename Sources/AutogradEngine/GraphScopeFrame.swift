@@ -1,11 +1,11 @@
 /// One call of `graphScope` (or of a layer's forward pass): its name and the call it is
 /// nested in. Nodes keep the innermost frame, so drawings can tell two calls of a scope
 /// with the same name (two `Linear` layers in a row) apart by the frame's identity.
-final class GraphScopeFrame: Sendable {
+public final class GraphScopeFrame: Sendable {
     /// The scope's name.
-    let name: String
+    public let name: String
     /// The enclosing call, if any.
-    let parent: GraphScopeFrame?
+    public let parent: GraphScopeFrame?
 
     /// A frame for a call of `name` inside `parent`.
     init(name: String, parent: GraphScopeFrame?) {
@@ -14,7 +14,7 @@ final class GraphScopeFrame: Sendable {
     }
 
     /// This frame and the ones enclosing it, outermost first.
-    var chain: [GraphScopeFrame] {
+    public var chain: [GraphScopeFrame] {
         var frames: [GraphScopeFrame] = []
         var frame: GraphScopeFrame? = self
         while let current = frame {
