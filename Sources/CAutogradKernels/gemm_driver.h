@@ -159,6 +159,7 @@ typedef struct {
     AG_REAL *C; int64_t ldc;
     bool accumulate;
     bool splitColumns;           // tasks split N and share A (else split M and share B)
+    bool directA;                // the micro-kernel reads full-height slivers of op(A) in place
     int64_t parts;               // threads
     int64_t tasks;               // tasks in all: runs x crossGroups, taken in turn by the threads
     int64_t runs;                // runs of whole tiles along the split dimension
@@ -172,8 +173,9 @@ typedef struct {
     int64_t units;               // units per kc block: A blocks of mc rows or groups of B slivers
 } gemm_job;
 
-/// Whether the threads of `job` share op(A) (else op(B), or nothing when single-threaded).
-static inline bool shares_a(const gemm_job *job) { return job->parts > 1 && job->splitColumns; }
+/// Whether the threads of `job` share a packed op(A) (else op(B), or nothing when
+/// single-threaded or when op(A) is read in place).
+static inline bool shares_a(const gemm_job *job) { return job->parts > 1 && job->splitColumns && !job->directA; }
 static inline bool shares_b(const gemm_job *job) { return job->parts > 1 && !job->splitColumns; }
 
 /// Packs rows [i0, i0 + rows) x steps [k0, k0 + depth) of op(A) into dst.
@@ -212,8 +214,23 @@ static void ensure_shared_b_group(const gemm_job *job, int64_t kBlock, int64_t k
     publish_unit(state);
 }
 
-/// Runs the micro-kernel on the tile at (i, j) of `rows` x `columns` live entries; an edge
-/// tile is computed whole aside and only its live part kept.
+/// Adds (or copies) the live `rows` x `columns` part of a tile computed aside into C at `c`.
+static inline void keep_edge(const gemm_job *job, const AG_REAL *edge, AG_REAL *c, int64_t rows, int64_t columns,
+                             bool accumulate) {
+    const int64_t nr = job->config->nr;
+    for (int64_t r = 0; r < rows; r++) {
+        AG_REAL *row = c + r * job->ldc;
+        const AG_REAL *src = edge + r * nr;
+        if (accumulate) {
+            for (int64_t q = 0; q < columns; q++) row[q] += src[q];
+        } else {
+            for (int64_t q = 0; q < columns; q++) row[q] = src[q];
+        }
+    }
+}
+
+/// Runs the micro-kernel on the tile at (i, j) of `rows` x `columns` live entries from a
+/// packed A sliver; an edge tile is computed whole aside and only its live part kept.
 static inline void run_tile(const gemm_job *job, int64_t depth, const AG_REAL *a, const AG_REAL *b,
                             int64_t i, int64_t j, int64_t rows, int64_t columns, bool accumulate) {
     const AG_GEMM_CONFIG *cfg = job->config;
@@ -224,15 +241,22 @@ static inline void run_tile(const gemm_job *job, int64_t depth, const AG_REAL *a
     }
     AG_REAL edge[AG_GEMM_MAX_TILE] __attribute__((aligned(64)));   // room for the largest tile of any path
     cfg->kernel(depth, a, b, edge, cfg->nr, false);
-    for (int64_t r = 0; r < rows; r++) {
-        AG_REAL *row = c + r * job->ldc;
-        const AG_REAL *src = edge + r * cfg->nr;
-        if (accumulate) {
-            for (int64_t q = 0; q < columns; q++) row[q] += src[q];
-        } else {
-            for (int64_t q = 0; q < columns; q++) row[q] = src[q];
-        }
+    keep_edge(job, edge, c, rows, columns, accumulate);
+}
+
+/// run_tile for a full-height tile whose A rows are read in place: row r of the sliver at
+/// a + r * lda, step k at + k.
+static inline void run_tile_in_place(const gemm_job *job, int64_t depth, const AG_REAL *a, const AG_REAL *b,
+                                     int64_t i, int64_t j, int64_t columns, bool accumulate) {
+    const AG_GEMM_CONFIG *cfg = job->config;
+    AG_REAL *c = job->C + i * job->ldc + j;
+    if (columns == cfg->nr) {
+        cfg->kernelInPlace(depth, a, job->a.rowStride, b, c, job->ldc, accumulate);
+        return;
     }
+    AG_REAL edge[AG_GEMM_MAX_TILE] __attribute__((aligned(64)));
+    cfg->kernelInPlace(depth, a, job->a.rowStride, b, edge, cfg->nr, false);
+    keep_edge(job, edge, c, cfg->mr, columns, accumulate);
 }
 
 /// C[i0..<i1, j0..<j1] (whole tiles) on the calling thread; `lane` (0..<parts) staggers
@@ -250,7 +274,8 @@ static void gemm_region(const gemm_job *job, int64_t i0, int64_t i1, int64_t j0,
     int64_t blockShift = sharedA ? blocks * lane / job->parts : 0;
     int64_t sliverShift = sharedB ? slivers * lane / job->parts : 0;
     int64_t kcMax = job->K < job->depthBlock ? job->K : job->depthBlock;
-    size_t aSize = sharedA ? 0 : whole_lines(blockRows * kcMax);
+    // Read in place, A needs packing only for a last sliver of fewer than mr rows.
+    size_t aSize = sharedA ? 0 : whole_lines((job->directA ? mr : blockRows) * kcMax);
     AG_REAL *privateA = thread_buffer(AG_GEMM_PRIVATE_BUFFER, aSize + (sharedB ? 0 : (size_t)(slivers * nr * kcMax)));
     AG_REAL *privateB = privateA + aSize;
     for (int64_t k0 = 0, kBlock = 0; k0 < job->K; k0 += job->depthBlock, kBlock++) {
@@ -262,7 +287,12 @@ static void gemm_region(const gemm_job *job, int64_t i0, int64_t i1, int64_t j0,
             int64_t rowStart = i0 + block * blockRows;
             int64_t rowEnd = rowStart + blockRows < i1 ? rowStart + blockRows : i1;
             const AG_REAL *panelA;
-            if (sharedA) {
+            int64_t firstPackedRow = rowStart;   // rows before it are read in place
+            if (job->directA) {
+                firstPackedRow = rowEnd - (rowEnd - rowStart) % mr;
+                if (firstPackedRow < rowEnd) pack_a(job, firstPackedRow, rowEnd - firstPackedRow, k0, depth, privateA);
+                panelA = privateA - firstPackedRow * depth;
+            } else if (sharedA) {
                 panelA = shared_a_block(job, kBlock, k0, depth, rowStart, rowEnd - rowStart) - rowStart * depth;
             } else {
                 pack_a(job, rowStart, rowEnd - rowStart, k0, depth, privateA);
@@ -284,7 +314,12 @@ static void gemm_region(const gemm_job *job, int64_t i0, int64_t i1, int64_t j0,
                 int64_t columns = job->N - j < nr ? job->N - j : nr;
                 for (int64_t i = rowStart; i < rowEnd; i += mr) {
                     int64_t rows = job->M - i < mr ? job->M - i : mr;
-                    run_tile(job, depth, panelA + i * depth, panelB, i, j, rows, columns, accumulate);
+                    if (i < firstPackedRow) {
+                        const AG_REAL *rowsA = job->a.base + i * job->a.rowStride + k0;
+                        run_tile_in_place(job, depth, rowsA, panelB, i, j, columns, accumulate);
+                    } else {
+                        run_tile(job, depth, panelA + i * depth, panelB, i, j, rows, columns, accumulate);
+                    }
                 }
             }
         }
@@ -327,6 +362,15 @@ static void gemm_task(void *context, int64_t task, int64_t tasks) {
     }
 }
 
+/// Whether the micro-kernel reads op(A) in place instead of packing it: when the path has
+/// such a kernel and op(A)'s rows are contiguous runs, except at row strides of a multiple
+/// of 4 KB, whose mr rows would all fall in the same few sets of the L1 cache.
+static bool reads_a_in_place(const AG_GEMM_CONFIG *cfg, strided_matrix a) {
+    if (cfg->kernelInPlace == NULL || a.columnStride != 1) return false;
+    int64_t rowBytes = a.rowStride * (int64_t)sizeof(AG_REAL);
+    return rowBytes % 4096 != 0;
+}
+
 /// C = op(A) op(B) (+ C) for one job, split over the threads when it is large enough.
 static void gemm_job_run(const AG_GEMM_CONFIG *cfg, int64_t M, int64_t N, int64_t K,
                          strided_matrix a, strided_matrix b, bool accumulate, AG_REAL *C, int64_t ldc) {
@@ -338,6 +382,7 @@ static void gemm_job_run(const AG_GEMM_CONFIG *cfg, int64_t M, int64_t N, int64_
     };
     int64_t rowTiles = job.paddedM / cfg->mr, columnTiles = job.paddedN / cfg->nr;
     job.splitColumns = columnTiles >= rowTiles;
+    job.directA = reads_a_in_place(cfg, a);
     double work = (double)M * (double)N * (double)K;
     job.parts = work < AG_GEMM_PARALLEL_MIN ? 1 : ag_get_num_threads();
     int64_t tiles = job.splitColumns ? columnTiles : rowTiles;
@@ -351,7 +396,7 @@ static void gemm_job_run(const AG_GEMM_CONFIG *cfg, int64_t M, int64_t N, int64_
         return;
     }
     int64_t kBlocks = (K + job.depthBlock - 1) / job.depthBlock;
-    size_t sharedSize = whole_lines((job.splitColumns ? job.paddedM : job.paddedN) * K);
+    size_t sharedSize = shares_a(&job) || shares_b(&job) ? whole_lines((job.splitColumns ? job.paddedM : job.paddedN) * K) : 0;
     job.shared = thread_buffer(AG_GEMM_SHARED_BUFFER, sharedSize + (size_t)(kBlocks * job.units));
     job.state = (_Atomic uint32_t *)(job.shared + sharedSize);
     for (int64_t u = 0; u < kBlocks * job.units; u++) atomic_init(&job.state[u], UNIT_EMPTY);

@@ -57,10 +57,12 @@ enum { AVX2_MR = 6, AVX2_NR = 16 };
 
 /// The AVX2 + FMA micro-kernel, 6 x 16: twelve 8-wide accumulators (6 rows x 2 vectors),
 /// two loads of B and six broadcasts of A per k step feeding 12 FMAs, the shape BLIS
-/// uses on Haswell and Zen.
+/// uses on Haswell and Zen. A's row r at step k is a[r * rowStride + k * stepStride]: a
+/// packed sliver (1, 6) or rows read in place (lda, 1); inlined into one kernel per form.
 AG_TARGET_AVX2
-static void microkernel_avx2(int64_t kc, const float *a, const float *b,
-                             float *c, int64_t ldc, bool accumulate) {
+static inline __attribute__((always_inline)) void tile_avx2(int64_t kc, const float *a, int64_t rowStride,
+                                                            int64_t stepStride, const float *b, float *c,
+                                                            int64_t ldc, bool accumulate) {
     // Start fetching the C tile now; its rows are ldc apart and would otherwise miss at the end.
     for (int r = 0; r < AVX2_MR; r++) {
         _mm_prefetch((const char *)(c + r * ldc), _MM_HINT_T0);
@@ -72,16 +74,18 @@ static void microkernel_avx2(int64_t kc, const float *a, const float *b,
     __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
     __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
     __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+    const float *a0 = a, *a1 = a + rowStride, *a2 = a + 2 * rowStride;
+    const float *a3 = a + 3 * rowStride, *a4 = a + 4 * rowStride, *a5 = a + 5 * rowStride;
     for (int64_t k = 0; k < kc; k++) {
         __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+        int64_t at = k * stepStride;
         __m256 ai;
-        ai = _mm256_broadcast_ss(a + 0); c00 = _mm256_fmadd_ps(ai, b0, c00); c01 = _mm256_fmadd_ps(ai, b1, c01);
-        ai = _mm256_broadcast_ss(a + 1); c10 = _mm256_fmadd_ps(ai, b0, c10); c11 = _mm256_fmadd_ps(ai, b1, c11);
-        ai = _mm256_broadcast_ss(a + 2); c20 = _mm256_fmadd_ps(ai, b0, c20); c21 = _mm256_fmadd_ps(ai, b1, c21);
-        ai = _mm256_broadcast_ss(a + 3); c30 = _mm256_fmadd_ps(ai, b0, c30); c31 = _mm256_fmadd_ps(ai, b1, c31);
-        ai = _mm256_broadcast_ss(a + 4); c40 = _mm256_fmadd_ps(ai, b0, c40); c41 = _mm256_fmadd_ps(ai, b1, c41);
-        ai = _mm256_broadcast_ss(a + 5); c50 = _mm256_fmadd_ps(ai, b0, c50); c51 = _mm256_fmadd_ps(ai, b1, c51);
-        a += AVX2_MR;
+        ai = _mm256_broadcast_ss(a0 + at); c00 = _mm256_fmadd_ps(ai, b0, c00); c01 = _mm256_fmadd_ps(ai, b1, c01);
+        ai = _mm256_broadcast_ss(a1 + at); c10 = _mm256_fmadd_ps(ai, b0, c10); c11 = _mm256_fmadd_ps(ai, b1, c11);
+        ai = _mm256_broadcast_ss(a2 + at); c20 = _mm256_fmadd_ps(ai, b0, c20); c21 = _mm256_fmadd_ps(ai, b1, c21);
+        ai = _mm256_broadcast_ss(a3 + at); c30 = _mm256_fmadd_ps(ai, b0, c30); c31 = _mm256_fmadd_ps(ai, b1, c31);
+        ai = _mm256_broadcast_ss(a4 + at); c40 = _mm256_fmadd_ps(ai, b0, c40); c41 = _mm256_fmadd_ps(ai, b1, c41);
+        ai = _mm256_broadcast_ss(a5 + at); c50 = _mm256_fmadd_ps(ai, b0, c50); c51 = _mm256_fmadd_ps(ai, b1, c51);
         b += AVX2_NR;
     }
 #define AG_STORE_ROW(r, lo, hi)                                                              \
@@ -99,12 +103,25 @@ static void microkernel_avx2(int64_t kc, const float *a, const float *b,
 #undef AG_STORE_ROW
 }
 
+/// The AVX2 micro-kernel on a packed A sliver.
+AG_TARGET_AVX2
+static void microkernel_avx2(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, bool accumulate) {
+    tile_avx2(kc, a, 1, AVX2_MR, b, c, ldc, accumulate);
+}
+
+/// The AVX2 micro-kernel on six rows of A read in place.
+AG_TARGET_AVX2
+static void microkernel_in_place_avx2(int64_t kc, const float *a, int64_t lda, const float *b, float *c,
+                                      int64_t ldc, bool accumulate) {
+    tile_avx2(kc, a, lda, 1, b, c, ldc, accumulate);
+}
+
 // Zen 3 / Haswell-class caches: the 6 x 256 A sliver and 256 x 16 B sliver (22 KB) fit
 // L1, the 72 x 256 A block (72 KB) sits in L2 beside the B slivers streaming through,
 // the B block in L3. (mc = 72 measured faster than BLIS's 144 on the 2-core Zen 3 VM.)
 static const ag_gemm_config avx2_config = {
     .mr = AVX2_MR, .nr = AVX2_NR, .mc = 72, .kc = 256, .nc = 3072,
-    .kernel = microkernel_avx2, .pack = ag_pack_avx2,
+    .kernel = microkernel_avx2, .kernelInPlace = microkernel_in_place_avx2, .pack = ag_pack_avx2,
 };
 #endif
 
@@ -121,9 +138,13 @@ typedef float ag_float16 __attribute__((vector_size(64), aligned(4)));
 #define AG_WIDE_LANES 16
 #define AG_WIDE_MR AVX512_MR
 #define AG_WIDE_NAME microkernel_avx512
+#define AG_WIDE_IN_PLACE_NAME microkernel_in_place_avx512
+#define AG_WIDE_TILE_NAME tile_avx512
 #define AG_WIDE_TARGET AG_TARGET_AVX512
 #include "gemm_wide_microkernel.h"
 #define AG_WIDE_NAME microkernel_avx512_on_avx2
+#define AG_WIDE_IN_PLACE_NAME microkernel_in_place_avx512_on_avx2
+#define AG_WIDE_TILE_NAME tile_avx512_on_avx2
 #define AG_WIDE_TARGET AG_TARGET_AVX2
 #include "gemm_wide_microkernel.h"
 #undef AG_WIDE_REAL
@@ -137,13 +158,14 @@ typedef float ag_float16 __attribute__((vector_size(64), aligned(4)));
 // on), the 144 x 256 A block (144 KB) sits in L2 (1-2 MB), the B block in L3.
 static const ag_gemm_config avx512_config = {
     .mr = AVX512_MR, .nr = AVX512_NR, .mc = 144, .kc = 256, .nc = 3072,
-    .kernel = microkernel_avx512, .pack = ag_pack_avx2,
+    .kernel = microkernel_avx512, .kernelInPlace = microkernel_in_place_avx512, .pack = ag_pack_avx2,
 };
 
 /// avx512_config with the kernel compiled for AVX2 (AG_KERNEL_PATH_AVX512_ON_AVX2).
 static const ag_gemm_config avx512_on_avx2_config = {
     .mr = AVX512_MR, .nr = AVX512_NR, .mc = 144, .kc = 256, .nc = 3072,
-    .kernel = microkernel_avx512_on_avx2, .pack = ag_pack_avx2,
+    .kernel = microkernel_avx512_on_avx2, .kernelInPlace = microkernel_in_place_avx512_on_avx2,
+    .pack = ag_pack_avx2,
 };
 #endif
 

@@ -9,8 +9,10 @@
 //   AG_WIDE_VECTOR   a vector of AG_WIDE_LANES of them (64 bytes), element-aligned
 //   AG_WIDE_LANES    its element count
 //   AG_WIDE_MR       the tile's rows
-//   AG_WIDE_NAME     the function to define
-//   AG_WIDE_TARGET   its target attribute
+//   AG_WIDE_NAME           the kernel on packed A slivers to define
+//   AG_WIDE_IN_PLACE_NAME  the kernel reading A's rows in place to define
+//   AG_WIDE_TILE_NAME      the inlined body both share
+//   AG_WIDE_TARGET         their target attribute
 //
 // once for AVX-512 (the kernel the AVX-512 path runs: one zmm register per vector) and
 // once for AVX2 + FMA (two ymm registers per vector, for the AVX512_ON_AVX2 path that tests
@@ -18,12 +20,15 @@
 // the other's arithmetic.
 
 #ifndef AG_WIDE_NAME
-#error "define AG_WIDE_REAL, AG_WIDE_VECTOR, AG_WIDE_LANES, AG_WIDE_MR, AG_WIDE_NAME and AG_WIDE_TARGET first"
+#error "define AG_WIDE_REAL, AG_WIDE_VECTOR, AG_WIDE_LANES, AG_WIDE_MR, AG_WIDE_NAME, AG_WIDE_IN_PLACE_NAME, AG_WIDE_TILE_NAME and AG_WIDE_TARGET first"
 #endif
 
+/// The tile: A's row r at step k is a[r * rowStride + k * stepStride], a packed sliver
+/// (1, AG_WIDE_MR) or rows read in place (lda, 1); inlined into one kernel per form.
 AG_WIDE_TARGET
-static void AG_WIDE_NAME(int64_t kc, const AG_WIDE_REAL *a, const AG_WIDE_REAL *b,
-                         AG_WIDE_REAL *c, int64_t ldc, bool accumulate) {
+static inline __attribute__((always_inline)) void AG_WIDE_TILE_NAME(
+    int64_t kc, const AG_WIDE_REAL *a, int64_t rowStride, int64_t stepStride, const AG_WIDE_REAL *b,
+    AG_WIDE_REAL *c, int64_t ldc, bool accumulate) {
     // Start fetching the C tile now; its rows are ldc apart and would otherwise miss at the end.
     for (int r = 0; r < AG_WIDE_MR; r++) {
         __builtin_prefetch(c + r * ldc);
@@ -33,13 +38,13 @@ static void AG_WIDE_NAME(int64_t kc, const AG_WIDE_REAL *a, const AG_WIDE_REAL *
     for (int r = 0; r < AG_WIDE_MR; r++) low[r] = high[r] = (AG_WIDE_VECTOR){0};
     for (int64_t k = 0; k < kc; k++) {
         AG_WIDE_VECTOR b0 = *(const AG_WIDE_VECTOR *)b, b1 = *(const AG_WIDE_VECTOR *)(b + AG_WIDE_LANES);
+        const AG_WIDE_REAL *step = a + k * stepStride;
 #pragma clang loop unroll(full)
         for (int r = 0; r < AG_WIDE_MR; r++) {
-            AG_WIDE_REAL x = a[r];
+            AG_WIDE_REAL x = step[r * rowStride];
             low[r] += x * b0;
             high[r] += x * b1;
         }
-        a += AG_WIDE_MR;
         b += 2 * AG_WIDE_LANES;
     }
 #pragma clang loop unroll(full)
@@ -55,5 +60,21 @@ static void AG_WIDE_NAME(int64_t kc, const AG_WIDE_REAL *a, const AG_WIDE_REAL *
     }
 }
 
+/// The micro-kernel on a packed A sliver.
+AG_WIDE_TARGET
+static void AG_WIDE_NAME(int64_t kc, const AG_WIDE_REAL *a, const AG_WIDE_REAL *b, AG_WIDE_REAL *c, int64_t ldc,
+                         bool accumulate) {
+    AG_WIDE_TILE_NAME(kc, a, 1, AG_WIDE_MR, b, c, ldc, accumulate);
+}
+
+/// The micro-kernel on AG_WIDE_MR rows of A read in place.
+AG_WIDE_TARGET
+static void AG_WIDE_IN_PLACE_NAME(int64_t kc, const AG_WIDE_REAL *a, int64_t lda, const AG_WIDE_REAL *b,
+                                  AG_WIDE_REAL *c, int64_t ldc, bool accumulate) {
+    AG_WIDE_TILE_NAME(kc, a, lda, 1, b, c, ldc, accumulate);
+}
+
 #undef AG_WIDE_NAME
+#undef AG_WIDE_IN_PLACE_NAME
+#undef AG_WIDE_TILE_NAME
 #undef AG_WIDE_TARGET

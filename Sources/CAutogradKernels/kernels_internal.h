@@ -44,6 +44,11 @@ static inline void ag_cpu_relax(void) {
 typedef void (*ag_microkernel_fn)(int64_t kc, const float *a, const float *b,
                                   float *c, int64_t ldc, bool accumulate);
 
+/// A GEMM micro-kernel that reads its mr rows of A in place instead of from a packed
+/// sliver: row i at a + i * lda, step k at + k. Otherwise as ag_microkernel_fn.
+typedef void (*ag_microkernel_in_place_fn)(int64_t kc, const float *a, int64_t lda, const float *b,
+                                           float *c, int64_t ldc, bool accumulate);
+
 /// A GEMM packing routine: copies `lanes` lanes x `depth` steps of a strided matrix (lane l
 /// at step k is src[l * laneStride + k * depthStride]; either stride may be 0 or negative)
 /// into ceil(lanes / width) slivers, sliver s at dst + s * width * depth holding step k's
@@ -75,6 +80,7 @@ typedef struct {
     int64_t mr, nr;     // register block: the micro-kernel's tile of C
     int64_t mc, kc, nc; // cache blocks: A block mc x kc (L2), B block kc x nc (L3); mc is a multiple of mr
     ag_microkernel_fn kernel;
+    ag_microkernel_in_place_fn kernelInPlace;   // NULL: A is always packed
     ag_pack_fn pack;
 } ag_gemm_config;
 
@@ -86,6 +92,10 @@ const ag_gemm_config *ag_gemm_config_for(int32_t path);
 /// ag_microkernel_fn for doubles.
 typedef void (*ag_dmicrokernel_fn)(int64_t kc, const double *a, const double *b,
                                    double *c, int64_t ldc, bool accumulate);
+
+/// ag_microkernel_in_place_fn for doubles.
+typedef void (*ag_dmicrokernel_in_place_fn)(int64_t kc, const double *a, int64_t lda, const double *b,
+                                            double *c, int64_t ldc, bool accumulate);
 
 /// ag_pack_fn for doubles.
 typedef void (*ag_dpack_fn)(int64_t width, const double *src, int64_t laneStride, int64_t depthStride,
@@ -107,6 +117,7 @@ typedef struct {
     int64_t mr, nr;
     int64_t mc, kc, nc;
     ag_dmicrokernel_fn kernel;
+    ag_dmicrokernel_in_place_fn kernelInPlace;
     ag_dpack_fn pack;
 } ag_dgemm_config;
 

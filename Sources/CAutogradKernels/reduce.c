@@ -1,6 +1,8 @@
 #include "CAutogradKernels.h"
 #include "kernels_internal.h"
 
+#include <stdlib.h>
+
 #if AG_X86
 #include <immintrin.h>
 #endif
@@ -8,6 +10,7 @@
 // Reductions over contiguous floats. A single running sum is one long dependency chain
 // (one add per 3-4 cycles); these keep many independent partial sums in vector registers
 // instead, accumulating in double precision so the result does not depend on the order.
+// Long sums are split into fixed blocks summed on the kernel threads.
 
 typedef double ag_double2 __attribute__((vector_size(16)));
 typedef float ag_float2 __attribute__((vector_size(8), aligned(4)));
@@ -75,7 +78,8 @@ AG_DEFINE_WIDE_SUM(sum_avx512_on_avx2, AG_TARGET_AVX2)
 #undef AG_DEFINE_WIDE_SUM
 #endif
 
-double ag_sum(const float *x, int64_t n) {
+/// The sum on the kernel path in use, on the calling thread.
+static double sum_on_path(const float *x, int64_t n) {
 #if AG_X86
     switch (ag_kernel_path_get()) {
     case AG_KERNEL_PATH_AVX2: return sum_avx2(x, n);
@@ -85,4 +89,38 @@ double ag_sum(const float *x, int64_t n) {
     }
 #endif
     return sum_portable(x, n);
+}
+
+/// Elements per block of a long sum: blocks are summed on the threads, then their sums in
+/// order, so the result does not depend on the number of threads.
+#define AG_SUM_BLOCK (1 << 15)
+/// From this many elements a sum is split into blocks (below, one pass on the caller).
+#define AG_SUM_PARALLEL_MIN (1 << 17)
+
+typedef struct {
+    const float *x;
+    int64_t n;
+    double *blockSums;
+} sum_job;
+
+static void sum_block(void *context, int64_t block, int64_t blocks) {
+    (void)blocks;
+    const sum_job *job = context;
+    int64_t start = block * AG_SUM_BLOCK;
+    int64_t count = job->n - start < AG_SUM_BLOCK ? job->n - start : AG_SUM_BLOCK;
+    job->blockSums[block] = sum_on_path(job->x + start, count);
+}
+
+double ag_sum(const float *x, int64_t n) {
+    if (n < AG_SUM_PARALLEL_MIN) return sum_on_path(x, n);
+    int64_t blocks = (n + AG_SUM_BLOCK - 1) / AG_SUM_BLOCK;
+    double onStack[256];
+    double *blockSums = blocks <= 256 ? onStack : malloc((size_t)blocks * sizeof(double));
+    if (blockSums == NULL) return sum_on_path(x, n);
+    sum_job job = {.x = x, .n = n, .blockSums = blockSums};
+    ag_parallel_for(blocks, sum_block, &job);
+    double total = 0;
+    for (int64_t b = 0; b < blocks; b++) total += blockSums[b];
+    if (blockSums != onStack) free(blockSums);
+    return total;
 }

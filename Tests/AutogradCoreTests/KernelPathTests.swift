@@ -161,6 +161,22 @@ final class KernelPathTests: XCTestCase {
         }
     }
 
+    func testLongSumsAreTheSameOnAnyNumberOfThreads() {
+        let count = (1 << 17) + 12_345
+        let x = values(count, seed: 77)
+        let expected = x.reduce(0.0) { $0 + Double($1) }
+        for path in TestedKernelPath.all {
+            path.activate()
+            Kernels.threadCount = 1
+            let single = ag_sum(x, Int64(count))
+            XCTAssertEqual(single, expected, accuracy: 1e-8, "\(path)")
+            for threads in [2, 5] {
+                Kernels.threadCount = threads
+                XCTAssertEqual(ag_sum(x, Int64(count)), single, "\(path) threads=\(threads)")
+            }
+        }
+    }
+
     func testParallelForRunsEveryIndexOnce() {
         Kernels.threadCount = 2
         let counts = UnsafeMutablePointer<Int>.allocate(capacity: 100)

@@ -105,7 +105,9 @@ void ag_copy_2d(int64_t rows, int64_t columns,
 
 // MARK: Reductions
 
-/// The sum of x[0..<n], accumulated in double precision with independent partial sums.
+/// The sum of x[0..<n], accumulated in double precision with independent partial sums;
+/// from 128K elements in blocks of 32K summed on the kernel threads (the same result
+/// whatever the number of threads).
 double ag_sum(const float *x, int64_t n);
 
 /// Unfolds one image [channels, height, width] into columns
