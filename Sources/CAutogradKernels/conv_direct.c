@@ -400,33 +400,49 @@ static void choose_weight_tile(int64_t channels, int64_t kernelW, int *ob, int *
     *ob = 1;
 }
 
-/// The weight gradient of output-channel block `block` (of `ob`) and input channel c: the
-/// tiles of each group of images add into vector sums (`sums`: kernelH × kernel-row blocks × ob × kb vectors),
-/// reduced to one value per entry at the end.
-static void weight_gradient_avx2(const conv_job *j, int64_t block, int64_t c, int ob, int kb, float *sums, float *dw) {
-    const int64_t start = block * ob, o0 = min64(start, j->outChannels - ob);
+/// Vector sums (floats) of one weight-gradient task: kernelH × kernel-row blocks × ob × kb vectors.
+static int64_t weight_sums_floats(const conv_job *j, int ob, int kb) {
+    return j->kernelH * ((j->kernelW + kb - 1) / kb) * ob * kb * 8;
+}
+
+/// Sets `sums` to the weight gradient's vector sums of output-channel block `block` (of `ob`)
+/// and input channel c over images first ..< last, a group of images at a time.
+static void weight_sums_avx2(const conv_job *j, int64_t block, int64_t c, int64_t first, int64_t last,
+                             int ob, int kb, float *sums) {
+    const int64_t o0 = min64(block * ob, j->outChannels - ob);
     const int64_t rowBlocks = (j->kernelW + kb - 1) / kb, tileFloats = (int64_t)ob * kb * 8;
     const weight_tile_fn tile = weight_tiles[ob - 1][kb - 1];
-    memset(sums, 0, (size_t)(j->kernelH * rowBlocks * tileFloats) * sizeof(float));
+    memset(sums, 0, (size_t)weight_sums_floats(j, ob, kb) * sizeof(float));
     // Images in groups whose gradient and input planes (about 16 KB) stay in the L1 cache.
     const int64_t group = max64(1, 4096 / (ob * j->outH * j->outW + j->height * j->width));
-    for (int64_t n = 0; n < j->batch; n += group) {
-        const int64_t images = min64(group, j->batch - n);
+    for (int64_t n = first; n < last; n += group) {
+        const int64_t images = min64(group, last - n);
         for (int64_t ky = 0; ky < j->kernelH; ky++) {
             for (int64_t r = 0; r < rowBlocks; r++) {
                 tile(j, n, images, o0, c, ky, min64(r * kb, j->kernelW - kb), sums + (ky * rowBlocks + r) * tileFloats);
             }
         }
     }
-    // Entries of an earlier (overlapping) block or kernel-row block are written by that one.
+}
+
+/// Writes the weight gradient of output-channel block `block` and input channel c from the
+/// vector sums of `parts` tasks (`stride` floats apart), lanes and parts added in a fixed order.
+/// Entries of an earlier (overlapping) block or kernel-row block are written by that one.
+static void weight_finish(const conv_job *j, int64_t block, int64_t c, int ob, int kb, const float *sums,
+                          int64_t parts, int64_t stride, float *dw) {
+    const int64_t start = block * ob, o0 = min64(start, j->outChannels - ob);
+    const int64_t rowBlocks = (j->kernelW + kb - 1) / kb, tileFloats = (int64_t)ob * kb * 8;
     for (int64_t ky = 0; ky < j->kernelH; ky++) {
         for (int64_t r = 0; r < rowBlocks; r++) {
             int64_t kx0 = min64(r * kb, j->kernelW - kb);
             for (int b = 0; b < ob; b++) {
                 for (int k = 0; k < kb; k++) {
                     if (o0 + b < start || kx0 + k < r * kb) continue;
-                    const float *v = sums + (ky * rowBlocks + r) * tileFloats + (b * kb + k) * 8;
-                    float total = ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
+                    float total = 0;
+                    for (int64_t part = 0; part < parts; part++) {
+                        const float *v = sums + part * stride + (ky * rowBlocks + r) * tileFloats + (b * kb + k) * 8;
+                        total += ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
+                    }
                     dw[(((o0 + b) * j->inChannels + c) * j->kernelH + ky) * j->kernelW + kx0 + k] = total;
                 }
             }
@@ -434,12 +450,6 @@ static void weight_gradient_avx2(const conv_job *j, int64_t block, int64_t c, in
     }
 }
 
-
-/// Adds to rows `y` of input channels c0 ..< c0 + CB of image n's input gradient `dx` the
-/// contributions of taps kx0 ..< kx0 + KB through output chunk ox0 (8 outputs): for each tap
-/// kx a vector acc[cb][kb][i] = Σ_ky Σ_o w[o, c, ky, kx] · g[o, oy(ky), ox0 + i], over the
-/// kernel rows ky whose output row oy·sh + ky·dh − ph is y, then added at input columns
-/// (ox0 + i)·sw + kx·dw − pw that fall inside the row.
 /// Adds to row `y` of input channels c0 ..< c0 + CB of image n's input gradient `dx` the
 /// contributions of taps kx0 ..< kx0 + KB through output chunk ox0 (8 outputs): for each tap
 /// kx a vector acc[cb][kb][i] = Σ_ky Σ_o w[o, c, ky, kx] · g[o, oy(ky), ox0 + i], over the
@@ -631,25 +641,25 @@ void ag_conv2d_direct(const float *input, int64_t batch, int64_t channels, int64
     scratch_free(&buffer);
 }
 
-/// The shared state of a weight-gradient job: tasks are (output-channel block, input channel).
+/// The shared state of a weight-gradient job: tasks are (output-channel block, input channel,
+/// part of the batch); on the AVX2 path each task leaves its vector sums in `sums`, added up
+/// per (block, channel) at the end.
 typedef struct {
     conv_job job;
-    float *dw;
+    float *dw, *sums;
     int ob, kb;
-    int64_t blocks;
+    int64_t blocks, parts, sumsFloats;
 } weight_job;
 
 static void weight_task(void *context, int64_t task, int64_t count) {
     (void)count;
     const weight_job *wj = context;
-    int64_t block = task / wj->job.inChannels, c = task % wj->job.inChannels;
+    const int64_t part = task % wj->parts, pair = task / wj->parts;
+    const int64_t block = pair / wj->job.inChannels, c = pair % wj->job.inChannels;
 #if AG_X86
     if (use_avx2(wj->job.path)) {
-        const int64_t floats = wj->job.kernelH * ((wj->job.kernelW + wj->kb - 1) / wj->kb) * wj->ob * wj->kb * 8;
-        float *sums = malloc((size_t)floats * sizeof(float));
-        if (sums == NULL) abort();
-        weight_gradient_avx2(&wj->job, block, c, wj->ob, wj->kb, sums, wj->dw);
-        free(sums);
+        const int64_t first = wj->job.batch * part / wj->parts, last = wj->job.batch * (part + 1) / wj->parts;
+        weight_sums_avx2(&wj->job, block, c, first, last, wj->ob, wj->kb, wj->sums + task * wj->sumsFloats);
         return;
     }
 #endif
@@ -663,7 +673,7 @@ void ag_conv2d_direct_weight_gradient(const float *grad, const float *input, int
                                       int64_t kernelW, int64_t strideH, int64_t strideW, int64_t padH, int64_t padW,
                                       int64_t dilationH, int64_t dilationW, int64_t outH, int64_t outW,
                                       float *gradWeight) {
-    scratch_buffer buffer = {NULL, 0};
+    scratch_buffer buffer = {NULL, 0}, sumsBuffer = {NULL, 0};
     const float *x = padH != 0 || padW != 0 ? padded_copy(&buffer, input, batch * channels, height, width, padH, padW) : input;
     weight_job wj = {
         .job = {
@@ -673,19 +683,35 @@ void ag_conv2d_direct_weight_gradient(const float *grad, const float *input, int
             .strideW = strideW, .dilationH = dilationH, .dilationW = dilationW, .outH = outH, .outW = outW,
             .path = ag_kernel_path_get(),
         },
-        .dw = gradWeight, .ob = 1, .kb = 1,
+        .dw = gradWeight, .ob = 1, .kb = 1, .parts = 1,
     };
+    const int64_t work = batch * outChannels * outH * outW * channels * kernelH * kernelW;
+    const int64_t threads = work >= (1 << 18) ? ag_get_num_threads() : 1;
+    const bool avx2 = use_avx2(wj.job.path);
 #if AG_X86
-    if (use_avx2(wj.job.path)) choose_weight_tile(outChannels, kernelW, &wj.ob, &wj.kb);
+    if (avx2) choose_weight_tile(outChannels, kernelW, &wj.ob, &wj.kb);
 #endif
     wj.blocks = (outChannels + wj.ob - 1) / wj.ob;
-    int64_t tasks = wj.blocks * channels;
-    int64_t work = batch * outChannels * outH * outW * channels * kernelH * kernelW;
-    if (work >= (1 << 18) && tasks > 1) {
+    const int64_t pairs = wj.blocks * channels;
+    if (avx2) {
+        // Split the batch too when there are fewer than two (block, channel) pairs per thread.
+        if (pairs > 0 && pairs < 2 * threads) wj.parts = max64(1, min64(batch, (2 * threads + pairs - 1) / pairs));
+        wj.sumsFloats = weight_sums_floats(&wj.job, wj.ob, wj.kb);
+        wj.sums = scratch_allocate(&sumsBuffer, pairs * wj.parts * wj.sumsFloats);
+    }
+    const int64_t tasks = pairs * wj.parts;
+    if (threads > 1 && tasks > 1) {
         ag_parallel_for(tasks, weight_task, &wj);
     } else {
         for (int64_t t = 0; t < tasks; t++) weight_task(&wj, t, tasks);
     }
+    if (avx2) {
+        for (int64_t pair = 0; pair < pairs; pair++) {
+            weight_finish(&wj.job, pair / channels, pair % channels, wj.ob, wj.kb,
+                          wj.sums + pair * wj.parts * wj.sumsFloats, wj.parts, wj.sumsFloats, gradWeight);
+        }
+    }
+    scratch_free(&sumsBuffer);
     scratch_free(&buffer);
 }
 
