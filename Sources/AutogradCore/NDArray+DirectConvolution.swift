@@ -4,19 +4,22 @@ import CAutogradKernels
 // or small images, summing each output straight from the image beats im2col + GEMM, whose
 // unfolded columns cost as much to write and read as the arithmetic. The rules below pick
 // the direct kernels per piece (forward, weight gradient, input gradient) where they measured
-// faster on an AVX2 machine (Zen 3, one thread, against im2col + GEMM image by image):
+// faster on an AVX2 machine (AMD EPYC, Zen 3, one thread, against im2col + GEMM blocked as
+// in NDArray+Convolution.swift; Scripts/bench has no per-layer workload, these came from a
+// C harness over the same kernels):
 //
 //   layer (N, C→O, H×W, k, pad)      im2col + GEMM fwd / dW / dx µs   direct fwd / dW / dx µs
-//   LeNet 64, 1→6, 28×28, 5           830 /  897 /  661                 278 /  357 /   —
-//   LeNet 64, 6→16, 12×12, 5         1353 / 1346 /  839                 464 /  599 /  603
-//   32, 3→16, 32×32, 5, pad 2         4951 / 4112 / 4078                2083 / 2155 / 3590
-//   64, 16→32, 12×12, 5               4999 / 4820 / 3488                2629 / 4282 / 3081
-//   16, 3→64, 56×56, 3, pad 1         7910 / 5968 / 7531                6279 / 5715 / 13607
+//   LeNet 64, 1→6, 28×28, 5            813 /   971 /   858               322 /   318 /   755
+//   LeNet 64, 6→16, 12×12, 5          1248 /  1285 /   962               463 /   670 /   771
+//   64, 16→32, 12×12, 5               4351 /  4431 /  3591              2346 /  3918 /  3547
+//   64, 32→64, 12×12, 5               8458 /  8401 /  7690              5681 /  9899 /  8508
+//   64, 3→16, 32×32, 5                3040 /  3431 /  2944              2436 /  2844 /  3806
+//   16, 3→64, 56×56, 3, pad 1         7910 /  5968 /  7531              6279 /  5715 / 13607
 //   16, 8→64, 56×56, 3, pad 1        14588 / 13201 / 13907             16999 / 14846 / 28701
 //   16, 32→64, 56×56, 3, pad 1       59253 / 45668 / 41992             58329 / 64259 / 83676
 //
 // The input gradient reads every output channel's gradient rows for each input row, so it
-// pays only while one image's output gradient stays in cache.
+// pays only while one image's output gradient is small.
 
 extension ConvolutionGeometry {
     /// Whether the direct kernels handle this geometry well: unit horizontal stride (other
@@ -29,15 +32,16 @@ extension ConvolutionGeometry {
         suitsDirectKernels && (rows <= 32 || positions <= 1024 && rows <= 1024)
     }
 
-    /// Whether the weight gradient runs directly (the forward pass's rule).
+    /// Whether the weight gradient runs directly: few rows, or a small image and at most
+    /// 256 rows.
     func usesDirectWeightGradient(rows: Int, positions: Int) -> Bool {
-        usesDirectForward(rows: rows, positions: positions)
+        suitsDirectKernels && (rows <= 32 || positions <= 1024 && rows <= 256)
     }
 
     /// Whether the input gradient runs directly: one image's output gradient (`outChannels`
-    /// planes of `positions`) within 64 KB, and at most 1024 unfolded rows.
+    /// planes of `positions`) within 16 KB, and at most 256 unfolded rows.
     func usesDirectInputGradient(rows: Int, positions: Int, outChannels: Int) -> Bool {
-        suitsDirectKernels && outChannels * positions <= 16384 && rows <= 1024
+        suitsDirectKernels && outChannels * positions <= 4096 && rows <= 256
     }
 }
 

@@ -122,18 +122,26 @@ final class DirectConvolutionKernelPathTests: XCTestCase {
         checkEveryPath(threads: 3)
     }
 
-    /// LeNet's layers take the direct kernels; a 32 → 64 3×3 layer on 56×56 images keeps
-    /// im2col + GEMM.
+    /// LeNet's layers take the direct kernels; wide layers on large images keep im2col + GEMM,
+    /// as do the pieces that measured slower directly.
     func testDispatchRules() {
-        let lenet1 = ConvolutionGeometry(kernel: (5, 5), stride: (1, 1), padding: (0, 0), dilation: (1, 1))
-        XCTAssertTrue(lenet1.usesDirectForward(rows: 25, positions: 576))
-        XCTAssertTrue(lenet1.usesDirectWeightGradient(rows: 25, positions: 576))
-        XCTAssertTrue(lenet1.usesDirectForward(rows: 150, positions: 64))
-        XCTAssertTrue(lenet1.usesDirectInputGradient(rows: 150, positions: 64, outChannels: 16))
+        let lenet = ConvolutionGeometry(kernel: (5, 5), stride: (1, 1), padding: (0, 0), dilation: (1, 1))
+        XCTAssertTrue(lenet.usesDirectForward(rows: 25, positions: 576))
+        XCTAssertTrue(lenet.usesDirectWeightGradient(rows: 25, positions: 576))
+        XCTAssertTrue(lenet.usesDirectForward(rows: 150, positions: 64))
+        XCTAssertTrue(lenet.usesDirectWeightGradient(rows: 150, positions: 64))
+        XCTAssertTrue(lenet.usesDirectInputGradient(rows: 150, positions: 64, outChannels: 16))
+        XCTAssertTrue(lenet.usesDirectForward(rows: 800, positions: 64))
+        XCTAssertFalse(lenet.usesDirectWeightGradient(rows: 800, positions: 64))
+        XCTAssertFalse(lenet.usesDirectInputGradient(rows: 800, positions: 64, outChannels: 64))
+        XCTAssertFalse(lenet.usesDirectInputGradient(rows: 75, positions: 784, outChannels: 16))
         let wide = ConvolutionGeometry(kernel: (3, 3), stride: (1, 1), padding: (1, 1), dilation: (1, 1))
         XCTAssertFalse(wide.usesDirectForward(rows: 288, positions: 3136))
         XCTAssertFalse(wide.usesDirectWeightGradient(rows: 288, positions: 3136))
         XCTAssertFalse(wide.usesDirectInputGradient(rows: 288, positions: 3136, outChannels: 64))
+        XCTAssertFalse(wide.usesDirectForward(rows: 72, positions: 3136))
+        XCTAssertFalse(wide.usesDirectWeightGradient(rows: 72, positions: 3136))
+        XCTAssertTrue(wide.usesDirectForward(rows: 27, positions: 3136))
         let strided = ConvolutionGeometry(kernel: (3, 3), stride: (2, 2), padding: (1, 1), dilation: (1, 1))
         XCTAssertFalse(strided.usesDirectForward(rows: 27, positions: 64))
     }
