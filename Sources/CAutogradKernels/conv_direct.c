@@ -22,10 +22,15 @@
 // (and rewriting, with the same values) a few outputs rather than needing a smaller tile.
 //
 // The weight gradient uses tiles of OB output channels × KB horizontal taps of one input
-// channel and kernel row, summing gradient × input vectors over the whole batch before one
-// horizontal sum per entry. The input gradient is a direct convolution too: the output
-// gradient spread on a grid of `stride` spacing, padded by (kernel extent − 1 − padding) on
-// each side, correlated with the kernels flipped and with in/out channels swapped.
+// channel and kernel row, summing gradient × input vectors over a group of images (their
+// planes in L1) into vector sums, reduced to one value per entry at the end; tasks are
+// (output-channel block, input channel) pairs, and parts of the batch when the pairs are
+// too few for the threads. The input gradient on the AVX2 path keeps, for a tile of CB input
+// channels × KB taps and one chunk of 8 output positions, the sums over output channels and
+// kernel rows that reach one input row, then adds each at its input columns. The portable
+// path computes it as a direct convolution: the output gradient spread on a grid of `stride`
+// spacing, padded by (kernel extent − padding) on each side, correlated with the kernels
+// flipped and with in/out channels swapped.
 
 #define AG_INLINE static inline __attribute__((always_inline))
 
@@ -40,7 +45,6 @@ typedef struct {
     float *out;
     int64_t batch, inChannels, height, width;
     int64_t outChannels, kernelH, kernelW, strideH, strideW, dilationH, dilationW, outH, outW;
-    int64_t parts;
     int32_t path;
 } conv_job;
 
