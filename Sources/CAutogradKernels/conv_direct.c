@@ -45,6 +45,7 @@ typedef struct {
     float *out;
     int64_t batch, inChannels, height, width;
     int64_t outChannels, kernelH, kernelW, strideH, strideW, dilationH, dilationW, outH, outW;
+    int64_t channelSplits;   // forward: output-channel runs per image on the threads (1: none)
     int32_t path;
 } conv_job;
 
@@ -88,11 +89,11 @@ static float *padded_copy(scratch_buffer *buffer, const float *x, int64_t planes
 
 // MARK: Portable
 
-/// Every output plane of image `image`.
-static void forward_image_portable(const conv_job *j, int64_t image) {
+/// Output planes oFirst ..< oLast of image `image`.
+static void forward_image_portable(const conv_job *j, int64_t image, int64_t oFirst, int64_t oLast) {
     const int64_t taps = j->kernelH * j->kernelW;
     const float *x = j->x + image * j->inChannels * j->height * j->width;
-    for (int64_t o = 0; o < j->outChannels; o++) {
+    for (int64_t o = oFirst; o < oLast; o++) {
         float *plane = j->out + (image * j->outChannels + o) * j->outH * j->outW;
         for (int64_t oy = 0; oy < j->outH; oy++) {
             float *row = plane + oy * j->outW;
@@ -257,10 +258,11 @@ static void choose_forward_tile(int64_t channels, int64_t chunks, int *which, in
     }
 }
 
-static void forward_image_avx2(const conv_job *j, int64_t image) {
+/// Output planes oFirst ..< oLast of image `image`.
+static void forward_image_avx2(const conv_job *j, int64_t image, int64_t oFirst, int64_t oLast) {
     const int64_t chunksPerRow = (j->outW + 7) / 8, chunks = j->outH * chunksPerRow;
     int which = 5, nx = 1;
-    choose_forward_tile(j->outChannels, chunks, &which, &nx);
+    choose_forward_tile(oLast - oFirst, chunks, &which, &nx);
     const int64_t ob = tile_channels[which];
     const forward_tile_fn tile = forward_tiles[which][nx - 1];
     const bool ragged = j->outW % 8 != 0;
@@ -269,8 +271,8 @@ static void forward_image_avx2(const conv_job *j, int64_t image) {
     const int64_t reach = (j->inChannels - 1) * plane + (j->kernelH - 1) * j->dilationH * j->width
                           + (j->kernelW - 1) * j->dilationW + 8;
     const float *x = j->x + image * j->inChannels * plane;
-    for (int64_t b = 0; b < j->outChannels; b += ob) {
-        int64_t o0 = min64(b, j->outChannels - ob);
+    for (int64_t b = oFirst; b < oLast; b += ob) {
+        int64_t o0 = min64(b, oLast - ob);
         for (int64_t t = 0; t < chunks; t += nx) {
             int64_t t0 = min64(t, chunks - nx);
             // A tile is ragged when one of its chunks is the last of a ragged row; its loads
@@ -601,25 +603,42 @@ static bool use_avx2(int32_t path) {
 #endif
 }
 
+/// Task `part` of `parts`: a run of images, or with `channelSplits` > 1 one image's run of
+/// output channels (run r of channelSplits near-equal ones).
 static void forward_task(void *context, int64_t part, int64_t parts) {
     const conv_job *j = context;
     int64_t first = j->batch * part / parts, last = j->batch * (part + 1) / parts;
+    int64_t oFirst = 0, oLast = j->outChannels;
+    if (j->channelSplits > 1) {
+        const int64_t r = part % j->channelSplits;
+        first = part / j->channelSplits;
+        last = first + 1;
+        oFirst = j->outChannels * r / j->channelSplits;
+        oLast = j->outChannels * (r + 1) / j->channelSplits;
+    }
     for (int64_t image = first; image < last; image++) {
 #if AG_X86
         if (use_avx2(j->path)) {
-            forward_image_avx2(j, image);
+            forward_image_avx2(j, image, oFirst, oLast);
             continue;
         }
 #endif
-        forward_image_portable(j, image);
+        forward_image_portable(j, image, oFirst, oLast);
     }
 }
 
-/// Runs the forward job over the batch, split over the threads when it is large.
+/// Runs the forward job split over the threads when it is large: by images, and when the
+/// images are fewer than the threads also by runs of at least 8 output channels.
 static void run_forward(conv_job *j) {
-    int64_t work = j->batch * j->outChannels * j->outH * j->outW * j->inChannels * j->kernelH * j->kernelW;
-    int64_t parts = work >= (1 << 18) ? min64(j->batch, ag_get_num_threads()) : 1;
+    const int64_t work = j->batch * j->outChannels * j->outH * j->outW * j->inChannels * j->kernelH * j->kernelW;
+    const int64_t threads = work >= (1 << 18) ? ag_get_num_threads() : 1;
     j->path = ag_kernel_path_get();
+    j->channelSplits = 1;
+    int64_t parts = min64(j->batch, threads);
+    if (j->batch > 0 && j->batch < threads) {
+        j->channelSplits = max64(1, min64((threads + j->batch - 1) / j->batch, j->outChannels / 8));
+        if (j->channelSplits > 1) parts = j->batch * j->channelSplits;
+    }
     if (parts <= 1) {
         forward_task(j, 0, 1);
     } else {

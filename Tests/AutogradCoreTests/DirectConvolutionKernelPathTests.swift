@@ -36,6 +36,8 @@ final class DirectConvolutionKernelPathTests: XCTestCase {
         // Large enough to thread; three (output-channel block, channel) pairs, so the weight
         // gradient splits the batch over the threads too.
         Case(4, 1, 28, 28, 6, kernel: (5, 5)),
+        // One image, large enough to thread: the forward pass splits its output channels.
+        Case(1, 6, 20, 20, 16, kernel: (5, 5)),
         Case(1, 6, 12, 12, 16, kernel: (5, 5)),
         Case(3, 3, 11, 13, 5, kernel: (3, 3), stride: (2, 2), padding: (1, 1)),
         Case(1, 2, 9, 10, 7, kernel: (3, 2), padding: (2, 1), dilation: (2, 1)),
