@@ -182,17 +182,32 @@ extension NDArray {
     /// `[O, C, kh, kw]`, plus `bias` `[O]`: `out[n] = W·im2col(x[n]) + b`, giving
     /// `[N, O, outH, outW]`.
     ///
-    /// The input is unfolded a block of columns at a time (see ``ColumnBlocking``) into a
-    /// small scratch buffer that stays in cache while the GEMM multiplies it; a block of one
-    /// image goes straight into the output (which holds the bias beforehand), a block of
-    /// several images into scratch rows copied out with the bias. The batch is split over
-    /// the kernel threads. A 1×1 kernel with stride 1 and no padding skips the unfold.
-    /// Shapes are checked by the caller.
+    /// Kernels with few input channels and taps, or small images, run directly from the
+    /// image (``directConvolution2d(_:_:bias:_:)``, see NDArray+DirectConvolution.swift);
+    /// the rest by im2col + GEMM (``columnConvolution2d(_:_:bias:_:)``). Shapes are checked
+    /// by the caller.
     public static func convolution2d(
         _ input: NDArray, _ weight: NDArray, bias: NDArray?, _ geometry: ConvolutionGeometry
     ) -> NDArray {
         input.checkFloat32Kernel("conv2d")
         weight.checkFloat32Kernel("conv2d")
+        let (oh, ow) = geometry.outputSize(height: input.shape[2], width: input.shape[3])
+        if geometry.usesDirectForward(rows: weight.shape[1] * geometry.kernel.0 * geometry.kernel.1, positions: oh * ow) {
+            return directConvolution2d(input, weight, bias: bias, geometry)
+        }
+        return columnConvolution2d(input, weight, bias: bias, geometry)
+    }
+
+    /// ``convolution2d(_:_:bias:_:)`` by im2col + GEMM.
+    ///
+    /// The input is unfolded a block of columns at a time (see ``ColumnBlocking``) into a
+    /// small scratch buffer that stays in cache while the GEMM multiplies it; a block of one
+    /// image goes straight into the output (which holds the bias beforehand), a block of
+    /// several images into scratch rows copied out with the bias. The batch is split over
+    /// the kernel threads. A 1×1 kernel with stride 1 and no padding skips the unfold.
+    static func columnConvolution2d(
+        _ input: NDArray, _ weight: NDArray, bias: NDArray?, _ geometry: ConvolutionGeometry
+    ) -> NDArray {
         let source = input.contiguous(), kernels = weight.contiguous()
         let (n, c, h, w) = (source.shape[0], source.shape[1], source.shape[2], source.shape[3])
         let outChannels = kernels.shape[0]
@@ -252,12 +267,59 @@ extension NDArray {
     }
 
     /// The gradients of ``convolution2d(_:_:bias:_:)`` given the output's gradient `grad`
-    /// `[N, O, outH, outW]`: for each image, `dx[n] = col2im(Wᵀ·g[n])`,
+    /// `[N, O, outH, outW]`: `dx`, `dW` and `db`, only the requested ones. Each of `dx` and
+    /// `dW` runs directly where the rules of NDArray+DirectConvolution.swift say so, the
+    /// rest by ``columnConvolution2dBackward(_:input:weight:geometry:inputGradient:weightGradient:biasGradient:)``.
+    public static func convolution2dBackward(
+        _ grad: NDArray, input: NDArray, weight: NDArray, geometry: ConvolutionGeometry,
+        inputGradient: Bool, weightGradient: Bool, biasGradient: Bool
+    ) -> (input: NDArray?, weight: NDArray?, bias: NDArray?) {
+        let (outChannels, c) = (weight.shape[0], weight.shape[1])
+        let (oh, ow) = geometry.outputSize(height: input.shape[2], width: input.shape[3])
+        let (rows, positions) = (c * geometry.kernel.0 * geometry.kernel.1, oh * ow)
+        let directInput = inputGradient
+            && geometry.usesDirectInputGradient(rows: rows, positions: positions, outChannels: outChannels)
+        let directWeight = weightGradient && geometry.usesDirectWeightGradient(rows: rows, positions: positions)
+        var result: (input: NDArray?, weight: NDArray?, bias: NDArray?) = (nil, nil, nil)
+        if inputGradient && !directInput || weightGradient && !directWeight {
+            result = columnConvolution2dBackward(
+                grad, input: input, weight: weight, geometry: geometry, inputGradient: inputGradient && !directInput,
+                weightGradient: weightGradient && !directWeight, biasGradient: biasGradient)
+        } else if biasGradient {
+            result.bias = convolutionBiasGradient(grad)
+        }
+        if directInput {
+            result.input = directConvolution2dInputGradient(grad, weight: weight, inputShape: input.shape, geometry: geometry)
+        }
+        if directWeight {
+            result.weight = directConvolution2dWeightGradient(grad, input: input, weightShape: weight.shape, geometry: geometry)
+        }
+        return result
+    }
+
+    /// The bias gradient `[O]` of a convolution: the output gradient `[N, O, outH, outW]`
+    /// summed over images and positions.
+    static func convolutionBiasGradient(_ grad: NDArray) -> NDArray {
+        let gradient = grad.contiguous()
+        let (n, outChannels) = (gradient.shape[0], gradient.shape[1])
+        let positions = gradient.shape[2] * gradient.shape[3]
+        var sums = [Double](repeating: 0, count: outChannels)
+        for image in 0..<n {
+            let g = gradient.pointer + image * outChannels * positions
+            for o in 0..<outChannels { sums[o] += ag_sum(g + o * positions, Int64(positions)) }
+        }
+        let result = NDArray(uninitialized: [outChannels])
+        for o in 0..<outChannels { result.storage.base[o] = Float(sums[o]) }
+        return result
+    }
+
+    /// ``convolution2dBackward(_:input:weight:geometry:inputGradient:weightGradient:biasGradient:)``
+    /// by im2col + GEMM: for each image, `dx[n] = col2im(Wᵀ·g[n])`,
     /// `dW = Σₙ g[n]·im2col(x[n])ᵀ` and `db = Σₙ,ₚ g[n, :, p]`. Only the requested ones
     /// are computed, a block of columns at a time (as in the forward pass; the gradient of
     /// a group of images is first gathered side by side); the batch is split over the
     /// kernel threads, each keeping its own partial `dW` and `db`, added at the end.
-    public static func convolution2dBackward(
+    static func columnConvolution2dBackward(
         _ grad: NDArray, input: NDArray, weight: NDArray, geometry: ConvolutionGeometry,
         inputGradient: Bool, weightGradient: Bool, biasGradient: Bool
     ) -> (input: NDArray?, weight: NDArray?, bias: NDArray?) {

@@ -152,6 +152,40 @@ void ag_col2im_range(const float *columns, int64_t channels, int64_t height, int
                      int64_t outH, int64_t outW,
                      int64_t first, int64_t last, int64_t ldColumns, float *image);
 
+// MARK: Direct convolution (conv_direct.c)
+
+/// A direct 2-D convolution (cross-correlation) of `batch` images [channels, height, width]
+/// with kernels [outChannels, channels, kernelH, kernelW], plus `bias` (outChannels values, or
+/// NULL), into `output` [batch, outChannels, outH, outW] (PyTorch's conv2d without groups;
+/// outH and outW from PyTorch's formula). No columns are unfolded: each output is summed from
+/// the image (a zero-padded copy when there is padding), tiles of output channels and output
+/// rows in registers on the AVX2 path. Meant for kernels with few input channels and taps;
+/// split over the batch on the kernel threads when large.
+void ag_conv2d_direct(const float *input, int64_t batch, int64_t channels, int64_t height, int64_t width,
+                      const float *weight, int64_t outChannels, int64_t kernelH, int64_t kernelW,
+                      int64_t strideH, int64_t strideW, int64_t padH, int64_t padW,
+                      int64_t dilationH, int64_t dilationW, const float *bias,
+                      int64_t outH, int64_t outW, float *output);
+
+/// The kernels' gradient of ag_conv2d_direct: writes gradWeight [outChannels, channels,
+/// kernelH, kernelW] = Σ over images and output positions of grad · the input each tap read,
+/// from the output gradient `grad` [batch, outChannels, outH, outW] and the `input`. Split over
+/// (output-channel block, input channel) pairs on the kernel threads when large.
+void ag_conv2d_direct_weight_gradient(const float *grad, const float *input, int64_t batch, int64_t channels,
+                                      int64_t height, int64_t width, int64_t outChannels, int64_t kernelH,
+                                      int64_t kernelW, int64_t strideH, int64_t strideW, int64_t padH, int64_t padW,
+                                      int64_t dilationH, int64_t dilationW, int64_t outH, int64_t outW,
+                                      float *gradWeight);
+
+/// The input's gradient of ag_conv2d_direct: writes gradInput [batch, channels, height, width]
+/// from the output gradient `grad` and the kernels, as a direct convolution of the gradient
+/// (spread on the stride's grid and padded) with the kernels flipped and transposed.
+void ag_conv2d_direct_input_gradient(const float *grad, const float *weight, int64_t batch, int64_t channels,
+                                     int64_t height, int64_t width, int64_t outChannels, int64_t kernelH,
+                                     int64_t kernelW, int64_t strideH, int64_t strideW, int64_t padH, int64_t padW,
+                                     int64_t dilationH, int64_t dilationW, int64_t outH, int64_t outW,
+                                     float *gradInput);
+
 // MARK: Buffer cache (allocator.c)
 
 /// The capacity a buffer of `bytes` gets: its size class for cached sizes (64 KiB and up),
