@@ -594,15 +594,6 @@ static void input_task(void *context, int64_t part, int64_t parts) {
 
 // MARK: Threads
 
-static bool use_avx2(int32_t path) {
-#if AG_X86
-    return path == AG_KERNEL_PATH_AVX2;
-#else
-    (void)path;
-    return false;
-#endif
-}
-
 /// Task `part` of `parts`: a run of images, or with `channelSplits` > 1 one image's run of
 /// output channels (run r of channelSplits near-equal ones).
 static void forward_task(void *context, int64_t part, int64_t parts) {
@@ -618,7 +609,7 @@ static void forward_task(void *context, int64_t part, int64_t parts) {
     }
     for (int64_t image = first; image < last; image++) {
 #if AG_X86
-        if (use_avx2(j->path)) {
+        if (ag_path_runs_avx2(j->path)) {
             forward_image_avx2(j, image, oFirst, oLast);
             continue;
         }
@@ -680,7 +671,7 @@ static void weight_task(void *context, int64_t task, int64_t count) {
     const int64_t part = task % wj->parts, pair = task / wj->parts;
     const int64_t block = pair / wj->job.inChannels, c = pair % wj->job.inChannels;
 #if AG_X86
-    if (use_avx2(wj->job.path)) {
+    if (ag_path_runs_avx2(wj->job.path)) {
         const int64_t first = wj->job.batch * part / wj->parts, last = wj->job.batch * (part + 1) / wj->parts;
         weight_sums_avx2(&wj->job, block, c, first, last, wj->ob, wj->kb, wj->sums + task * wj->sumsFloats);
         return;
@@ -710,7 +701,7 @@ void ag_conv2d_direct_weight_gradient(const float *grad, const float *input, int
     };
     const int64_t work = batch * outChannels * outH * outW * channels * kernelH * kernelW;
     const int64_t threads = work >= (1 << 18) ? ag_get_num_threads() : 1;
-    const bool avx2 = use_avx2(wj.job.path);
+    const bool avx2 = ag_path_runs_avx2(wj.job.path);
 #if AG_X86
     if (avx2) choose_weight_tile(outChannels, kernelW, &wj.ob, &wj.kb);
 #endif
@@ -744,7 +735,7 @@ void ag_conv2d_direct_input_gradient(const float *grad, const float *weight, int
                                      int64_t dilationH, int64_t dilationW, int64_t outH, int64_t outW,
                                      float *gradInput) {
 #if AG_X86
-    if (use_avx2(ag_kernel_path_get())) {
+    if (ag_path_runs_avx2(ag_kernel_path_get())) {
         input_job ij = {
             .job = {
                 .w = weight, .grad = grad, .out = gradInput,

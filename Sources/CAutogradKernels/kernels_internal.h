@@ -22,11 +22,15 @@
 #define AG_TARGET_AVX512
 #endif
 
-/// Whether the kernel path in use runs the AVX2 + FMA kernels: the AVX2 path and both
-/// AVX-512 ones (an AVX-512 CPU runs the AVX2 kernels of every routine that has no wider
-/// one).
+/// Whether kernel path `path` runs the AVX2 + FMA kernels: the AVX2 path and both AVX-512
+/// ones (an AVX-512 CPU runs the AVX2 kernels of every routine that has no wider one).
+static inline bool ag_path_runs_avx2(int32_t path) {
+    return AG_X86 && path != AG_KERNEL_PATH_PORTABLE;
+}
+
+/// Whether the kernel path in use runs the AVX2 + FMA kernels (ag_path_runs_avx2).
 static inline bool ag_avx2_kernels_active(void) {
-    return ag_kernel_path_get() != AG_KERNEL_PATH_PORTABLE;
+    return ag_path_runs_avx2(ag_kernel_path_get());
 }
 
 /// Tells the CPU this is a spin-wait loop (x86 pause, arm64 yield).
