@@ -47,7 +47,10 @@ public enum AttentionKernel {
 
     /// The attention output `[B, L, Ev]` and the log-sum-exp of each row of weights
     /// `[B, L]` for queries `[B, L, E]`, keys `[B, S, E]` and values `[B, S, Ev]` of one
-    /// floating dtype (two-byte floats are computed in float32).
+    /// floating dtype (two-byte floats are computed in float32). Each may also be
+    /// `[B₁, B₂, rows, columns]` (entry b₁·B₂ + b₂) and any view whose rows are contiguous
+    /// runs (heads split off a projection, transposed batch dimensions): those are read in
+    /// place; other layouts are copied first.
     public static func forward(
         query: NDArray, key: NDArray, value: NDArray, mask: Mask?, causal: Bool, scale: Double
     ) -> (output: NDArray, logSumExp: NDArray) {
@@ -59,12 +62,12 @@ public enum AttentionKernel {
                 causal: causal, scale: scale)
             return (output.converted(to: dtype), lse)
         }
-        let (q, k, v) = (query.contiguous(), key.contiguous(), value.contiguous())
-        let (batch, length, width) = (q.shape[0], q.shape[1], q.shape[2])
-        let valueWidth = v.shape[2]
+        let (q, k, v) = (StridedEntries(query), StridedEntries(key), StridedEntries(value))
+        let (batch, length, width) = (q.entries, q.rows, q.columns)
+        let valueWidth = v.columns
         let output = NDArray(uninitialized: [batch, length, valueWidth], dtype: dtype)
         let logSumExp = NDArray(uninitialized: [batch, length], dtype: dtype)
-        let problem = Problem(length: length, sourceLength: k.shape[1], width: width, valueWidth: valueWidth,
+        let problem = Problem(length: length, sourceLength: k.rows, width: width, valueWidth: valueWidth,
                               causal: causal, scale: scale, mask: mask)
         if dtype == .float64 {
             problem.forward(Double.self, q, k, v, output: output, logSumExp: logSumExp, batch: batch)
@@ -88,12 +91,13 @@ public enum AttentionKernel {
                 mask: mask.map { $0.converted(to: .float32) }, causal: causal, scale: scale)
             return (dq.converted(to: dtype), dk.converted(to: dtype), dv.converted(to: dtype))
         }
-        let (q, k, v) = (query.contiguous(), key.contiguous(), value.contiguous())
-        let (g, o) = (grad.converted(to: dtype).contiguous(), output.contiguous())
-        let (batch, length, width) = (q.shape[0], q.shape[1], q.shape[2])
-        let (sourceLength, valueWidth) = (k.shape[1], v.shape[2])
-        let gradients = (NDArray(zeros: q.shape, dtype: dtype), NDArray(zeros: k.shape, dtype: dtype),
-                         NDArray(zeros: v.shape, dtype: dtype))
+        let (q, k, v) = (StridedEntries(query), StridedEntries(key), StridedEntries(value))
+        let (g, o) = (StridedEntries(grad.converted(to: dtype)), StridedEntries(output))
+        let (batch, length, width) = (q.entries, q.rows, q.columns)
+        let (sourceLength, valueWidth) = (k.rows, v.columns)
+        let gradients = (NDArray(zeros: [batch, length, width], dtype: dtype),
+                         NDArray(zeros: [batch, sourceLength, width], dtype: dtype),
+                         NDArray(zeros: [batch, sourceLength, valueWidth], dtype: dtype))
         let problem = Problem(length: length, sourceLength: sourceLength, width: width, valueWidth: valueWidth,
                               causal: causal, scale: scale, mask: mask)
         if dtype == .float64 {
@@ -212,11 +216,11 @@ private struct Problem {
     }
 
     func forward<T: KernelFloat>(
-        _: T.Type, _ q: NDArray, _ k: NDArray, _ v: NDArray, output: NDArray, logSumExp: NDArray, batch: Int
+        _: T.Type, _ q: StridedEntries, _ k: StridedEntries, _ v: StridedEntries, output: NDArray,
+        logSumExp: NDArray, batch: Int
     ) {
         let block = AttentionKernel.blockSize
         let queryBlocks = (length + block - 1) / block
-        let (qBase, kBase, vBase) = (Self.pointer(q, T.self), Self.pointer(k, T.self), Self.pointer(v, T.self))
         let (oBase, lseBase) = (Self.mutablePointer(output, T.self), Self.mutablePointer(logSumExp, T.self))
         parallelFor(batch * queryBlocks) { task in
             let (entry, queryBlock) = task.quotientAndRemainder(dividingBy: queryBlocks)
@@ -228,7 +232,7 @@ private struct Problem {
             let (maximum, total) = (running, running + rows)
             maximum.initialize(repeating: -T.infinity, count: rows)
             total.initialize(repeating: 0, count: rows)
-            let qBlock = qBase + (entry * length + queries.lowerBound) * width
+            let qBlock = q.row(queries.lowerBound, of: entry, T.self)
             let oBlock = oBase + (entry * length + queries.lowerBound) * valueWidth
             oBlock.initialize(repeating: 0, count: rows * valueWidth)
             var start = 0
@@ -237,9 +241,9 @@ private struct Problem {
                 start += block
                 if skipped(queries: queries, keys: keys) { break }
                 let columns = keys.count
-                let kBlock = kBase + (entry * sourceLength + keys.lowerBound) * width
+                let kBlock = k.row(keys.lowerBound, of: entry, T.self)
                 // scores = Q_block · K_blockᵀ
-                T.gemm(rows, columns, width, qBlock, width, 1, kBlock, 1, width, beta: 0, scores, columns)
+                T.gemm(rows, columns, width, qBlock, q.rowStride, 1, kBlock, 1, k.rowStride, beta: 0, scores, columns)
                 prepareScores(scores, entry: entry, queries: queries, keys: keys)
                 for r in 0..<rows {
                     let row = scores + r * columns
@@ -262,8 +266,8 @@ private struct Problem {
                     if correction != 1 { for c in 0..<valueWidth { outputRow[c] *= correction } }
                 }
                 // O_block += P · V_block
-                let vBlock = vBase + (entry * sourceLength + keys.lowerBound) * valueWidth
-                T.gemm(rows, valueWidth, columns, scores, columns, 1, vBlock, valueWidth, 1, beta: 1, oBlock, valueWidth)
+                let vBlock = v.row(keys.lowerBound, of: entry, T.self)
+                T.gemm(rows, valueWidth, columns, scores, columns, 1, vBlock, v.rowStride, 1, beta: 1, oBlock, valueWidth)
             }
             let lse = lseBase + entry * length + queries.lowerBound
             for r in 0..<rows {
@@ -276,13 +280,11 @@ private struct Problem {
     }
 
     func backward<T: KernelFloat>(
-        _: T.Type, _ g: NDArray, _ q: NDArray, _ k: NDArray, _ v: NDArray, _ o: NDArray, _ lse: NDArray,
-        into gradients: (NDArray, NDArray, NDArray), batch: Int
+        _: T.Type, _ g: StridedEntries, _ q: StridedEntries, _ k: StridedEntries, _ v: StridedEntries,
+        _ o: StridedEntries, _ lse: NDArray, into gradients: (NDArray, NDArray, NDArray), batch: Int
     ) {
         let block = AttentionKernel.blockSize
-        let (gBase, qBase, kBase, vBase) = (Self.pointer(g, T.self), Self.pointer(q, T.self),
-                                            Self.pointer(k, T.self), Self.pointer(v, T.self))
-        let (oBase, lseBase) = (Self.pointer(o, T.self), Self.pointer(lse, T.self))
+        let lseBase = Self.pointer(lse, T.self)
         let (dqBase, dkBase, dvBase) = (Self.mutablePointer(gradients.0, T.self),
                                         Self.mutablePointer(gradients.1, T.self),
                                         Self.mutablePointer(gradients.2, T.self))
@@ -294,7 +296,7 @@ private struct Problem {
             let weightGradients = UnsafeMutablePointer<T>.allocate(capacity: block * block)
             defer { rowTerms.deallocate(); weights.deallocate(); weightGradients.deallocate() }
             for i in 0..<length {
-                let (gRow, oRow) = (gBase + (entry * length + i) * valueWidth, oBase + (entry * length + i) * valueWidth)
+                let (gRow, oRow) = (g.row(i, of: entry, T.self), o.row(i, of: entry, T.self))
                 var sum: T = 0
                 for c in 0..<valueWidth { sum += gRow[c] * oRow[c] }
                 rowTerms[i] = sum
@@ -304,8 +306,8 @@ private struct Problem {
                 let keys = keyStart..<Swift.min(sourceLength, keyStart + block)
                 keyStart += block
                 let columns = keys.count
-                let kBlock = kBase + (entry * sourceLength + keys.lowerBound) * width
-                let vBlock = vBase + (entry * sourceLength + keys.lowerBound) * valueWidth
+                let kBlock = k.row(keys.lowerBound, of: entry, T.self)
+                let vBlock = v.row(keys.lowerBound, of: entry, T.self)
                 let dkBlock = dkBase + (entry * sourceLength + keys.lowerBound) * width
                 let dvBlock = dvBase + (entry * sourceLength + keys.lowerBound) * valueWidth
                 var queryStart = 0
@@ -315,9 +317,10 @@ private struct Problem {
                     if skipped(queries: queries, keys: keys) { continue }
                     let rows = queries.count
                     let offset = entry * length + queries.lowerBound
-                    let (qBlock, gBlock, dqBlock) = (qBase + offset * width, gBase + offset * valueWidth, dqBase + offset * width)
+                    let qBlock = q.row(queries.lowerBound, of: entry, T.self)
+                    let (gBlock, dqBlock) = (g.row(queries.lowerBound, of: entry, T.self), dqBase + offset * width)
                     // P = exp(scale·Q Kᵀ + mask - lse)
-                    T.gemm(rows, columns, width, qBlock, width, 1, kBlock, 1, width, beta: 0, weights, columns)
+                    T.gemm(rows, columns, width, qBlock, q.rowStride, 1, kBlock, 1, k.rowStride, beta: 0, weights, columns)
                     prepareScores(weights, entry: entry, queries: queries, keys: keys)
                     for r in 0..<rows {
                         let (row, rowLSE) = (weights + r * columns, lseBase[offset + r])
@@ -327,17 +330,17 @@ private struct Problem {
                         for c in live..<columns { row[c] = 0 }
                     }
                     // dV_block += Pᵀ · dO_block
-                    T.gemm(columns, valueWidth, rows, weights, 1, columns, gBlock, valueWidth, 1, beta: 1, dvBlock, valueWidth)
+                    T.gemm(columns, valueWidth, rows, weights, 1, columns, gBlock, g.rowStride, 1, beta: 1, dvBlock, valueWidth)
                     // dP = dO_block · V_blockᵀ, then dS = P ∘ (dP - D) · scale
-                    T.gemm(rows, columns, valueWidth, gBlock, valueWidth, 1, vBlock, 1, valueWidth, beta: 0,
+                    T.gemm(rows, columns, valueWidth, gBlock, g.rowStride, 1, vBlock, 1, v.rowStride, beta: 0,
                            weightGradients, columns)
                     for r in 0..<rows {
                         let (p, dp, d) = (weights + r * columns, weightGradients + r * columns, rowTerms[queries.lowerBound + r])
                         for c in 0..<columns { dp[c] = p[c] * (dp[c] - d) * factor }
                     }
                     // dQ_block += dS · K_block;  dK_block += dSᵀ · Q_block
-                    T.gemm(rows, width, columns, weightGradients, columns, 1, kBlock, width, 1, beta: 1, dqBlock, width)
-                    T.gemm(columns, width, rows, weightGradients, 1, columns, qBlock, width, 1, beta: 1, dkBlock, width)
+                    T.gemm(rows, width, columns, weightGradients, columns, 1, kBlock, k.rowStride, 1, beta: 1, dqBlock, width)
+                    T.gemm(columns, width, rows, weightGradients, 1, columns, qBlock, q.rowStride, 1, beta: 1, dkBlock, width)
                 }
             }
         }
@@ -349,5 +352,41 @@ private struct Problem {
 
     private static func mutablePointer<T>(_ array: NDArray, _: T.Type) -> UnsafeMutablePointer<T> {
         array.rawPointer.assumingMemoryBound(to: T.self)
+    }
+}
+
+/// An attention operand read in place: `[entries, rows, columns]`, or `[outer, inner, rows,
+/// columns]` with entry `o·inner + i`, through its strides, as long as each row is a
+/// contiguous run; any other layout is copied to a contiguous one first.
+struct StridedEntries {
+    /// The array read (keeps its storage alive).
+    let array: NDArray
+    /// Entries, rows per entry and columns per row.
+    let entries: Int, rows: Int, columns: Int
+    /// The inner batch size and the element strides of both batch dimensions and of rows.
+    let inner: Int, outerStride: Int, innerStride: Int, rowStride: Int
+
+    init(_ array: NDArray) {
+        let rank = array.rank
+        precondition(rank == 3 || rank == 4, "attention operands are [entries, rows, columns] or [outer, inner, rows, columns]")
+        let readable = array.shape[rank - 1] <= 1 || array.layout.strides[rank - 1] == 1
+        let source = readable ? array : array.contiguous()
+        let (shape, strides) = (source.shape, source.layout.strides)
+        self.array = source
+        (rows, columns, rowStride) = (shape[rank - 2], shape[rank - 1], strides[rank - 2])
+        if rank == 4 {
+            (inner, outerStride, innerStride) = (shape[1], strides[0], strides[1])
+            entries = shape[0] * shape[1]
+        } else {
+            (inner, outerStride, innerStride) = (1, strides[0], 0)
+            entries = shape[0]
+        }
+    }
+
+    /// Row `row` of entry `entry`.
+    func row<T>(_ row: Int, of entry: Int, _: T.Type) -> UnsafePointer<T> {
+        let (outer, innerIndex) = entry.quotientAndRemainder(dividingBy: inner)
+        let base = UnsafePointer(array.rawPointer.assumingMemoryBound(to: T.self))
+        return base + outer * outerStride + innerIndex * innerStride + row * rowStride
     }
 }

@@ -76,7 +76,6 @@ extension Tensor {
             let queryKey = try broadcastShapes(Array(query.shape.dropLast(2)), Array(key.shape.dropLast(2)), op: op)
             return try broadcastShapes(queryKey, Array(value.shape.dropLast(2)), op: op)
         }
-        let batch = batchShape.reduce(1, *)
         let factor = scale ?? 1 / Foundation.sqrt(Double(width))
         let kernelMask = mask.map { mask in
             trapOnShapeError { () throws(ShapeError) in
@@ -84,11 +83,7 @@ extension Tensor {
                                          sourceLength: sourceLength, dtype: query.dtype)
             }
         }
-        let flat = { (t: Tensor, rows: Int, columns: Int) in
-            trapOnShapeError { () throws(ShapeError) in
-                try t.array.expanded(batchShape + [rows, columns]).contiguous().reshaped([batch, rows, columns])
-            }
-        }
+        let flat = { (t: Tensor, rows: Int, columns: Int) in attentionEntries(t, batchShape, rows, columns) }
         let (output, logSumExp) = AttentionKernel.forward(
             query: flat(query, length, width), key: flat(key, sourceLength, width),
             value: flat(value, sourceLength, valueWidth), mask: kernelMask, causal: isCausal, scale: factor)
@@ -108,13 +103,10 @@ extension Node {
         logSumExp: NDArray, mask: AttentionKernel.Mask?, scale: Double, causal: Bool
     ) -> [Tensor?] {
         let batchShape = Array(output.shape.dropLast(2))
-        let batch = batchShape.reduce(1, *)
         let (length, valueWidth) = (output.shape[output.rank - 2], output.shape[output.rank - 1])
         let (sourceLength, width) = (key.shape[key.rank - 2], key.shape[key.rank - 1])
         func flat(_ t: Tensor, _ rows: Int, _ columns: Int) -> NDArray {
-            trapOnShapeError { () throws(ShapeError) in
-                try t.array.expanded(batchShape + [rows, columns]).contiguous().reshaped([batch, rows, columns])
-            }
+            attentionEntries(t, batchShape, rows, columns)
         }
         func unflat(_ a: NDArray, _ rows: Int, _ columns: Int) -> Tensor {
             Tensor(trapOnShapeError { () throws(ShapeError) in try a.reshaped(batchShape + [rows, columns]) })
@@ -144,5 +136,17 @@ extension Node {
         let weightGradient = grad.matmul(value.mT)
         let scoreGradient = weights * (weightGradient - (grad * output).sum(dim: -1, keepDim: true)) * scale
         return [scoreGradient.matmul(key), scoreGradient.mT.matmul(query), valueGradient]
+    }
+}
+
+/// `t` broadcast to `batchShape + [rows, columns]` as the attention kernel reads it, without
+/// a copy where its strides allow: `[B, H, rows, columns]` as it is (heads split off a
+/// projection and transposed, as in GPT), otherwise `[entries, rows, columns]` (a view when
+/// the batch dimensions merge, else a copy).
+private func attentionEntries(_ t: Tensor, _ batchShape: [Int], _ rows: Int, _ columns: Int) -> NDArray {
+    trapOnShapeError { () throws(ShapeError) in
+        let expanded = try t.array.expanded(batchShape + [rows, columns])
+        if batchShape.count == 2 { return expanded }
+        return try expanded.reshaped([batchShape.reduce(1, *), rows, columns])
     }
 }
