@@ -16,7 +16,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Threads the kernels may use, like torch.set_num_threads (default: all available cores).")
     var threads: Int?
 
-    @Option(help: "Kernel path: portable or avx2 (default: the fastest this CPU runs).")
+    @Option(help: "Kernel path: portable, avx2 or avx512 (default: the fastest this CPU runs).")
     var kernel: String?
 
     func validate() throws {

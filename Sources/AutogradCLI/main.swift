@@ -6,7 +6,7 @@ struct AutogradCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "autograd",
         abstract: "PyTorch-style automatic differentiation in Swift.",
-        subcommands: [Tour.self, Seed.self, GraphCommand.self, Train.self, Evaluate.self, Generate.self, Bench.self],
+        subcommands: [Tour.self, Seed.self, GraphCommand.self, Train.self, Evaluate.self, Generate.self, Bench.self, CheckKernels.self],
         defaultSubcommand: Tour.self)
 }
 
