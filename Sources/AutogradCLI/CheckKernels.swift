@@ -41,25 +41,28 @@ struct CheckKernels: ParsableCommand {
 
 /// A kernel path `check-kernels` runs: the public ones this CPU has, and the AVX-512 tiles
 /// compiled for AVX2 (the build the test suite checks that path's blocking with).
-struct KernelCheckPath {
-    let name: String
-    let code: Int32
+enum KernelCheckPath {
+    case path(Kernels.Path)
+    case avx512OnAVX2
 
     static var all: [KernelCheckPath] {
-        Kernels.availablePaths.map { KernelCheckPath(name: $0.rawValue, code: code(of: $0)) }
-            + (ag_kernel_path_available(AG_KERNEL_PATH_AVX512_ON_AVX2)
-                ? [KernelCheckPath(name: "avx512-on-avx2", code: AG_KERNEL_PATH_AVX512_ON_AVX2)] : [])
+        Kernels.availablePaths.map(KernelCheckPath.path)
+            + (ag_kernel_path_available(AG_KERNEL_PATH_AVX512_ON_AVX2) ? [.avx512OnAVX2] : [])
     }
 
-    private static func code(of path: Kernels.Path) -> Int32 {
-        switch path {
-        case .portable: return AG_KERNEL_PATH_PORTABLE
-        case .avx2: return AG_KERNEL_PATH_AVX2
-        case .avx512: return AG_KERNEL_PATH_AVX512
+    var name: String {
+        switch self {
+        case .path(let path): return path.rawValue
+        case .avx512OnAVX2: return "avx512-on-avx2"
         }
     }
 
-    func activate() { _ = ag_kernel_path_set(code) }
+    func activate() {
+        switch self {
+        case .path(let path): Kernels.path = path
+        case .avx512OnAVX2: _ = ag_kernel_path_set(AG_KERNEL_PATH_AVX512_ON_AVX2)
+        }
+    }
 }
 
 /// One check of `check-kernels`; `run` returns the largest error (0 for exact checks).

@@ -25,19 +25,19 @@ extension NDArray {
     /// otherwise a contiguous copy.
     public func reshaped(_ shape: [Int]) throws(ShapeError) -> NDArray {
         let target = try NDArray.resolveShape(shape, count: count, op: "reshape")
-        if layout.isContiguous {
-            return NDArray(storage: storage, layout: Layout(contiguous: target, offset: layout.offset))
-        }
-        if let strides = layout.viewStrides(for: target) {
-            return NDArray(storage: storage, layout: Layout(shape: target, strides: strides, offset: layout.offset))
-        }
+        if let view = reshapedView(target) { return view }
         let source = contiguous()
         return NDArray(storage: source.storage, layout: Layout(contiguous: target, offset: source.layout.offset))
     }
 
-    /// Whether ``reshaped(_:)`` to `shape` (sizes already resolved) shares this array's storage.
-    public func reshapesAsView(to shape: [Int]) -> Bool {
-        layout.isContiguous || layout.viewStrides(for: shape) != nil
+    /// This array's storage seen in `shape` (sizes already resolved, same element count),
+    /// or nil when no strides allow that view (see ``reshaped(_:)``).
+    public func reshapedView(_ shape: [Int]) -> NDArray? {
+        if layout.isContiguous {
+            return NDArray(storage: storage, layout: Layout(contiguous: shape, offset: layout.offset))
+        }
+        guard let strides = layout.viewStrides(for: shape) else { return nil }
+        return NDArray(storage: storage, layout: Layout(shape: shape, strides: strides, offset: layout.offset))
     }
 
     /// Swaps two dimensions.

@@ -11,12 +11,11 @@ extension Tensor {
     /// `torch.reshape`; otherwise copies first (recorded as `CloneBackward0`).
     public func reshape(_ shape: [Int]) -> Tensor {
         let target = trapOnShapeError { () throws(ShapeError) in try NDArray.resolveShape(shape, count: count, op: "reshape") }
-        if !array.reshapesAsView(to: target) {
+        guard let value = array.reshapedView(target) else {
             let copy = contiguous()
-            let value = copy.view { a throws(ShapeError) in try a.reshaped(shape) }
+            let value = copy.view { a throws(ShapeError) in try a.reshaped(target) }
             return Tensor.record(value, .reshape(contiguousInput: false), input: copy)
         }
-        let value = view { a throws(ShapeError) in try a.reshaped(shape) }
         return recordView(value, .reshape(contiguousInput: true)) { $0.reshape(shape) }
     }
 
