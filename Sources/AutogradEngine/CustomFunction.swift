@@ -2,9 +2,9 @@ import AutogradCore
 
 /// What a ``CustomFunction``'s forward leaves for its backward, like PyTorch's `ctx`.
 public final class FunctionContext {
+    /// The saved tensors; the function's own output is saved as an output, whose history
+    /// is the function's node.
     private var saved: [SavedTensor] = []
-    /// Which saved tensors are the function's own output (their history is its node).
-    private var savedIsOutput: [Bool] = []
     private var unpacked: [Tensor] = []
     private var released = false
     /// Values other than tensors that backward needs (sizes, constants, flags).
@@ -14,7 +14,6 @@ public final class FunctionContext {
     /// before backward makes backward fail with PyTorch's version error.
     public func saveForBackward(_ tensors: Tensor...) {
         saved.append(contentsOf: tensors.map(SavedTensor.init))
-        savedIsOutput.append(contentsOf: tensors.map { _ in false })
     }
 
     /// Marks saved tensors that are the function's output, so that, as in PyTorch, they
@@ -24,7 +23,6 @@ public final class FunctionContext {
         for (index, tensor) in saved.enumerated()
         where tensor.array.storage === output.storage && tensor.array.layout == output.layout {
             saved[index] = SavedTensor(output: output)
-            savedIsOutput[index] = true
         }
     }
 
@@ -35,9 +33,7 @@ public final class FunctionContext {
     func unpack(in node: Node) throws(AutogradError) {
         if released { throw .savedValuesFreed(node: node.name) }
         var tensors: [Tensor] = []
-        for (tensor, isOutput) in zip(saved, savedIsOutput) {
-            tensors.append(try tensor.unpack(in: node, history: isOutput ? node : nil))
-        }
+        for tensor in saved { tensors.append(try tensor.unpack(in: node, history: node)) }
         unpacked = tensors
     }
 
@@ -45,7 +41,6 @@ public final class FunctionContext {
     func release() {
         if saved.isEmpty { return }
         saved = []
-        savedIsOutput = []
         unpacked = []
         released = true
     }

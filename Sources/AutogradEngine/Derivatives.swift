@@ -12,7 +12,7 @@ extension Node {
     /// The gradients of the inputs given `grad`, the gradient of this node's output.
     func inputGradients(_ grad: Tensor) throws(AutogradError) -> [Tensor?] {
         if savedValuesReleased { throw .savedValuesFreed(node: name) }
-        let saved = try UnpackedSavedValues(self)
+        let saved = UnpackedSavedValues(self)
         switch op {
         case .add: return [grad, grad]
         case .subtract: return [grad, -grad]

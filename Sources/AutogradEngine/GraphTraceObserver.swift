@@ -11,7 +11,7 @@ import AutogradCore
 /// The engine stores none of it and draws nothing: an observer keeps what it wants on the
 /// node, in ``Node/traceRecord``. The `AutogradGraph` module's `tracingGraph { }` installs
 /// the observer whose records its drawings (`Tensor.graph()`) read.
-public protocol GraphTraceObserver: Sendable {
+public protocol GraphTraceObserver: AnyObject, Sendable {
     /// `node` was recorded while tracing and made `output`: an op on tensors that require
     /// grad, an op on constants (traced only while tracing), or a `detach()`.
     func nodeRecorded(_ node: Node, output: NDArray)

@@ -39,76 +39,117 @@ public enum Edge {
 ///
 /// An input is kept as the tensor itself, which unpacks with no copy. A node's own output
 /// is kept as its values only, since the output tensor holds the node.
-struct SavedTensor {
-    /// The saved input.
-    private let input: Tensor?
-    /// The saved output values, when this is the node's own output.
-    private let output: NDArray?
-    /// The storage's version when it was saved.
-    private let version: Int
+enum SavedTensor {
+    /// A saved input and its storage's version when saved.
+    case input(Tensor, version: Int)
+    /// A node's own output values and their storage's version when saved.
+    case output(NDArray, version: Int)
 
     /// Saves the input `tensor` as it is now.
     init(_ tensor: Tensor) {
-        input = tensor
-        output = nil
-        version = tensor.array.storage.version
+        self = .input(tensor, version: tensor.array.storage.version)
     }
 
     /// Saves a node's own output values (the node becomes their history when unpacked).
     init(output: NDArray) {
-        input = nil
-        self.output = output
-        version = output.storage.version
+        self = .output(output, version: output.storage.version)
     }
 
     /// The saved values.
-    var array: NDArray { input?.array ?? output! }
+    var array: NDArray {
+        switch self {
+        case .input(let tensor, _): return tensor.array
+        case .output(let array, _): return array
+        }
+    }
 
     /// The saved input tensor, if this is one.
-    var inputTensor: Tensor? { input }
+    var inputTensor: Tensor? {
+        if case .input(let tensor, _) = self { return tensor }
+        return nil
+    }
 
     /// The saved tensor, or PyTorch's error if its storage was modified in place since.
     /// A saved output gets `outputHistory` (its node) as its history.
     func unpack(in node: Node, history outputHistory: Node? = nil) throws(AutogradError) -> Tensor {
-        let current = input?.array.storage.version ?? output!.storage.version
-        guard current == version else {
-            throw .savedValueModified(
-                node: node.name, shape: array.shape, dtype: array.dtype,
-                producer: (input?.gradFn ?? outputHistory)?.name,
-                version: current, expectedVersion: version)
+        switch self {
+        case .input(let tensor, let version):
+            let current = tensor.array.storage.version
+            guard current == version else {
+                throw SavedTensor.modified(tensor.array, in: node, producer: tensor.gradFn, current, version)
+            }
+            return tensor
+        case .output(let array, let version):
+            let current = array.storage.version
+            guard current == version else {
+                throw SavedTensor.modified(array, in: node, producer: outputHistory, current, version)
+            }
+            return Tensor(array, history: outputHistory)
         }
-        if let input { return input }
-        return Tensor(output!, history: outputHistory)
+    }
+
+    /// PyTorch's error for a saved value of `node` written in place since it was saved.
+    private static func modified(
+        _ array: NDArray, in node: Node, producer: Node?, _ current: Int, _ expected: Int
+    ) -> AutogradError {
+        .savedValueModified(
+            node: node.name, shape: array.shape, dtype: array.dtype, producer: producer?.name,
+            version: current, expectedVersion: expected)
     }
 }
 
 /// The values a backward rule needs, saved at forward time as the op declares
-/// (``Op/saves``) and freed after backward unless the graph is retained.
-struct SavedValues {
+/// (``Op/saves``) and freed after backward unless the graph is retained. A node that saves
+/// something holds one of these (a reference: the slots are never copied); a node that
+/// saves nothing holds none.
+final class SavedValues {
     /// The first input, when the rule needs it.
-    private(set) var first: SavedTensor?
+    @exclusivity(unchecked) private(set) var first: SavedTensor?
     /// The second input, when the rule needs it.
-    private(set) var second: SavedTensor?
+    @exclusivity(unchecked) private(set) var second: SavedTensor?
     /// The third input, when the rule needs it.
-    private(set) var third: SavedTensor?
+    @exclusivity(unchecked) private(set) var third: SavedTensor?
     /// The forward result, saved without its node to avoid a cycle through it.
-    private(set) var result: SavedTensor?
+    let result: SavedTensor?
     /// Indices or a mask the rule needs.
-    private(set) var auxiliary: SavedAuxiliary?
+    let auxiliary: SavedAuxiliary?
     /// Whether the op's scalar operand counts as saved (see ``SavedSlots/scalar``).
-    private var holdsScalar = false
-
-    /// Nothing saved.
-    init() {}
+    private let holdsScalar: Bool
 
     /// Saves what `slots` names from the forward pass of one op.
     init(_ slots: SavedSlots, inputs: InputTriple, result: NDArray, auxiliary: SavedAuxiliary?) {
-        if slots.contains(.first) { first = inputs.first.map(SavedTensor.init) }
-        if slots.contains(.second) { second = inputs.second.map(SavedTensor.init) }
-        if slots.contains(.third) { third = inputs.third.map(SavedTensor.init) }
-        if slots.contains(.result) { self.result = SavedTensor(output: result) }
-        if slots.contains(.auxiliary) { self.auxiliary = auxiliary }
+        first = slots.contains(.first) ? inputs.first.map(SavedTensor.init) : nil
+        second = slots.contains(.second) ? inputs.second.map(SavedTensor.init) : nil
+        third = slots.contains(.third) ? inputs.third.map(SavedTensor.init) : nil
+        self.result = slots.contains(.result) ? SavedTensor(output: result) : nil
+        self.auxiliary = slots.contains(.auxiliary) ? auxiliary : nil
         holdsScalar = slots.contains(.scalar)
+    }
+
+    /// Whether a saved input has a history of its own (a node its release would free).
+    var holdsInputWithHistory: Bool {
+        SavedValues.hasHistory(first) || SavedValues.hasHistory(second) || SavedValues.hasHistory(third)
+    }
+
+    private static func hasHistory(_ slot: SavedTensor?) -> Bool {
+        guard case .input(let tensor, _)? = slot else { return false }
+        return tensor.history != nil
+    }
+
+    /// Empties the input slots, moving onto `pending` the history of each saved input that
+    /// nothing else holds, so the input's release does not free its node recursively.
+    func takeInputHistories(into pending: inout [Node]) {
+        SavedValues.takeHistory(of: &first, into: &pending)
+        SavedValues.takeHistory(of: &second, into: &pending)
+        SavedValues.takeHistory(of: &third, into: &pending)
+    }
+
+    private static func takeHistory(of slot: inout SavedTensor?, into pending: inout [Node]) {
+        guard case .input(var tensor, _) = slot else { return }
+        slot = nil
+        guard isKnownUniquelyReferenced(&tensor), let history = tensor.history else { return }
+        tensor.history = nil
+        pending.append(history)
     }
 
     /// Whether nothing was saved.
@@ -127,63 +168,59 @@ struct InputTriple {
     var third: Tensor?
 }
 
-/// The saved values of one node unpacked for its rule. Each accessor returns what the op
-/// declared it saves (``Op/saves``), checked against in-place changes, or throws
-/// ``AutogradError/savedValueMissing(node:)`` when the declaration and the forward pass
-/// disagree.
+/// The saved values of one node, unpacked for its rule on first use. Each accessor
+/// returns what the op declared it saves (``Op/saves``), checked against in-place
+/// changes, or throws ``AutogradError/savedValueMissing(node:)`` when the declaration and
+/// the forward pass disagree.
 struct UnpackedSavedValues {
-    /// The node's name, for errors.
-    private let node: String
-    private let firstInput: Tensor?, secondInput: Tensor?, thirdInput: Tensor?, savedResult: Tensor?
-    private let auxiliary: SavedAuxiliary?
+    /// The node whose values these are.
+    private let node: Node
 
-    /// Unpacks `node`'s saved values. The saved result's history is the node itself, so a
-    /// graph recorded from it (double backward) flows through this node again.
-    init(_ node: Node) throws(AutogradError) {
-        self.node = node.name
-        firstInput = try node.saved.first?.unpack(in: node)
-        secondInput = try node.saved.second?.unpack(in: node)
-        thirdInput = try node.saved.third?.unpack(in: node)
-        savedResult = try node.saved.result?.unpack(in: node, history: node)
-        auxiliary = node.saved.auxiliary
+    /// `node`'s saved values. The saved result's history is the node itself, so a graph
+    /// recorded from it (double backward) flows through this node again.
+    init(_ node: Node) {
+        self.node = node
     }
 
     /// The first input.
-    func first() throws(AutogradError) -> Tensor { try present(firstInput) }
+    func first() throws(AutogradError) -> Tensor { try unpack(node.saved?.first) }
     /// The second input.
-    func second() throws(AutogradError) -> Tensor { try present(secondInput) }
+    func second() throws(AutogradError) -> Tensor { try unpack(node.saved?.second) }
     /// The third input.
-    func third() throws(AutogradError) -> Tensor { try present(thirdInput) }
+    func third() throws(AutogradError) -> Tensor { try unpack(node.saved?.third) }
     /// The forward result.
-    func result() throws(AutogradError) -> Tensor { try present(savedResult) }
+    func result() throws(AutogradError) -> Tensor { try unpack(node.saved?.result) }
 
     /// The saved mean and reciprocal standard deviation of each row.
     func rowStatistics() throws(AutogradError) -> (mean: NDArray, reciprocalStd: NDArray) {
-        guard case .rowStatistics(let mean, let reciprocalStd) = auxiliary else { throw .savedValueMissing(node: node) }
+        guard case .rowStatistics(let mean, let reciprocalStd) = node.saved?.auxiliary else { throw missing }
         return (mean, reciprocalStd)
     }
 
     /// The saved log-sum-exp rows and mask of an attention call.
     func attention() throws(AutogradError) -> (logSumExp: NDArray, mask: AttentionKernel.Mask?) {
-        guard case .attention(let logSumExp, let mask) = auxiliary else { throw .savedValueMissing(node: node) }
+        guard case .attention(let logSumExp, let mask) = node.saved?.auxiliary else { throw missing }
         return (logSumExp, mask)
     }
 
     /// The saved array (positions of maxima, a mask or a condition).
     func array() throws(AutogradError) -> NDArray {
-        guard case .array(let array) = auxiliary else { throw .savedValueMissing(node: node) }
+        guard case .array(let array) = node.saved?.auxiliary else { throw missing }
         return array
     }
 
     /// The saved indices.
     func indices() throws(AutogradError) -> [Int] {
-        guard case .indices(let indices) = auxiliary else { throw .savedValueMissing(node: node) }
+        guard case .indices(let indices) = node.saved?.auxiliary else { throw missing }
         return indices
     }
 
-    private func present(_ tensor: Tensor?) throws(AutogradError) -> Tensor {
-        guard let tensor else { throw .savedValueMissing(node: node) }
-        return tensor
+    /// The error for a value the rule reads but the forward pass did not save.
+    private var missing: AutogradError { .savedValueMissing(node: node.name) }
+
+    private func unpack(_ saved: SavedTensor?) throws(AutogradError) -> Tensor {
+        guard let saved else { throw missing }
+        return try saved.unpack(in: node, history: node)
     }
 }
 
@@ -261,7 +298,7 @@ public final class Node {
     /// One edge per input, in the op's argument order.
     @exclusivity(unchecked) private(set) var edges: EdgeList
     /// What the backward rule reads.
-    @exclusivity(unchecked) var saved: SavedValues
+    @exclusivity(unchecked) var saved: SavedValues?
     /// Set once backward has freed `saved`.
     @exclusivity(unchecked) var savedValuesReleased = false
     /// The shape of the tensor this node made; incoming gradients have this shape.
@@ -277,22 +314,30 @@ public final class Node {
     /// The rarely used parts, made on first use.
     @exclusivity(unchecked) private var extras: NodeExtras?
 
-    /// A node for `op` with input `edges`, which made `output`, recorded in `context`.
-    /// The node keeps `output`'s shape and dtype; inside `tracingGraph` it reports `output`
-    /// to the tracing observer.
+    /// A node for `op` with input `edges`, which made `output`, recorded in `context`,
+    /// saving nothing. The node keeps `output`'s shape and dtype; inside `tracingGraph` it
+    /// reports `output` to the tracing observer.
+    convenience init(op: Op, edges: EdgeList, output: NDArray, context: RecordingContext = .current) {
+        self.init(op: op, edges: edges, output: output, saving: [], inputs: InputTriple(), auxiliary: nil,
+                  context: context)
+    }
+
+    /// A node for `op` that saves what `slots` names of `inputs`, `output` and `auxiliary`
+    /// (the values are saved straight into the node: a ``SavedValues`` is large to copy).
     init(
-        op: Op, edges: EdgeList, output: NDArray, saved: SavedValues = SavedValues(),
-        context: RecordingContext = .current
+        op: Op, edges: EdgeList, output: NDArray, saving slots: SavedSlots, inputs: InputTriple,
+        auxiliary: SavedAuxiliary?, context: RecordingContext
     ) {
         self.op = op
         self.edges = edges
         self.outputShape = output.shape
         self.outputDType = output.dtype
-        self.saved = saved
+        self.saved = slots.isEmpty ? nil : SavedValues(slots, inputs: inputs, result: output, auxiliary: auxiliary)
         self.scopeFrame = context.scopeFrame
         if context.detectsAnomalies { creationSite = AnomalyMode.callSite() }
         if let observer = context.traceObserver { observer.nodeRecorded(self, output: output) }
     }
+
 
     /// One edge per input, in the op's argument order.
     public var nextEdges: [Edge] { Array(edges) }
@@ -382,24 +427,14 @@ public final class Node {
     /// its saved tensors) onto `pending`, dropping its own references to them.
     private func takeNodeReferences(into pending: inout [Node]) {
         let before = pending.count
-        for case .node(let node) in edges { pending.append(node) }
-        var first = saved.first?.inputTensor, second = saved.second?.inputTensor, third = saved.third?.inputTensor
-        if pending.count == before && first?.history == nil && second?.history == nil && third?.history == nil {
-            return
+        for index in 0..<edges.count {
+            if case .node(let node) = edges[index] { pending.append(node) }
         }
+        guard pending.count > before || saved?.holdsInputWithHistory == true else { return }
         edges = .empty
-        saved = SavedValues()
-        Node.takeHistory(of: &first, into: &pending)
-        Node.takeHistory(of: &second, into: &pending)
-        Node.takeHistory(of: &third, into: &pending)
-    }
-
-    /// Moves the history of a saved input that nothing else holds onto `pending`, so the
-    /// input's release does not free its node recursively.
-    private static func takeHistory(of tensor: inout Tensor?, into pending: inout [Node]) {
-        guard isKnownUniquelyReferenced(&tensor), let history = tensor?.history else { return }
-        tensor?.history = nil
-        pending.append(history)
+        let taken = saved
+        saved = nil
+        taken?.takeInputHistories(into: &pending)
     }
 
     /// Frees the saved values (after a backward pass that does not retain the graph).
@@ -408,8 +443,9 @@ public final class Node {
     /// operand) saves it in ``saved``, so it cannot.
     func releaseSavedValues() {
         if case .custom(let rule) = op { rule.context.release() }
-        if saved.isEmpty { return }
-        saved = SavedValues()
-        savedValuesReleased = true
+        guard let released = saved else { return }
+        saved = nil
+        if !released.isEmpty { savedValuesReleased = true }
     }
+
 }

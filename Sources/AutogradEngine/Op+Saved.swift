@@ -25,7 +25,7 @@ struct SavedSlots: OptionSet {
 }
 
 /// A saved value other than a differentiable input or the result.
-enum SavedAuxiliary {
+indirect enum SavedAuxiliary {
     /// An array: the positions of maxima, or a mask or condition.
     case array(NDArray)
     /// Indices along a dimension, as for `index_select`.

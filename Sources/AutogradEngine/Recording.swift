@@ -39,8 +39,9 @@ extension Tensor {
             if context.tracing { result.trace = Node(op: op, edges: edges(), output: value, context: context) }
             return result
         }
-        let saved = SavedValues(op.saves, inputs: inputs(), result: value, auxiliary: auxiliary)
-        return Tensor(value, gradFn: Node(op: op, edges: edges(), output: value, saved: saved, context: context))
+        let node = Node(op: op, edges: edges(), output: value, saving: op.saves, inputs: inputs(), auxiliary: auxiliary,
+                        context: context)
+        return Tensor(value, gradFn: node)
     }
 
     /// The edge from a node that uses this tensor back to where it came from.

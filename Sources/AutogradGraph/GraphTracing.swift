@@ -47,8 +47,8 @@ final class NodeDrawingRecord {
 }
 
 /// The observer ``tracingGraph(_:)`` installs: keeps each node's value and gradients on
-/// the node, for ``Tensor/graph(depth:)``.
-struct DrawingRecorder: GraphTraceObserver {
+/// the node, for ``Tensor/graph(depth:)``. It holds no state of its own.
+final class DrawingRecorder: GraphTraceObserver {
     func nodeRecorded(_ node: Node, output: NDArray) {
         record(of: node).outputValue = output
     }
