@@ -140,8 +140,10 @@ enum BackwardEngine {
             if settings.detectsAnomalies { try AnomalyMode.check(inputGradients, of: node) }
             if !settings.retainGraph { node.releaseSavedValues() }
             var sentGradients: [NDArray?] = []
-            if settings.observer != nil { sentGradients = [NDArray?](repeating: nil, count: node.edges.count) }
-            for (index, edge) in node.edges.enumerated() {
+            let edges = node.edges
+            if settings.observer != nil { sentGradients = [NDArray?](repeating: nil, count: edges.count) }
+            for index in 0..<edges.count {
+                let edge = edges[index]
                 guard edge.carriesGradient else { continue }
                 if let targets = settings.targets, !targets.receives(edge) { continue }
                 let inputGradient = inputGradients[index].map { castToDType(sumToShape($0, edge.shape), of: edge) }

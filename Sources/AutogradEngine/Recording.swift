@@ -29,6 +29,8 @@ extension Tensor {
 
     /// Records `op` with the given edges when grad mode is on and `requiresGrad`; inside
     /// `tracingGraph` a result that does not require grad still gets a trace for drawings.
+    /// Inlined into each caller, so the edges and inputs are built without closures.
+    @inline(__always)
     private static func record(
         _ value: NDArray, _ op: Op, requiresGrad: Bool, edges: @autoclosure () -> EdgeList,
         inputs: @autoclosure () -> InputTriple, auxiliary: SavedAuxiliary?
