@@ -59,9 +59,15 @@ private func unaryLoop(
 func applyUnary(
     _ op: UnaryOp, _ input: UnsafePointer<Float>, _ inputStride: Int, _ out: UnsafeMutablePointer<Float>, _ count: Int
 ) {
-    if inputStride & ~1 == 0, let kernel = unaryKernelCode(op),
-       ag_unary_f32(kernel.code, kernel.scalar, Int64(count), input, Int64(inputStride), out) {
-        return
+    if let kernel = unaryKernelCode(op) {
+        if inputStride & ~1 == 0 {
+            if ag_unary_f32(kernel.code, kernel.scalar, Int64(count), input, Int64(inputStride), out) { return }
+        } else if kernel.code == AG_UNARY_EXP || kernel.code == AG_UNARY_SIGMOID || kernel.code == AG_UNARY_TANH {
+            // A strided row of a polynomial op: gathered into `out` and mapped there, so an
+            // element gets the same bits whatever the layout of its array.
+            for i in 0..<count { out[i] = input[i * inputStride] }
+            if ag_unary_f32(kernel.code, kernel.scalar, Int64(count), out, 1, out) { return }
+        }
     }
     switch op {
     case .negate: unaryLoop(input, inputStride, out, count) { -$0 }

@@ -195,8 +195,8 @@ final class ElementwiseKernelPathTests: XCTestCase {
         }
     }
 
-    /// The NDArray ops reach the kernels for contiguous arrays and broadcast rows and keep
-    /// the Swift loops for other strides, with the same results either way.
+    /// The NDArray ops reach the kernels for contiguous arrays and broadcast rows (and, for
+    /// exp, sigmoid and tanh, gathered strided rows), within the kernels' bounds.
     func testNDArrayOpsUseTheKernelsForContiguousAndBroadcastRows() throws {
         let values = Self.values(6 * 17, seed: 11, scale: 4)
         let matrix = NDArray(shape: [6, 17], scalars: values)
@@ -207,11 +207,10 @@ final class ElementwiseKernelPathTests: XCTestCase {
             for (op, reference) in [(UnaryOp.exp, Self.unaryCases[10]), (.tanh, Self.unaryCases[12]),
                                     (.sigmoid, Self.unaryCases[11]), (.relu, Self.unaryCases[1])] {
                 for input in [matrix, transposed] {
-                    // Strided rows run the Swift loops and the C library (within 1 ulp there).
+                    // Strided rows are gathered and mapped by the same kernels.
                     let output = input.map(op).scalars, inputs = input.contiguous().scalars
-                    let bound = input.layout.isContiguous ? reference.ulps : Swift.max(reference.ulps, 2)
                     for (x, y) in zip(inputs, output) {
-                        assertWithinUlps(y, reference.reference(Double(x)), bound, "\(path) \(op)(\(x))")
+                        assertWithinUlps(y, reference.reference(Double(x)), reference.ulps, "\(path) \(op)(\(x))")
                     }
                 }
             }
@@ -235,7 +234,7 @@ final class ElementwiseKernelPathTests: XCTestCase {
         return x.map { logarithm ? $0 - maximum - Foundation.log(total) : Foundation.exp($0 - maximum) / total }
     }
 
-    /// Softmax within 4e-7 relative (exp's 2 ulp, the float sum and the division) plus the
+    /// Softmax within 6e-7 relative (exp's 2 ulp, the float sum and the division) plus the
     /// rounding of x - max in single precision (|x - max|·2⁻²⁴, which e^(x - max) turns into
     /// a relative error); log-softmax within 2e-7 of |x - max| + ln Σ plus 1e-7 absolute.
     private func assertSoftmaxClose(_ actual: Float, _ expected: Double, x: Float, maximum: Float, length: Int, logarithm: Bool,
@@ -248,7 +247,7 @@ final class ElementwiseKernelPathTests: XCTestCase {
         let shift = Swift.abs(Double(x) - Double(maximum == -.infinity ? 0 : maximum))
         let bound = logarithm
             ? 2e-7 * (Swift.abs(expected) + 2 * Foundation.log(Double(length) + 1)) + 1e-7
-            : (4e-7 + 6e-8 * (shift.isFinite ? shift : 0)) * Swift.abs(expected) + 1e-40
+            : (6e-7 + 6e-8 * (shift.isFinite ? shift : 0)) * Swift.abs(expected) + 1e-40
         XCTAssertLessThanOrEqual(Swift.abs(Double(actual) - expected), bound, "\(message()): \(actual), expected \(expected)",
                                  file: file, line: line)
     }
