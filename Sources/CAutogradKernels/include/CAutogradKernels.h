@@ -26,8 +26,9 @@ void ag_object_unlock(const void *object);
 #define AG_KERNEL_PATH_PORTABLE 0
 /// AVX2 + FMA kernels (x86-64 CPUs from Haswell and Zen on).
 #define AG_KERNEL_PATH_AVX2 1
-/// AVX-512 kernels where a routine has them (GEMM, sums), AVX2 + FMA elsewhere (x86-64
-/// CPUs with AVX-512F: Intel Skylake-SP and later Xeons, AMD Zen 4 and later).
+/// AVX-512 kernels where a routine has them (GEMM, sums, float32 elementwise ops and softmax,
+/// im2col/col2im), AVX2 + FMA elsewhere (x86-64 CPUs with AVX-512F: Intel Skylake-SP and
+/// later Xeons, AMD Zen 4 and later).
 #define AG_KERNEL_PATH_AVX512 2
 /// The AVX-512 path's tile shapes and blocking with its kernels' source compiled for AVX2
 /// + FMA instead: lets a CPU without AVX-512 test that path's blocking, packing and edge
