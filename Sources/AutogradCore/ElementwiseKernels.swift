@@ -8,6 +8,10 @@ import Foundation
 // body that the optimiser specialises and, for unit or zero strides, vectorises. (A switch
 // inside the loop, or a call per element, costs several times the arithmetic.)
 
+/// Elements from which the exact ops (all but exp, sigmoid and tanh) run in C: below, the
+/// Swift loop costs less than the call and the partial vector, and gives the same bits.
+private let exactKernelMinimum = 16
+
 /// The `ag_unary_f32` op code and scalar of `op`, or nil when the C kernels lack it.
 @inline(__always)
 private func unaryKernelCode(_ op: UnaryOp) -> (code: Int32, scalar: Float)? {
@@ -60,9 +64,13 @@ func applyUnary(
     _ op: UnaryOp, _ input: UnsafePointer<Float>, _ inputStride: Int, _ out: UnsafeMutablePointer<Float>, _ count: Int
 ) {
     if let kernel = unaryKernelCode(op) {
+        let polynomial = kernel.code == AG_UNARY_EXP || kernel.code == AG_UNARY_SIGMOID || kernel.code == AG_UNARY_TANH
         if inputStride & ~1 == 0 {
-            if ag_unary_f32(kernel.code, kernel.scalar, Int64(count), input, Int64(inputStride), out) { return }
-        } else if kernel.code == AG_UNARY_EXP || kernel.code == AG_UNARY_SIGMOID || kernel.code == AG_UNARY_TANH {
+            if (polynomial || count >= exactKernelMinimum)
+                && ag_unary_f32(kernel.code, kernel.scalar, Int64(count), input, Int64(inputStride), out) {
+                return
+            }
+        } else if polynomial {
             // A strided row of a polynomial op: gathered into `out` and mapped there, so an
             // element gets the same bits whatever the layout of its array.
             for i in 0..<count { out[i] = input[i * inputStride] }
@@ -121,7 +129,7 @@ func applyBinary(
     _ op: BinaryOp, _ a: UnsafePointer<Float>, _ strideA: Int, _ b: UnsafePointer<Float>, _ strideB: Int,
     _ out: UnsafeMutablePointer<Float>, _ count: Int
 ) {
-    if (strideA | strideB) & ~1 == 0, let code = binaryKernelCode(op),
+    if count >= exactKernelMinimum, (strideA | strideB) & ~1 == 0, let code = binaryKernelCode(op),
        ag_binary_f32(code, Int64(count), a, Int64(strideA), b, Int64(strideB), out) {
         return
     }
