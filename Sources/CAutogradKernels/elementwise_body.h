@@ -106,11 +106,25 @@ static inline __attribute__((always_inline)) V AG_EW_NAME(tanh)(V x) {
 }
 
 /// Runs `expr` (of the vector `v`) over x[0..<n] read with stride sx (1, or 0: x[0] for every
-/// element), writing y[0..<n].
+/// element), writing y[0..<n]. Two vectors per step, so the polynomials' two dependency chains
+/// overlap.
 #define AG_EW_MAP(expr)                                                                     \
     do {                                                                                   \
         int64_t i = 0;                                                                     \
         if (sx == 1) {                                                                     \
+            for (; i + 2 * L <= n; i += 2 * L) {                                           \
+                V first, second;                                                           \
+                {                                                                          \
+                    V v = *(const V *)(x + i);                                             \
+                    first = (expr);                                                        \
+                }                                                                          \
+                {                                                                          \
+                    V v = *(const V *)(x + i + L);                                         \
+                    second = (expr);                                                       \
+                }                                                                          \
+                *(V *)(y + i) = first;                                                     \
+                *(V *)(y + i + L) = second;                                                \
+            }                                                                              \
             for (; i + L <= n; i += L) {                                                   \
                 V v = *(const V *)(x + i);                                                 \
                 *(V *)(y + i) = (expr);                                                    \
