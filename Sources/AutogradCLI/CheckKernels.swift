@@ -7,8 +7,9 @@ import Foundation
 /// double-precision reference, from a built binary and without the test suite (for a
 /// machine with no Swift toolchain, such as an AVX-512 or many-core one the package was
 /// not built on): matrix products in float32 and float64 with transposed and padded
-/// operands, sums, and the same products on N threads, which must equal one thread's bit
-/// for bit. Prints one line per path and check; exits 1 when any check fails.
+/// operands, sums, the float32 elementwise ops and softmax rows, and the same products on N
+/// threads, which must equal one thread's bit for bit. Prints one line per path and check;
+/// exits 1 when any check fails.
 struct CheckKernels: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-kernels",
@@ -67,7 +68,7 @@ enum KernelCheckPath {
 
 /// One check of `check-kernels`; `run` returns the largest error (0 for exact checks).
 enum KernelCheck: String, CaseIterable {
-    case sgemm, dgemm, sum, threads
+    case sgemm, dgemm, sum, unary, binary, softmax, threads
 
     /// The largest error that passes.
     var tolerance: Double {
@@ -75,7 +76,8 @@ enum KernelCheck: String, CaseIterable {
         case .sgemm: return 1e-4
         case .dgemm: return 1e-12
         case .sum: return 1e-9
-        case .threads: return 0
+        case .unary, .softmax: return 1   // in units of each result's bound (ElementwiseCheck)
+        case .binary, .threads: return 0
         }
     }
 
@@ -110,6 +112,11 @@ enum KernelCheck: String, CaseIterable {
                 worst = max(worst, abs(ag_sum(x, Int64(count)) - expected) / max(1, Double(count).squareRoot()))
             }
             return worst
+        case .unary: return ElementwiseCheck.unary()
+        case .binary: return ElementwiseCheck.binary()
+        case .softmax:
+            Kernels.threadCount = threads
+            return ElementwiseCheck.softmax()
         case .threads:
             var worst = 0.0
             for shape in [(m: 256, n: 256, k: 300), (150, 400, 300), (700, 72, 300)] {

@@ -17,8 +17,9 @@ public enum Kernels {
         case portable
         /// AVX2 + FMA micro-kernels (x86-64 CPUs from Intel Haswell and AMD Zen on).
         case avx2
-        /// AVX-512 micro-kernels for matrix products (float32 and float64) and sums, AVX2 +
-        /// FMA for the rest (Intel Xeons from Skylake-SP on, AMD Zen 4 and later).
+        /// AVX-512 micro-kernels for matrix products (float32 and float64), sums, float32
+        /// elementwise ops, softmax rows and im2col/col2im, AVX2 + FMA for the rest (Intel
+        /// Xeons from Skylake-SP on, AMD Zen 4 and later).
         case avx512
 
         var code: Int32 {

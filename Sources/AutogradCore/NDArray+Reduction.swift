@@ -157,6 +157,13 @@ extension NDArray {
         let length = moved.shape.last ?? 1
         let rows = length == 0 ? 0 : moved.count / length
         let result = NDArray(uninitialized: moved.shape, dtype: dtype)
+        if T.self == Float.self {
+            // Float32 rows run in C (elementwise.c): vectorised max, exp-sum and scaling on
+            // the kernel path in use, large arrays split over the kernel threads by rows.
+            ag_softmax_rows(Int64(rows), Int64(length), moved.rawPointer.assumingMemoryBound(to: Float.self),
+                            result.storage.raw.assumingMemoryBound(to: Float.self), logarithm)
+            return result.movingLastDimension(to: dim, shape: shape)
+        }
         let input = moved.rawPointer.assumingMemoryBound(to: T.self), out = result.storage.raw.assumingMemoryBound(to: T.self)
         for r in 0..<rows {
             let row = input + r * length, target = out + r * length

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "exp_constants.h"
+
 #if AG_X86
 #include <immintrin.h>
 #endif
@@ -25,19 +27,6 @@
 // erf and exp stay within 2 ulp of the correctly rounded values.
 
 // MARK: Constants
-
-#define AG_EXP_LOG2E 1.442695022e+00f
-#define AG_EXP_LN2_HI 6.933593750e-01f
-#define AG_EXP_LN2_LO -2.121944417e-04f
-#define AG_EXP_P0 4.999999404e-01f
-#define AG_EXP_P1 1.666651964e-01f
-#define AG_EXP_P2 4.166840762e-02f
-#define AG_EXP_P3 8.368914947e-03f
-#define AG_EXP_P4 1.381418202e-03f
-/// Arguments are clamped to this range first; below AG_EXP_ZERO_BELOW the result is 0.
-#define AG_EXP_CLAMP_LOW -104.0f
-#define AG_EXP_CLAMP_HIGH 89.0f
-#define AG_EXP_ZERO_BELOW -103.972084f
 
 #define AG_ERF_SPLIT 0.921875f
 #define AG_ERF_CLAMP 3.92f

@@ -26,8 +26,9 @@ void ag_object_unlock(const void *object);
 #define AG_KERNEL_PATH_PORTABLE 0
 /// AVX2 + FMA kernels (x86-64 CPUs from Haswell and Zen on).
 #define AG_KERNEL_PATH_AVX2 1
-/// AVX-512 kernels where a routine has them (GEMM, sums), AVX2 + FMA elsewhere (x86-64
-/// CPUs with AVX-512F: Intel Skylake-SP and later Xeons, AMD Zen 4 and later).
+/// AVX-512 kernels where a routine has them (GEMM, sums, float32 elementwise ops and softmax,
+/// im2col/col2im), AVX2 + FMA elsewhere (x86-64 CPUs with AVX-512F: Intel Skylake-SP and
+/// later Xeons, AMD Zen 4 and later).
 #define AG_KERNEL_PATH_AVX512 2
 /// The AVX-512 path's tile shapes and blocking with its kernels' source compiled for AVX2
 /// + FMA instead: lets a CPU without AVX-512 test that path's blocking, packing and edge
@@ -301,6 +302,57 @@ void ag_erf(int64_t n, const float *x, float *y);
 /// of the correctly rounded value for normal results, +inf above ln(FLT_MAX), subnormal
 /// results near the bottom and 0 below ln(2^-150); NaN for NaN.
 void ag_exp(int64_t n, const float *x, float *y);
+
+// MARK: Elementwise float32 ops and softmax (elementwise.c)
+
+/// Ops of ag_unary_f32: y = -x; max-like x > 0 ? x : 0 (NaN and -0 give +0); x + s; x * s;
+/// s - x; s / x; x * x; 1 / x; x > 0 ? 1 : 0; |x| (the sign bit cleared); e^x; 1 / (1 + e^-x);
+/// tanh x. exp is within 2 ulp (ag_exp's polynomial), sigmoid and tanh (Cephes' tanhf
+/// around the same exp) within a few.
+#define AG_UNARY_NEGATE 0
+#define AG_UNARY_RELU 1
+#define AG_UNARY_ADD_SCALAR 2
+#define AG_UNARY_MULTIPLY_SCALAR 3
+#define AG_UNARY_REVERSE_SUBTRACT_SCALAR 4
+#define AG_UNARY_REVERSE_DIVIDE_SCALAR 5
+#define AG_UNARY_SQUARE 6
+#define AG_UNARY_RECIPROCAL 7
+#define AG_UNARY_IS_POSITIVE 8
+#define AG_UNARY_ABS 9
+#define AG_UNARY_EXP 10
+#define AG_UNARY_SIGMOID 11
+#define AG_UNARY_TANH 12
+/// The number of AG_UNARY_ ops.
+#define AG_UNARY_OP_COUNT 13
+
+/// Ops of ag_binary_f32: y = a + b, a - b, a * b, a / b.
+#define AG_BINARY_ADD 0
+#define AG_BINARY_SUBTRACT 1
+#define AG_BINARY_MULTIPLY 2
+#define AG_BINARY_DIVIDE 3
+/// The number of AG_BINARY_ ops.
+#define AG_BINARY_OP_COUNT 4
+
+/// y[i] = op(x[i * xStride]) for i in 0..<n, with op an AG_UNARY_ code and `scalar` the s
+/// of the ops that take one. xStride must be 1 or 0 (x[0] for every element); `y` may be
+/// `x` (stride 1). Vectorised on the kernel path in use (4, 8 or 16 lanes), the last partial
+/// vector included, so every element of an array gets the same arithmetic. Returns false,
+/// writing nothing, for an unknown op or another stride.
+bool ag_unary_f32(int32_t op, float scalar, int64_t n, const float *x, int64_t xStride, float *y);
+
+/// y[i] = op(a[i * aStride], b[i * bStride]) for i in 0..<n, with op an AG_BINARY_ code and
+/// each stride 1 or 0 (a broadcast scalar). `y` may be `a` or `b` (stride 1). Returns
+/// false, writing nothing, for an unknown op or another stride.
+bool ag_binary_f32(int32_t op, int64_t n, const float *a, int64_t aStride, const float *b, int64_t bStride,
+                   float *y);
+
+/// Softmax (or, when `logarithm`, log-softmax) of `rows` contiguous rows of `length` floats:
+/// y = e^(x - max) / Σ e^(x - max), or (x - max) - ln Σ e^(x - max), with max the row's
+/// largest element (0 when every element is -inf). exp is ag_exp's polynomial; the sum is
+/// kept in per-lane float partial sums. From 32K elements the rows are split over the
+/// kernel threads (each row's result does not depend on the number of threads). `y` may
+/// not overlap `x` unless it is `x`.
+void ag_softmax_rows(int64_t rows, int64_t length, const float *x, float *y, bool logarithm);
 
 // MARK: Normalisation
 

@@ -1,0 +1,114 @@
+#include "CAutogradKernels.h"
+#include "kernels_internal.h"
+
+#include <math.h>
+
+#include "exp_constants.h"
+
+// Float32 elementwise ops over rows whose strides are 1 or 0 (a broadcast scalar), and
+// softmax over contiguous rows, one kernel per path from one source (elementwise_body.h):
+// 4 lanes on the portable path (SSE2 on x86-64, NEON on arm64), 8 on AVX2 + FMA, 16 on
+// AVX-512 (one zmm register per vector) and the same 16-lane code compiled for AVX2 for
+// AG_KERNEL_PATH_AVX512_ON_AVX2, so CPUs without AVX-512 test its loops and edges.
+// exp, sigmoid and tanh use the polynomial exp of exp_constants.h (also gelu.c's).
+
+#define AG_EW_LANES 4
+#define AG_EW_TARGET
+#define AG_EW_NAME(x) x##_portable
+#include "elementwise_body.h"
+
+#if AG_X86
+#define AG_EW_LANES 8
+#define AG_EW_TARGET AG_TARGET_AVX2
+#define AG_EW_NAME(x) x##_avx2
+#include "elementwise_body.h"
+
+#define AG_EW_LANES 16
+#define AG_EW_TARGET AG_TARGET_AVX512
+#define AG_EW_NAME(x) x##_avx512
+#include "elementwise_body.h"
+
+// The 16-lane vectors pass between always-inlined helpers, never across a real call, so
+// the ABI clang warns about for 64-byte vectors without AVX-512 never comes into play.
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wpsabi"
+#define AG_EW_LANES 16
+#define AG_EW_TARGET AG_TARGET_AVX2
+#define AG_EW_NAME(x) x##_avx512_on_avx2
+#include "elementwise_body.h"
+#pragma clang diagnostic pop
+#endif
+
+bool ag_unary_f32(int32_t op, float scalar, int64_t n, const float *x, int64_t xStride, float *y) {
+    if (xStride != 0 && xStride != 1) return false;
+    if (n <= 0) return op >= 0 && op < AG_UNARY_OP_COUNT;
+#if AG_X86
+    switch (ag_kernel_path_get()) {
+    case AG_KERNEL_PATH_AVX2: return unary_avx2(op, scalar, n, x, xStride, y);
+    case AG_KERNEL_PATH_AVX512: return unary_avx512(op, scalar, n, x, xStride, y);
+    case AG_KERNEL_PATH_AVX512_ON_AVX2: return unary_avx512_on_avx2(op, scalar, n, x, xStride, y);
+    default: break;
+    }
+#endif
+    return unary_portable(op, scalar, n, x, xStride, y);
+}
+
+bool ag_binary_f32(int32_t op, int64_t n, const float *a, int64_t aStride, const float *b, int64_t bStride,
+                   float *y) {
+    if ((aStride != 0 && aStride != 1) || (bStride != 0 && bStride != 1)) return false;
+    if (n <= 0) return op >= 0 && op < AG_BINARY_OP_COUNT;
+#if AG_X86
+    switch (ag_kernel_path_get()) {
+    case AG_KERNEL_PATH_AVX2: return binary_avx2(op, n, a, aStride, b, bStride, y);
+    case AG_KERNEL_PATH_AVX512: return binary_avx512(op, n, a, aStride, b, bStride, y);
+    case AG_KERNEL_PATH_AVX512_ON_AVX2: return binary_avx512_on_avx2(op, n, a, aStride, b, bStride, y);
+    default: break;
+    }
+#endif
+    return binary_portable(op, n, a, aStride, b, bStride, y);
+}
+
+/// Softmax rows [first, last) on kernel path `path`.
+static void softmax_rows_on_path(int32_t path, int64_t first, int64_t last, int64_t length, const float *x,
+                                 float *y, bool logarithm) {
+#if AG_X86
+    switch (path) {
+    case AG_KERNEL_PATH_AVX2: softmax_rows_avx2(first, last, length, x, y, logarithm); return;
+    case AG_KERNEL_PATH_AVX512: softmax_rows_avx512(first, last, length, x, y, logarithm); return;
+    case AG_KERNEL_PATH_AVX512_ON_AVX2: softmax_rows_avx512_on_avx2(first, last, length, x, y, logarithm); return;
+    default: break;
+    }
+#endif
+    (void)path;
+    softmax_rows_portable(first, last, length, x, y, logarithm);
+}
+
+/// From this many elements the rows of a softmax are split over the kernel threads.
+#define AG_SOFTMAX_PARALLEL_MIN (1 << 15)
+
+typedef struct {
+    int32_t path;
+    int64_t rows, length;
+    const float *x;
+    float *y;
+    bool logarithm;
+} softmax_job;
+
+static void softmax_task(void *context, int64_t part, int64_t parts) {
+    const softmax_job *job = context;
+    int64_t first = job->rows * part / parts, last = job->rows * (part + 1) / parts;
+    softmax_rows_on_path(job->path, first, last, job->length, job->x, job->y, job->logarithm);
+}
+
+void ag_softmax_rows(int64_t rows, int64_t length, const float *x, float *y, bool logarithm) {
+    if (rows <= 0 || length <= 0) return;
+    int32_t path = ag_kernel_path_get();
+    int64_t parts = ag_get_num_threads();
+    if (parts > rows) parts = rows;
+    if (rows * length < AG_SOFTMAX_PARALLEL_MIN || parts <= 1) {
+        softmax_rows_on_path(path, 0, rows, length, x, y, logarithm);
+        return;
+    }
+    softmax_job job = {.path = path, .rows = rows, .length = length, .x = x, .y = y, .logarithm = logarithm};
+    ag_parallel_for(parts, softmax_task, &job);
+}

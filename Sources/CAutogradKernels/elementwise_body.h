@@ -1,0 +1,272 @@
+// The float32 elementwise kernels and the softmax rows, written once with the vector
+// extension clang and GCC share. elementwise.c includes this file once per kernel path,
+// after defining
+//
+//   AG_EW_LANES    floats per vector: 4 (portable: SSE2, NEON, or scalar code elsewhere),
+//                  8 (AVX2) or 16 (AVX-512, and the AVX-512 code compiled for AVX2)
+//   AG_EW_TARGET   the functions' target attribute (empty for the portable path)
+//   AG_EW_NAME(x)  x with the path's suffix: the names of the functions to define
+//
+// and gets AG_EW_NAME(unary), AG_EW_NAME(binary) and AG_EW_NAME(softmax_rows) (see
+// CAutogradKernels.h's ag_unary_f32, ag_binary_f32 and ag_softmax_rows for what they compute).
+// Every element, the last partial vector included, goes through the same vector code, so a
+// result does not depend on where in the array its element sits; paths of equal lane count
+// and instruction set (AVX2 and AVX-512-on-AVX2 apart from the tail) give the same bits.
+
+#ifndef AG_EW_NAME
+#error "define AG_EW_LANES, AG_EW_TARGET and AG_EW_NAME first"
+#endif
+
+/// AG_EW_LANES floats, loaded and stored unaligned; may alias any float.
+typedef float AG_EW_NAME(ag_vfloat) __attribute__((vector_size(4 * AG_EW_LANES), aligned(4), may_alias));
+/// AG_EW_LANES 32-bit integers (comparison masks, exponent bits).
+typedef int32_t AG_EW_NAME(ag_vint) __attribute__((vector_size(4 * AG_EW_LANES), aligned(4), may_alias));
+
+#define V AG_EW_NAME(ag_vfloat)
+#define VI AG_EW_NAME(ag_vint)
+#define L AG_EW_LANES
+
+/// The lanes of `a` where `mask` is all ones, those of `b` elsewhere.
+AG_EW_TARGET
+static inline __attribute__((always_inline)) V AG_EW_NAME(select)(VI mask, V a, V b) {
+    return (V)((mask & (VI)a) | (~mask & (VI)b));
+}
+
+/// `s` in every lane (unlike (V){0} + s, which turns -0 into +0).
+AG_EW_TARGET
+static inline __attribute__((always_inline)) V AG_EW_NAME(splat)(float s) {
+    V v;
+    for (int j = 0; j < L; j++) v[j] = s;
+    return v;
+}
+
+/// The first `count` (< L) floats of `p`, the other lanes 0.
+AG_EW_TARGET
+static inline __attribute__((always_inline)) V AG_EW_NAME(load_partial)(const float *p, int64_t count) {
+    V v = {0};
+    for (int64_t j = 0; j < count; j++) v[j] = p[j];
+    return v;
+}
+
+/// Stores the first `count` (< L) lanes of `v` to `p`.
+AG_EW_TARGET
+static inline __attribute__((always_inline)) void AG_EW_NAME(store_partial)(float *p, V v, int64_t count) {
+    for (int64_t j = 0; j < count; j++) p[j] = v[j];
+}
+
+/// e^x (gelu.c's exp_portable, lane by lane; constants in exp_constants.h): within 2 ulp,
+/// +inf above ln(FLT_MAX), subnormal results near the bottom, 0 below ln(2^-150), NaN for NaN.
+AG_EW_TARGET
+static inline __attribute__((always_inline)) V AG_EW_NAME(exp)(V x) {
+    V clamped = AG_EW_NAME(select)(x < AG_EXP_CLAMP_LOW, (V){0} + AG_EXP_CLAMP_LOW, x);
+    clamped = AG_EW_NAME(select)(clamped > AG_EXP_CLAMP_HIGH, (V){0} + AG_EXP_CLAMP_HIGH, clamped);
+    // Round to nearest by adding 1.5·2^23: the integer lands in the low mantissa bits.
+    const float shifter = 12582912.0f;
+    V shifted = clamped * AG_EXP_LOG2E + shifter;
+    VI n = (VI)shifted - (VI)((V){0} + shifter);
+    V nf = shifted - shifter;
+    V r = clamped - nf * AG_EXP_LN2_HI;
+    r = r - nf * AG_EXP_LN2_LO;
+    V p = (V){0} + AG_EXP_P4;
+    p = p * r + AG_EXP_P3;
+    p = p * r + AG_EXP_P2;
+    p = p * r + AG_EXP_P1;
+    p = p * r + AG_EXP_P0;
+    p = p * (r * r) + (r + 1.0f);
+    VI half = n >> 1;
+    V scale1 = (V)((half + 127) << 23);
+    V scale2 = (V)((n - half + 127) << 23);
+    V result = p * scale1 * scale2;
+    result = AG_EW_NAME(select)(x < AG_EXP_ZERO_BELOW, (V){0}, result);
+    return AG_EW_NAME(select)(x != x, x + x, result);
+}
+
+/// 1 / (1 + e^-x).
+AG_EW_TARGET
+static inline __attribute__((always_inline)) V AG_EW_NAME(sigmoid)(V x) {
+    return 1.0f / (1.0f + AG_EW_NAME(exp)(-x));
+}
+
+/// tanh x (Cephes' tanhf): below |x| = 0.625 an odd polynomial, |x| + |x|³·P(x²); above,
+/// 1 - 2 / (e^2|x| + 1); then the sign of x (so tanh(-0) = -0, tanh(±inf) = ±1, NaN for NaN).
+AG_EW_TARGET
+static inline __attribute__((always_inline)) V AG_EW_NAME(tanh)(V x) {
+    const VI signBit = (VI){0} + (int32_t)0x80000000u;
+    V magnitude = (V)(~signBit & (VI)x);
+    V z = x * x;
+    V p = (V){0} + -5.70498872745e-3f;
+    p = p * z + 2.06390887954e-2f;
+    p = p * z + -5.37397155531e-2f;
+    p = p * z + 1.33314422036e-1f;
+    p = p * z + -3.33332819422e-1f;
+    V small = magnitude + magnitude * (p * z);
+    V large = 1.0f - 2.0f / (AG_EW_NAME(exp)(magnitude + magnitude) + 1.0f);
+    V result = AG_EW_NAME(select)(magnitude < 0.625f, small, large);
+    return (V)((VI)result | (signBit & (VI)x));
+}
+
+/// Runs `expr` (of the vector `v`) over x[0..<n] read with stride sx (1, or 0: x[0] for every
+/// element), writing y[0..<n]. Two vectors per step, so the polynomials' two dependency chains
+/// overlap.
+#define AG_EW_MAP(expr)                                                                     \
+    do {                                                                                   \
+        int64_t i = 0;                                                                     \
+        if (sx == 1) {                                                                     \
+            for (; i + 2 * L <= n; i += 2 * L) {                                           \
+                V first, second;                                                           \
+                {                                                                          \
+                    V v = *(const V *)(x + i);                                             \
+                    first = (expr);                                                        \
+                }                                                                          \
+                {                                                                          \
+                    V v = *(const V *)(x + i + L);                                         \
+                    second = (expr);                                                       \
+                }                                                                          \
+                *(V *)(y + i) = first;                                                     \
+                *(V *)(y + i + L) = second;                                                \
+            }                                                                              \
+            for (; i + L <= n; i += L) {                                                   \
+                V v = *(const V *)(x + i);                                                 \
+                *(V *)(y + i) = (expr);                                                    \
+            }                                                                              \
+            if (i < n) {                                                                   \
+                V v = AG_EW_NAME(load_partial)(x + i, n - i);                              \
+                AG_EW_NAME(store_partial)(y + i, (expr), n - i);                           \
+            }                                                                              \
+        } else {                                                                           \
+            V v = AG_EW_NAME(splat)(x[0]);                                                           \
+            V value = (expr);                                                              \
+            for (; i + L <= n; i += L) *(V *)(y + i) = value;                              \
+            if (i < n) AG_EW_NAME(store_partial)(y + i, value, n - i);                     \
+        }                                                                                  \
+    } while (0)
+
+/// ag_unary_f32 on this path; sx is 0 or 1.
+AG_EW_TARGET
+static bool AG_EW_NAME(unary)(int32_t op, float s, int64_t n, const float *x, int64_t sx, float *y) {
+    const VI signBit = (VI){0} + (int32_t)0x80000000u;
+    const VI one = (VI)((V){0} + 1.0f);
+    switch (op) {
+    case AG_UNARY_NEGATE: AG_EW_MAP(-v); break;
+    case AG_UNARY_RELU: AG_EW_MAP((V)((v > 0.0f) & (VI)v)); break;
+    case AG_UNARY_ADD_SCALAR: AG_EW_MAP(v + s); break;
+    case AG_UNARY_MULTIPLY_SCALAR: AG_EW_MAP(v * s); break;
+    case AG_UNARY_REVERSE_SUBTRACT_SCALAR: AG_EW_MAP(s - v); break;
+    case AG_UNARY_REVERSE_DIVIDE_SCALAR: AG_EW_MAP(s / v); break;
+    case AG_UNARY_SQUARE: AG_EW_MAP(v * v); break;
+    case AG_UNARY_RECIPROCAL: AG_EW_MAP(1.0f / v); break;
+    case AG_UNARY_IS_POSITIVE: AG_EW_MAP((V)((v > 0.0f) & one)); break;
+    case AG_UNARY_ABS: AG_EW_MAP((V)(~signBit & (VI)v)); break;
+    case AG_UNARY_EXP: AG_EW_MAP(AG_EW_NAME(exp)(v)); break;
+    case AG_UNARY_SIGMOID: AG_EW_MAP(AG_EW_NAME(sigmoid)(v)); break;
+    case AG_UNARY_TANH: AG_EW_MAP(AG_EW_NAME(tanh)(v)); break;
+    default: return false;
+    }
+    return true;
+}
+#undef AG_EW_MAP
+
+/// Runs `expr` (of the vectors `va` and `vb`) over a[0..<n] and b[0..<n] read with strides
+/// sa and sb (1, or 0: the first element for every one), writing y[0..<n].
+#define AG_EW_ZIP_LOOP(LOAD_A, LOAD_B, PARTIAL_A, PARTIAL_B, expr)                          \
+    do {                                                                                   \
+        int64_t i = 0;                                                                     \
+        for (; i + L <= n; i += L) {                                                       \
+            V va = LOAD_A, vb = LOAD_B;                                                    \
+            *(V *)(y + i) = (expr);                                                        \
+        }                                                                                  \
+        if (i < n) {                                                                       \
+            V va = PARTIAL_A, vb = PARTIAL_B;                                              \
+            AG_EW_NAME(store_partial)(y + i, (expr), n - i);                               \
+        }                                                                                  \
+    } while (0)
+#define AG_EW_ZIP(expr)                                                                     \
+    do {                                                                                   \
+        if (sa == 1 && sb == 1) {                                                          \
+            AG_EW_ZIP_LOOP(*(const V *)(a + i), *(const V *)(b + i),                       \
+                           AG_EW_NAME(load_partial)(a + i, n - i),                         \
+                           AG_EW_NAME(load_partial)(b + i, n - i), expr);                  \
+        } else if (sa == 1) {                                                              \
+            const V splat = AG_EW_NAME(splat)(b[0]);                                                 \
+            AG_EW_ZIP_LOOP(*(const V *)(a + i), splat,                                     \
+                           AG_EW_NAME(load_partial)(a + i, n - i), splat, expr);           \
+        } else if (sb == 1) {                                                              \
+            const V splat = AG_EW_NAME(splat)(a[0]);                                                 \
+            AG_EW_ZIP_LOOP(splat, *(const V *)(b + i), splat,                              \
+                           AG_EW_NAME(load_partial)(b + i, n - i), expr);                  \
+        } else {                                                                           \
+            const V splatA = AG_EW_NAME(splat)(a[0]), splatB = AG_EW_NAME(splat)(b[0]);                        \
+            AG_EW_ZIP_LOOP(splatA, splatB, splatA, splatB, expr);                          \
+        }                                                                                  \
+    } while (0)
+
+/// ag_binary_f32 on this path; sa and sb are 0 or 1.
+AG_EW_TARGET
+static bool AG_EW_NAME(binary)(int32_t op, int64_t n, const float *a, int64_t sa, const float *b, int64_t sb,
+                               float *y) {
+    switch (op) {
+    case AG_BINARY_ADD: AG_EW_ZIP(va + vb); break;
+    case AG_BINARY_SUBTRACT: AG_EW_ZIP(va - vb); break;
+    case AG_BINARY_MULTIPLY: AG_EW_ZIP(va * vb); break;
+    case AG_BINARY_DIVIDE: AG_EW_ZIP(va / vb); break;
+    default: return false;
+    }
+    return true;
+}
+#undef AG_EW_ZIP
+#undef AG_EW_ZIP_LOOP
+
+/// ag_softmax_rows on this path for rows [first, last).
+AG_EW_TARGET
+static void AG_EW_NAME(softmax_rows)(int64_t first, int64_t last, int64_t length, const float *x, float *y,
+                                     bool logarithm) {
+    for (int64_t row = first; row < last; row++) {
+        const float *in = x + row * length;
+        float *out = y + row * length;
+        // The row's maximum (NaN never wins; a NaN reaches every output through its exp).
+        V best = (V){0} + -__builtin_inff();
+        int64_t i = 0;
+        for (; i + L <= length; i += L) {
+            V v = *(const V *)(in + i);
+            best = AG_EW_NAME(select)(v > best, v, best);
+        }
+        float maximum = -__builtin_inff();
+        for (int j = 0; j < L; j++) maximum = best[j] > maximum ? best[j] : maximum;
+        for (; i < length; i++) maximum = in[i] > maximum ? in[i] : maximum;
+        if (maximum == -__builtin_inff()) maximum = 0;
+        // Σ e^(x - max), storing the exponentials unless the logarithm is wanted.
+        V sums = {0};
+        float tail = 0;
+        i = 0;
+        for (; i + L <= length; i += L) {
+            V e = AG_EW_NAME(exp)(*(const V *)(in + i) - maximum);
+            if (!logarithm) *(V *)(out + i) = e;
+            sums += e;
+        }
+        if (i < length) {
+            V e = AG_EW_NAME(exp)(AG_EW_NAME(load_partial)(in + i, length - i) - maximum);
+            if (!logarithm) AG_EW_NAME(store_partial)(out + i, e, length - i);
+            for (int64_t j = 0; j < length - i; j++) tail += e[j];
+        }
+        float total = 0;
+        for (int j = 0; j < L; j++) total += sums[j];
+        total += tail;
+        if (logarithm) {
+            float logTotal = logf(total);
+            i = 0;
+            for (; i + L <= length; i += L) *(V *)(out + i) = (*(const V *)(in + i) - maximum) - logTotal;
+            for (; i < length; i++) out[i] = (in[i] - maximum) - logTotal;
+        } else {
+            i = 0;
+            for (; i + L <= length; i += L) *(V *)(out + i) = *(const V *)(out + i) / total;
+            for (; i < length; i++) out[i] /= total;
+        }
+    }
+}
+
+#undef V
+#undef VI
+#undef L
+#undef AG_EW_LANES
+#undef AG_EW_TARGET
+#undef AG_EW_NAME
