@@ -152,20 +152,10 @@ static inline __m256 scale_by_power_of_two_avx2(__m256 p, __m256i n) {
     return _mm256_mul_ps(_mm256_mul_ps(p, scale1), scale2);
 }
 
-AG_TARGET_AVX2
-static inline __m256 exp_avx2(__m256 x) {
-    // max/min return their second operand when either is NaN, so a NaN passes through.
-    __m256 clamped = _mm256_min_ps(_mm256_set1_ps(AG_EXP_CLAMP_HIGH), _mm256_max_ps(_mm256_set1_ps(AG_EXP_CLAMP_LOW), x));
-    __m256i n;
-    __m256 result = scale_by_power_of_two_avx2(exp_reduced_avx2(clamped, &n), n);
-    __m256 underflow = _mm256_cmp_ps(x, _mm256_set1_ps(AG_EXP_ZERO_BELOW), _CMP_LT_OQ);
-    result = _mm256_andnot_ps(underflow, result);
-    return _mm256_blendv_ps(result, _mm256_add_ps(x, x), _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
-}
-
 /// e^x for arguments the caller keeps within [-87, 0] (erf's R(|x|) lies in [-17, -0.7]) or
-/// NaN: exp_avx2 without its clamping, its special cases and its second scaling, which
-/// such arguments never need (2^n is a normal float), so it gives the same bits there.
+/// NaN: the full exp (ag_exp) without its clamping, its special cases and its second
+/// scaling, which such arguments never need (2^n is a normal float), so it gives the same
+/// bits there.
 AG_TARGET_AVX2
 static inline __m256 exp_bounded_avx2(__m256 x) {
     __m256i n;
@@ -174,9 +164,9 @@ static inline __m256 exp_bounded_avx2(__m256 x) {
     return _mm256_mul_ps(p, scale);
 }
 
-/// e^x for x ≤ 0 or NaN: exp_avx2 without the clamp from above, the explicit zero below
-/// ln(2^-150) (the clamp at -104 and the two-step scaling already give 0 there) and the
-/// NaN blend (a NaN runs through), so it gives the same bits on that domain.
+/// e^x for x ≤ 0 or NaN: the full exp (ag_exp) without the clamp from above, the explicit
+/// zero below ln(2^-150) (the clamp at -104 and the two-step scaling already give 0 there)
+/// and the NaN blend (a NaN runs through), so it gives the same bits on that domain.
 AG_TARGET_AVX2
 static inline __m256 exp_nonpositive_avx2(__m256 x) {
     __m256i n;
@@ -247,12 +237,6 @@ static void erf_avx2_array(int64_t n, const float *x, float *y) {
     for (; i < n; i++) y[i] = erf_portable(x[i]);
 }
 
-AG_TARGET_AVX2
-static void exp_avx2_array(int64_t n, const float *x, float *y) {
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, exp_avx2(_mm256_loadu_ps(x + i)));
-    for (; i < n; i++) y[i] = exp_portable(x[i]);
-}
 #endif
 
 // MARK: Entry points
@@ -288,11 +272,6 @@ void ag_erf(int64_t n, const float *x, float *y) {
 }
 
 void ag_exp(int64_t n, const float *x, float *y) {
-#if AG_X86
-    if (ag_avx2_kernels_active()) {
-        exp_avx2_array(n, x, y);
-        return;
-    }
-#endif
-    for (int64_t i = 0; i < n; i++) y[i] = exp_portable(x[i]);
+    // The elementwise kernels' exp: the same polynomial, as wide as the kernel path runs.
+    ag_unary_f32(AG_UNARY_EXP, 0, n, x, 1, y);
 }

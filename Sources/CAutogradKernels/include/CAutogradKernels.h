@@ -298,9 +298,10 @@ void ag_gelu_backward(int64_t n, const float *x, const float *grad, float *dx);
 /// the correctly rounded value, exact at ±0 and ±inf, NaN for NaN.
 void ag_erf(int64_t n, const float *x, float *y);
 
-/// e^x of `n` floats by a polynomial (eight lanes at a time on the AVX2 path): within 2 ulp
-/// of the correctly rounded value for normal results, +inf above ln(FLT_MAX), subnormal
-/// results near the bottom and 0 below ln(2^-150); NaN for NaN.
+/// e^x of `n` floats by a polynomial (ag_unary_f32's AG_UNARY_EXP, 8 or 16 lanes on the
+/// AVX2 and AVX-512 paths): within 2 ulp of the correctly rounded value for normal
+/// results, +inf above ln(FLT_MAX), subnormal results near the bottom and 0 below
+/// ln(2^-150); NaN for NaN.
 void ag_exp(int64_t n, const float *x, float *y);
 
 // MARK: Elementwise float32 ops and softmax (elementwise.c)
