@@ -98,66 +98,6 @@ enum SavedTensor {
     }
 }
 
-/// The values a backward rule needs, saved at forward time as the op declares
-/// (``Op/saves``) and freed after backward unless the graph is retained. A node that saves
-/// something holds one of these (a reference: the slots are never copied); a node that
-/// saves nothing holds none.
-final class SavedValues {
-    /// The first input, when the rule needs it.
-    @exclusivity(unchecked) private(set) var first: SavedTensor?
-    /// The second input, when the rule needs it.
-    @exclusivity(unchecked) private(set) var second: SavedTensor?
-    /// The third input, when the rule needs it.
-    @exclusivity(unchecked) private(set) var third: SavedTensor?
-    /// The forward result, saved without its node to avoid a cycle through it.
-    let result: SavedTensor?
-    /// Indices or a mask the rule needs.
-    let auxiliary: SavedAuxiliary?
-    /// Whether the op's scalar operand counts as saved (see ``SavedSlots/scalar``).
-    private let holdsScalar: Bool
-
-    /// Saves what `slots` names from the forward pass of one op.
-    init(_ slots: SavedSlots, inputs: InputTriple, result: NDArray, auxiliary: SavedAuxiliary?) {
-        first = slots.contains(.first) ? inputs.first.map(SavedTensor.init) : nil
-        second = slots.contains(.second) ? inputs.second.map(SavedTensor.init) : nil
-        third = slots.contains(.third) ? inputs.third.map(SavedTensor.init) : nil
-        self.result = slots.contains(.result) ? SavedTensor(output: result) : nil
-        self.auxiliary = slots.contains(.auxiliary) ? auxiliary : nil
-        holdsScalar = slots.contains(.scalar)
-    }
-
-    /// Whether a saved input has a history of its own (a node its release would free).
-    var holdsInputWithHistory: Bool {
-        SavedValues.hasHistory(first) || SavedValues.hasHistory(second) || SavedValues.hasHistory(third)
-    }
-
-    private static func hasHistory(_ slot: SavedTensor?) -> Bool {
-        guard case .input(let tensor, _)? = slot else { return false }
-        return tensor.history != nil
-    }
-
-    /// Empties the input slots, moving onto `pending` the history of each saved input that
-    /// nothing else holds, so the input's release does not free its node recursively.
-    func takeInputHistories(into pending: inout [Node]) {
-        SavedValues.takeHistory(of: &first, into: &pending)
-        SavedValues.takeHistory(of: &second, into: &pending)
-        SavedValues.takeHistory(of: &third, into: &pending)
-    }
-
-    private static func takeHistory(of slot: inout SavedTensor?, into pending: inout [Node]) {
-        guard case .input(var tensor, _) = slot else { return }
-        slot = nil
-        guard isKnownUniquelyReferenced(&tensor), let history = tensor.history else { return }
-        tensor.history = nil
-        pending.append(history)
-    }
-
-    /// Whether nothing was saved.
-    var isEmpty: Bool {
-        first == nil && second == nil && third == nil && result == nil && auxiliary == nil && !holdsScalar
-    }
-}
-
 /// The first three inputs of an op, the ones a rule can save.
 struct InputTriple {
     /// The first input, if any.
@@ -183,35 +123,35 @@ struct UnpackedSavedValues {
     }
 
     /// The first input.
-    func first() throws(AutogradError) -> Tensor { try unpack(node.saved?.first) }
+    func first() throws(AutogradError) -> Tensor { try unpack(node.savedFirst) }
     /// The second input.
-    func second() throws(AutogradError) -> Tensor { try unpack(node.saved?.second) }
+    func second() throws(AutogradError) -> Tensor { try unpack(node.savedSecond) }
     /// The third input.
-    func third() throws(AutogradError) -> Tensor { try unpack(node.saved?.third) }
+    func third() throws(AutogradError) -> Tensor { try unpack(node.savedThird) }
     /// The forward result.
-    func result() throws(AutogradError) -> Tensor { try unpack(node.saved?.result) }
+    func result() throws(AutogradError) -> Tensor { try unpack(node.savedResult) }
 
     /// The saved mean and reciprocal standard deviation of each row.
     func rowStatistics() throws(AutogradError) -> (mean: NDArray, reciprocalStd: NDArray) {
-        guard case .rowStatistics(let mean, let reciprocalStd) = node.saved?.auxiliary else { throw missing }
+        guard case .rowStatistics(let mean, let reciprocalStd) = node.savedAuxiliary else { throw missing }
         return (mean, reciprocalStd)
     }
 
     /// The saved log-sum-exp rows and mask of an attention call.
     func attention() throws(AutogradError) -> (logSumExp: NDArray, mask: AttentionKernel.Mask?) {
-        guard case .attention(let logSumExp, let mask) = node.saved?.auxiliary else { throw missing }
+        guard case .attention(let logSumExp, let mask) = node.savedAuxiliary else { throw missing }
         return (logSumExp, mask)
     }
 
     /// The saved array (positions of maxima, a mask or a condition).
     func array() throws(AutogradError) -> NDArray {
-        guard case .array(let array) = node.saved?.auxiliary else { throw missing }
+        guard case .array(let array) = node.savedAuxiliary else { throw missing }
         return array
     }
 
     /// The saved indices.
     func indices() throws(AutogradError) -> [Int] {
-        guard case .indices(let indices) = node.saved?.auxiliary else { throw missing }
+        guard case .indices(let indices) = node.savedAuxiliary else { throw missing }
         return indices
     }
 
@@ -297,8 +237,22 @@ public final class Node {
     let op: Op
     /// One edge per input, in the op's argument order.
     @exclusivity(unchecked) private(set) var edges: EdgeList
-    /// What the backward rule reads.
-    @exclusivity(unchecked) var saved: SavedValues?
+    // What the backward rule reads, saved as the op declares (``Op/saves``) and freed after
+    // backward unless the graph is retained. Each is a stored property of the node itself,
+    // so saving allocates nothing and reading copies nothing but the slot read.
+
+    /// The first input, when the rule reads it.
+    @exclusivity(unchecked) var savedFirst: SavedTensor?
+    /// The second input, when the rule reads it.
+    @exclusivity(unchecked) var savedSecond: SavedTensor?
+    /// The third input, when the rule reads it.
+    @exclusivity(unchecked) var savedThird: SavedTensor?
+    /// The forward result, saved without its node to avoid a cycle through it.
+    @exclusivity(unchecked) var savedResult: SavedTensor?
+    /// Indices, a mask or other values the rule reads.
+    @exclusivity(unchecked) var savedAuxiliary: SavedAuxiliary?
+    /// Whether the op's scalar operand counts as saved (see ``SavedSlots/scalar``).
+    @exclusivity(unchecked) private var savesScalar: Bool
     /// Set once backward has freed `saved`.
     @exclusivity(unchecked) var savedValuesReleased = false
     /// The shape of the tensor this node made; incoming gradients have this shape.
@@ -323,7 +277,7 @@ public final class Node {
     }
 
     /// A node for `op` that saves what `slots` names of `inputs`, `output` and `auxiliary`
-    /// (the values are saved straight into the node: a ``SavedValues`` is large to copy).
+    /// (see ``Op/saves``).
     init(
         op: Op, edges: EdgeList, output: NDArray, saving slots: SavedSlots, inputs: InputTriple,
         auxiliary: SavedAuxiliary?, context: RecordingContext
@@ -332,7 +286,12 @@ public final class Node {
         self.edges = edges
         self.outputShape = output.shape
         self.outputDType = output.dtype
-        self.saved = slots.isEmpty ? nil : SavedValues(slots, inputs: inputs, result: output, auxiliary: auxiliary)
+        savedFirst = slots.contains(.first) ? inputs.first.map(SavedTensor.init) : nil
+        savedSecond = slots.contains(.second) ? inputs.second.map(SavedTensor.init) : nil
+        savedThird = slots.contains(.third) ? inputs.third.map(SavedTensor.init) : nil
+        savedResult = slots.contains(.result) ? SavedTensor(output: output) : nil
+        savedAuxiliary = slots.contains(.auxiliary) ? auxiliary : nil
+        savesScalar = slots.contains(.scalar)
         self.scopeFrame = context.scopeFrame
         if context.detectsAnomalies { creationSite = AnomalyMode.callSite() }
         if let observer = context.traceObserver { observer.nodeRecorded(self, output: output) }
@@ -430,22 +389,46 @@ public final class Node {
         for index in 0..<edges.count {
             if case .node(let node) = edges[index] { pending.append(node) }
         }
-        guard pending.count > before || saved?.holdsInputWithHistory == true else { return }
+        guard pending.count > before || Node.hasHistory(savedFirst) || Node.hasHistory(savedSecond)
+            || Node.hasHistory(savedThird)
+        else { return }
         edges = .empty
-        let taken = saved
-        saved = nil
-        taken?.takeInputHistories(into: &pending)
+        Node.takeHistory(of: &savedFirst, into: &pending)
+        Node.takeHistory(of: &savedSecond, into: &pending)
+        Node.takeHistory(of: &savedThird, into: &pending)
+    }
+
+    /// Whether `slot` holds an input with a history of its own (a node its release would free).
+    private static func hasHistory(_ slot: SavedTensor?) -> Bool {
+        guard case .input(let tensor, _)? = slot else { return false }
+        return tensor.history != nil
+    }
+
+    /// Empties `slot`, moving onto `pending` the history of the input it held when nothing
+    /// else holds that input, so the input's release does not free its node recursively.
+    private static func takeHistory(of slot: inout SavedTensor?, into pending: inout [Node]) {
+        guard case .input(var tensor, _) = slot else { return }
+        slot = nil
+        guard isKnownUniquelyReferenced(&tensor), let history = tensor.history else { return }
+        tensor.history = nil
+        pending.append(history)
     }
 
     /// Frees the saved values (after a backward pass that does not retain the graph).
     /// A node that saved nothing can still be walked again, as in PyTorch; every node whose
     /// PyTorch counterpart saves a tensor (an input, its output, indices or a scalar
-    /// operand) saves it in ``saved``, so it cannot.
+    /// operand) saves it in one of the `saved` slots, so it cannot.
     func releaseSavedValues() {
         if case .custom(let rule) = op { rule.context.release() }
-        guard let released = saved else { return }
-        saved = nil
-        if !released.isEmpty { savedValuesReleased = true }
+        guard savedFirst != nil || savedSecond != nil || savedThird != nil || savedResult != nil
+            || savedAuxiliary != nil || savesScalar
+        else { return }
+        savedFirst = nil
+        savedSecond = nil
+        savedThird = nil
+        savedResult = nil
+        savedAuxiliary = nil
+        savesScalar = false
+        savedValuesReleased = true
     }
-
 }

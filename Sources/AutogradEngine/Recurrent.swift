@@ -134,7 +134,7 @@ extension Node {
     func recurrentLayerGradients(
         _ grad: Tensor, _ values: UnpackedSavedValues, mode: RecurrentKernel.Mode, reverse: Bool
     ) throws(AutogradError) -> [Tensor?] {
-        guard case .recurrent(let workspace, let extras) = saved?.auxiliary else { throw .savedValueMissing(node: name) }
+        guard case .recurrent(let workspace, let extras) = savedAuxiliary else { throw .savedValueMissing(node: name) }
         let (input, weight, hidden) = try (values.first(), values.second(), values.third())
         let cell = try extras.cell?.unpack(in: self)
         let biasIH = try extras.inputBias?.unpack(in: self), biasHH = try extras.hiddenBias?.unpack(in: self)
