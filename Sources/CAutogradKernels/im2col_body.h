@@ -20,25 +20,47 @@ typedef float AG_I2C_NAME(ag_vrun) __attribute__((vector_size(4 * AG_I2C_LANES),
 #define V AG_I2C_NAME(ag_vrun)
 #define L AG_I2C_LANES
 
-/// dst[0..<n] = src[0..<n].
+/// dst[0..<n] = src[0..<n], or dst[0..<n] += src[0..<n] when `add` (a constant at every
+/// call, so each form compiles to its own loop).
 AG_I2C_TARGET
-static inline __attribute__((always_inline)) void AG_I2C_NAME(copy_run)(float *restrict dst, const float *restrict src,
-                                                                      int64_t n) {
+static inline __attribute__((always_inline)) void AG_I2C_NAME(move_run)(float *restrict dst, const float *restrict src,
+                                                                      int64_t n, bool add) {
+#define AG_I2C_MOVE(TYPE)                                                                    \
+    do {                                                                                     \
+        TYPE moved = *(const TYPE *)(src + i);                                               \
+        if (add) moved += *(const TYPE *)(dst + i);                                          \
+        *(TYPE *)(dst + i) = moved;                                                          \
+    } while (0)
     int64_t i = 0;
-    for (; i + L <= n; i += L) *(V *)(dst + i) = *(const V *)(src + i);
+    for (; i + L <= n; i += L) AG_I2C_MOVE(V);
 #if AG_I2C_LANES > 8
     if (i + 8 <= n) {
-        *(ag_float8 *)(dst + i) = *(const ag_float8 *)(src + i);
+        AG_I2C_MOVE(ag_float8);
         i += 8;
     }
 #endif
 #if AG_I2C_LANES > 4
     if (i + 4 <= n) {
-        *(ag_float4 *)(dst + i) = *(const ag_float4 *)(src + i);
+        AG_I2C_MOVE(ag_float4);
         i += 4;
     }
 #endif
-    for (; i < n; i++) dst[i] = src[i];
+    for (; i < n; i++) AG_I2C_MOVE(float);
+#undef AG_I2C_MOVE
+}
+
+/// dst[0..<n] = src[0..<n].
+AG_I2C_TARGET
+static inline __attribute__((always_inline)) void AG_I2C_NAME(copy_run)(float *restrict dst, const float *restrict src,
+                                                                      int64_t n) {
+    AG_I2C_NAME(move_run)(dst, src, n, false);
+}
+
+/// dst[0..<n] += src[0..<n].
+AG_I2C_TARGET
+static inline __attribute__((always_inline)) void AG_I2C_NAME(add_run)(float *restrict dst, const float *restrict src,
+                                                                     int64_t n) {
+    AG_I2C_NAME(move_run)(dst, src, n, true);
 }
 
 /// dst[0..<n] = src[0], src[stride], ... (a copy_run when stride is 1).
@@ -52,26 +74,6 @@ static inline __attribute__((always_inline)) void AG_I2C_NAME(gather_run)(float 
     for (int64_t i = 0; i < n; i++) dst[i] = src[i * stride];
 }
 
-/// dst[0..<n] += src[0..<n].
-AG_I2C_TARGET
-static inline __attribute__((always_inline)) void AG_I2C_NAME(add_run)(float *restrict dst, const float *restrict src,
-                                                                     int64_t n) {
-    int64_t i = 0;
-    for (; i + L <= n; i += L) *(V *)(dst + i) += *(const V *)(src + i);
-#if AG_I2C_LANES > 8
-    if (i + 8 <= n) {
-        *(ag_float8 *)(dst + i) += *(const ag_float8 *)(src + i);
-        i += 8;
-    }
-#endif
-#if AG_I2C_LANES > 4
-    if (i + 4 <= n) {
-        *(ag_float4 *)(dst + i) += *(const ag_float4 *)(src + i);
-        i += 4;
-    }
-#endif
-    for (; i < n; i++) dst[i] += src[i];
-}
 
 /// dst[0], dst[stride], ... += src[0..<n] (an add_run when stride is 1).
 AG_I2C_TARGET
