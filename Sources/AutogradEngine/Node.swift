@@ -63,12 +63,6 @@ enum SavedTensor {
         }
     }
 
-    /// The saved input tensor, if this is one.
-    var inputTensor: Tensor? {
-        if case .input(let tensor, _) = self { return tensor }
-        return nil
-    }
-
     /// The saved tensor, or PyTorch's error if its storage was modified in place since.
     /// A saved output gets `outputHistory` (its node) as its history.
     func unpack(in node: Node, history outputHistory: Node? = nil) throws(AutogradError) -> Tensor {
