@@ -51,13 +51,7 @@ final class DirectConvolutionKernelPathTests: XCTestCase {
 
     /// A deterministic pseudo-random array in [-1, 1).
     private func values(_ shape: [Int], seed: UInt64) -> NDArray {
-        var state = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-        let count = shape.reduce(1, *)
-        let scalars: [Float] = (0..<count).map { _ in
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Float(state >> 40) / Float(1 << 23) - 1
-        }
-        return NDArray(shape: shape, scalars: scalars)
+        NDArray(shape: shape, scalars: pseudoRandomFloats(shape.reduce(1, *), seed: seed))
     }
 
     /// Within 1e-4 of `expected`, relative to its magnitude above 1 (the weight gradient sums

@@ -30,11 +30,7 @@ final class ElementwiseKernelPathTests: XCTestCase {
 
     /// Deterministic values in [-scale, scale).
     private static func values(_ count: Int, seed: UInt64, scale: Float = 12) -> [Float] {
-        var state = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-        return (0..<count).map { _ in
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return scale * (Float(state >> 40) / Float(1 << 23) - 1)
-        }
+        pseudoRandomFloats(count, seed: seed).map { scale * $0 }
     }
 
     /// An op of ag_unary_f32 with its scalar and its reference: the exact value in double

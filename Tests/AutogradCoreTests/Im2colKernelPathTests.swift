@@ -15,11 +15,7 @@ final class Im2colKernelPathTests: XCTestCase {
     }
 
     private func values(_ count: Int, seed: UInt64) -> [Float] {
-        var state = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-        return (0..<count).map { _ in
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Float(state >> 40) / Float(1 << 23) - 1
-        }
+        pseudoRandomFloats(count, seed: seed)
     }
 
     private let geometries = [

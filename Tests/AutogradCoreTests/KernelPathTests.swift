@@ -14,11 +14,7 @@ final class KernelPathTests: XCTestCase {
 
     /// A deterministic pseudo-random matrix in [-1, 1).
     private func values(_ count: Int, seed: UInt64) -> [Float] {
-        var state = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-        return (0..<count).map { _ in
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Float(state >> 40) / Float(1 << 23) - 1
-        }
+        pseudoRandomFloats(count, seed: seed)
     }
 
     /// C = op(A)·op(B) + beta·C through `ag_sgemm` with leading dimensions padded by 3.

@@ -13,11 +13,7 @@ final class RecurrentKernelPathTests: XCTestCase {
     }
 
     private func values(_ count: Int, seed: UInt64, scale: Float = 1) -> [Float] {
-        var state = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-        return (0..<count).map { _ in
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return (Float(state >> 40) / Float(1 << 23) - 1) * scale
-        }
+        pseudoRandomFloats(count, seed: seed).map { $0 * scale }
     }
 
     /// Sizes around the register and cache blocks, with B read straight and transposed,

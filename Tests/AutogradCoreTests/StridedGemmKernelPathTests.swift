@@ -34,11 +34,7 @@ final class StridedGemmKernelPathTests: XCTestCase {
 
     /// A deterministic pseudo-random array in [-1, 1).
     private func values(_ count: Int, seed: UInt64) -> [Float] {
-        var state = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-        return (0..<count).map { _ in
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Float(state >> 40) / Float(1 << 23) - 1
-        }
+        pseudoRandomFloats(count, seed: seed)
     }
 
     /// The operands and starting C of one case: storage for A (m x k) and B (k x n) read
