@@ -62,16 +62,6 @@ extension ComputationGraph {
 
     /// `text` safe inside a quoted Mermaid label (Mermaid's own entity codes).
     private func mermaidEscaped(_ text: String) -> String {
-        var escaped = ""
-        for character in text {
-            switch character {
-            case "\"": escaped += "#quot;"
-            case "<": escaped += "#lt;"
-            case ">": escaped += "#gt;"
-            case "#": escaped += "#35;"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
+        GraphStyle.replacing(text, ["\"": "#quot;", "<": "#lt;", ">": "#gt;", "#": "#35;"])
     }
 }

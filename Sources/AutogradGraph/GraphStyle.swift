@@ -44,15 +44,14 @@ enum GraphStyle {
 
     /// `text` safe inside HTML, SVG and DOT's HTML-like labels.
     static func escaped(_ text: String) -> String {
+        replacing(text, ["&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;"])
+    }
+
+    /// `text` with each character that `entities` names replaced by its entity.
+    static func replacing(_ text: String, _ entities: [Character: String]) -> String {
         var escaped = ""
         for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            default: escaped.append(character)
-            }
+            if let entity = entities[character] { escaped += entity } else { escaped.append(character) }
         }
         return escaped
     }
