@@ -11,20 +11,17 @@ import Foundation
 extension Node {
     /// The gradients of the inputs given `grad`, the gradient of this node's output.
     func inputGradients(_ grad: Tensor) throws(AutogradError) -> [Tensor?] {
-        if savedValuesReleased { throw .savedValuesFreed(node: name) }
+        // Tensor ops check the grad mode themselves, so `differentiable: true` is right in either.
+        if case let (first, second)? = try arithmeticGradients(grad, differentiable: true) {
+            return edges.count == 1 ? [first] : [first, second]
+        }
         let saved = UnpackedSavedValues(self)
         switch op {
-        case .add: return [grad, grad]
-        case .subtract: return [grad, -grad]
-        case .multiply: return try [needs(0) ? grad * saved.second() : nil, needs(1) ? grad * saved.first() : nil]
-        case .divide:
-            return try [needs(0) ? grad / saved.second() : nil, needs(1) ? -grad * saved.first() / (saved.second() * saved.second()) : nil]
+        case .add, .subtract, .multiply, .divide, .addScalar, .subtractScalar, .reverseSubtractScalar, .multiplyScalar,
+             .divideScalar, .negate:
+            preconditionFailure("\(name) is differentiated by arithmeticGradients")
         case .power: return try powerGradients(grad, base: saved.first(), exponent: saved.second(), result: saved.result())
         case .maximum, .minimum: return try extremumGradients(grad, saved.first(), saved.second(), largest: op.isMaximum)
-        case .addScalar, .subtractScalar: return [grad]
-        case .reverseSubtractScalar: return [-grad]
-        case .multiplyScalar(let s): return [grad * s]
-        case .divideScalar(let s): return [grad / s]
         case .powerScalar(let e):
             if e == 0 { return [Tensor.zeros(inputShapes[0], dtype: edges[0].dtype)] }
             return try [grad * (e * saved.first().pow(e - 1))]
@@ -34,7 +31,6 @@ extension Node {
             // (0^x = ∞) gets ∞·ln 0 = -∞ instead of NaN everywhere else.
             let maskedLogBase = try saved.result().array.map(.addScalar(-1)).map(.isPositive).map(.reverseSubtractScalar(1)).map(.log)
             return try [grad * saved.result() * Tensor(maskedLogBase)]
-        case .negate: return [-grad]
         case .exp: return try [grad * saved.result()]
         case .log: return try [grad / saved.first()]
         case .sqrt: return try [grad / (2 * saved.result())]
@@ -166,12 +162,9 @@ extension Node {
         }
     }
 
-    /// Whether input `i` needs a gradient.
-    private func needs(_ i: Int) -> Bool { edges[i].carriesGradient }
-
     /// `op` applied to two arrays whose shapes a rule knows to broadcast (a failure here is
     /// an engine bug, reported with the node's name).
-    private func elementwise(_ op: BinaryOp, _ a: NDArray, _ b: NDArray) -> NDArray {
+    func elementwise(_ op: BinaryOp, _ a: NDArray, _ b: NDArray) -> NDArray {
         trapOnShapeError { () throws(ShapeError) in try NDArray.zip(op, a, b, name: name) }
     }
 

@@ -135,34 +135,55 @@ enum BackwardEngine {
                 continue
             }
             if node.hasExtras { gradient = node.prehooks.applied(to: gradient) }
+            if !node.hasExtras && !settings.detectsAnomalies && settings.observer == nil,
+                case let (first, second)? = try node.arithmeticGradients(gradient, differentiable: settings.createGraph)
+            {
+                // The common case, with nothing to report: no list of gradients is made.
+                if !settings.retainGraph { node.releaseSavedValues() }
+                let edges = node.edges
+                send(first, along: edges[0], into: &ready, &leaves, settings)
+                if edges.count > 1 { send(second, along: edges[1], into: &ready, &leaves, settings) }
+                continue
+            }
             var inputGradients = try node.inputGradients(gradient)
             if node.hasExtras { inputGradients = try node.applyPosthooks(inputGradients, outputGradient: gradient) }
             if settings.detectsAnomalies { try AnomalyMode.check(inputGradients, of: node) }
             if !settings.retainGraph { node.releaseSavedValues() }
-            var sentGradients: [NDArray?] = []
             let edges = node.edges
-            if settings.observer != nil { sentGradients = [NDArray?](repeating: nil, count: edges.count) }
+            var sentGradients: [NDArray?] = []
             for index in 0..<edges.count {
-                let edge = edges[index]
-                guard edge.carriesGradient else { continue }
-                if let targets = settings.targets, !targets.receives(edge) { continue }
-                let inputGradient = inputGradients[index].map { castToDType(sumToShape($0, edge.shape), of: edge) }
-                if settings.observer != nil { sentGradients[index] = inputGradient?.array }
-                switch edge {
-                case .leaf(let leaf):
-                    if let inputGradient { leaves.add(inputGradient, for: leaf) }
-                case .node(let next):
-                    if let inputGradient {
-                        next.pendingGradient = next.pendingGradient.map { $0 + inputGradient } ?? inputGradient
-                    }
-                    next.pendingDependencies -= 1
-                    if next.pendingDependencies == 0 { ready.append(next) }
-                case .constant:
-                    break
-                }
+                let sent = send(inputGradients[index], along: edges[index], into: &ready, &leaves, settings)
+                if settings.observer != nil { sentGradients.append(sent) }
             }
             settings.observer?.backwardRan(node, outputGradient: gradient.array, edgeGradients: sentGradients)
         }
+    }
+
+    /// Sends `inputGradient` (or, when nil, only the news that nothing comes) along `edge`:
+    /// summed to the input's shape and cast to its dtype, it goes to the leaf inbox or is
+    /// added to the next node's pending gradient; a node that has heard from all of its
+    /// uses becomes ready. Returns the values sent, for a tracing observer.
+    @discardableResult
+    private static func send(
+        _ inputGradient: Tensor?, along edge: Edge, into ready: inout [Node], _ leaves: inout LeafInbox,
+        _ settings: PassSettings
+    ) -> NDArray? {
+        guard edge.carriesGradient else { return nil }
+        if let targets = settings.targets, !targets.receives(edge) { return nil }
+        let inputGradient = inputGradient.map { castToDType(sumToShape($0, edge.shape), of: edge) }
+        switch edge {
+        case .leaf(let leaf):
+            if let inputGradient { leaves.add(inputGradient, for: leaf) }
+        case .node(let next):
+            if let inputGradient {
+                next.pendingGradient = next.pendingGradient.map { $0 + inputGradient } ?? inputGradient
+            }
+            next.pendingDependencies -= 1
+            if next.pendingDependencies == 0 { ready.append(next) }
+        case .constant:
+            break
+        }
+        return inputGradient?.array
     }
 
     /// Counts down the dependencies of the nodes behind `edges` of `node`, which sends
@@ -179,15 +200,17 @@ enum BackwardEngine {
     /// Counts, for every node reachable from `roots`, the edges that reach it; returns the
     /// nodes found. A node is pushed the first time an edge reaches it.
     private static func countDependencies(from roots: [Node]) -> [Node] {
+        // `found` is also the work list: the nodes after `visited` are still to be visited.
         var found = roots
-        var stack = roots
-        while let node = stack.popLast() {
+        var visited = 0
+        while visited < found.count {
+            let node = found[visited]
+            visited += 1
             for index in 0..<node.edges.count {
                 guard case .node(let next) = node.edges[index] else { continue }
                 next.pendingDependencies += 1
                 if next.pendingDependencies == 1 && (roots.count == 1 ? roots[0] !== next : !roots.contains { $0 === next }) {
                     found.append(next)
-                    stack.append(next)
                 }
             }
         }

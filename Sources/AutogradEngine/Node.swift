@@ -265,7 +265,7 @@ public final class Node {
     /// A node for `op` with input `edges`, which made `output`, recorded in `context`,
     /// saving nothing. The node keeps `output`'s shape and dtype; inside `tracingGraph` it
     /// reports `output` to the tracing observer.
-    convenience init(op: Op, edges: EdgeList, output: NDArray, context: RecordingContext = .current) {
+    convenience init(op: Op, edges: EdgeList, output: borrowing NDArray, context: RecordingContext = .current) {
         self.init(op: op, edges: edges, output: output, saving: [], inputs: InputTriple(), auxiliary: nil,
                   context: context)
     }
@@ -273,7 +273,7 @@ public final class Node {
     /// A node for `op` that saves what `slots` names of `inputs`, `output` and `auxiliary`
     /// (see ``Op/saves``).
     init(
-        op: Op, edges: EdgeList, output: NDArray, saving slots: SavedSlots, inputs: InputTriple,
+        op: Op, edges: EdgeList, output: borrowing NDArray, saving slots: SavedSlots, inputs: InputTriple,
         auxiliary: SavedAuxiliary?, context: RecordingContext
     ) {
         self.op = op
@@ -283,12 +283,12 @@ public final class Node {
         savedFirst = slots.contains(.first) ? inputs.first.map(SavedTensor.init) : nil
         savedSecond = slots.contains(.second) ? inputs.second.map(SavedTensor.init) : nil
         savedThird = slots.contains(.third) ? inputs.third.map(SavedTensor.init) : nil
-        savedResult = slots.contains(.result) ? SavedTensor(output: output) : nil
+        savedResult = slots.contains(.result) ? SavedTensor(output: copy output) : nil
         savedAuxiliary = slots.contains(.auxiliary) ? auxiliary : nil
         savesScalar = slots.contains(.scalar)
         self.scopeFrame = context.scopeFrame
         if context.detectsAnomalies { creationSite = AnomalyMode.callSite() }
-        if let observer = context.traceObserver { observer.nodeRecorded(self, output: output) }
+        if let observer = context.traceObserver { observer.nodeRecorded(self, output: copy output) }
     }
 
 

@@ -4,7 +4,7 @@ extension Tensor {
     /// Wraps a computed value as a tensor, recording `op` on the graph when grad mode is
     /// on and any input requires grad. The node saves what the op declares
     /// (``Op/saves``): inputs, the result and `auxiliary` (indices or a mask).
-    static func record(_ value: NDArray, _ op: Op, inputs: [Tensor], auxiliary: SavedAuxiliary? = nil) -> Tensor {
+    static func record(_ value: consuming NDArray, _ op: Op, inputs: [Tensor], auxiliary: SavedAuxiliary? = nil) -> Tensor {
         record(value, op, requiresGrad: inputs.contains { $0.requiresGrad },
                edges: EdgeList(inputs.map(\.gradientEdge)),
                inputs: InputTriple(first: inputs.first, second: inputs.count > 1 ? inputs[1] : nil,
@@ -13,14 +13,14 @@ extension Tensor {
     }
 
     /// ``record(_:_:inputs:auxiliary:)`` for a one-input op, without an array of inputs.
-    static func record(_ value: NDArray, _ op: Op, input: Tensor, auxiliary: SavedAuxiliary? = nil) -> Tensor {
+    static func record(_ value: consuming NDArray, _ op: Op, input: Tensor, auxiliary: SavedAuxiliary? = nil) -> Tensor {
         record(value, op, requiresGrad: input.requiresGrad, edges: EdgeList(input.gradientEdge),
                inputs: InputTriple(first: input), auxiliary: auxiliary)
     }
 
     /// ``record(_:_:inputs:auxiliary:)`` for a two-input op, without an array of inputs.
     static func record(
-        _ value: NDArray, _ op: Op, _ first: Tensor, _ second: Tensor, auxiliary: SavedAuxiliary? = nil
+        _ value: consuming NDArray, _ op: Op, _ first: Tensor, _ second: Tensor, auxiliary: SavedAuxiliary? = nil
     ) -> Tensor {
         record(value, op, requiresGrad: first.requiresGrad || second.requiresGrad,
                edges: EdgeList(first.gradientEdge, second.gradientEdge),
@@ -32,13 +32,14 @@ extension Tensor {
     /// Inlined into each caller, so the edges and inputs are built without closures.
     @inline(__always)
     private static func record(
-        _ value: NDArray, _ op: Op, requiresGrad: Bool, edges: @autoclosure () -> EdgeList,
+        _ value: consuming NDArray, _ op: Op, requiresGrad: Bool, edges: @autoclosure () -> EdgeList,
         inputs: @autoclosure () -> InputTriple, auxiliary: SavedAuxiliary?
     ) -> Tensor {
         let context = RecordingContext.current
         guard context.gradEnabled, requiresGrad else {
-            let result = Tensor(value)
-            if context.tracing { result.trace = Node(op: op, edges: edges(), output: value, context: context) }
+            guard context.tracing else { return Tensor(value) }
+            let result = Tensor(copy value)
+            result.trace = Node(op: op, edges: edges(), output: value, context: context)
             return result
         }
         let node = Node(op: op, edges: edges(), output: value, saving: op.saves, inputs: inputs(), auxiliary: auxiliary,

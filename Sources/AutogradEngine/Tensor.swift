@@ -40,21 +40,44 @@ public class Tensor: CustomStringConvertible, @unchecked Sendable {
     @exclusivity(unchecked) public final var grad: Tensor?
     /// The name this tensor has in the user's code, shown in graph drawings.
     public final var label: String? {
-        didSet { gradFn?.outputLabel = label }
+        get { extras?.label }
+        set {
+            if newValue != nil || extras != nil { madeExtras.label = newValue }
+            gradFn?.outputLabel = newValue
+        }
     }
     /// How this tensor was computed, when it does not require grad and was made inside
     /// `tracingGraph` (for drawings; backward never follows it).
-    @exclusivity(unchecked) public final internal(set) var trace: Node?
+    public final internal(set) var trace: Node? {
+        get { extras?.trace }
+        set { madeExtras.trace = newValue }
+    }
     /// Functions applied to a leaf's gradient before it is accumulated.
-    @exclusivity(unchecked) final var gradientHooks = GradientHooks()
+    final var gradientHooks: GradientHooks {
+        get { extras?.gradientHooks ?? GradientHooks() }
+        set { madeExtras.gradientHooks = newValue }
+    }
+    /// Set by ``retainGrad()``: the node that made the current values fills ``grad``.
+    final var retainsGradient: Bool {
+        get { extras?.retainsGradient ?? false }
+        set { if newValue || extras != nil { madeExtras.retainsGradient = newValue } }
+    }
     /// The flag a leaf holds; non-leaves require grad through their `gradFn`.
     @exclusivity(unchecked) final private var leafRequiresGrad: Bool
-    /// Set by ``retainGrad()``: the node that made the current values fills ``grad``.
-    @exclusivity(unchecked) final var retainsGradient = false
+    /// The rarely used parts, made on first use, so that an ordinary tensor stays small.
+    @exclusivity(unchecked) final private var extras: TensorExtras?
+
+    /// The rarely used parts, made if missing.
+    private final var madeExtras: TensorExtras {
+        if let extras { return extras }
+        let made = TensorExtras()
+        extras = made
+        return made
+    }
 
     /// A tensor over `array`, a leaf that requires grad when `requiresGrad` is true (only
     /// floating-point tensors can).
-    public init(_ array: NDArray, requiresGrad: Bool = false) {
+    public init(_ array: consuming NDArray, requiresGrad: Bool = false) {
         if requiresGrad { Tensor.checkCanRequireGrad(array.dtype) }
         self.array = array
         self.leafRequiresGrad = requiresGrad
@@ -66,7 +89,7 @@ public class Tensor: CustomStringConvertible, @unchecked Sendable {
     }
 
     /// A non-leaf made by `gradFn`.
-    init(_ array: NDArray, gradFn: Node) {
+    init(_ array: consuming NDArray, gradFn: Node) {
         self.array = array
         self.history = gradFn
         self.leafRequiresGrad = false
@@ -179,4 +202,13 @@ public final class Parameter: Tensor, @unchecked Sendable {
 
     /// PyTorch's `repr`: `Parameter containing:` and the tensor on the next line.
     public override var description: String { "Parameter containing:\n" + super.description }
+}
+
+/// What few tensors need, kept out of line so ordinary tensors stay small: the label, the
+/// drawing trace, hooks and the retain-grad flag.
+final class TensorExtras {
+    var label: String?
+    var trace: Node?
+    var gradientHooks = GradientHooks()
+    var retainsGradient = false
 }

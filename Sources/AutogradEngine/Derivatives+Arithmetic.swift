@@ -1,0 +1,47 @@
+import AutogradCore
+
+/// The backward rules of the arithmetic ops every model runs on every step (add, subtract,
+/// multiply, divide, their scalar forms and negation). They return a pair instead of an
+/// array, so the engine passes their gradients on without allocating a list per node.
+extension Node {
+    /// The input gradients of an arithmetic op given `grad`, the gradient of its output
+    /// (the second is nil for a one-input op), or nil when the op is not arithmetic.
+    /// Unless `differentiable` (a pass that builds a graph) products and negations are
+    /// computed on the arrays, without the checks and bookkeeping of recorded ops.
+    ///
+    /// Throws ``AutogradError/savedValuesFreed(node:)`` for any node whose saved values a
+    /// previous backward pass freed, arithmetic or not.
+    func arithmeticGradients(_ grad: Tensor, differentiable: Bool) throws(AutogradError) -> (Tensor?, Tensor?)? {
+        if savedValuesReleased { throw .savedValuesFreed(node: name) }
+        switch op {
+        case .add: return (grad, grad)
+        case .subtract: return (grad, negated(grad, differentiable: differentiable))
+        case .multiply:
+            let saved = UnpackedSavedValues(self)
+            return try (needs(0) ? product(grad, saved.second(), differentiable: differentiable) : nil,
+                        needs(1) ? product(grad, saved.first(), differentiable: differentiable) : nil)
+        case .divide:
+            let saved = UnpackedSavedValues(self)
+            return try (needs(0) ? grad / saved.second() : nil,
+                        needs(1) ? -grad * saved.first() / (saved.second() * saved.second()) : nil)
+        case .addScalar, .subtractScalar: return (grad, nil)
+        case .reverseSubtractScalar, .negate: return (negated(grad, differentiable: differentiable), nil)
+        case .multiplyScalar(let s): return (grad * s, nil)
+        case .divideScalar(let s): return (grad / s, nil)
+        default: return nil
+        }
+    }
+
+    /// `grad · factor`, recorded only when `differentiable`.
+    private func product(_ grad: Tensor, _ factor: Tensor, differentiable: Bool) -> Tensor {
+        differentiable ? grad * factor : Tensor(elementwise(.multiply, grad.array, factor.array))
+    }
+
+    /// `-grad`, recorded only when `differentiable`.
+    private func negated(_ grad: Tensor, differentiable: Bool) -> Tensor {
+        differentiable ? -grad : Tensor(grad.array.map(.negate))
+    }
+
+    /// Whether input `i` needs a gradient.
+    func needs(_ i: Int) -> Bool { edges[i].carriesGradient }
+}
