@@ -387,6 +387,8 @@ public final class Node {
             || Node.hasHistory(savedThird)
         else { return }
         edges = .empty
+        // After a backward pass that did not retain the graph nothing is saved any more.
+        guard savedFirst != nil || savedSecond != nil || savedThird != nil else { return }
         Node.takeHistory(of: &savedFirst, into: &pending)
         Node.takeHistory(of: &savedSecond, into: &pending)
         Node.takeHistory(of: &savedThird, into: &pending)

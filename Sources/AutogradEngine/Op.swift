@@ -2,6 +2,9 @@ import AutogradCore
 
 /// Every differentiable primitive, with the attributes its backward rule and the graph
 /// drawing need. Its backward rule is in `Derivatives.swift`.
+///
+/// Every node stores one, so the cases with large attributes (geometries, four-number
+/// slices, split parts) are `indirect`: boxed, they keep every node's op small.
 enum Op {
     // Elementwise, tensor with tensor (broadcasting).
     case add, subtract, multiply, divide, power, maximum, minimum
@@ -33,13 +36,13 @@ enum Op {
     case stack(dim: Int)
     // Linear algebra and convolution.
     case matmul(MatmulKind)
-    case convolution(ConvolutionGeometry, hasBias: Bool)
-    case unfold(ConvolutionGeometry)
-    case fold(ConvolutionGeometry)
+    indirect case convolution(ConvolutionGeometry, hasBias: Bool)
+    indirect case unfold(ConvolutionGeometry)
+    indirect case fold(ConvolutionGeometry)
     // Attention: softmax(scale·Q Kᵀ + mask) V, fused (the mask and causality are saved).
     case scaledDotProductAttention(scale: Double, causal: Bool)
     // Max pooling (the positions of the maxima are saved).
-    case maxPool2d(ConvolutionGeometry)
+    indirect case maxPool2d(ConvolutionGeometry)
     // Gathering rows by index, and its adjoint (scatter-add into zeros).
     case indexSelect(dim: Int)
     case indexAdd(dim: Int)
@@ -77,7 +80,7 @@ enum Op {
     case gelu(tanhApproximation: Bool)
     case layerNorm(normalizedShape: [Int], eps: Double, hasWeight: Bool, hasBias: Bool)
     // Shape ops, einsum and small linear algebra
-    case split(SplitPart)
+    indirect case split(SplitPart)
     case repetition([Int])
     case flip([Int])
     case roll(shifts: [Int], dims: [Int])
@@ -91,8 +94,8 @@ enum Op {
     case cholesky
     // Indexing: subscripts, gather and scatter.
     case alias
-    case stridedSlice(dim: Int, start: Int, end: Int, step: Int)
-    case stridedSliceBackward(dim: Int, start: Int, end: Int, step: Int)
+    indirect case stridedSlice(dim: Int, start: Int, end: Int, step: Int)
+    indirect case stridedSliceBackward(dim: Int, start: Int, end: Int, step: Int)
     case index(dims: [Int])
     case indexPut(dims: [Int], accumulate: Bool)
     case gather(dim: Int)

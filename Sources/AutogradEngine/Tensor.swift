@@ -104,7 +104,7 @@ public class Tensor: CustomStringConvertible, @unchecked Sendable {
     ///
     /// Only a leaf's flag can be changed, as in PyTorch.
     public final var requiresGrad: Bool {
-        get { gradFn != nil || leafRequiresGrad }
+        @inline(__always) get { gradFn != nil || leafRequiresGrad }
         set {
             checkUsage(
                 isLeaf || newValue,

@@ -117,6 +117,7 @@ final class GradientCheckTests: XCTestCase {
             var line = String(rawLine)
             if let comment = line.range(of: "//") { line = String(line[..<comment.lowerBound]) }
             line = line.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("indirect ") { line.removeFirst("indirect ".count) }
             guard line.hasPrefix("case ") else { continue }
             // Split `case a, b(x: T, y: U), c` at top-level commas; keep each identifier.
             var depth = 0, current = ""
