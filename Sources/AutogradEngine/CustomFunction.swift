@@ -20,8 +20,7 @@ public final class FunctionContext {
     /// unpack with the function's node as their history and double backward flows
     /// through it.
     func adoptOutput(_ output: NDArray) {
-        for (index, tensor) in saved.enumerated()
-        where tensor.array.storage === output.storage && tensor.array.layout == output.layout {
+        for (index, tensor) in saved.enumerated() where tensor.isInput(viewing: output) {
             saved[index] = SavedTensor(output: output)
         }
     }

@@ -38,12 +38,17 @@ public enum Edge {
 /// (PyTorch's SavedVariable).
 ///
 /// An input is kept as the tensor itself, which unpacks with no copy. A node's own output
-/// is kept as its values only, since the output tensor holds the node.
+/// is kept as its values only, since the output tensor holds the node: almost always as
+/// the storage alone, laid out row-major from its start in the node's output shape, so
+/// that every saved slot of a node takes two words.
 enum SavedTensor {
     /// A saved input and its storage's version when saved.
     case input(Tensor, version: Int)
-    /// A node's own output values and their storage's version when saved.
-    case output(NDArray, version: Int)
+    /// A node's own output, row-major from the start of `storage` in the node's output
+    /// shape, and the storage's version when saved.
+    case output(Storage, version: Int)
+    /// A node's own output in any other layout, and its storage's version when saved.
+    indirect case outputView(NDArray, version: Int)
 
     /// Saves the input `tensor` as it is now.
     init(_ tensor: Tensor) {
@@ -52,15 +57,9 @@ enum SavedTensor {
 
     /// Saves a node's own output values (the node becomes their history when unpacked).
     init(output: NDArray) {
-        self = .output(output, version: output.storage.version)
-    }
-
-    /// The saved values.
-    var array: NDArray {
-        switch self {
-        case .input(let tensor, _): return tensor.array
-        case .output(let array, _): return array
-        }
+        let version = output.storage.version
+        let rowMajorFromStart = output.layout.offset == 0 && output.layout.isContiguous
+        self = rowMajorFromStart ? .output(output.storage, version: version) : .outputView(output, version: version)
     }
 
     /// The saved tensor, or PyTorch's error if its storage was modified in place since.
@@ -73,13 +72,30 @@ enum SavedTensor {
                 throw SavedTensor.modified(tensor.array, in: node, producer: tensor.gradFn, current, version)
             }
             return tensor
-        case .output(let array, let version):
-            let current = array.storage.version
-            guard current == version else {
-                throw SavedTensor.modified(array, in: node, producer: outputHistory, current, version)
-            }
-            return Tensor(array, history: outputHistory)
+        case .output(let storage, let version):
+            return try SavedTensor.unpackOutput(
+                NDArray(storage: storage, layout: Layout(contiguous: node.outputShape)), version: version, in: node,
+                history: outputHistory)
+        case .outputView(let array, let version):
+            return try SavedTensor.unpackOutput(array, version: version, in: node, history: outputHistory)
         }
+    }
+
+    /// A saved output as a tensor with history `outputHistory`, after checking its version.
+    private static func unpackOutput(
+        _ array: NDArray, version: Int, in node: Node, history outputHistory: Node?
+    ) throws(AutogradError) -> Tensor {
+        let current = array.storage.version
+        guard current == version else {
+            throw SavedTensor.modified(array, in: node, producer: outputHistory, current, version)
+        }
+        return Tensor(array, history: outputHistory)
+    }
+
+    /// Whether this is the input `tensor`'s values, as saved.
+    func isInput(viewing array: NDArray) -> Bool {
+        guard case .input(let tensor, _) = self else { return false }
+        return tensor.array.storage === array.storage && tensor.array.layout == array.layout
     }
 
     /// PyTorch's error for a saved value of `node` written in place since it was saved.

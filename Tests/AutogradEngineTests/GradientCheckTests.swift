@@ -533,8 +533,24 @@ final class GradientCheckTests: XCTestCase {
         }
     }
 
+    /// eˣ of a matrix, returned transposed: it saves its own output, a view that is not
+    /// row-major, so the node keeps the output with its layout (a row-major output is
+    /// kept as its storage alone).
+    private enum TransposedExp: CustomFunction {
+        static func forward(_ context: FunctionContext, _ inputs: [Tensor]) -> Tensor {
+            let y = inputs[0].exp().transpose(0, 1)
+            context.saveForBackward(y)
+            return y
+        }
+
+        static func backward(_ context: FunctionContext, _ gradient: Tensor) -> [Tensor?] {
+            [(gradient * context.savedTensors[0]).transpose(0, 1)]
+        }
+    }
+
     static func customFunction(_ c: inout GradientChecker) {
         c.check("custom function (x³)", [c.normal([2, 3])]) { Cube.apply($0[0]) }
+        c.check("custom function saving its transposed output", [c.normal([2, 3])]) { TransposedExp.apply($0[0]) }
         c.check("custom function inside a graph", [c.normal([3]), c.normal([3])]) { Cube.apply($0[0] * $0[1]).sum() }
     }
 
