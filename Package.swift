@@ -25,7 +25,7 @@ let package = Package(
         // Tensor, graph nodes, the derivative table, the backward engine, printing; no
         // drawing code: while `tracingGraph` runs it reports to one observer
         // (GraphTraceObserver) what drawings need.
-        .target(name: "AutogradEngine", dependencies: ["AutogradCore"]),
+        .target(name: "AutogradEngine", dependencies: ["AutogradCore", "CAutogradKernels"]),
         // Drawings of the graph: `tracingGraph { }` (installs the engine's observer),
         // `Tensor.graph()`, ComputationGraph and its DOT, Mermaid and HTML renderings, Graphviz.
         .target(name: "AutogradGraph", dependencies: ["AutogradEngine"]),

@@ -1,3 +1,5 @@
+import CAutogradKernels
+
 /// Whether operations record a graph for backward, per task and thread.
 ///
 /// The state is task-local, so a `noGrad` scope holds across `await` inside it and does
@@ -8,8 +10,16 @@ public enum GradMode {
 }
 
 /// Everything an op reads to decide what to record, kept in one task-local value so each
-/// op reads task-local state once.
-struct RecordingContext: Sendable {
+/// op reads task-local state at most once.
+///
+/// Reading task-local state costs more than the rest of recording a small op, so the
+/// contexts other than the default one are counted while alive (a task that inherited one
+/// keeps it alive): while none is, every thread and task is outside every scope, and
+/// ``current`` is the default context without a task-local read.
+///
+/// A context is never changed once it is installed: ``with(_:_:)`` changes a fresh copy
+/// first, so contexts may be shared between threads.
+final class RecordingContext: @unchecked Sendable {
     /// Whether ops record a graph (see ``GradMode``).
     var gradEnabled = true
     /// The observer of the innermost `tracingGraph` call, if inside one.
@@ -20,26 +30,55 @@ struct RecordingContext: Sendable {
     var detectsAnomalies = false
     /// The innermost enclosing `graphScope` call (its identity tells calls apart).
     var scopeFrame: GraphScopeFrame?
+    /// False only for the default context, which is not counted.
+    private let counted: Bool
 
-    /// The context of the running task or thread.
-    @TaskLocal static var current = RecordingContext()
-
-    /// Runs `body` with the current context changed by `change`.
-    static func with<Result>(
-        _ change: (inout RecordingContext) -> Void, _ body: () throws -> Result
-    ) rethrows -> Result {
-        var context = current
-        change(&context)
-        return try $current.withValue(context, operation: body)
+    /// The default context: grad mode on, no tracing, anomaly detection or scope.
+    private init() {
+        counted = false
     }
 
-    /// Runs asynchronous `body` with the current context changed by `change`.
+    /// A counted copy of `other`, to be changed before it is installed.
+    private init(copying other: RecordingContext) {
+        gradEnabled = other.gradEnabled
+        traceObserver = other.traceObserver
+        detectsAnomalies = other.detectsAnomalies
+        scopeFrame = other.scopeFrame
+        counted = true
+        ag_recording_context_made()
+    }
+
+    deinit {
+        if counted { ag_recording_context_freed() }
+    }
+
+    /// The context outside every scope.
+    private static let outsideEveryScope = RecordingContext()
+
+    /// The context installed for the running task or thread.
+    @TaskLocal private static var installed = outsideEveryScope
+
+    /// The context of the running task or thread.
+    static var current: RecordingContext {
+        ag_recording_contexts_alive() == 0 ? outsideEveryScope : installed
+    }
+
+    /// Runs `body` with a copy of the current context changed by `change`.
     static func with<Result>(
-        _ change: (inout RecordingContext) -> Void, _ body: () async throws -> Result
+        _ change: (RecordingContext) -> Void, _ body: () throws -> Result
+    ) rethrows -> Result {
+        let context = RecordingContext(copying: current)
+        change(context)
+        return try $installed.withValue(context, operation: body)
+    }
+
+    /// Runs asynchronous `body` with a copy of the current context changed by `change`.
+    static func with<Result>(
+        _ change: (RecordingContext) -> Void, _ body: () async throws -> Result
     ) async rethrows -> Result {
-        var context = current
-        change(&context)
-        return try await $current.withValue(context, operation: body)
+        let context = RecordingContext(copying: current)
+        change(context)
+        return try await $installed.withValue(context, operation: body)
     }
 }
 

@@ -92,6 +92,24 @@ final class HooksAndAnomalyTests: XCTestCase {
         XCTAssertTrue(GradMode.isEnabled)
     }
 
+    func testATaskStartedInsideNoGradKeepsTheScopeAfterItEnds() async {
+        let x = Tensor([1.0], requiresGrad: true)
+        let gate = AsyncStream<Void>.makeStream()
+        let task = noGrad {
+            Task { () async -> Bool in
+                for await _ in gate.stream { break }
+                return (x * 2).gradFn != nil
+            }
+        }
+        // The scope has ended; the task inherited its context and runs only now.
+        XCTAssertTrue(GradMode.isEnabled)
+        XCTAssertNotNil((x * 2).gradFn)
+        gate.continuation.yield(())
+        let recorded = await task.value
+        XCTAssertFalse(recorded, "the task records nothing: it is still inside the scope it started in")
+        XCTAssertNotNil((x * 2).gradFn)
+    }
+
     func testIndependentGraphsBackwardOnSeveralThreads() {
         let results = PerThreadResults(count: 8)
         DispatchQueue.concurrentPerform(iterations: 8) { index in

@@ -20,6 +20,30 @@ void ag_object_lock(const void *object);
 /// Unlocks what ag_object_lock(object) locked.
 void ag_object_unlock(const void *object);
 
+// MARK: Recording contexts
+
+/// How many grad-mode contexts other than the default one are alive (the engine's
+/// RecordingContext: every noGrad, enableGrad, tracing, anomaly or graph-scope block, and
+/// every task that inherited one). While it is 0 no such block is active on any thread or
+/// task, so an op can skip reading task-local state.
+extern long ag_live_recording_contexts;
+
+/// Reads ag_live_recording_contexts. Relaxed: a thread sees its own changes, and a task
+/// sees the changes made before it was created.
+static inline long ag_recording_contexts_alive(void) {
+    return __atomic_load_n(&ag_live_recording_contexts, __ATOMIC_RELAXED);
+}
+
+/// Counts a context made.
+static inline void ag_recording_context_made(void) {
+    __atomic_fetch_add(&ag_live_recording_contexts, 1, __ATOMIC_RELAXED);
+}
+
+/// Counts a context freed.
+static inline void ag_recording_context_freed(void) {
+    __atomic_fetch_sub(&ag_live_recording_contexts, 1, __ATOMIC_RELAXED);
+}
+
 // MARK: Kernel paths and threads
 
 /// The portable kernels: plain C for the baseline architecture (SSE2, NEON).
