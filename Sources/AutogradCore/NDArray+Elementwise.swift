@@ -368,13 +368,14 @@ extension NDArray {
 
     /// Applies `op` to `lhs` and `rhs` broadcast together; `name` is the op named in a shape error.
     public static func zip(_ op: BinaryOp, _ lhs: NDArray, _ rhs: NDArray, name: String) throws(ShapeError) -> NDArray {
-        let shape = try broadcastShapes(lhs.shape, rhs.shape, op: name)
+        let sameShape = lhs.shape == rhs.shape
+        let shape = sameShape ? lhs.shape : try broadcastShapes(lhs.shape, rhs.shape, op: name)
         guard lhs.dtype == .float32 && rhs.dtype == .float32 else {
             return zipAnyDType(op, lhs, rhs, shape: shape, resultType: resultType(of: op, lhs, rhs))
         }
         let result = NDArray(uninitialized: shape)
         let out = result.storage.base
-        if lhs.shape == rhs.shape && lhs.layout.isContiguous && rhs.layout.isContiguous {
+        if sameShape && lhs.layout.isContiguous && rhs.layout.isContiguous {
             let a = lhs.pointer, b = rhs.pointer
             forEachChunk(result.count) { start, length in applyBinary(op, a + start, 1, b + start, 1, out + start, length) }
             return result
