@@ -42,45 +42,22 @@
 bool ag_unary_f32(int32_t op, float scalar, int64_t n, const float *x, int64_t xStride, float *y) {
     if (xStride != 0 && xStride != 1) return false;
     if (n <= 0) return op >= 0 && op < AG_UNARY_OP_COUNT;
-#if AG_X86
-    switch (ag_kernel_path_get()) {
-    case AG_KERNEL_PATH_AVX2: return unary_avx2(op, scalar, n, x, xStride, y);
-    case AG_KERNEL_PATH_AVX512: return unary_avx512(op, scalar, n, x, xStride, y);
-    case AG_KERNEL_PATH_AVX512_ON_AVX2: return unary_avx512_on_avx2(op, scalar, n, x, xStride, y);
-    default: break;
-    }
-#endif
-    return unary_portable(op, scalar, n, x, xStride, y);
+    int32_t path = ag_kernel_path_get();
+    return AG_ON_KERNEL_PATH(path, unary, (op, scalar, n, x, xStride, y));
 }
 
 bool ag_binary_f32(int32_t op, int64_t n, const float *a, int64_t aStride, const float *b, int64_t bStride,
                    float *y) {
     if ((aStride != 0 && aStride != 1) || (bStride != 0 && bStride != 1)) return false;
     if (n <= 0) return op >= 0 && op < AG_BINARY_OP_COUNT;
-#if AG_X86
-    switch (ag_kernel_path_get()) {
-    case AG_KERNEL_PATH_AVX2: return binary_avx2(op, n, a, aStride, b, bStride, y);
-    case AG_KERNEL_PATH_AVX512: return binary_avx512(op, n, a, aStride, b, bStride, y);
-    case AG_KERNEL_PATH_AVX512_ON_AVX2: return binary_avx512_on_avx2(op, n, a, aStride, b, bStride, y);
-    default: break;
-    }
-#endif
-    return binary_portable(op, n, a, aStride, b, bStride, y);
+    int32_t path = ag_kernel_path_get();
+    return AG_ON_KERNEL_PATH(path, binary, (op, n, a, aStride, b, bStride, y));
 }
 
 /// Softmax rows [first, last) on kernel path `path`.
 static void softmax_rows_on_path(int32_t path, int64_t first, int64_t last, int64_t length, const float *x,
                                  float *y, bool logarithm) {
-#if AG_X86
-    switch (path) {
-    case AG_KERNEL_PATH_AVX2: softmax_rows_avx2(first, last, length, x, y, logarithm); return;
-    case AG_KERNEL_PATH_AVX512: softmax_rows_avx512(first, last, length, x, y, logarithm); return;
-    case AG_KERNEL_PATH_AVX512_ON_AVX2: softmax_rows_avx512_on_avx2(first, last, length, x, y, logarithm); return;
-    default: break;
-    }
-#endif
-    (void)path;
-    softmax_rows_portable(first, last, length, x, y, logarithm);
+    AG_ON_KERNEL_PATH(path, softmax_rows, (first, last, length, x, y, logarithm));
 }
 
 /// From this many elements the rows of a softmax are split over the kernel threads.

@@ -61,19 +61,10 @@ void ag_im2col_range(const float *image, int64_t channels, int64_t height, int64
                      int64_t dilationH, int64_t dilationW,
                      int64_t outH, int64_t outW,
                      int64_t first, int64_t last, float *columns, int64_t ldColumns) {
-#define AG_I2C_CALL(NAME)                                                                            \
-    NAME(image, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, dilationH,  \
-         dilationW, outH, outW, first, last, columns, ldColumns)
-#if AG_X86
-    switch (ag_kernel_path_get()) {
-    case AG_KERNEL_PATH_AVX2: AG_I2C_CALL(im2col_range_avx2); return;
-    case AG_KERNEL_PATH_AVX512: AG_I2C_CALL(im2col_range_avx512); return;
-    case AG_KERNEL_PATH_AVX512_ON_AVX2: AG_I2C_CALL(im2col_range_avx512_on_avx2); return;
-    default: break;
-    }
-#endif
-    AG_I2C_CALL(im2col_range_portable);
-#undef AG_I2C_CALL
+    int32_t path = ag_kernel_path_get();
+    AG_ON_KERNEL_PATH(path, im2col_range,
+                      (image, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, dilationH, dilationW,
+                       outH, outW, first, last, columns, ldColumns));
 }
 
 void ag_col2im_range(const float *columns, int64_t channels, int64_t height, int64_t width,
@@ -83,19 +74,10 @@ void ag_col2im_range(const float *columns, int64_t channels, int64_t height, int
                      int64_t dilationH, int64_t dilationW,
                      int64_t outH, int64_t outW,
                      int64_t first, int64_t last, int64_t ldColumns, float *image) {
-#define AG_I2C_CALL(NAME)                                                                            \
-    NAME(columns, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, dilationH, \
-         dilationW, outH, outW, first, last, ldColumns, image)
-#if AG_X86
-    switch (ag_kernel_path_get()) {
-    case AG_KERNEL_PATH_AVX2: AG_I2C_CALL(col2im_range_avx2); return;
-    case AG_KERNEL_PATH_AVX512: AG_I2C_CALL(col2im_range_avx512); return;
-    case AG_KERNEL_PATH_AVX512_ON_AVX2: AG_I2C_CALL(col2im_range_avx512_on_avx2); return;
-    default: break;
-    }
-#endif
-    AG_I2C_CALL(col2im_range_portable);
-#undef AG_I2C_CALL
+    int32_t path = ag_kernel_path_get();
+    AG_ON_KERNEL_PATH(path, col2im_range,
+                      (columns, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, dilationH, dilationW,
+                       outH, outW, first, last, ldColumns, image));
 }
 
 void ag_im2col(const float *image, int64_t channels, int64_t height, int64_t width,

@@ -33,6 +33,20 @@ static inline bool ag_avx2_kernels_active(void) {
     return ag_path_runs_avx2(ag_kernel_path_get());
 }
 
+/// Calls the variant of routine `name` compiled for kernel path `path` with the
+/// parenthesised `args`, as an expression of the routine's type: `name##_avx2`,
+/// `name##_avx512` or `name##_avx512_on_avx2` on those paths (x86-64), `name##_portable`
+/// on any other. `path` is read more than once: pass a variable.
+#if AG_X86
+#define AG_ON_KERNEL_PATH(path, name, args)                                  \
+    ((path) == AG_KERNEL_PATH_AVX2              ? name##_avx2 args           \
+     : (path) == AG_KERNEL_PATH_AVX512          ? name##_avx512 args         \
+     : (path) == AG_KERNEL_PATH_AVX512_ON_AVX2  ? name##_avx512_on_avx2 args \
+                                                : name##_portable args)
+#else
+#define AG_ON_KERNEL_PATH(path, name, args) ((void)(path), name##_portable args)
+#endif
+
 /// Tells the CPU this is a spin-wait loop (x86 pause, arm64 yield).
 static inline void ag_cpu_relax(void) {
 #if AG_X86

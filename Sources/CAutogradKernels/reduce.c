@@ -80,15 +80,8 @@ AG_DEFINE_WIDE_SUM(sum_avx512_on_avx2, AG_TARGET_AVX2)
 
 /// The sum on the kernel path in use, on the calling thread.
 static double sum_on_path(const float *x, int64_t n) {
-#if AG_X86
-    switch (ag_kernel_path_get()) {
-    case AG_KERNEL_PATH_AVX2: return sum_avx2(x, n);
-    case AG_KERNEL_PATH_AVX512: return sum_avx512(x, n);
-    case AG_KERNEL_PATH_AVX512_ON_AVX2: return sum_avx512_on_avx2(x, n);
-    default: break;
-    }
-#endif
-    return sum_portable(x, n);
+    int32_t path = ag_kernel_path_get();
+    return AG_ON_KERNEL_PATH(path, sum, (x, n));
 }
 
 /// Elements per block of a long sum: blocks are summed on the threads, then their sums in
