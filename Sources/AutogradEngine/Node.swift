@@ -286,12 +286,13 @@ public final class Node {
                   context: context)
     }
 
-    /// A node for `op` that saves what `slots` names of `inputs`, `output` and `auxiliary`
-    /// (see ``Op/saves``).
+    /// A node for `op` that saves what `requested` names of `inputs`, `output` and
+    /// `auxiliary` (see ``Op/saves``), less what backward will not read (``Op/narrowing(_:for:)``).
     init(
-        op: Op, edges: EdgeList, output: borrowing NDArray, saving slots: SavedSlots, inputs: InputTriple,
+        op: Op, edges: EdgeList, output: borrowing NDArray, saving requested: SavedSlots, inputs: InputTriple,
         auxiliary: SavedAuxiliary?, context: RecordingContext
     ) {
+        let slots = op.narrowing(requested, for: edges)
         self.op = op
         self.edges = edges
         self.outputShape = output.shape

@@ -85,3 +85,23 @@ extension Op {
         }
     }
 }
+
+extension Op {
+    /// `slots` less what the backward rule never reads, given which inputs carry a
+    /// gradient: a product keeps each factor only for the other factor's gradient, a
+    /// quotient its numerator only for the denominator's (what PyTorch's `mul` and `div`
+    /// save).
+    func narrowing(_ slots: SavedSlots, for edges: borrowing EdgeList) -> SavedSlots {
+        switch self {
+        case .multiply:
+            var kept = slots
+            if !edges[1].carriesGradient { kept.remove(.first) }
+            if !edges[0].carriesGradient { kept.remove(.second) }
+            return kept
+        case .divide:
+            return edges[1].carriesGradient ? slots : slots.subtracting(.first)
+        default:
+            return slots
+        }
+    }
+}

@@ -71,4 +71,38 @@ final class InPlaceTests: XCTestCase {
         }
         XCTAssertNil(x.grad)
     }
+
+    /// A product saves each factor only for the other's gradient and a quotient its
+    /// numerator only for the denominator's (PyTorch's `mul` and `div`): changing a factor
+    /// no gradient needs is allowed, changing one it needs is refused. Values from PyTorch
+    /// 2.15 (`x = a * 2; y = x * b; x.add_(1)` and so on, `b` not requiring grad).
+    func testProductsAndQuotientsSaveOnlyTheFactorsTheirGradientsRead() throws {
+        let a = Tensor([1.0, 2.0], requiresGrad: true), b = Tensor([3.0, 4.0])
+        var x = a * 2
+        var y = x * b
+        x += 1
+        try y.sum().backwardChecked()
+        XCTAssertEqual(a.grad?.scalars, [6, 8])
+        a.grad = nil
+        x = a * 2
+        y = x / b
+        x += 1
+        try y.sum().backwardChecked()
+        let quotientGradient = try XCTUnwrap(a.grad?.scalars)
+        XCTAssertEqual(quotientGradient[0], 2.0 / 3.0, accuracy: 1e-6)
+        XCTAssertEqual(quotientGradient[1], 0.5, accuracy: 1e-6)
+        // The factor and the denominator the gradients read.
+        x = a * 2
+        y = x * b
+        b += 1
+        XCTAssertThrowsError(try y.sum().backwardChecked()) { error in
+            XCTAssertTrue((error as? AutogradError)?.message.contains("is at version 1; expected version 0") ?? false, "\(error)")
+        }
+        x = a * 2
+        y = Tensor([3.0, 4.0]) / x
+        x += 1
+        XCTAssertThrowsError(try y.sum().backwardChecked()) { error in
+            XCTAssertTrue((error as? AutogradError)?.message.contains("which is output 0 of Add") ?? false, "\(error)")
+        }
+    }
 }
