@@ -202,9 +202,8 @@ extension NDArray {
     ///
     /// The input is unfolded a block of columns at a time (see ``ColumnBlocking``) into a
     /// small scratch buffer that stays in cache while the GEMM multiplies it; a block of one
-    /// image is unfolded straight into the GEMM's packed layout and multiplied into the
-    /// output (which holds the bias beforehand), a block of several images into scratch
-    /// rows copied out with the bias. The batch is split over
+    /// image goes straight into the output (which holds the bias beforehand), a block of
+    /// several images into scratch rows copied out with the bias. The batch is split over
     /// the kernel threads. A 1×1 kernel with stride 1 and no padding skips the unfold.
     static func columnConvolution2d(
         _ input: NDArray, _ weight: NDArray, bias: NDArray?, _ geometry: ConvolutionGeometry
@@ -219,16 +218,12 @@ extension NDArray {
         let pointwise = geometry.isPointwise
         let blocking = ColumnBlocking(rows: rows, positions: positions, pointwise: pointwise)
         let parts = Swift.min(Kernels.threadCount, n)
-        // Per part: a block of columns (packed for the GEMM when one image's), then (for
-        // groups of images) the block's products; 64-byte aligned for the packed GEMM.
-        let columnsSize = pointwise ? 0
-            : blocking.images > 1 ? rows * blocking.width : Int(ag_sgemm_packed_b_size(Int64(rows), Int64(blocking.width)))
-        let partSize = (columnsSize + (blocking.images > 1 ? outChannels * blocking.width : 0) + 15) / 16 * 16
-        let scratch = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(parts * partSize, 1) * MemoryLayout<Float>.stride,
-                                                       alignment: 64).bindMemory(to: Float.self, capacity: parts * partSize)
-        defer { scratch.deallocate() }
+        // Per part: a block of columns, then (for groups of images) the block's products.
+        let columnsSize = pointwise ? 0 : rows * blocking.width
+        let partSize = columnsSize + (blocking.images > 1 ? outChannels * blocking.width : 0)
+        let scratch = NDArray(uninitialized: [parts, Swift.max(partSize, 1)])
         parallelFor(parts) { part in
-            let columns = scratch + part * partSize, products = columns + columnsSize
+            let columns = scratch.storage.base + part * partSize, products = columns + columnsSize
             blocking.forEachBlock(over: run(part, of: parts, in: n), total: positions) { images, span in
                 let width = images.count * span.count
                 guard images.count == 1 else {
@@ -260,16 +255,12 @@ extension NDArray {
                         (output + o * positions).update(repeating: biasValues.pointer[o], count: positions)
                     }
                 }
-                let beta: Float = biasValues == nil ? 0 : 1
-                if pointwise {
-                    ag_sgemm(false, false, Int64(outChannels), Int64(width), Int64(rows),
-                             kernels.pointer, Int64(rows), pixels, Int64(positions), beta, output + span.lowerBound, Int64(positions))
-                } else {
-                    // Unfolded straight into the GEMM's packed layout (implicit GEMM).
-                    geometry.im2colPacked(pixels, channels: c, height: h, width: w, positions: span, into: columns)
-                    ag_sgemm_packed_b(Int64(outChannels), Int64(width), Int64(rows), kernels.pointer, Int64(rows), 1,
-                                      columns, beta, output + span.lowerBound, Int64(positions))
+                if !pointwise {
+                    geometry.im2col(pixels, channels: c, height: h, width: w, positions: span, into: columns, rowStride: width)
                 }
+                ag_sgemm(false, false, Int64(outChannels), Int64(width), Int64(rows),
+                         kernels.pointer, Int64(rows), pointwise ? pixels : columns, Int64(pointwise ? positions : width),
+                         biasValues == nil ? 0 : 1, output + span.lowerBound, Int64(positions))
             }
         }
         return result
@@ -441,19 +432,6 @@ extension ConvolutionGeometry {
                         Int64(padding.0), Int64(padding.1), Int64(dilation.0), Int64(dilation.1),
                         Int64(oh), Int64(ow), Int64(positions.lowerBound), Int64(positions.upperBound),
                         columns, Int64(rowStride ?? positions.count))
-    }
-
-    /// Unfolds output positions `positions` of one image, as
-    /// ``im2col(_:channels:height:width:positions:into:rowStride:)`` does, straight into the
-    /// GEMM's packed layout for a right operand (`ag_sgemm_packed_b_size(rows, positions.count)`
-    /// floats, 64-byte aligned) for `ag_sgemm_packed_b`.
-    func im2colPacked(_ image: UnsafePointer<Float>, channels: Int, height: Int, width: Int,
-                      positions: Range<Int>, into packed: UnsafeMutablePointer<Float>) {
-        let (oh, ow) = outputSize(height: height, width: width)
-        ag_im2col_packed(image, Int64(channels), Int64(height), Int64(width),
-                         Int64(kernel.0), Int64(kernel.1), Int64(stride.0), Int64(stride.1),
-                         Int64(padding.0), Int64(padding.1), Int64(dilation.0), Int64(dilation.1),
-                         Int64(oh), Int64(ow), Int64(positions.lowerBound), Int64(positions.upperBound), packed)
     }
 
     /// Adds the `columns` (rows `rowStride` floats apart, `positions.count` when nil) of

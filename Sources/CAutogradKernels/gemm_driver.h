@@ -362,9 +362,13 @@ static void gemm_task(void *context, int64_t task, int64_t tasks) {
     }
 }
 
-/// Whether the micro-kernel reads op(A) in place instead of packing it (ag_gemm_reads_a_in_place).
+/// Whether the micro-kernel reads op(A) in place instead of packing it: when the path has
+/// such a kernel and op(A)'s rows are contiguous runs, except at row strides of a multiple
+/// of 4 KB, whose mr rows would all fall in the same few sets of the L1 cache.
 static bool reads_a_in_place(const AG_GEMM_CONFIG *cfg, strided_matrix a) {
-    return ag_gemm_reads_a_in_place(cfg->kernelInPlace != NULL, a.columnStride, a.rowStride * (int64_t)sizeof(AG_REAL));
+    if (cfg->kernelInPlace == NULL || a.columnStride != 1) return false;
+    int64_t rowBytes = a.rowStride * (int64_t)sizeof(AG_REAL);
+    return rowBytes % 4096 != 0;
 }
 
 /// C = op(A) op(B) (+ C) for one job, split over the threads when it is large enough.

@@ -25,8 +25,6 @@ static int64_t chunk_size(int64_t extent, int64_t limit, int64_t unit) {
 /// N rounded up to whole slivers of the current kernel path.
 static int64_t padded_columns(const ag_gemm_config *cfg, int64_t N) { return (N + cfg->nr - 1) / cfg->nr * cfg->nr; }
 
-int64_t ag_gemm_depth_block(const ag_gemm_config *cfg, int64_t K) { return chunk_size(K, cfg->kc, 8); }
-
 int64_t ag_sgemm_packed_b_size(int64_t K, int64_t N) {
     const ag_gemm_config *cfg = ag_gemm_config_for(ag_kernel_path_get());
     return (K > 0 ? K : 1) * padded_columns(cfg, N > 0 ? N : 1);
@@ -35,7 +33,7 @@ int64_t ag_sgemm_packed_b_size(int64_t K, int64_t N) {
 void ag_sgemm_pack_b(int64_t K, int64_t N, const float *B, int64_t rowStrideB, int64_t columnStrideB, float *packed) {
     if (K <= 0 || N <= 0) return;
     const ag_gemm_config *cfg = ag_gemm_config_for(ag_kernel_path_get());
-    int64_t depthBlock = ag_gemm_depth_block(cfg, K), paddedN = padded_columns(cfg, N);
+    int64_t depthBlock = chunk_size(K, cfg->kc, 8), paddedN = padded_columns(cfg, N);
     for (int64_t k0 = 0; k0 < K; k0 += depthBlock) {
         int64_t depth = K - k0 < depthBlock ? K - k0 : depthBlock;
         cfg->pack(cfg->nr, B + k0 * rowStrideB, columnStrideB, rowStrideB, N, depth, packed + k0 * paddedN);
@@ -99,20 +97,6 @@ typedef struct {
     bool edgeKernels;            // the AVX2 path: short full-width tiles have kernels of their own
 } packed_job;
 
-/// Adds (or copies) the live `rows` x `columns` part of a tile computed aside into C at `c`.
-static inline void keep_edge(const packed_job *job, const float *edge, float *c, int64_t rows, int64_t columns,
-                             bool accumulate) {
-    for (int64_t r = 0; r < rows; r++) {
-        float *row = c + r * job->ldc;
-        const float *src = edge + r * job->cfg->nr;
-        if (accumulate) {
-            for (int64_t q = 0; q < columns; q++) row[q] += src[q];
-        } else {
-            for (int64_t q = 0; q < columns; q++) row[q] = src[q];
-        }
-    }
-}
-
 /// Runs the micro-kernel on the tile at (i, j) with `rows` x `columns` live entries; an
 /// edge tile is computed aside and only its live part kept.
 static inline void packed_tile(const packed_job *job, int64_t depth, const float *a, const float *b, int64_t i,
@@ -131,62 +115,42 @@ static inline void packed_tile(const packed_job *job, int64_t depth, const float
 #endif
     float edge[AG_GEMM_MAX_TILE] __attribute__((aligned(64)));
     cfg->kernel(depth, a, b, edge, cfg->nr, false);
-    keep_edge(job, edge, c, rows, columns, accumulate);
-}
-
-/// packed_tile for a full-height tile whose mr rows of A are read in place from `a`.
-static inline void in_place_tile(const packed_job *job, int64_t depth, const float *a, const float *b, int64_t i,
-                                 int64_t j, int64_t columns, bool accumulate) {
-    const ag_gemm_config *cfg = job->cfg;
-    float *c = job->C + i * job->ldc + j;
-    if (columns == cfg->nr) {
-        cfg->kernelInPlace(depth, a, job->rowStrideA, b, c, job->ldc, accumulate);
-        return;
+    for (int64_t r = 0; r < rows; r++) {
+        float *row = c + r * job->ldc;
+        const float *src = edge + r * cfg->nr;
+        if (accumulate) {
+            for (int64_t q = 0; q < columns; q++) row[q] += src[q];
+        } else {
+            for (int64_t q = 0; q < columns; q++) row[q] = src[q];
+        }
     }
-    float edge[AG_GEMM_MAX_TILE] __attribute__((aligned(64)));
-    cfg->kernelInPlace(depth, a, job->rowStrideA, b, edge, cfg->nr, false);
-    keep_edge(job, edge, c, cfg->mr, columns, accumulate);
 }
 
-/// Task `task` of `tasks`: columns of whole slivers [first, last), every row. Where the
-/// path allows (ag_gemm_reads_a_in_place), whole tiles of mr rows read A in place and
-/// only a last part-tile of rows is packed.
+/// Task `task` of `tasks`: columns of whole slivers [first, last), every row.
 static void packed_task(void *context, int64_t task, int64_t tasks) {
     const packed_job *job = context;
     const ag_gemm_config *cfg = job->cfg;
     int64_t slivers = job->paddedN / cfg->nr;
     int64_t first = slivers * task / tasks, last = slivers * (task + 1) / tasks;
     if (first >= last) return;
-    bool inPlace = ag_gemm_reads_a_in_place(cfg->kernelInPlace != NULL, job->columnStrideA,
-                                            job->rowStrideA * (int64_t)sizeof(float));
     int64_t blockRows = chunk_size(job->M, cfg->mc, cfg->mr);
     int64_t kcMax = job->K < job->depthBlock ? job->K : job->depthBlock;
-    float *panelA = ag_gemm_thread_buffer(AG_GEMM_PRIVATE_BUFFER,
-                                          (size_t)((inPlace ? cfg->mr : blockRows) * kcMax) * sizeof(float));
+    float *panelA = ag_gemm_thread_buffer(AG_GEMM_PRIVATE_BUFFER, (size_t)(blockRows * kcMax) * sizeof(float));
     for (int64_t k0 = 0; k0 < job->K; k0 += job->depthBlock) {
         int64_t depth = job->K - k0 < job->depthBlock ? job->K - k0 : job->depthBlock;
         bool accumulate = job->accumulate || k0 > 0;
         const float *packedBlock = job->packed + k0 * job->paddedN;
         for (int64_t i0 = 0; i0 < job->M; i0 += blockRows) {
             int64_t rows = job->M - i0 < blockRows ? job->M - i0 : blockRows;
-            int64_t firstPacked = inPlace ? rows - rows % cfg->mr : 0;   // block rows before it are read in place
-            if (firstPacked < rows) {
-                const float *a = job->A + (i0 + firstPacked) * job->rowStrideA + k0 * job->columnStrideA;
-                cfg->pack(cfg->mr, a, job->rowStrideA, job->columnStrideA, rows - firstPacked, depth, panelA);
-            }
+            cfg->pack(cfg->mr, job->A + i0 * job->rowStrideA + k0 * job->columnStrideA, job->rowStrideA,
+                      job->columnStrideA, rows, depth, panelA);
             for (int64_t s = first; s < last; s++) {
                 int64_t j = s * cfg->nr;
                 int64_t columns = job->N - j < cfg->nr ? job->N - j : cfg->nr;
                 const float *panelB = packedBlock + j * depth;
                 for (int64_t i = 0; i < rows; i += cfg->mr) {
                     int64_t live = rows - i < cfg->mr ? rows - i : cfg->mr;
-                    if (i < firstPacked) {
-                        in_place_tile(job, depth, job->A + (i0 + i) * job->rowStrideA + k0, panelB, i0 + i, j, columns,
-                                      accumulate);
-                    } else {
-                        packed_tile(job, depth, panelA + (i - firstPacked) * depth, panelB, i0 + i, j, live, columns,
-                                    accumulate);
-                    }
+                    packed_tile(job, depth, panelA + i * depth, panelB, i0 + i, j, live, columns, accumulate);
                 }
             }
         }
@@ -206,7 +170,7 @@ void ag_sgemm_packed_b(int64_t M, int64_t N, int64_t K, const float *A, int64_t 
     packed_job job = {
         .cfg = cfg, .M = M, .N = N, .K = K, .A = A, .rowStrideA = rowStrideA, .columnStrideA = columnStrideA,
         .packed = packed, .accumulate = beta != 0, .C = C, .ldc = ldc,
-        .depthBlock = ag_gemm_depth_block(cfg, K), .paddedN = padded_columns(cfg, N),
+        .depthBlock = chunk_size(K, cfg->kc, 8), .paddedN = padded_columns(cfg, N),
         .edgeKernels = ag_avx2_kernels_active() && cfg->mr == 6 && cfg->nr == 16,
     };
     int64_t slivers = job.paddedN / cfg->nr;

@@ -11,10 +11,6 @@
 // they are copied with explicit vector moves (im2col_body.h: 4-wide on the portable path,
 // 8-wide on AVX2, 16-wide on AVX-512) rather than loops the compiler would only vectorize
 // from 32 floats on, and the position is tracked row by row, not divided out.
-//
-// ag_im2col_packed writes the same columns straight into the GEMM's packed layout for a
-// right operand (ag_sgemm_pack_b's), so a convolution multiplies by them with
-// ag_sgemm_packed_b without writing and re-reading the unfolded matrix in between.
 
 /// Four floats, loaded and stored unaligned; may alias any float.
 typedef float ag_float4 __attribute__((vector_size(16), aligned(4), may_alias));
@@ -35,17 +31,6 @@ static inline void valid_columns(int64_t outW, int64_t width, int64_t stride, in
     *first = lo;
     *last = hi;
 }
-
-/// One row of the unfolded matrix (a channel and kernel tap) as im2col_packed reads it:
-/// output position (oy, ox) reads plane[(oy * strideH + rowOffset) * width + ox * strideW
-/// + offset], inside the image for columns [lo, hi) of rows that fall in it.
-typedef struct {
-    const float *plane;
-    int64_t rowOffset, offset, lo, hi;
-} im2col_tap;
-
-/// Slivers im2col_packed fills side by side, a step of each in turn.
-enum { IM2COL_PACKED_GROUP = 4 };
 
 #define AG_I2C_LANES 4
 #define AG_I2C_TARGET
@@ -80,22 +65,6 @@ void ag_im2col_range(const float *image, int64_t channels, int64_t height, int64
     AG_ON_KERNEL_PATH(path, im2col_range,
                       (image, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, dilationH, dilationW,
                        outH, outW, first, last, columns, ldColumns));
-}
-
-void ag_im2col_packed(const float *image, int64_t channels, int64_t height, int64_t width,
-                      int64_t kernelH, int64_t kernelW,
-                      int64_t strideH, int64_t strideW,
-                      int64_t padH, int64_t padW,
-                      int64_t dilationH, int64_t dilationW,
-                      int64_t outH, int64_t outW,
-                      int64_t first, int64_t last, float *packed) {
-    if (last <= first || channels * kernelH * kernelW <= 0) return;
-    int32_t path = ag_kernel_path_get();
-    const ag_gemm_config *cfg = ag_gemm_config_for(path);
-    int64_t depthBlock = ag_gemm_depth_block(cfg, channels * kernelH * kernelW);
-    AG_ON_KERNEL_PATH(path, im2col_packed,
-                      (image, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, dilationH, dilationW,
-                       outH, outW, first, last, cfg->nr, depthBlock, packed));
 }
 
 void ag_col2im_range(const float *columns, int64_t channels, int64_t height, int64_t width,

@@ -5,8 +5,7 @@
 //   AG_I2C_TARGET   the functions' target attribute (empty for the portable path)
 //   AG_I2C_NAME(x)  x with the path's suffix
 //
-// to get AG_I2C_NAME(im2col_range), AG_I2C_NAME(im2col_packed) and AG_I2C_NAME(col2im_range),
-// ag_im2col_range's, ag_im2col_packed's (given its sliver width and depth block) and
+// to get AG_I2C_NAME(im2col_range) and AG_I2C_NAME(col2im_range), ag_im2col_range's and
 // ag_col2im_range's contracts. The runs are copied (or added) with moves of AG_I2C_LANES
 // floats, then one of 8 and one of 4 where they fit, then single floats: each path moves
 // an output row of 56 floats in 4 to 14 steps. Only data moves and single additions, so
@@ -145,97 +144,6 @@ static void AG_I2C_NAME(im2col_range)(const float *image, int64_t channels, int6
                     AG_I2C_NAME(zero_run)(target + ox0, a - ox0);
                     AG_I2C_NAME(gather_run)(target + a, plane + y * width + offset + a * strideW, strideW, b - a);
                     AG_I2C_NAME(zero_run)(target + b, ox1 - b);
-                }
-            }
-        }
-    }
-}
-
-/// One sliver's step of im2col_packed the general way: its `live` lanes (output positions
-/// from column ox of the output row whose input row for `tap` is y) in runs along one
-/// output row each, clipped to the image, then zeros up to `lanes`.
-AG_I2C_TARGET
-static void AG_I2C_NAME(pack_sliver_runs)(float *step, const im2col_tap *tap, int64_t height, int64_t width,
-                                          int64_t strideH, int64_t strideW, int64_t outW, int64_t y, int64_t ox,
-                                          int64_t live, int64_t lanes) {
-    for (int64_t l = 0, x = ox; l < live; y += strideH, x = 0) {
-        int64_t n = min64(live - l, outW - x);
-        float *target = step + l - x;   // target[x'] is the lane of output column x' of this run's row
-        if (y < 0 || y >= height) {
-            AG_I2C_NAME(zero_run)(target + x, n);
-        } else {
-            int64_t a = min64(max64(tap->lo, x), x + n), b = max64(min64(tap->hi, x + n), a);
-            AG_I2C_NAME(zero_run)(target + x, a - x);
-            AG_I2C_NAME(gather_run)(target + a, tap->plane + y * width + tap->offset + a * strideW, strideW, b - a);
-            AG_I2C_NAME(zero_run)(target + b, x + n - b);
-        }
-        l += n;
-    }
-    AG_I2C_NAME(zero_run)(step + live, lanes - live);
-}
-
-AG_I2C_TARGET
-static void AG_I2C_NAME(im2col_packed)(const float *image, int64_t channels, int64_t height, int64_t width,
-                     int64_t kernelH, int64_t kernelW,
-                     int64_t strideH, int64_t strideW,
-                     int64_t padH, int64_t padW,
-                     int64_t dilationH, int64_t dilationW,
-                     int64_t outH, int64_t outW,
-                     int64_t first, int64_t last, int64_t lanes, int64_t depthBlock, float *packed) {
-    (void)outH;
-    int64_t rows = channels * kernelH * kernelW, count = last - first;
-    int64_t paddedCount = (count + lanes - 1) / lanes * lanes;
-    // Each depth block is written sliver after sliver, each sliver step after step, so the
-    // stores run through memory in order; the rows' taps are looked up in a table.
-    for (int64_t k0 = 0; k0 < rows; k0 += depthBlock) {
-        int64_t depth = min64(depthBlock, rows - k0);
-        im2col_tap taps[depth];
-        for (int64_t r = 0; r < depth; r++) {
-            int64_t row = k0 + r, kj = row % kernelW, ki = row / kernelW % kernelH, c = row / (kernelW * kernelH);
-            im2col_tap *tap = &taps[r];
-            tap->plane = image + c * height * width;
-            tap->rowOffset = ki * dilationH - padH;
-            tap->offset = kj * dilationW - padW;
-            valid_columns(outW, width, strideW, tap->offset, &tap->lo, &tap->hi);
-        }
-        float *block = packed + k0 * paddedCount;
-        // (oy, ox): the output position of the next sliver's first lane.
-        int64_t oy = first / outW, ox = first % outW;
-        for (int64_t g = 0; g < count; g += IM2COL_PACKED_GROUP * lanes) {
-            // A group of slivers side by side, a step of each in turn: their lanes are
-            // consecutive positions, so each step reads one run of the image row.
-            int64_t slivers = min64(IM2COL_PACKED_GROUP, (count - g + lanes - 1) / lanes);
-            int64_t groupY[IM2COL_PACKED_GROUP], groupX[IM2COL_PACKED_GROUP], groupLive[IM2COL_PACKED_GROUP];
-            bool oneRun[IM2COL_PACKED_GROUP];
-            for (int64_t s = 0; s < slivers; s++) {
-                groupY[s] = oy * strideH;
-                groupX[s] = ox;
-                groupLive[s] = min64(lanes, count - g - s * lanes);
-                oneRun[s] = strideW == 1 && groupLive[s] == lanes && ox + lanes <= outW;
-                ox += lanes;
-                while (ox >= outW) {
-                    ox -= outW;
-                    oy++;
-                }
-            }
-            for (int64_t r = 0; r < depth; r++) {
-                const im2col_tap *tap = &taps[r];
-                // The next group reads on along the same image rows, too far apart (one per
-                // channel and tap) for the hardware prefetchers to follow.
-                int64_t nextY = groupY[0] + tap->rowOffset;
-                if (nextY >= 0 && nextY < height) {
-                    __builtin_prefetch(tap->plane + nextY * width + tap->offset + groupX[0] + IM2COL_PACKED_GROUP * lanes);
-                }
-                for (int64_t s = 0; s < slivers; s++) {
-                    float *step = block + (g + s * lanes) * depth + r * lanes;
-                    int64_t y = groupY[s] + tap->rowOffset, x = groupX[s];
-                    if (oneRun[s] && x >= tap->lo && x + lanes <= tap->hi && y >= 0 && y < height) {
-                        // Most steps: one run inside the image.
-                        AG_I2C_NAME(copy_run)(step, tap->plane + y * width + tap->offset + x, lanes);
-                    } else {
-                        AG_I2C_NAME(pack_sliver_runs)(step, tap, height, width, strideH, strideW, outW, y, x,
-                                                      groupLive[s], lanes);
-                    }
                 }
             }
         }

@@ -105,18 +105,6 @@ typedef struct {
 /// The GEMM configuration of `path` (AG_KERNEL_PATH_...).
 const ag_gemm_config *ag_gemm_config_for(int32_t path);
 
-/// Whether a GEMM's micro-kernel reads op(A) in place instead of packing it: when the path
-/// has such a kernel and op(A)'s rows are contiguous runs, except at row strides of a
-/// multiple of 4 KB, whose mr rows would all fall in the same few sets of the L1 cache.
-static inline bool ag_gemm_reads_a_in_place(bool pathHasKernel, int64_t columnStride, int64_t rowStrideBytes) {
-    return pathHasKernel && columnStride == 1 && rowStrideBytes % 4096 != 0;
-}
-
-/// The depth of the kc blocks (the last may be shorter) that `cfg`'s GEMM splits an inner
-/// dimension of K into: near-equal blocks of at most kc steps, a multiple of 8. Packed
-/// right operands (ag_sgemm_pack_b, ag_im2col_packed) are laid out block by block.
-int64_t ag_gemm_depth_block(const ag_gemm_config *cfg, int64_t K);
-
 // MARK: Double precision
 
 /// ag_microkernel_fn for doubles.

@@ -80,40 +80,4 @@ final class Im2colKernelPathTests: XCTestCase {
             }
         }
     }
-
-    /// ag_im2col_packed against packing im2col's columns with ag_sgemm_pack_b, bit for bit:
-    /// blocks that start and end mid-row, sliver edges, and 30 channels of 3×3 taps (270
-    /// rows, two depth blocks of the GEMM).
-    func testPackedIm2colMatchesPackingTheColumnsOnEveryPath() {
-        let height = 3
-        for path in TestedKernelPath.all {
-            path.activate()
-            for channels in [2, 30] {
-                for g in geometries {
-                    for width in [1, 7, 16, 17, 33] {
-                        let (oh, ow) = g.outputSize(height: height, width: width)
-                        guard oh > 0, ow > 0 else { continue }
-                        let image = values(channels * height * width, seed: UInt64(width + channels))
-                        let rows = channels * g.kernel.0 * g.kernel.1, positions = oh * ow
-                        for block in [positions, Swift.max(1, ow / 2 + 1), ow + 3] {
-                            for first in stride(from: 0, to: positions, by: block) {
-                                let last = Swift.min(first + block, positions), count = last - first
-                                let size = Int(ag_sgemm_packed_b_size(Int64(rows), Int64(count)))
-                                var columns = [Float](repeating: .nan, count: rows * count)
-                                g.im2col(image, channels: channels, height: height, width: width, positions: first..<last,
-                                         into: &columns)
-                                var expected = [Float](repeating: .nan, count: size)
-                                ag_sgemm_pack_b(Int64(rows), Int64(count), columns, Int64(count), 1, &expected)
-                                var packed = [Float](repeating: .nan, count: size)
-                                g.im2colPacked(image, channels: channels, height: height, width: width,
-                                               positions: first..<last, into: &packed)
-                                XCTAssertEqual(packed.map(\.bitPattern), expected.map(\.bitPattern),
-                                               "\(path) channels \(channels) \(g.kernel) \(g.stride) \(g.padding) width \(width) [\(first), \(last))")
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
 }

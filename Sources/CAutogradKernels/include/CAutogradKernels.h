@@ -167,18 +167,6 @@ void ag_im2col_range(const float *image, int64_t channels, int64_t height, int64
                      int64_t outH, int64_t outW,
                      int64_t first, int64_t last, float *columns, int64_t ldColumns);
 
-/// The columns ag_im2col_range writes for output positions [first, last), written instead
-/// in the packed layout ag_sgemm_pack_b makes of a K x N right operand (K = channels *
-/// kernelH * kernelW, N = last - first; ag_sgemm_packed_b_size(K, N) floats), ready for
-/// ag_sgemm_packed_b: a convolution's product without the unfolded matrix in between.
-void ag_im2col_packed(const float *image, int64_t channels, int64_t height, int64_t width,
-                      int64_t kernelH, int64_t kernelW,
-                      int64_t strideH, int64_t strideW,
-                      int64_t padH, int64_t padW,
-                      int64_t dilationH, int64_t dilationW,
-                      int64_t outH, int64_t outW,
-                      int64_t first, int64_t last, float *packed);
-
 /// ag_col2im restricted to output positions [first, last): adds columns
 /// [channels * kernelH * kernelW, last - first], rows ldColumns floats apart, into the image.
 void ag_col2im_range(const float *columns, int64_t channels, int64_t height, int64_t width,
