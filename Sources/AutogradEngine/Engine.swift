@@ -140,9 +140,9 @@ enum BackwardEngine {
             {
                 // The common case, with nothing to report: no list of gradients is made.
                 if !settings.retainGraph { node.releaseSavedValues() }
-                let edges = node.edges
-                send(first, along: edges[0], into: &ready, &leaves, settings)
-                if edges.count > 1 { send(second, along: edges[1], into: &ready, &leaves, settings) }
+                // Read in place: a copy of the edge list would retain every edge once more.
+                send(first, along: node.edges[0], into: &ready, &leaves, settings)
+                if node.edges.count > 1 { send(second, along: node.edges[1], into: &ready, &leaves, settings) }
                 continue
             }
             var inputGradients = try node.inputGradients(gradient)
