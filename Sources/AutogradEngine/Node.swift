@@ -179,7 +179,8 @@ struct UnpackedSavedValues {
 struct EdgeList: RandomAccessCollection {
     private let first: Edge?
     private let second: Edge?
-    private let others: [Edge]
+    /// The edges after the second (nil for ops of one or two inputs, which then make no array).
+    private let others: [Edge]?
     /// The number of edges.
     let count: Int
 
@@ -188,7 +189,7 @@ struct EdgeList: RandomAccessCollection {
         count = edges.count
         first = edges.first
         second = edges.count > 1 ? edges[1] : nil
-        others = edges.count > 2 ? Array(edges[2...]) : []
+        others = edges.count > 2 ? Array(edges[2...]) : nil
     }
 
     /// The edge of a one-input op.
@@ -196,7 +197,7 @@ struct EdgeList: RandomAccessCollection {
         count = 1
         first = only
         second = nil
-        others = []
+        others = nil
     }
 
     /// The edges of a two-input op.
@@ -204,7 +205,7 @@ struct EdgeList: RandomAccessCollection {
         count = 2
         first = a
         second = b
-        others = []
+        others = nil
     }
 
     /// No edges.
@@ -217,7 +218,7 @@ struct EdgeList: RandomAccessCollection {
         switch position {
         case 0: return first!
         case 1: return second!
-        default: return others[position - 2]
+        default: return others![position - 2]
         }
     }
 }
@@ -286,20 +287,19 @@ public final class Node {
                   context: context)
     }
 
-    /// A node for `op` that saves what `requested` names of `inputs`, `output` and
-    /// `auxiliary` (see ``Op/saves``), less what backward will not read (``Op/narrowing(_:for:)``).
+    /// A node for `op` that saves what `slots` names of `inputs`, `output` and `auxiliary`
+    /// (see ``Op/saves``); the inputs are moved into the saved slots.
     init(
-        op: Op, edges: EdgeList, output: borrowing NDArray, saving requested: SavedSlots, inputs: InputTriple,
+        op: Op, edges: EdgeList, output: borrowing NDArray, saving slots: SavedSlots, inputs: consuming InputTriple,
         auxiliary: SavedAuxiliary?, context: RecordingContext
     ) {
-        let slots = op.narrowing(requested, for: edges)
         self.op = op
         self.edges = edges
         self.outputShape = output.shape
         self.outputDType = output.dtype
-        savedFirst = slots.contains(.first) ? inputs.first.map(SavedTensor.init) : nil
-        savedSecond = slots.contains(.second) ? inputs.second.map(SavedTensor.init) : nil
-        savedThird = slots.contains(.third) ? inputs.third.map(SavedTensor.init) : nil
+        savedFirst = slots.contains(.first) ? inputs.first.take().map(SavedTensor.init) : nil
+        savedSecond = slots.contains(.second) ? inputs.second.take().map(SavedTensor.init) : nil
+        savedThird = slots.contains(.third) ? inputs.third.take().map(SavedTensor.init) : nil
         savedResult = slots.contains(.result) ? SavedTensor(output: copy output) : nil
         savedAuxiliary = slots.contains(.auxiliary) ? auxiliary : nil
         savesScalar = slots.contains(.scalar)

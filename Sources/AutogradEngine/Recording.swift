@@ -7,15 +7,18 @@ extension Tensor {
     static func record(_ value: consuming NDArray, _ op: Op, inputs: [Tensor], auxiliary: SavedAuxiliary? = nil) -> Tensor {
         record(value, op, requiresGrad: inputs.contains { $0.requiresGrad },
                edges: EdgeList(inputs.map(\.gradientEdge)),
-               inputs: InputTriple(first: inputs.first, second: inputs.count > 1 ? inputs[1] : nil,
-                                   third: inputs.count > 2 ? inputs[2] : nil),
+               inputs: { slots in
+                   InputTriple(first: slots.contains(.first) ? inputs.first : nil,
+                               second: slots.contains(.second) && inputs.count > 1 ? inputs[1] : nil,
+                               third: slots.contains(.third) && inputs.count > 2 ? inputs[2] : nil)
+               },
                auxiliary: auxiliary)
     }
 
     /// ``record(_:_:inputs:auxiliary:)`` for a one-input op, without an array of inputs.
     static func record(_ value: consuming NDArray, _ op: Op, input: Tensor, auxiliary: SavedAuxiliary? = nil) -> Tensor {
         record(value, op, requiresGrad: input.requiresGrad, edges: EdgeList(input.gradientEdge),
-               inputs: InputTriple(first: input), auxiliary: auxiliary)
+               inputs: { slots in InputTriple(first: slots.contains(.first) ? input : nil) }, auxiliary: auxiliary)
     }
 
     /// ``record(_:_:inputs:auxiliary:)`` for a two-input op, without an array of inputs.
@@ -24,16 +27,22 @@ extension Tensor {
     ) -> Tensor {
         record(value, op, requiresGrad: first.requiresGrad || second.requiresGrad,
                edges: EdgeList(first.gradientEdge, second.gradientEdge),
-               inputs: InputTriple(first: first, second: second), auxiliary: auxiliary)
+               inputs: { slots in
+                   InputTriple(first: slots.contains(.first) ? first : nil, second: slots.contains(.second) ? second : nil)
+               },
+               auxiliary: auxiliary)
     }
 
     /// Records `op` with the given edges when grad mode is on and `requiresGrad`; inside
     /// `tracingGraph` a result that does not require grad still gets a trace for drawings.
-    /// Inlined into each caller, so the edges and inputs are built without closures.
+    /// The node saves what `op` declares less what its backward will not read
+    /// (``Op/narrowing(_:for:)``); `inputs` gives the inputs among those slots, so inputs
+    /// that are not saved are not referenced on the way. Inlined into each caller, so the
+    /// edges and inputs are built without closures.
     @inline(__always)
     private static func record(
         _ value: consuming NDArray, _ op: Op, requiresGrad: Bool, edges: @autoclosure () -> EdgeList,
-        inputs: @autoclosure () -> InputTriple, auxiliary: SavedAuxiliary?
+        inputs: (SavedSlots) -> InputTriple, auxiliary: SavedAuxiliary?
     ) -> Tensor {
         let context = RecordingContext.current
         guard context.gradEnabled, requiresGrad else {
@@ -42,7 +51,9 @@ extension Tensor {
             result.trace = Node(op: op, edges: edges(), output: value, context: context)
             return result
         }
-        let node = Node(op: op, edges: edges(), output: value, saving: op.saves, inputs: inputs(), auxiliary: auxiliary,
+        let edgeList = edges()
+        let slots = op.narrowing(op.saves, for: edgeList)
+        let node = Node(op: op, edges: edgeList, output: value, saving: slots, inputs: inputs(slots), auxiliary: auxiliary,
                         context: context)
         return Tensor(value, gradFn: node)
     }
