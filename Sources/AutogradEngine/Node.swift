@@ -209,7 +209,15 @@ struct EdgeList: RandomAccessCollection {
     }
 
     /// No edges.
-    static var empty: EdgeList { EdgeList([]) }
+    static var empty: EdgeList { EdgeList() }
+
+    /// No edges, made without an array.
+    private init() {
+        count = 0
+        first = nil
+        second = nil
+        others = nil
+    }
 
     var startIndex: Int { 0 }
     var endIndex: Int { count }
