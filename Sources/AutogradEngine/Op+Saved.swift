@@ -87,21 +87,20 @@ extension Op {
 }
 
 extension Op {
-    /// `slots` less what the backward rule never reads, given which inputs carry a
-    /// gradient: a product keeps each factor only for the other factor's gradient, a
-    /// quotient its numerator only for the denominator's (what PyTorch's `mul` and `div`
-    /// save).
-    func narrowing(_ slots: SavedSlots, for edges: borrowing EdgeList) -> SavedSlots {
+    /// What the backward rule reads (``saves``) given which inputs carry a gradient: a
+    /// product keeps each factor only for the other factor's gradient, a quotient its
+    /// numerator only for the denominator's (what PyTorch's `mul` and `div` save).
+    func saves(for edges: borrowing EdgeList) -> SavedSlots {
         switch self {
         case .multiply:
-            var kept = slots
+            var kept = saves
             if !edges[1].carriesGradient { kept.remove(.first) }
             if !edges[0].carriesGradient { kept.remove(.second) }
             return kept
         case .divide:
-            return edges[1].carriesGradient ? slots : slots.subtracting(.first)
+            return edges[1].carriesGradient ? saves : saves.subtracting(.first)
         default:
-            return slots
+            return saves
         }
     }
 }

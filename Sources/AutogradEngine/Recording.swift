@@ -2,8 +2,9 @@ import AutogradCore
 
 extension Tensor {
     /// Wraps a computed value as a tensor, recording `op` on the graph when grad mode is
-    /// on and any input requires grad. The node saves what the op declares
-    /// (``Op/saves``): inputs, the result and `auxiliary` (indices or a mask).
+    /// on and any input requires grad. The node saves what the op's backward reads given
+    /// which inputs need a gradient (``Op/saves(for:)``): inputs, the result and
+    /// `auxiliary` (indices or a mask).
     static func record(_ value: consuming NDArray, _ op: Op, inputs: [Tensor], auxiliary: SavedAuxiliary? = nil) -> Tensor {
         record(value, op, requiresGrad: inputs.contains { $0.requiresGrad },
                edges: EdgeList(inputs.map(\.gradientEdge)),
@@ -35,10 +36,10 @@ extension Tensor {
 
     /// Records `op` with the given edges when grad mode is on and `requiresGrad`; inside
     /// `tracingGraph` a result that does not require grad still gets a trace for drawings.
-    /// The node saves what `op` declares less what its backward will not read
-    /// (``Op/narrowing(_:for:)``); `inputs` gives the inputs among those slots, so inputs
-    /// that are not saved are not referenced on the way. Inlined into each caller, so the
-    /// edges and inputs are built without closures.
+    /// The node saves what `op`'s backward reads given these edges (``Op/saves(for:)``);
+    /// `inputs` gives the inputs among those slots, so inputs that are not saved are not
+    /// referenced on the way. Inlined into each caller, so the edges and inputs are built
+    /// without closures.
     @inline(__always)
     private static func record(
         _ value: consuming NDArray, _ op: Op, requiresGrad: Bool, edges: @autoclosure () -> EdgeList,
@@ -52,7 +53,7 @@ extension Tensor {
             return result
         }
         let edgeList = edges()
-        let slots = op.narrowing(op.saves, for: edgeList)
+        let slots = op.saves(for: edgeList)
         let node = Node(op: op, edges: edgeList, output: value, saving: slots, inputs: inputs(slots), auxiliary: auxiliary,
                         context: context)
         return Tensor(value, gradFn: node)
