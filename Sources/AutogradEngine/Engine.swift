@@ -74,6 +74,9 @@ enum BackwardEngine {
                 continue
             }
         }
+        // `rootNodes` keeps every node of the graph alive until the pass ends (a node
+        // drops its edges only when it is freed), so the engine's work lists hold the
+        // nodes unretained.
         let nodes = countDependencies(from: rootNodes)
         targets?.findNodesToRun(from: rootNodes)
         var failure: AutogradError?
@@ -82,7 +85,8 @@ enum BackwardEngine {
             observer: RecordingContext.current.traceObserver, detectsAnomalies: AnomalyMode.isEnabled)
         RecordingContext.with({ $0.gradEnabled = createGraph }) {
             do throws(AutogradError) {
-                try propagate(from: rootNodes.filter { $0.pendingDependencies == 0 }, into: &leaves, settings)
+                let ready = rootNodes.filter { $0.pendingDependencies == 0 }.map(Unmanaged.passUnretained)
+                try propagate(from: ready, into: &leaves, settings)
             } catch {
                 failure = error
             }
@@ -90,10 +94,13 @@ enum BackwardEngine {
         if failure != nil || targets != nil {
             // Nodes a failed or partial pass did not reach keep nothing for the next pass.
             for node in nodes {
-                node.pendingGradient = nil
-                node.pendingDependencies = 0
+                node._withUnsafeGuaranteedRef { node in
+                    node.pendingGradient = nil
+                    node.pendingDependencies = 0
+                }
             }
         }
+        withExtendedLifetime(rootNodes) {}
         if let failure { throw failure }
         RecordingContext.with({ $0.gradEnabled = createGraph }) {
             leaves.deliver(targets: targets, createGraph: createGraph)
@@ -113,59 +120,78 @@ enum BackwardEngine {
     /// Runs each node's rule once all edges into it have delivered, starting at `roots`;
     /// gradients for leaves are summed in `leaves`.
     private static func propagate(
-        from roots: [Node], into leaves: inout LeafInbox, _ settings: PassSettings
+        from roots: [Unmanaged<Node>], into leaves: inout LeafInbox, _ settings: PassSettings
     ) throws(AutogradError) {
         var ready = roots
-        while let node = ready.popLast() {
-            guard var gradient = node.pendingGradient else {
-                // Every edge into the node brought no gradient: neither does it.
-                release(node.edges, from: node, into: &ready, settings)
-                continue
-            }
-            node.pendingGradient = nil
-            if settings.targets?.capturesBeforeRunning(node) == true { settings.targets!.capture(gradient, node: node) }
-            if node.hasExtras {
-                gradient = node.gradientHooks.applied(to: gradient)
-                if let output = node.retainedOutput {
-                    accumulate(gradient, into: output, createGraph: settings.createGraph)
+        var failure: AutogradError?
+        var failed = false
+        while !failed, let next = ready.popLast() {
+            next._withUnsafeGuaranteedRef { node in
+                do throws(AutogradError) {
+                    try run(node, into: &ready, &leaves, settings)
+                } catch {
+                    failure = error
+                    failed = true
                 }
             }
-            if let targets = settings.targets, !targets.runs(node) {
-                if targets.captures { targets.capture(gradient, node: node) }
-                continue
-            }
-            if node.hasExtras { gradient = node.prehooks.applied(to: gradient) }
-            if !node.hasExtras && !settings.detectsAnomalies && settings.observer == nil,
-                case let (first, second)? = try node.arithmeticGradients(gradient, differentiable: settings.createGraph)
-            {
-                // The common case, with nothing to report: no list of gradients is made.
-                if !settings.retainGraph { node.releaseSavedValues() }
-                // Read in place: a copy of the edge list would retain every edge once more.
-                send(first, along: node.edges[0], into: &ready, &leaves, settings)
-                if node.edges.count > 1 { send(second, along: node.edges[1], into: &ready, &leaves, settings) }
-                continue
-            }
-            var inputGradients = try node.inputGradients(gradient)
-            if node.hasExtras { inputGradients = try node.applyPosthooks(inputGradients, outputGradient: gradient) }
-            if settings.detectsAnomalies { try AnomalyMode.check(inputGradients, of: node) }
-            if !settings.retainGraph { node.releaseSavedValues() }
-            let edges = node.edges
-            var sentGradients: [NDArray?] = []
-            for index in 0..<edges.count {
-                let sent = send(inputGradients[index], along: edges[index], into: &ready, &leaves, settings)
-                if settings.observer != nil { sentGradients.append(sent) }
-            }
-            settings.observer?.backwardRan(node, outputGradient: gradient.array, edgeGradients: sentGradients)
         }
+        if let failure { throw failure }
+    }
+
+    /// Runs `node`'s rule on the gradient that arrived for it and sends the results along
+    /// its edges; nodes that have heard from all of their uses join `ready`.
+    @inline(__always)
+    private static func run(
+        _ node: Node, into ready: inout [Unmanaged<Node>], _ leaves: inout LeafInbox, _ settings: PassSettings
+    ) throws(AutogradError) {
+        guard var gradient = node.pendingGradient else {
+            // Every edge into the node brought no gradient: neither does it.
+            release(node.edges, from: node, into: &ready, settings)
+            return
+        }
+        node.pendingGradient = nil
+        if settings.targets?.capturesBeforeRunning(node) == true { settings.targets!.capture(gradient, node: node) }
+        if node.hasExtras {
+            gradient = node.gradientHooks.applied(to: gradient)
+            if let output = node.retainedOutput {
+                accumulate(gradient, into: output, createGraph: settings.createGraph)
+            }
+        }
+        if let targets = settings.targets, !targets.runs(node) {
+            if targets.captures { targets.capture(gradient, node: node) }
+            return
+        }
+        if node.hasExtras { gradient = node.prehooks.applied(to: gradient) }
+        if !node.hasExtras && !settings.detectsAnomalies && settings.observer == nil,
+            case let (first, second)? = try node.arithmeticGradients(gradient, differentiable: settings.createGraph)
+        {
+            // The common case, with nothing to report: no list of gradients is made.
+            if !settings.retainGraph { node.releaseSavedValues() }
+            // Read in place: a copy of the edge list would retain every edge once more.
+            send(first, along: node.edges[0], into: &ready, &leaves, settings)
+            if node.edges.count > 1 { send(second, along: node.edges[1], into: &ready, &leaves, settings) }
+            return
+        }
+        var inputGradients = try node.inputGradients(gradient)
+        if node.hasExtras { inputGradients = try node.applyPosthooks(inputGradients, outputGradient: gradient) }
+        if settings.detectsAnomalies { try AnomalyMode.check(inputGradients, of: node) }
+        if !settings.retainGraph { node.releaseSavedValues() }
+        let edges = node.edges
+        var sentGradients: [NDArray?] = []
+        for index in 0..<edges.count {
+            let sent = send(inputGradients[index], along: edges[index], into: &ready, &leaves, settings)
+            if settings.observer != nil { sentGradients.append(sent) }
+        }
+        settings.observer?.backwardRan(node, outputGradient: gradient.array, edgeGradients: sentGradients)
     }
 
     /// Sends `inputGradient` (or, when nil, only the news that nothing comes) along `edge`:
     /// summed to the input's shape and cast to its dtype, it goes to the leaf inbox or is
     /// added to the next node's pending gradient; a node that has heard from all of its
     /// uses becomes ready. Returns the values sent, for a tracing observer.
-    @discardableResult
+    @discardableResult @inline(__always)
     private static func send(
-        _ inputGradient: Tensor?, along edge: Edge, into ready: inout [Node], _ leaves: inout LeafInbox,
+        _ inputGradient: Tensor?, along edge: Edge, into ready: inout [Unmanaged<Node>], _ leaves: inout LeafInbox,
         _ settings: PassSettings
     ) -> NDArray? {
         guard edge.carriesGradient else { return nil }
@@ -179,7 +205,7 @@ enum BackwardEngine {
                 next.pendingGradient = next.pendingGradient.map { $0 + inputGradient } ?? inputGradient
             }
             next.pendingDependencies -= 1
-            if next.pendingDependencies == 0 { ready.append(next) }
+            if next.pendingDependencies == 0 { ready.append(Unmanaged.passUnretained(next)) }
         case .constant:
             break
         }
@@ -188,29 +214,36 @@ enum BackwardEngine {
 
     /// Counts down the dependencies of the nodes behind `edges` of `node`, which sends
     /// them no gradient, so nodes that also get gradient from elsewhere still run.
-    private static func release(_ edges: EdgeList, from node: Node, into ready: inout [Node], _ settings: PassSettings) {
+    private static func release(
+        _ edges: EdgeList, from node: Node, into ready: inout [Unmanaged<Node>], _ settings: PassSettings
+    ) {
         for edge in edges {
             guard case .node(let next) = edge else { continue }
             if let targets = settings.targets, !targets.receives(edge) { continue }
             next.pendingDependencies -= 1
-            if next.pendingDependencies == 0 { ready.append(next) }
+            if next.pendingDependencies == 0 { ready.append(Unmanaged.passUnretained(next)) }
         }
     }
 
     /// Counts, for every node reachable from `roots`, the edges that reach it; returns the
-    /// nodes found. A node is pushed the first time an edge reaches it.
-    private static func countDependencies(from roots: [Node]) -> [Node] {
+    /// nodes found, unretained (the roots keep them alive). A node is pushed the first time
+    /// an edge reaches it.
+    private static func countDependencies(from roots: [Node]) -> [Unmanaged<Node>] {
         // `found` is also the work list: the nodes after `visited` are still to be visited.
-        var found = roots
+        var found = roots.map(Unmanaged.passUnretained)
         var visited = 0
         while visited < found.count {
-            let node = found[visited]
+            let entry = found[visited]
             visited += 1
-            for index in 0..<node.edges.count {
-                guard case .node(let next) = node.edges[index] else { continue }
-                next.pendingDependencies += 1
-                if next.pendingDependencies == 1 && (roots.count == 1 ? roots[0] !== next : !roots.contains { $0 === next }) {
-                    found.append(next)
+            entry._withUnsafeGuaranteedRef { node in
+                for index in 0..<node.edges.count {
+                    guard let next = node.inputNode(at: index) else { continue }
+                    let reachedFirstTime = next._withUnsafeGuaranteedRef { next in
+                        next.pendingDependencies += 1
+                        return next.pendingDependencies == 1
+                            && (roots.count == 1 ? roots[0] !== next : !roots.contains { $0 === next })
+                    }
+                    if reachedFirstTime { found.append(next) }
                 }
             }
         }

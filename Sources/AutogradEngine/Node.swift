@@ -177,12 +177,12 @@ struct UnpackedSavedValues {
 /// The input edges of a node. One- and two-input ops (almost every node) keep theirs
 /// inline, so recording them allocates no array.
 struct EdgeList: RandomAccessCollection {
-    private let first: Edge?
-    private let second: Edge?
+    private var first: Edge?
+    private var second: Edge?
     /// The edges after the second (nil for ops of one or two inputs, which then make no array).
-    private let others: [Edge]?
+    private var others: [Edge]?
     /// The number of edges.
-    let count: Int
+    private(set) var count: Int
 
     /// The edges `edges`, in order.
     init(_ edges: [Edge]) {
@@ -208,15 +208,15 @@ struct EdgeList: RandomAccessCollection {
         others = nil
     }
 
-    /// No edges.
-    static var empty: EdgeList { EdgeList() }
-
-    /// No edges, made without an array.
-    private init() {
+    /// Moves the nodes among the edges onto `pending`, without retaining them again, and
+    /// empties the list (releasing the leaves and constants it held).
+    mutating func takeNodes(into pending: inout [Node]) {
+        if case .node(let node)? = first.take() { pending.append(node) }
+        if case .node(let node)? = second.take() { pending.append(node) }
+        if let others = others.take() {
+            for case .node(let node) in others { pending.append(node) }
+        }
         count = 0
-        first = nil
-        second = nil
-        others = nil
     }
 
     var startIndex: Int { 0 }
@@ -258,18 +258,20 @@ public final class Node {
     @exclusivity(unchecked) private(set) var edges: EdgeList
     // What the backward rule reads, saved as the op declares (``Op/saves``) and freed after
     // backward unless the graph is retained. Each is a stored property of the node itself,
-    // so saving allocates nothing and reading copies nothing but the slot read.
+    // so saving allocates nothing and reading copies nothing but the slot read. They are
+    // spelled `Optional<...>`, which has no implicit `nil` default, so `init` stores each
+    // slot once instead of storing nil and then destroying it.
 
     /// The first input, when the rule reads it.
-    @exclusivity(unchecked) var savedFirst: SavedTensor?
+    @exclusivity(unchecked) var savedFirst: Optional<SavedTensor>
     /// The second input, when the rule reads it.
-    @exclusivity(unchecked) var savedSecond: SavedTensor?
+    @exclusivity(unchecked) var savedSecond: Optional<SavedTensor>
     /// The third input, when the rule reads it.
-    @exclusivity(unchecked) var savedThird: SavedTensor?
+    @exclusivity(unchecked) var savedThird: Optional<SavedTensor>
     /// The forward result, saved without its node to avoid a cycle through it.
-    @exclusivity(unchecked) var savedResult: SavedTensor?
+    @exclusivity(unchecked) var savedResult: Optional<SavedTensor>
     /// Indices, a mask or other values the rule reads.
-    @exclusivity(unchecked) var savedAuxiliary: SavedAuxiliary?
+    @exclusivity(unchecked) var savedAuxiliary: Optional<SavedAuxiliary>
     /// Whether the op's scalar operand counts as saved (see ``SavedSlots/scalar``).
     @exclusivity(unchecked) private var savesScalar: Bool
     /// Set once backward has freed `saved`.
@@ -319,6 +321,13 @@ public final class Node {
 
     /// One edge per input, in the op's argument order.
     public var nextEdges: [Edge] { Array(edges) }
+
+    /// The node that made input `index`, unretained (nil for a leaf or a constant): this
+    /// node's edge keeps it alive as long as this node lives.
+    func inputNode(at index: Int) -> Unmanaged<Node>? {
+        guard case .node(let node) = edges[index] else { return nil }
+        return Unmanaged.passUnretained(node)
+    }
 
     /// The rarely used parts, made if missing.
     private var madeExtras: NodeExtras {
@@ -404,25 +413,12 @@ public final class Node {
     /// Moves the nodes this node keeps alive (its input edges' nodes and the histories of
     /// its saved tensors) onto `pending`, dropping its own references to them.
     private func takeNodeReferences(into pending: inout [Node]) {
-        let before = pending.count
-        for index in 0..<edges.count {
-            if case .node(let node) = edges[index] { pending.append(node) }
-        }
-        guard pending.count > before || Node.hasHistory(savedFirst) || Node.hasHistory(savedSecond)
-            || Node.hasHistory(savedThird)
-        else { return }
-        edges = .empty
+        edges.takeNodes(into: &pending)
         // After a backward pass that did not retain the graph nothing is saved any more.
         guard savedFirst != nil || savedSecond != nil || savedThird != nil else { return }
         Node.takeHistory(of: &savedFirst, into: &pending)
         Node.takeHistory(of: &savedSecond, into: &pending)
         Node.takeHistory(of: &savedThird, into: &pending)
-    }
-
-    /// Whether `slot` holds an input with a history of its own (a node its release would free).
-    private static func hasHistory(_ slot: SavedTensor?) -> Bool {
-        guard case .input(let tensor, _)? = slot else { return false }
-        return tensor.history != nil
     }
 
     /// Empties `slot`, moving onto `pending` the history of the input it held when nothing

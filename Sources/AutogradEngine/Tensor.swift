@@ -19,7 +19,7 @@ import AutogradCore
 /// ```
 public class Tensor: CustomStringConvertible, @unchecked Sendable {
     /// The values: storage, shape, strides and offset.
-    @exclusivity(unchecked) public final internal(set) var array: NDArray
+    public final let array: NDArray
     /// The node that made this tensor, or nil for a leaf.
     ///
     /// A view whose storage was written in place since its history was recorded first
