@@ -123,12 +123,13 @@ enum BackwardEngine {
         from roots: [Unmanaged<Node>], into leaves: inout LeafInbox, _ settings: PassSettings
     ) throws(AutogradError) {
         var ready = roots
+        // The loop tests a flag rather than the error, which is large to copy.
         var failure: AutogradError?
         var failed = false
         while !failed, let next = ready.popLast() {
             next._withUnsafeGuaranteedRef { node in
                 do throws(AutogradError) {
-                    try run(node, into: &ready, &leaves, settings)
+                    try runNode(node, into: &ready, &leaves, settings)
                 } catch {
                     failure = error
                     failed = true
@@ -141,7 +142,7 @@ enum BackwardEngine {
     /// Runs `node`'s rule on the gradient that arrived for it and sends the results along
     /// its edges; nodes that have heard from all of their uses join `ready`.
     @inline(__always)
-    private static func run(
+    private static func runNode(
         _ node: Node, into ready: inout [Unmanaged<Node>], _ leaves: inout LeafInbox, _ settings: PassSettings
     ) throws(AutogradError) {
         guard var gradient = node.pendingGradient else {

@@ -18,7 +18,8 @@ import AutogradCore
 /// print(params.grad!)   // tensor([8., 4.])
 /// ```
 public class Tensor: CustomStringConvertible, @unchecked Sendable {
-    /// The values: storage, shape, strides and offset.
+    /// The values: storage, shape, strides and offset. Fixed when the tensor is made
+    /// (in-place ops write into the storage), so ops read it without retaining it.
     public final let array: NDArray
     /// The node that made this tensor, or nil for a leaf.
     ///
