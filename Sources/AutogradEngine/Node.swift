@@ -293,23 +293,26 @@ public final class Node {
     /// saving nothing. The node keeps `output`'s shape and dtype; inside `tracingGraph` it
     /// reports `output` to the tracing observer.
     convenience init(op: Op, edges: EdgeList, output: borrowing NDArray, context: RecordingContext = .current) {
-        self.init(op: op, edges: edges, output: output, saving: [], inputs: InputTriple(), auxiliary: nil,
-                  context: context)
+        self.init(op: op, edges: edges, output: output, saves: false, savingFrom: { _ in InputTriple() },
+                  auxiliary: nil, context: context)
     }
 
-    /// A node for `op` that saves what `slots` names of `inputs`, `output` and `auxiliary`
-    /// (see ``Op/saves``); the inputs are moved into the saved slots.
+    /// A node for `op` that, when `saves`, saves what the op reads given these edges
+    /// (``Op/saves(for:)``): of the inputs `savingFrom` gives for those slots, `output` and
+    /// `auxiliary`; the inputs are moved into the saved slots.
     init(
-        op: Op, edges: EdgeList, output: borrowing NDArray, saving slots: SavedSlots, inputs: consuming InputTriple,
-        auxiliary: SavedAuxiliary?, context: RecordingContext
+        op: Op, edges: consuming EdgeList, output: borrowing NDArray, saves: Bool,
+        savingFrom inputs: (SavedSlots) -> InputTriple, auxiliary: SavedAuxiliary?, context: RecordingContext
     ) {
         self.op = op
         self.edges = edges
         self.outputShape = output.shape
         self.outputDType = output.dtype
-        savedFirst = slots.contains(.first) ? inputs.first.take().map(SavedTensor.init) : nil
-        savedSecond = slots.contains(.second) ? inputs.second.take().map(SavedTensor.init) : nil
-        savedThird = slots.contains(.third) ? inputs.third.take().map(SavedTensor.init) : nil
+        let slots = saves ? op.saves(for: self.edges) : []
+        var saved = inputs(slots)
+        savedFirst = slots.contains(.first) ? saved.first.take().map(SavedTensor.init) : nil
+        savedSecond = slots.contains(.second) ? saved.second.take().map(SavedTensor.init) : nil
+        savedThird = slots.contains(.third) ? saved.third.take().map(SavedTensor.init) : nil
         savedResult = slots.contains(.result) ? SavedTensor(output: copy output) : nil
         savedAuxiliary = slots.contains(.auxiliary) ? auxiliary : nil
         savesScalar = slots.contains(.scalar)

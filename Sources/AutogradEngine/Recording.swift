@@ -52,9 +52,7 @@ extension Tensor {
             result.trace = Node(op: op, edges: edges(), output: value, context: context)
             return result
         }
-        let edgeList = edges()
-        let slots = op.saves(for: edgeList)
-        let node = Node(op: op, edges: edgeList, output: value, saving: slots, inputs: inputs(slots), auxiliary: auxiliary,
+        let node = Node(op: op, edges: edges(), output: value, saves: true, savingFrom: inputs, auxiliary: auxiliary,
                         context: context)
         return Tensor(value, gradFn: node)
     }
