@@ -197,7 +197,9 @@ enum BackwardEngine {
     ) -> NDArray? {
         guard edge.carriesGradient else { return nil }
         if let targets = settings.targets, !targets.receives(edge) { return nil }
-        let inputGradient = inputGradient.map { castToDType(sumToShape($0, edge.shape), of: edge) }
+        let inputGradient = inputGradient.map { gradient in
+            castToDType(edge.hasShape(of: gradient.array) ? gradient : sumToShape(gradient, edge.shape), of: edge)
+        }
         switch edge {
         case .leaf(let leaf):
             if let inputGradient { leaves.add(inputGradient, for: leaf) }
