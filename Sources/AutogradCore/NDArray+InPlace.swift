@@ -26,6 +26,14 @@ extension NDArray {
         return true
     }
 
+    /// `self *= other`, elementwise, into this array's storage. Returns false (and changes
+    /// nothing) when the fast path does not apply.
+    public func multiplyInPlace(by other: NDArray) -> Bool {
+        guard canUpdateInPlace(reading: other) else { return false }
+        applyBinary(.multiply, pointer, 1, other.pointer, 1, pointer, count)
+        return true
+    }
+
     /// Whether an elementwise loop may read `other` while writing this array: both
     /// contiguous with one shape, and either in different storages or at the same place.
     private func canUpdateInPlace(reading other: NDArray) -> Bool {

@@ -7,17 +7,23 @@ extension Node {
     /// The input gradients of an arithmetic op given `grad`, the gradient of its output
     /// (the second is nil for a one-input op), or nil when the op is not arithmetic.
     /// Unless `differentiable` (a pass that builds a graph) products and negations are
-    /// computed on the arrays, without the checks and bookkeeping of recorded ops.
+    /// computed on the arrays, without the checks and bookkeeping of recorded ops, and a
+    /// product the only input that needs a gradient gets may be written over `grad` (see
+    /// ``Tensor/isPassPrivate``).
     ///
     /// Throws ``AutogradError/savedValuesFreed(node:)`` for any node whose saved values a
     /// previous backward pass freed, arithmetic or not.
-    func arithmeticGradients(_ grad: Tensor, differentiable: Bool) throws(AutogradError) -> (Tensor?, Tensor?)? {
+    func arithmeticGradients(_ grad: inout Tensor, differentiable: Bool) throws(AutogradError) -> (Tensor?, Tensor?)? {
         if savedValuesReleased { throw .savedValuesFreed(node: name) }
         switch op {
         case .add: return (grad, grad)
         case .subtract: return (grad, negated(grad, differentiable: differentiable))
         case .multiply:
             let saved = UnpackedSavedValues(self)
+            if !differentiable && needs(0) != needs(1) {
+                let product = try product(overwriting: &grad, needs(0) ? saved.second() : saved.first())
+                return needs(0) ? (product, nil) : (nil, product)
+            }
             return try (needs(0) ? product(grad, saved.second(), differentiable: differentiable) : nil,
                         needs(1) ? product(grad, saved.first(), differentiable: differentiable) : nil)
         case .divide:
@@ -35,6 +41,19 @@ extension Node {
     /// `grad · factor`, recorded only when `differentiable`.
     private func product(_ grad: Tensor, _ factor: Tensor, differentiable: Bool) -> Tensor {
         differentiable ? grad * factor : Tensor(elementwise(.multiply, grad.array, factor.array))
+    }
+
+    /// `grad · factor` on the arrays, for a pass that records nothing. When the pass alone
+    /// holds `grad` (pass-private and referenced only here) and the product has its shape
+    /// and dtype, the product is written over `grad`'s values and `grad` is returned;
+    /// otherwise it is a new pass-private tensor.
+    private func product(overwriting grad: inout Tensor, _ factor: Tensor) -> Tensor {
+        if grad.isPassPrivate, isKnownUniquelyReferenced(&grad), grad.array.multiplyInPlace(by: factor.array) {
+            return grad
+        }
+        let result = Tensor(elementwise(.multiply, grad.array, factor.array))
+        result.isPassPrivate = true
+        return result
     }
 
     /// `-grad`, recorded only when `differentiable`.

@@ -12,7 +12,8 @@ extension Node {
     /// The gradients of the inputs given `grad`, the gradient of this node's output.
     func inputGradients(_ grad: Tensor) throws(AutogradError) -> [Tensor?] {
         // Tensor ops check the grad mode themselves, so `differentiable: true` is right in either.
-        if case let (first, second)? = try arithmeticGradients(grad, differentiable: true) {
+        var grad = grad
+        if case let (first, second)? = try arithmeticGradients(&grad, differentiable: true) {
             return edges.count == 1 ? [first] : [first, second]
         }
         let saved = UnpackedSavedValues(self)

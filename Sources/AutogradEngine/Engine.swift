@@ -164,7 +164,7 @@ enum BackwardEngine {
         }
         if node.hasExtras { gradient = node.prehooks.applied(to: gradient) }
         if !node.hasExtras && !settings.detectsAnomalies && settings.observer == nil,
-            case let (first, second)? = try node.arithmeticGradients(gradient, differentiable: settings.createGraph)
+            case let (first, second)? = try node.arithmeticGradients(&gradient, differentiable: settings.createGraph)
         {
             // The common case, with nothing to report: no list of gradients is made.
             if !settings.retainGraph { node.releaseSavedValues() }
@@ -173,6 +173,11 @@ enum BackwardEngine {
             if node.edges.count > 1 { send(second, along: node.edges[1], into: &ready, &leaves, settings) }
             return
         }
+        // Hooks, retained outputs, anomaly checks and observers see the gradient only on
+        // this path, and its rules may return views of it beside the gradient itself: from
+        // here on it is not the pass's alone. (A captured gradient stays referenced by the
+        // capture, so it is never overwritten either.)
+        gradient.isPassPrivate = false
         var inputGradients = try node.inputGradients(gradient)
         if node.hasExtras { inputGradients = try node.applyPosthooks(inputGradients, outputGradient: gradient) }
         if settings.detectsAnomalies { try AnomalyMode.check(inputGradients, of: node) }
@@ -305,6 +310,8 @@ struct LeafInbox {
     func deliver(targets: PassTargets?, createGraph: Bool) {
         for leaf in order {
             var gradient = sums[ObjectIdentifier(leaf)]!
+            // The pass is over for this gradient: hooks and the caller may keep it.
+            gradient.isPassPrivate = false
             if !leaf.gradientHooks.isEmpty { gradient = leaf.gradientHooks.applied(to: gradient) }
             if let targets, targets.captures {
                 targets.capture(gradient, leaf: leaf)
