@@ -100,7 +100,7 @@ enum BackwardEngine {
                 }
             }
         }
-        withExtendedLifetime(rootNodes) {}
+        withExtendedLifetime(rootNodes) {}  // the unretained work lists above rely on it
         if let failure { throw failure }
         RecordingContext.with({ $0.gradEnabled = createGraph }) {
             leaves.deliver(targets: targets, createGraph: createGraph)
