@@ -38,22 +38,24 @@ extension Node {
         }
     }
 
-    /// `grad · factor`, recorded only when `differentiable`.
+    /// `grad · factor`, recorded only when `differentiable`; otherwise a new pass-private
+    /// tensor (see ``Tensor/isPassPrivate``).
     private func product(_ grad: Tensor, _ factor: Tensor, differentiable: Bool) -> Tensor {
-        differentiable ? grad * factor : Tensor(elementwise(.multiply, grad.array, factor.array))
+        if differentiable { return grad * factor }
+        let result = Tensor(elementwise(.multiply, grad.array, factor.array))
+        result.isPassPrivate = true
+        return result
     }
 
     /// `grad · factor` on the arrays, for a pass that records nothing. When the pass alone
     /// holds `grad` (pass-private and referenced only here) and the product has its shape
     /// and dtype, the product is written over `grad`'s values and `grad` is returned;
-    /// otherwise it is a new pass-private tensor.
+    /// otherwise it is a new one.
     private func product(overwriting grad: inout Tensor, _ factor: Tensor) -> Tensor {
         if grad.isPassPrivate, isKnownUniquelyReferenced(&grad), grad.array.multiplyInPlace(by: factor.array) {
             return grad
         }
-        let result = Tensor(elementwise(.multiply, grad.array, factor.array))
-        result.isPassPrivate = true
-        return result
+        return product(grad, factor, differentiable: false)
     }
 
     /// `-grad`, recorded only when `differentiable`.

@@ -38,8 +38,8 @@ extension Tensor {
     /// `tracingGraph` a result that does not require grad still gets a trace for drawings.
     /// The node saves what `op`'s backward reads given these edges (``Op/saves(for:)``);
     /// `inputs` gives the inputs among those slots, so inputs that are not saved are not
-    /// referenced on the way. Inlined into each caller, so the edges and inputs are built
-    /// without closures.
+    /// referenced on the way. Inlined into each caller, so building the edges and the
+    /// inputs calls no closure.
     @inline(__always)
     private static func record(
         _ value: consuming NDArray, _ op: Op, requiresGrad: Bool, edges: @autoclosure () -> EdgeList,
