@@ -64,5 +64,5 @@ extension Node {
     }
 
     /// Whether input `i` needs a gradient.
-    func needs(_ i: Int) -> Bool { edges[i].carriesGradient }
+    func needs(_ i: Int) -> Bool { edges.carriesGradient(at: i) }
 }

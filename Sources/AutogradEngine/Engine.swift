@@ -145,12 +145,11 @@ enum BackwardEngine {
     private static func runNode(
         _ node: Node, into ready: inout [Unmanaged<Node>], _ leaves: inout LeafInbox, _ settings: PassSettings
     ) throws(AutogradError) {
-        guard var gradient = node.pendingGradient else {
+        guard var gradient = node.pendingGradient.take() else {
             // Every edge into the node brought no gradient: neither does it.
             release(node.edges, from: node, into: &ready, settings)
             return
         }
-        node.pendingGradient = nil
         if settings.targets?.capturesBeforeRunning(node) == true { settings.targets!.capture(gradient, node: node) }
         if node.hasExtras {
             gradient = node.gradientHooks.applied(to: gradient)

@@ -228,6 +228,28 @@ struct EdgeList: RandomAccessCollection {
         count = 0
     }
 
+    /// Whether a gradient flows along edge `index`, read in place (the subscript returns a
+    /// copy, which retains the edge's node or tensor).
+    func carriesGradient(at index: Int) -> Bool {
+        switch index {
+        case 0: if case .constant? = first { return false }
+        case 1: if case .constant? = second { return false }
+        default: return others![index - 2].carriesGradient
+        }
+        return true
+    }
+
+    /// The node behind edge `index`, unretained (nil for a leaf or a constant), read in
+    /// place like ``carriesGradient(at:)``.
+    func unretainedNode(at index: Int) -> Unmanaged<Node>? {
+        switch index {
+        case 0: if case .node(let node)? = first { return Unmanaged.passUnretained(node) }
+        case 1: if case .node(let node)? = second { return Unmanaged.passUnretained(node) }
+        default: if case .node(let node) = others![index - 2] { return Unmanaged.passUnretained(node) }
+        }
+        return nil
+    }
+
     var startIndex: Int { 0 }
     var endIndex: Int { count }
 
@@ -326,6 +348,13 @@ public final class Node {
         savedAuxiliary = slots.contains(.auxiliary) ? auxiliary : nil
         savesScalar = slots.contains(.scalar)
         self.scopeFrame = context.scopeFrame
+        if context.detectsAnomalies || context.tracing { noteRecorded(output: output, in: context) }
+    }
+
+    /// Keeps the creation site in anomaly mode and reports `output` to the tracing
+    /// observer; out of line, so recording an ordinary op copies nothing for either.
+    @inline(never)
+    private func noteRecorded(output: borrowing NDArray, in context: RecordingContext) {
         if context.detectsAnomalies { creationSite = AnomalyMode.callSite() }
         if let observer = context.traceObserver { observer.nodeRecorded(self, output: copy output) }
     }
@@ -337,8 +366,7 @@ public final class Node {
     /// The node that made input `index`, unretained (nil for a leaf or a constant): this
     /// node's edge keeps it alive as long as this node lives.
     func inputNode(at index: Int) -> Unmanaged<Node>? {
-        guard case .node(let node) = edges[index] else { return nil }
-        return Unmanaged.passUnretained(node)
+        edges.unretainedNode(at: index)
     }
 
     /// The rarely used parts, made if missing.

@@ -94,11 +94,11 @@ extension Op {
         switch self {
         case .multiply:
             var kept = saves
-            if !edges[1].carriesGradient { kept.remove(.first) }
-            if !edges[0].carriesGradient { kept.remove(.second) }
+            if !edges.carriesGradient(at: 1) { kept.remove(.first) }
+            if !edges.carriesGradient(at: 0) { kept.remove(.second) }
             return kept
         case .divide:
-            return edges[1].carriesGradient ? saves : saves.subtracting(.first)
+            return edges.carriesGradient(at: 1) ? saves : saves.subtracting(.first)
         default:
             return saves
         }
