@@ -287,6 +287,23 @@ public final class Node {
     let op: Op
     /// One edge per input, in the op's argument order.
     @exclusivity(unchecked) private(set) var edges: EdgeList
+    // The backward pass's bookkeeping follows the edges, so that counting a node's
+    // dependencies and running it touch as few of its cache lines as possible.
+
+    /// Edges still to arrive in the running backward pass.
+    @exclusivity(unchecked) var pendingDependencies = 0
+    /// Gradient summed from the edges processed so far in the running backward pass.
+    @exclusivity(unchecked) var pendingGradient: Tensor?
+    /// The rarely used parts, made on first use.
+    @exclusivity(unchecked) private var extras: NodeExtras?
+    /// The shape of the tensor this node made; incoming gradients have this shape.
+    public let outputShape: [Int]
+    /// The dtype of the tensor this node made; incoming gradients have this dtype.
+    public let outputDType: DType
+    /// Whether the op's scalar operand counts as saved (see ``SavedSlots/scalar``).
+    @exclusivity(unchecked) private var savesScalar: Bool
+    /// Set once backward has freed the saved values.
+    @exclusivity(unchecked) var savedValuesReleased = false
     // What the backward rule reads, saved as the op declares (``Op/saves``) and freed after
     // backward unless the graph is retained. Each is a stored property of the node itself,
     // so saving allocates nothing and reading copies nothing but the slot read. They are
@@ -303,22 +320,8 @@ public final class Node {
     @exclusivity(unchecked) var savedResult: Optional<SavedTensor>
     /// Indices, a mask or other values the rule reads.
     @exclusivity(unchecked) var savedAuxiliary: Optional<SavedAuxiliary>
-    /// Whether the op's scalar operand counts as saved (see ``SavedSlots/scalar``).
-    @exclusivity(unchecked) private var savesScalar: Bool
-    /// Set once backward has freed `saved`.
-    @exclusivity(unchecked) var savedValuesReleased = false
-    /// The shape of the tensor this node made; incoming gradients have this shape.
-    public let outputShape: [Int]
-    /// The dtype of the tensor this node made; incoming gradients have this dtype.
-    public let outputDType: DType
     /// The innermost `graphScope` call the node was recorded in, if any.
     public let scopeFrame: GraphScopeFrame?
-    /// Gradient summed from the edges processed so far in the running backward pass.
-    @exclusivity(unchecked) var pendingGradient: Tensor?
-    /// Edges still to arrive in the running backward pass.
-    @exclusivity(unchecked) var pendingDependencies = 0
-    /// The rarely used parts, made on first use.
-    @exclusivity(unchecked) private var extras: NodeExtras?
 
     /// A node for `op` with input `edges`, which made `output`, recorded in `context`,
     /// saving nothing. The node keeps `output`'s shape and dtype; inside `tracingGraph` it
