@@ -483,11 +483,12 @@ public final class Node {
         guard savedFirst != nil || savedSecond != nil || savedThird != nil || savedResult != nil
             || savedAuxiliary != nil || savesScalar
         else { return }
-        savedFirst = nil
-        savedSecond = nil
-        savedThird = nil
-        savedResult = nil
-        savedAuxiliary = nil
+        // Only the slots in use are emptied: storing nil over nil still destroys the old value.
+        if savedFirst != nil { savedFirst = nil }
+        if savedSecond != nil { savedSecond = nil }
+        if savedThird != nil { savedThird = nil }
+        if savedResult != nil { savedResult = nil }
+        if savedAuxiliary != nil { savedAuxiliary = nil }
         savesScalar = false
         savedValuesReleased = true
     }
