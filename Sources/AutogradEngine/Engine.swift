@@ -168,8 +168,10 @@ enum BackwardEngine {
             // The common case, with nothing to report: no list of gradients is made.
             if !settings.retainGraph { node.releaseSavedValues() }
             // Read in place: a copy of the edge list would retain every edge once more.
-            send(first, along: node.edges[0], into: &ready, &leaves, settings)
-            if node.edges.count > 1 { send(second, along: node.edges[1], into: &ready, &leaves, settings) }
+            send(first, along: node.edges.unretainedEdge(at: 0), into: &ready, &leaves, settings)
+            if node.edges.count > 1 {
+                send(second, along: node.edges.unretainedEdge(at: 1), into: &ready, &leaves, settings)
+            }
             return
         }
         // Hooks, retained outputs, anomaly checks and observers see the gradient only on
@@ -184,8 +186,8 @@ enum BackwardEngine {
         let edges = node.edges
         var sentGradients: [NDArray?] = []
         for index in 0..<edges.count {
-            let sent = send(inputGradients[index], along: edges[index], into: &ready, &leaves, settings)
-            if settings.observer != nil { sentGradients.append(sent) }
+            let sent = send(inputGradients[index], along: edges.unretainedEdge(at: index), into: &ready, &leaves, settings)
+            if settings.observer != nil { sentGradients.append(sent?.array) }
         }
         settings.observer?.backwardRan(node, outputGradient: gradient.array, edgeGradients: sentGradients)
     }
@@ -193,30 +195,33 @@ enum BackwardEngine {
     /// Sends `inputGradient` (or, when nil, only the news that nothing comes) along `edge`:
     /// summed to the input's shape and cast to its dtype, it goes to the leaf inbox or is
     /// added to the next node's pending gradient; a node that has heard from all of its
-    /// uses becomes ready. Returns the values sent, for a tracing observer.
+    /// uses becomes ready. Returns the gradient sent, for a tracing observer. The edge is
+    /// read unretained (the node holding it lives until the pass ends).
     @discardableResult @inline(__always)
     private static func send(
-        _ inputGradient: Tensor?, along edge: Edge, into ready: inout [Unmanaged<Node>], _ leaves: inout LeafInbox,
-        _ settings: PassSettings
-    ) -> NDArray? {
-        guard edge.carriesGradient else { return nil }
-        if let targets = settings.targets, !targets.receives(edge) { return nil }
+        _ inputGradient: Tensor?, along edge: UnretainedEdge, into ready: inout [Unmanaged<Node>],
+        _ leaves: inout LeafInbox, _ settings: PassSettings
+    ) -> Tensor? {
+        if case .constant = edge { return nil }
+        if let targets = settings.targets, !targets.receives(edge.edge) { return nil }
         let inputGradient = inputGradient.map { gradient in
-            castToDType(edge.hasShape(of: gradient.array) ? gradient : sumToShape(gradient, edge.shape), of: edge)
+            edge.matches(gradient.array) ? gradient : castToDType(sumToShape(gradient, edge.edge.shape), of: edge.edge)
         }
         switch edge {
         case .leaf(let leaf):
-            if let inputGradient { leaves.add(inputGradient, for: leaf) }
+            if let inputGradient { leaves.add(inputGradient, for: leaf.takeUnretainedValue()) }
         case .node(let next):
-            if let inputGradient {
-                next.pendingGradient = next.pendingGradient.map { $0 + inputGradient } ?? inputGradient
+            next._withUnsafeGuaranteedRef { next in
+                if let inputGradient {
+                    next.pendingGradient = next.pendingGradient.map { $0 + inputGradient } ?? inputGradient
+                }
+                next.pendingDependencies -= 1
+                if next.pendingDependencies == 0 { ready.append(Unmanaged.passUnretained(next)) }
             }
-            next.pendingDependencies -= 1
-            if next.pendingDependencies == 0 { ready.append(Unmanaged.passUnretained(next)) }
         case .constant:
             break
         }
-        return inputGradient?.array
+        return inputGradient
     }
 
     /// Counts down the dependencies of the nodes behind `edges` of `node`, which sends

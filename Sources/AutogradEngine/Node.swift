@@ -250,6 +250,16 @@ struct EdgeList: RandomAccessCollection {
         return nil
     }
 
+    /// Edge `index` without retaining the node or tensor it refers to, read in place like
+    /// ``carriesGradient(at:)``: valid while the node holding this list lives.
+    func unretainedEdge(at index: Int) -> UnretainedEdge {
+        switch index {
+        case 0: return UnretainedEdge(first!)
+        case 1: return UnretainedEdge(second!)
+        default: return UnretainedEdge(others![index - 2])
+        }
+    }
+
     var startIndex: Int { 0 }
     var endIndex: Int { count }
 
@@ -258,6 +268,47 @@ struct EdgeList: RandomAccessCollection {
         case 0: return first!
         case 1: return second!
         default: return others![position - 2]
+        }
+    }
+}
+
+/// An ``Edge`` whose node or tensor is not retained: the backward pass reads edges this
+/// way, since the node holding an edge keeps what it refers to alive for the whole pass.
+enum UnretainedEdge {
+    /// The node that made the input.
+    case node(Unmanaged<Node>)
+    /// A leaf that requires grad.
+    case leaf(Unmanaged<Tensor>)
+    /// An input that does not require grad.
+    case constant(Unmanaged<Tensor>)
+
+    /// `edge`, unretained.
+    @inline(__always)
+    init(_ edge: borrowing Edge) {
+        switch edge {
+        case .node(let node): self = .node(Unmanaged.passUnretained(node))
+        case .leaf(let tensor): self = .leaf(Unmanaged.passUnretained(tensor))
+        case .constant(let tensor): self = .constant(Unmanaged.passUnretained(tensor))
+        }
+    }
+
+    /// The edge itself, retained again (for the uncommon paths that need one).
+    var edge: Edge {
+        switch self {
+        case .node(let node): return .node(node.takeUnretainedValue())
+        case .leaf(let tensor): return .leaf(tensor.takeUnretainedValue())
+        case .constant(let tensor): return .constant(tensor.takeUnretainedValue())
+        }
+    }
+
+    /// Whether `array` has the shape and dtype of the input this edge stands for, so a
+    /// gradient in it needs neither summing nor casting; read without retaining anything.
+    func matches(_ array: borrowing NDArray) -> Bool {
+        switch self {
+        case .node(let node):
+            return node._withUnsafeGuaranteedRef { array.layout.shape == $0.outputShape && array.dtype == $0.outputDType }
+        case .leaf(let tensor), .constant(let tensor):
+            return tensor._withUnsafeGuaranteedRef { array.layout.shape == $0.array.layout.shape && array.dtype == $0.dtype }
         }
     }
 }
