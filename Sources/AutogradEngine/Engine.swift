@@ -168,9 +168,9 @@ enum BackwardEngine {
             // The common case, with nothing to report: no list of gradients is made.
             if !settings.retainGraph { node.releaseSavedValues() }
             // Read in place: a copy of the edge list would retain every edge once more.
-            send(first, along: node.edges.unretainedEdge(at: 0), into: &ready, &leaves, settings)
+            send(consume first, along: node.edges.unretainedEdge(at: 0), into: &ready, &leaves, settings)
             if node.edges.count > 1 {
-                send(second, along: node.edges.unretainedEdge(at: 1), into: &ready, &leaves, settings)
+                send(consume second, along: node.edges.unretainedEdge(at: 1), into: &ready, &leaves, settings)
             }
             return
         }
@@ -199,7 +199,7 @@ enum BackwardEngine {
     /// read unretained (the node holding it lives until the pass ends).
     @discardableResult @inline(__always)
     private static func send(
-        _ inputGradient: Tensor?, along edge: UnretainedEdge, into ready: inout [Unmanaged<Node>],
+        _ inputGradient: consuming Tensor?, along edge: UnretainedEdge, into ready: inout [Unmanaged<Node>],
         _ leaves: inout LeafInbox, _ settings: PassSettings
     ) -> Tensor? {
         if case .constant = edge { return nil }
