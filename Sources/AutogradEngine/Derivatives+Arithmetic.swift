@@ -17,7 +17,8 @@ extension Node {
         if savedValuesReleased { throw .savedValuesFreed(node: name) }
         switch op {
         case .add: return (grad, grad)
-        case .subtract: return (grad, negated(grad, differentiable: differentiable))
+        // A subtrahend that needs no gradient gets none, so no negation is computed for it.
+        case .subtract: return (grad, needs(1) ? negated(grad, differentiable: differentiable) : nil)
         case .multiply:
             let saved = UnpackedSavedValues(self)
             if !differentiable && needs(0) != needs(1) {
