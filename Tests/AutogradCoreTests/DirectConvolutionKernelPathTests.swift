@@ -47,6 +47,9 @@ final class DirectConvolutionKernelPathTests: XCTestCase {
         Case(2, 3, 8, 9, 10, kernel: (3, 8), padding: (1, 4)),
         Case(1, 1, 5, 5, 3, kernel: (5, 5)),
         Case(3, 2, 6, 21, 4, kernel: (2, 3), stride: (2, 1), padding: (1, 0), dilation: (2, 3)),
+        // More output channels than unfolded rows (C·kh·kw), a 1×1 kernel among them.
+        Case(2, 2, 6, 7, 24, kernel: (2, 2), padding: (1, 0)),
+        Case(2, 3, 5, 6, 8, kernel: (1, 1)),
     ]
 
     /// A deterministic pseudo-random array in [-1, 1).
