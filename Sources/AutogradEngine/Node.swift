@@ -18,15 +18,6 @@ public enum Edge {
         }
     }
 
-    /// Whether `array` has the shape of the input this edge stands for, compared in place
-    /// (``shape`` returns a copy of the shape).
-    func hasShape(of array: borrowing NDArray) -> Bool {
-        switch self {
-        case .node(let node): return array.layout.shape == node.outputShape
-        case .leaf(let tensor), .constant(let tensor): return array.layout.shape == tensor.array.layout.shape
-        }
-    }
-
     /// The dtype of the input this edge stands for; its gradient has this dtype.
     public var dtype: DType {
         switch self {
