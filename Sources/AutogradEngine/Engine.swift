@@ -167,7 +167,7 @@ enum BackwardEngine {
         {
             // The common case, with nothing to report: no list of gradients is made.
             if !settings.retainGraph { node.releaseSavedValues() }
-            // Read in place: a copy of the edge list would retain every edge once more.
+            // Each edge is read in place and unretained: a copy would retain its node or tensor.
             send(consume first, along: node.edges.unretainedEdge(at: 0), into: &ready, &leaves, settings)
             if node.edges.count > 1 {
                 send(consume second, along: node.edges.unretainedEdge(at: 1), into: &ready, &leaves, settings)
