@@ -249,7 +249,7 @@ enum BackwardEngine {
             visited += 1
             entry._withUnsafeGuaranteedRef { node in
                 for index in 0..<node.edges.count {
-                    guard let next = node.inputNode(at: index) else { continue }
+                    guard let next = node.edges.unretainedNode(at: index) else { continue }
                     let reachedFirstTime = next._withUnsafeGuaranteedRef { next in
                         next.pendingDependencies += 1
                         return next.pendingDependencies == 1

@@ -219,6 +219,10 @@ struct EdgeList: RandomAccessCollection {
         count = 0
     }
 
+    // The three readers below each switch on the position themselves: written through
+    // `unretainedEdge(at:)`, the release build of Swift 6.3.1 crashed (SIL ownership
+    // verifier).
+
     /// Whether a gradient flows along edge `index`, read in place (the subscript returns a
     /// copy, which retains the edge's node or tensor).
     func carriesGradient(at index: Int) -> Bool {
@@ -231,7 +235,8 @@ struct EdgeList: RandomAccessCollection {
     }
 
     /// The node behind edge `index`, unretained (nil for a leaf or a constant), read in
-    /// place like ``carriesGradient(at:)``.
+    /// place like ``carriesGradient(at:)``: the edge keeps it alive while the node holding
+    /// this list lives.
     func unretainedNode(at index: Int) -> Unmanaged<Node>? {
         switch index {
         case 0: if case .node(let node)? = first { return Unmanaged.passUnretained(node) }
@@ -407,12 +412,6 @@ public final class Node {
 
     /// One edge per input, in the op's argument order.
     public var nextEdges: [Edge] { Array(edges) }
-
-    /// The node that made input `index`, unretained (nil for a leaf or a constant): this
-    /// node's edge keeps it alive as long as this node lives.
-    func inputNode(at index: Int) -> Unmanaged<Node>? {
-        edges.unretainedNode(at: index)
-    }
 
     /// The rarely used parts, made if missing.
     private var madeExtras: NodeExtras {

@@ -19,7 +19,7 @@ final class EdgeReadingTests: XCTestCase {
             let edge = edges[index]
             XCTAssertEqual(node.edges.carriesGradient(at: index), edge.carriesGradient, "edge \(index)")
             let expectedNode: Node? = if case .node(let producer) = edge { producer } else { nil }
-            XCTAssertTrue(node.inputNode(at: index)?.takeUnretainedValue() === expectedNode, "edge \(index)")
+            XCTAssertTrue(node.edges.unretainedNode(at: index)?.takeUnretainedValue() === expectedNode, "edge \(index)")
             switch (node.edges.unretainedEdge(at: index), edge) {
             case (.node(let read), .node(let producer)):
                 XCTAssertTrue(read.takeUnretainedValue() === producer, "edge \(index)")
