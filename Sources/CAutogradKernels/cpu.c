@@ -2,6 +2,7 @@
 #include "kernels_internal.h"
 
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,5 +70,17 @@ bool ag_kernel_path_set(int32_t path) {
     }
     if (!ag_kernel_path_available(path)) return false;
     atomic_store_explicit(&active_path, path, memory_order_relaxed);
+    return true;
+}
+
+bool ag_parse_gemm_blocks(const char *text, int64_t mr, int64_t nr, int64_t *mc, int64_t *kc, int64_t *nc) {
+    if (text == NULL) return false;
+    long long m, k, n;
+    char rest;
+    if (sscanf(text, "%lld,%lld,%lld%c", &m, &k, &n, &rest) != 3) return false;
+    if (m <= 0 || k <= 0 || n <= 0 || m % mr != 0 || k % 8 != 0 || n % nr != 0) return false;
+    *mc = m;
+    *kc = k;
+    *nc = n;
     return true;
 }

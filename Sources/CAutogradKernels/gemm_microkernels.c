@@ -1,6 +1,9 @@
 #include "CAutogradKernels.h"
 #include "kernels_internal.h"
 
+#include <pthread.h>
+#include <stdlib.h>
+
 // The GEMM micro-kernels, one per kernel path, and their block sizes. Each computes one
 // mr x nr tile of C from packed slivers of A and B (see gemm_packing.c); the
 // tile stays in registers for the whole k loop.
@@ -153,24 +156,38 @@ typedef float ag_float16 __attribute__((vector_size(64), aligned(4)));
 #undef AG_WIDE_MR
 
 // 12 x 32: 24 zmm accumulators, two B vectors and a broadcast, 27 of the 32 registers
-// (the shape OpenBLAS and BLIS use on Skylake-SP, transposed for row-major C). The
-// 12 x 256 A sliver (12 KB) and 256 x 32 B sliver (32 KB) share L1 (48 KB from Ice Lake
-// on), the 144 x 256 A block (144 KB) sits in L2 (1-2 MB), the B block in L3.
-static const ag_gemm_config avx512_config = {
-    .mr = AVX512_MR, .nr = AVX512_NR, .mc = 144, .kc = 256, .nc = 3072,
+// (the shape OpenBLAS and BLIS use on Skylake-SP, transposed for row-major C). kc = 384 as
+// BLIS's Skylake-X sgemm: the 12 x 384 A sliver (18 KB) and 384 x 32 B sliver (48 KB)
+// stream through L1 and L2, the 144 x 384 A block (216 KB) sits in L2 (1-2 MB), the B
+// block in L3. A sweep of mc 96-240 and kc 192-384 on a 16-core Xeon (2 MB L2) put this
+// first, though the better settings differed by less than run-to-run noise.
+/// Not const: AUTOGRAD_AVX512_SGEMM_BLOCKS may retune its cache blocks (apply_block_override).
+static ag_gemm_config avx512_config = {
+    .mr = AVX512_MR, .nr = AVX512_NR, .mc = 144, .kc = 384, .nc = 3072,
     .kernel = microkernel_avx512, .kernelInPlace = microkernel_in_place_avx512, .pack = ag_pack_avx2,
 };
 
 /// avx512_config with the kernel compiled for AVX2 (AG_KERNEL_PATH_AVX512_ON_AVX2).
 static const ag_gemm_config avx512_on_avx2_config = {
-    .mr = AVX512_MR, .nr = AVX512_NR, .mc = 144, .kc = 256, .nc = 3072,
+    .mr = AVX512_MR, .nr = AVX512_NR, .mc = 144, .kc = 384, .nc = 3072,
     .kernel = microkernel_avx512_on_avx2, .kernelInPlace = microkernel_in_place_avx512_on_avx2,
     .pack = ag_pack_avx2,
 };
 #endif
 
+#if AG_X86
+static pthread_once_t block_override_once = PTHREAD_ONCE_INIT;
+
+/// Applies AUTOGRAD_AVX512_SGEMM_BLOCKS ("mc,kc,nc", see ag_parse_gemm_blocks) to the AVX-512 path.
+static void apply_block_override(void) {
+    ag_parse_gemm_blocks(getenv("AUTOGRAD_AVX512_SGEMM_BLOCKS"), avx512_config.mr, avx512_config.nr,
+                         &avx512_config.mc, &avx512_config.kc, &avx512_config.nc);
+}
+#endif
+
 const ag_gemm_config *ag_gemm_config_for(int32_t path) {
 #if AG_X86
+    pthread_once(&block_override_once, apply_block_override);
     switch (path) {
     case AG_KERNEL_PATH_AVX2: return &avx2_config;
     case AG_KERNEL_PATH_AVX512: return &avx512_config;

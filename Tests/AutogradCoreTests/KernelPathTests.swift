@@ -124,6 +124,19 @@ final class KernelPathTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(Kernels.threadCount, 1)
     }
 
+    func testGemmBlockOverrideTakesOnlyWholeBlocks() {
+        // The AUTOGRAD_AVX512_SGEMM_BLOCKS / _DGEMM_BLOCKS form: mc a multiple of mr (12),
+        // kc of 8, nc of nr (32); anything else leaves the sizes as they were.
+        var (mc, kc, nc): (Int64, Int64, Int64) = (144, 256, 3072)
+        XCTAssertTrue(ag_parse_gemm_blocks("192,384,4096", 12, 32, &mc, &kc, &nc))
+        XCTAssertEqual([mc, kc, nc], [192, 384, 4096])
+        for bad in ["100,384,4096", "192,380,4096", "192,384,4010", "0,384,4096", "192,384", "192,384,4096x", "", "a,b,c"] {
+            XCTAssertFalse(ag_parse_gemm_blocks(bad, 12, 32, &mc, &kc, &nc), bad)
+            XCTAssertEqual([mc, kc, nc], [192, 384, 4096], bad)
+        }
+        XCTAssertFalse(ag_parse_gemm_blocks(nil, 12, 32, &mc, &kc, &nc))
+    }
+
     func testAVX512PathIsChosenExactlyWhereTheCPUHasIt() {
         let hasAVX512 = Kernels.Path.avx512.isAvailable
         XCTAssertEqual(hasAVX512, ag_kernel_path_available(AG_KERNEL_PATH_AVX512))

@@ -110,10 +110,12 @@ final class StridedGemmKernelPathTests: XCTestCase {
     }
 
     func testTwoThreadsEqualOneWhicheverOperandTheyShare() {
-        // Above the threading threshold. 150 x 131 splits M (the threads share B); 40 x 300
-        // splits N (they share A); k = 300 makes two kc blocks of shared units.
+        // Above the threading threshold. 150 x 131 splits M (the threads share B) unless A is
+        // read in place (row-major: then each thread packs its own columns of B); 40 x 300
+        // splits N (they share A unless it is read in place); k = 300 makes two kc blocks of
+        // shared units on the AVX2 paths, 800 several on every path.
         for path in TestedKernelPath.all {
-            for (m, n, k) in [(150, 131, 70), (40, 300, 300), (131, 150, 300)] {
+            for (m, n, k) in [(150, 131, 70), (40, 300, 300), (131, 150, 300), (64, 150, 800)] {
                 for aLayout in [Strides.rowMajor, .transposed, .oneValue] {
                     for bLayout in [Strides.rowMajor, .transposed, .rowsBroadcast] {
                         let x = makeCase(m: m, n: n, k: k, aLayout, bLayout)
@@ -129,17 +131,21 @@ final class StridedGemmKernelPathTests: XCTestCase {
 
     func testManyThreadsEqualOneWhereBothDimensionsAreCut() {
         // Few tiles along the split dimension for this many threads, so the other one is cut
-        // at the shared units too: 256 x 256 (matmul_256) and 300 x 700 split M and cut N at
-        // B sliver groups; 150 x 400 splits N and cuts M at A blocks; 700 x 72 has too few
-        // column groups to cut. k = 300 makes two kc blocks. Every tile is computed by the
-        // same kernel sequence, so results agree exactly.
+        // at the shared units too. With A transposed (packed), 256 x 256 (matmul_256) and
+        // 300 x 700 split M and cut N at B sliver groups; 150 x 400 splits N and cuts M at A
+        // blocks; 700 x 72 has too few column groups to cut. With A row-major (read in place,
+        // and small), all but 700 x 72 split N and cut M. k = 300 makes two kc blocks on the
+        // AVX2 paths. Every tile is computed by the same kernel sequence, so results agree
+        // exactly.
         for path in TestedKernelPath.all {
             for (m, n, k) in [(256, 256, 300), (300, 700, 30), (150, 400, 300), (700, 72, 300)] {
-                let x = makeCase(m: m, n: n, k: k, .rowMajor, .transposed)
-                let single = run(x, path: path, threads: 1, beta: 1)
-                for threads in [3, 7, 16] {
-                    XCTAssertEqual(single, run(x, path: path, threads: threads, beta: 1),
-                                   "\(path) threads=\(threads) m=\(m) n=\(n) k=\(k)")
+                for aLayout in [Strides.rowMajor, .transposed] {
+                    let x = makeCase(m: m, n: n, k: k, aLayout, .transposed)
+                    let single = run(x, path: path, threads: 1, beta: 1)
+                    for threads in [3, 7, 16] {
+                        XCTAssertEqual(single, run(x, path: path, threads: threads, beta: 1),
+                                       "\(path) threads=\(threads) m=\(m) n=\(n) k=\(k) A \(aLayout)")
+                    }
                 }
             }
         }

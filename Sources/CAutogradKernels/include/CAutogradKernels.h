@@ -70,6 +70,13 @@ int32_t ag_kernel_path_get(void);
 /// false, changing nothing, when the CPU cannot run it.
 bool ag_kernel_path_set(int32_t path);
 
+/// Parses a GEMM cache-block override "mc,kc,nc", the form of AUTOGRAD_AVX512_SGEMM_BLOCKS
+/// and AUTOGRAD_AVX512_DGEMM_BLOCKS (read once, on a process's first matrix product, to
+/// tune the AVX-512 paths on a new CPU). Returns true and sets the three sizes when `text`
+/// holds three positive integers with mc a multiple of `mr`, kc a multiple of 8 and nc a
+/// multiple of `nr`; returns false and leaves them as they were otherwise.
+bool ag_parse_gemm_blocks(const char *text, int64_t mr, int64_t nr, int64_t *mc, int64_t *kc, int64_t *nc);
+
 /// The number of threads kernels may use (like torch.get_num_threads): by default the
 /// CPUs this process may run on, or AUTOGRAD_NUM_THREADS when set.
 int32_t ag_get_num_threads(void);
