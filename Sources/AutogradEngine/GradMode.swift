@@ -58,9 +58,13 @@ final class RecordingContext: @unchecked Sendable {
     /// The context installed for the running task or thread.
     @TaskLocal private static var installed = outsideEveryScope
 
+    /// Whether the running task or thread has the default context: grad mode on, no
+    /// tracing, anomaly detection or scope (no other context exists anywhere).
+    static var isDefault: Bool { ag_recording_contexts_alive() == 0 }
+
     /// The context of the running task or thread.
     static var current: RecordingContext {
-        ag_recording_contexts_alive() == 0 ? outsideEveryScope : installed
+        isDefault ? outsideEveryScope : installed
     }
 
     /// Runs `body` with a copy of the current context changed by `change`.

@@ -380,10 +380,11 @@ public final class Node {
 
     /// A node for `op` that, when `saves`, saves what the op reads given these edges
     /// (``Op/saves(for:)``): of the inputs `savingFrom` gives for those slots, `output` and
-    /// `auxiliary`; the inputs are moved into the saved slots.
+    /// `auxiliary`; the inputs are moved into the saved slots. `context` is the recording
+    /// context, nil for the default one (``RecordingContext/isDefault``).
     init(
         op: Op, edges: consuming EdgeList, output: borrowing NDArray, saves: Bool,
-        savingFrom inputs: (SavedSlots) -> InputTriple, auxiliary: SavedAuxiliary?, context: RecordingContext
+        savingFrom inputs: (SavedSlots) -> InputTriple, auxiliary: SavedAuxiliary?, context: RecordingContext?
     ) {
         self.op = op
         self.edges = edges
@@ -397,6 +398,10 @@ public final class Node {
         savedResult = slots.contains(.result) ? SavedTensor(output: copy output) : nil
         savedAuxiliary = slots.contains(.auxiliary) ? auxiliary : nil
         savesScalar = slots.contains(.scalar)
+        guard let context else {
+            scopeFrame = nil
+            return
+        }
         self.scopeFrame = context.scopeFrame
         if context.detectsAnomalies || context.tracing { noteRecorded(output: output, in: context) }
     }
