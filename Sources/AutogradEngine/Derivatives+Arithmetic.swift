@@ -53,10 +53,17 @@ extension Node {
     /// and dtype, the product is written over `grad`'s values and `grad` is returned;
     /// otherwise it is a new one.
     private func product(overwriting grad: inout Tensor, _ factor: Tensor) -> Tensor {
-        if grad.isPassPrivate, isKnownUniquelyReferenced(&grad), grad.array.multiplyInPlace(by: factor.array) {
+        if grad.isPassPrivate, isKnownUniquelyReferenced(&grad), Node.multiply(grad, inPlaceBy: factor) {
             return grad
         }
         return product(grad, factor, differentiable: false)
+    }
+
+    /// `target.array.multiplyInPlace(by: factor.array)`, with both tensors borrowed (read
+    /// through the caller's `inout`, `target`'s array would be copied: three retains and
+    /// releases per product).
+    private static func multiply(_ target: Tensor, inPlaceBy factor: Tensor) -> Bool {
+        target.array.multiplyInPlace(by: factor.array)
     }
 
     /// `-grad`, recorded only when `differentiable`.
