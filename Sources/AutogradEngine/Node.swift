@@ -133,11 +133,20 @@ struct UnpackedSavedValues {
     }
 
     /// The first input.
-    func first() throws(AutogradError) -> Tensor { try unpack(node.savedFirst) }
+    func first() throws(AutogradError) -> Tensor {
+        if case .input(let tensor, let version)? = node.savedFirst, tensor.version == version { return tensor }
+        return try unpack(node.savedFirst)
+    }
     /// The second input.
-    func second() throws(AutogradError) -> Tensor { try unpack(node.savedSecond) }
+    func second() throws(AutogradError) -> Tensor {
+        if case .input(let tensor, let version)? = node.savedSecond, tensor.version == version { return tensor }
+        return try unpack(node.savedSecond)
+    }
     /// The third input.
-    func third() throws(AutogradError) -> Tensor { try unpack(node.savedThird) }
+    func third() throws(AutogradError) -> Tensor {
+        if case .input(let tensor, let version)? = node.savedThird, tensor.version == version { return tensor }
+        return try unpack(node.savedThird)
+    }
     /// The forward result.
     func result() throws(AutogradError) -> Tensor { try unpack(node.savedResult) }
 
