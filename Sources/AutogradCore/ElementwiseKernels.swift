@@ -129,6 +129,11 @@ func applyBinary(
     _ op: BinaryOp, _ a: UnsafePointer<Float>, _ strideA: Int, _ b: UnsafePointer<Float>, _ strideB: Int,
     _ out: UnsafeMutablePointer<Float>, _ count: Int
 ) {
+    // One element (scalar code, as in the seed's exercises) skips the vector loops' set-up.
+    if count == 1 {
+        out.pointee = op.apply(a.pointee, b.pointee)
+        return
+    }
     if count >= exactKernelMinimum, (strideA | strideB) & ~1 == 0, let code = binaryKernelCode(op),
        ag_binary_f32(code, Int64(count), a, Int64(strideA), b, Int64(strideB), out) {
         return
