@@ -132,6 +132,10 @@ struct UnpackedSavedValues {
         self.node = node
     }
 
+    // The input accessors match their slot in place first: handing the slot to `unpack`
+    // copies it (a retain and a release per read). Anything but an unchanged saved input
+    // goes through `unpack`, which owns the version check and its error.
+
     /// The first input.
     func first() throws(AutogradError) -> Tensor {
         if case .input(let tensor, let version)? = node.savedFirst, tensor.version == version { return tensor }
