@@ -13,11 +13,13 @@
 
 #include "kernels_internal.h"
 
-/// Copies `count` elements; `count` is the register block (16, 8, 6 or 4), so the common
-/// sizes become straight-line vector moves instead of a call to memcpy.
+/// Copies `count` elements; `count` is the register block (32, 16, 12, 8, 6 or 4), so the
+/// common sizes become straight-line vector moves instead of a call to memcpy.
 static inline void copy_lanes(AG_REAL *restrict dst, const AG_REAL *restrict src, int64_t count) {
     switch (count) {
+    case 32: for (int j = 0; j < 32; j++) dst[j] = src[j]; break;
     case 16: for (int j = 0; j < 16; j++) dst[j] = src[j]; break;
+    case 12: for (int j = 0; j < 12; j++) dst[j] = src[j]; break;
     case 8: for (int j = 0; j < 8; j++) dst[j] = src[j]; break;
     case 6: for (int j = 0; j < 6; j++) dst[j] = src[j]; break;
     case 4: for (int j = 0; j < 4; j++) dst[j] = src[j]; break;

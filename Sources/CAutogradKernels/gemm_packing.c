@@ -41,14 +41,16 @@ static inline void transpose_8x8(__m256 r[8]) {
     r[6] = _mm256_permute2f128_ps(s2, s6, 0x31); r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
 }
 
-/// The transposing copy of one sliver whose width is a multiple of 8: for each group of
-/// 8 lanes and block of 8 steps, eight row loads, one register transpose, eight stores.
-/// Lanes at or past `live` read as zero.
+/// The transposing copy of one sliver whose width is a multiple of 4: for each group of
+/// 8 lanes and block of 8 steps, eight row loads, one register transpose, eight stores; a
+/// last group of 4 lanes (width 12, the AVX-512 micro-kernel's A) loads four rows and
+/// stores the low half of each transposed row. Lanes at or past `live` read as zero.
 AG_TARGET_AVX2
 static void transpose_sliver_avx2(int64_t width, const float *src, int64_t laneStride,
                                   int64_t live, int64_t depth, float *dst) {
     for (int64_t g = 0; g < width; g += 8) {
-        int64_t lanes = live - g < 8 ? (live - g > 0 ? live - g : 0) : 8;
+        int64_t groupWidth = width - g < 8 ? width - g : 8;
+        int64_t lanes = live - g < groupWidth ? (live - g > 0 ? live - g : 0) : groupWidth;
         const float *first = src + g * laneStride;
         int64_t k = 0;
         for (; k + 8 <= depth; k += 8) {
@@ -57,10 +59,17 @@ static void transpose_sliver_avx2(int64_t width, const float *src, int64_t laneS
                 r[l] = l < lanes ? _mm256_loadu_ps(first + l * laneStride + k) : _mm256_setzero_ps();
             }
             transpose_8x8(r);
-            for (int kk = 0; kk < 8; kk++) _mm256_storeu_ps(dst + (k + kk) * width + g, r[kk]);
+            float *d = dst + k * width + g;
+            if (groupWidth == 8) {
+                for (int kk = 0; kk < 8; kk++) _mm256_storeu_ps(d + kk * width, r[kk]);
+            } else {
+                for (int kk = 0; kk < 8; kk++) _mm_storeu_ps(d + kk * width, _mm256_castps256_ps128(r[kk]));
+            }
         }
         for (; k < depth; k++) {
-            for (int64_t l = 0; l < 8; l++) dst[k * width + g + l] = l < lanes ? first[l * laneStride + k] : 0.0f;
+            for (int64_t l = 0; l < groupWidth; l++) {
+                dst[k * width + g + l] = l < lanes ? first[l * laneStride + k] : 0.0f;
+            }
         }
     }
 }
@@ -93,15 +102,16 @@ static void transpose_sliver6_avx2(const float *src, int64_t laneStride,
 /// rows of a matrix, too far apart for the hardware prefetchers to follow.
 enum { COPY_PREFETCH_STEPS = 16 };
 
-/// The straight copy of `slivers` full slivers of width 6 or a multiple of 16 (unit lane
-/// stride): each step's lanes are one run of the source. A multiple of 16 goes sliver by
-/// sliver (a step is one or more whole cache lines). Width 6 goes step by step across all the slivers, so each source line is
-/// read once rather than by each of the slivers it feeds; it stores 8 floats a step,
-/// spilling two into the sliver's next step, which overwrites them; the last step stores 6.
+/// The straight copy of `slivers` full slivers of width 6, 12 or a multiple of 16 (unit
+/// lane stride): each step's lanes are one run of the source. A multiple of 16 goes sliver
+/// by sliver (a step is one or more whole cache lines). Widths 6 and 12 go step by step
+/// across all the slivers, so each source line is read once rather than by each of the
+/// slivers it feeds. Width 6 stores 8 floats a step, spilling two into the sliver's next
+/// step, which overwrites them; the last step stores 6.
 AG_TARGET_AVX2
 static void copy_slivers_avx2(int64_t width, const float *src, int64_t depthStride,
                               int64_t slivers, int64_t depth, float *dst) {
-    if (width != 6) {
+    if (width % 16 == 0) {
         for (int64_t s = 0; s < slivers; s++) {
             const float *step = src + s * width;
             float *d = dst + s * width * depth;
@@ -117,11 +127,16 @@ static void copy_slivers_avx2(int64_t width, const float *src, int64_t depthStri
     }
     for (int64_t k = 0; k < depth; k++) {
         const float *step = src + k * depthStride;
-        float *d = dst + k * 6;
-        for (int64_t l = 0; l < slivers * 6; l += 16) {
+        float *d = dst + k * width;
+        for (int64_t l = 0; l < slivers * width; l += 16) {
             _mm_prefetch((const char *)(step + COPY_PREFETCH_STEPS * depthStride + l), _MM_HINT_T0);
         }
-        for (int64_t s = 0; s < slivers; s++, step += 6, d += 6 * depth) {
+        for (int64_t s = 0; s < slivers; s++, step += width, d += width * depth) {
+            if (width == 12) {
+                _mm256_storeu_ps(d, _mm256_loadu_ps(step));
+                _mm_storeu_ps(d + 8, _mm_loadu_ps(step + 8));
+                continue;
+            }
             __m128 low = _mm_loadu_ps(step);
             __m128 high = _mm_castpd_ps(_mm_load_sd((const double *)(step + 4)));
             if (k + 1 < depth) {
@@ -158,8 +173,9 @@ static void broadcast_slivers_avx2(int64_t width, const float *src, int64_t dept
 
 void ag_pack_avx2(int64_t width, const float *src, int64_t laneStride, int64_t depthStride,
                   int64_t lanes, int64_t depth, float *dst) {
-    bool transposing = depthStride == 1 && laneStride != 0 && laneStride != 1 && (width == 6 || width % 8 == 0);
-    bool straight = (laneStride == 1 || laneStride == 0) && (width == 6 || width % 16 == 0);
+    bool transposing = depthStride == 1 && laneStride != 0 && laneStride != 1 && (width == 6 || width % 4 == 0);
+    bool straight = (laneStride == 1 && (width == 6 || width == 12 || width % 16 == 0)) ||
+                    (laneStride == 0 && (width == 6 || width % 16 == 0));
     if (!transposing && !straight) {
         ag_pack_portable(width, src, laneStride, depthStride, lanes, depth, dst);
         return;

@@ -81,9 +81,9 @@ void ag_pack_portable(int64_t width, const float *src, int64_t laneStride, int64
 
 #if AG_X86
 /// ag_pack_portable with AVX2 for the common cases: the transposing one (unit depth
-/// stride) by 8 x 8 register transposes for widths 6 and multiples of 8, and straight
-/// copies and broadcasts (lane stride 1 or 0) for width 6 and multiples of 16; call it only when the
-/// CPU has AVX2.
+/// stride) by 8 x 8 register transposes for widths 6 and multiples of 4, straight copies
+/// (lane stride 1) for widths 6, 12 and multiples of 16, and broadcasts (lane stride 0)
+/// for width 6 and multiples of 16; call it only when the CPU has AVX2.
 void ag_pack_avx2(int64_t width, const float *src, int64_t laneStride, int64_t depthStride,
                   int64_t lanes, int64_t depth, float *dst);
 #endif

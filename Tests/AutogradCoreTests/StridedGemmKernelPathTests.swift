@@ -18,10 +18,14 @@ final class StridedGemmKernelPathTests: XCTestCase {
     private enum Strides: String, CaseIterable {
         case rowMajor = "row-major", transposed, rowsBroadcast = "rows broadcast"
         case columnsBroadcast = "columns broadcast", oneValue = "one value", strided
+        /// Rows 4 KB apart: a left operand with such rows is packed (the transposing copy)
+        /// instead of read in place.
+        case pageRows = "rows 4 KB apart"
 
-        /// The row and column strides of a rows x columns operand.
+        /// The row and column strides of a rows x columns operand (at most 1024 columns).
         func of(_ rows: Int, _ columns: Int) -> (row: Int, column: Int) {
             switch self {
+            case .pageRows: return (1024, 1)
             case .rowMajor: return (columns + 3, 1)
             case .transposed: return (1, rows + 2)
             case .rowsBroadcast: return (0, 1)
@@ -116,7 +120,7 @@ final class StridedGemmKernelPathTests: XCTestCase {
         // shared units on the AVX2 paths, 800 several on every path.
         for path in TestedKernelPath.all {
             for (m, n, k) in [(150, 131, 70), (40, 300, 300), (131, 150, 300), (64, 150, 800)] {
-                for aLayout in [Strides.rowMajor, .transposed, .oneValue] {
+                for aLayout in [Strides.rowMajor, .pageRows, .transposed, .oneValue] {
                     for bLayout in [Strides.rowMajor, .transposed, .rowsBroadcast] {
                         let x = makeCase(m: m, n: n, k: k, aLayout, bLayout)
                         let label = "\(path) m=\(m) n=\(n) k=\(k) A \(aLayout) B \(bLayout)"
