@@ -1,3 +1,5 @@
+import CAutogradKernels
+
 /// Single-pass in-place updates for the common optimizer steps (`p -= lr * g`,
 /// `buffer *= momentum`): they write straight into the storage instead of computing the
 /// result aside and copying it back. Each applies only when both arrays are contiguous
@@ -9,10 +11,8 @@ extension NDArray {
     public func addScaledInPlace(_ other: NDArray, scale: Float) -> Bool {
         guard canUpdateInPlace(reading: other) else { return false }
         let destination = pointer, source = other.pointer
-        if scale == 1 {
-            for i in 0..<count { destination[i] += source[i] }
-        } else {
-            for i in 0..<count { destination[i] += scale * source[i] }
+        forEachChunk(count) { start, length in
+            ag_add_scaled_f32(Int64(length), scale, source + start, destination + start)
         }
         return true
     }
@@ -22,7 +22,9 @@ extension NDArray {
     public func scaleInPlace(by factor: Float) -> Bool {
         guard dtype == .float32, layout.isContiguous else { return false }
         let destination = pointer
-        for i in 0..<count { destination[i] *= factor }
+        forEachChunk(count) { start, length in
+            _ = ag_unary_f32(AG_UNARY_MULTIPLY_SCALAR, factor, Int64(length), destination + start, 1, destination + start)
+        }
         return true
     }
 

@@ -54,6 +54,12 @@ bool ag_binary_f32(int32_t op, int64_t n, const float *a, int64_t aStride, const
     return AG_ON_KERNEL_PATH(path, binary, (op, n, a, aStride, b, bStride, y));
 }
 
+void ag_add_scaled_f32(int64_t n, float scale, const float *x, float *y) {
+    if (n <= 0) return;
+    int32_t path = ag_kernel_path_get();
+    AG_ON_KERNEL_PATH(path, add_scaled, (n, scale, x, y));
+}
+
 /// Softmax rows [first, last) on kernel path `path`.
 static void softmax_rows_on_path(int32_t path, int64_t first, int64_t last, int64_t length, const float *x,
                                  float *y, bool logarithm) {

@@ -7,8 +7,9 @@
 //   AG_EW_TARGET   the functions' target attribute (empty for the portable path)
 //   AG_EW_NAME(x)  x with the path's suffix: the names of the functions to define
 //
-// and gets AG_EW_NAME(unary), AG_EW_NAME(binary) and AG_EW_NAME(softmax_rows) (see
-// CAutogradKernels.h's ag_unary_f32, ag_binary_f32 and ag_softmax_rows for what they compute).
+// and gets AG_EW_NAME(unary), AG_EW_NAME(binary), AG_EW_NAME(add_scaled) and
+// AG_EW_NAME(softmax_rows) (see CAutogradKernels.h's ag_unary_f32, ag_binary_f32,
+// ag_add_scaled_f32 and ag_softmax_rows for what they compute).
 // Every element, the last partial vector included, goes through the same vector code, so a
 // result does not depend on where in the array its element sits; paths of equal lane count
 // and instruction set (AVX2 and AVX-512-on-AVX2 apart from the tail) give the same bits.
@@ -215,6 +216,17 @@ static bool AG_EW_NAME(binary)(int32_t op, int64_t n, const float *a, int64_t sa
 }
 #undef AG_EW_ZIP
 #undef AG_EW_ZIP_LOOP
+
+/// ag_add_scaled_f32 on this path: y[i] += scale * x[i] (fused where the path has FMA).
+AG_EW_TARGET
+static void AG_EW_NAME(add_scaled)(int64_t n, float scale, const float *x, float *y) {
+    int64_t i = 0;
+    for (; i + L <= n; i += L) *(V *)(y + i) = *(const V *)(y + i) + scale * *(const V *)(x + i);
+    if (i < n) {
+        V sum = AG_EW_NAME(load_partial)(y + i, n - i) + scale * AG_EW_NAME(load_partial)(x + i, n - i);
+        AG_EW_NAME(store_partial)(y + i, sum, n - i);
+    }
+}
 
 /// ag_softmax_rows on this path for rows [first, last).
 AG_EW_TARGET

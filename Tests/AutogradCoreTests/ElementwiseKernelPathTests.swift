@@ -156,6 +156,50 @@ final class ElementwiseKernelPathTests: XCTestCase {
         }
     }
 
+    func testAddScaledRoundsOnceOrTwiceOnEveryPathAndWritesNothingPastTheEnd() {
+        for path in TestedKernelPath.all {
+            path.activate()
+            for count in Self.lengths {
+                let x = Self.values(count, seed: 13), start = Self.values(count, seed: 14)
+                let guardValue = Float(bitPattern: 0x7FC0_4321)
+                var y = start + [Float](repeating: guardValue, count: 4)
+                ag_add_scaled_f32(Int64(count), -0.37, x, &y)
+                let label = "\(path) add_scaled n=\(count)"
+                XCTAssertEqual(y[count...].map(\.bitPattern), [UInt32](repeating: guardValue.bitPattern, count: 4),
+                               "\(label): wrote past the end")
+                for i in 0..<count {
+                    // A path with FMA rounds once, the portable one may round the product first.
+                    let fused = start[i].addingProduct(-0.37, x[i]), separate = start[i] + -0.37 * x[i]
+                    XCTAssertTrue(y[i] == fused || y[i] == separate, "\(label): \(y[i]) for \(start[i]) - 0.37 * \(x[i])")
+                }
+                var same = start
+                same.withUnsafeMutableBufferPointer { ag_add_scaled_f32(Int64(count), 1, $0.baseAddress, $0.baseAddress) }
+                XCTAssertEqual(same, start.map { $0 + $0 }, "\(label): y += y")
+            }
+        }
+    }
+
+    /// The optimizers' in-place updates split a long array over the threads and give the
+    /// bits of one thread.
+    func testInPlaceUpdatesOnThreadsEqualOneThread() {
+        let count = 100_003
+        let gradient = NDArray(shape: [count], scalars: Self.values(count, seed: 15))
+        func update(threads: Int) -> [Float] {
+            Kernels.threadCount = threads
+            let parameter = NDArray(shape: [count], scalars: Self.values(count, seed: 16))
+            XCTAssertTrue(parameter.scaleInPlace(by: 0.9))
+            XCTAssertTrue(parameter.addScaledInPlace(gradient, scale: -0.01))
+            return parameter.scalars
+        }
+        let single = update(threads: 1)
+        XCTAssertEqual(single.map(\.bitPattern), update(threads: 2).map(\.bitPattern))
+        let start = Self.values(count, seed: 16), g = gradient.scalars
+        for i in stride(from: 0, to: count, by: 997) {
+            let scaled = start[i] * 0.9
+            XCTAssertTrue(single[i] == scaled.addingProduct(-0.01, g[i]) || single[i] == scaled + -0.01 * g[i], "element \(i)")
+        }
+    }
+
     func testUnknownOpsAndOtherStridesAreRefused() {
         var y = [Float](repeating: 5, count: 4)
         let x: [Float] = [1, 2, 3, 4, 5, 6, 7, 8]

@@ -378,6 +378,11 @@ bool ag_unary_f32(int32_t op, float scalar, int64_t n, const float *x, int64_t x
 bool ag_binary_f32(int32_t op, int64_t n, const float *a, int64_t aStride, const float *b, int64_t bStride,
                    float *y);
 
+/// y[i] += scale * x[i] for i in 0..<n (the optimizers' `p -= lr * g`, `buf += g`),
+/// vectorised on the kernel path in use and fused into one multiply-add where the path has
+/// FMA. `x` and `y` may be the same array, but may not otherwise overlap.
+void ag_add_scaled_f32(int64_t n, float scale, const float *x, float *y);
+
 /// Softmax (or, when `logarithm`, log-softmax) of `rows` contiguous rows of `length` floats:
 /// y = e^(x - max) / Σ e^(x - max), or (x - max) - ln Σ e^(x - max), with max the row's
 /// largest element (0 when every element is -inf). exp is ag_exp's polynomial; the sum is
