@@ -129,11 +129,13 @@ typedef double ag_double8 __attribute__((vector_size(64), aligned(8)));
 #define AG_WIDE_MR AVX512_MR
 #define AG_WIDE_NAME dmicrokernel_avx512
 #define AG_WIDE_IN_PLACE_NAME dmicrokernel_in_place_avx512
+#define AG_WIDE_ROWS_NAME dmicrokernel_rows_avx512
 #define AG_WIDE_TILE_NAME dtile_avx512
 #define AG_WIDE_TARGET AG_TARGET_AVX512
 #include "gemm_wide_microkernel.h"
 #define AG_WIDE_NAME dmicrokernel_avx512_on_avx2
 #define AG_WIDE_IN_PLACE_NAME dmicrokernel_in_place_avx512_on_avx2
+#define AG_WIDE_ROWS_NAME dmicrokernel_rows_avx512_on_avx2
 #define AG_WIDE_TILE_NAME dtile_avx512_on_avx2
 #define AG_WIDE_TARGET AG_TARGET_AVX2
 #include "gemm_wide_microkernel.h"
@@ -149,13 +151,15 @@ typedef double ag_double8 __attribute__((vector_size(64), aligned(8)));
 /// Not const: AUTOGRAD_AVX512_DGEMM_BLOCKS may retune its cache blocks (apply_block_override).
 static ag_dgemm_config avx512_config = {
     .mr = AVX512_MR, .nr = AVX512_NR, .mc = 192, .kc = 256, .nc = 3072,
-    .kernel = dmicrokernel_avx512, .kernelInPlace = dmicrokernel_in_place_avx512, .pack = ag_dpack_avx2,
+    .kernel = dmicrokernel_avx512, .kernelInPlace = dmicrokernel_in_place_avx512,
+    .kernelRows = dmicrokernel_rows_avx512, .pack = ag_dpack_avx2,
 };
 
 /// avx512_config with the kernel compiled for AVX2 (AG_KERNEL_PATH_AVX512_ON_AVX2).
 static const ag_dgemm_config avx512_on_avx2_config = {
     .mr = AVX512_MR, .nr = AVX512_NR, .mc = 192, .kc = 256, .nc = 3072,
     .kernel = dmicrokernel_avx512_on_avx2, .kernelInPlace = dmicrokernel_in_place_avx512_on_avx2,
+    .kernelRows = dmicrokernel_rows_avx512_on_avx2,
     .pack = ag_dpack_avx2,
 };
 #endif

@@ -233,33 +233,53 @@ static inline void keep_edge(const gemm_job *job, const AG_REAL *edge, AG_REAL *
 }
 
 /// Runs the micro-kernel on the tile at (i, j) of `rows` x `columns` live entries from a
-/// packed A sliver; an edge tile is computed whole aside and only its live part kept.
+/// packed A sliver. A tile of fewer rows runs the short-tile kernel where the path has one
+/// (else the full kernel on the zero-padded sliver); a tile of fewer columns is computed
+/// aside and only its live part kept.
 static inline void run_tile(const gemm_job *job, int64_t depth, const AG_REAL *a, const AG_REAL *b,
                             int64_t i, int64_t j, int64_t rows, int64_t columns, bool accumulate) {
     const AG_GEMM_CONFIG *cfg = job->config;
     AG_REAL *c = job->C + i * job->ldc + j;
-    if (rows == cfg->mr && columns == cfg->nr) {
-        cfg->kernel(depth, a, b, c, job->ldc, accumulate);
+    const bool shortRows = rows < cfg->mr && cfg->kernelRows != NULL;
+    if (columns == cfg->nr && (rows == cfg->mr || shortRows)) {
+        if (shortRows) {
+            cfg->kernelRows(depth, a, 1, cfg->mr, b, c, job->ldc, accumulate, rows);
+        } else {
+            cfg->kernel(depth, a, b, c, job->ldc, accumulate);
+        }
         return;
     }
     AG_REAL edge[AG_GEMM_MAX_TILE] __attribute__((aligned(64)));   // room for the largest tile of any path
-    cfg->kernel(depth, a, b, edge, cfg->nr, false);
+    if (shortRows) {
+        cfg->kernelRows(depth, a, 1, cfg->mr, b, edge, cfg->nr, false, rows);
+    } else {
+        cfg->kernel(depth, a, b, edge, cfg->nr, false);
+    }
     keep_edge(job, edge, c, rows, columns, accumulate);
 }
 
-/// run_tile for a full-height tile whose A rows are read in place: row r of the sliver at
-/// a + r * lda, step k at + k.
+/// run_tile for a tile whose A rows are read in place: row r of the sliver at
+/// a + r * lda, step k at + k. Fewer than mr rows need the path's short-tile kernel.
 static inline void run_tile_in_place(const gemm_job *job, int64_t depth, const AG_REAL *a, const AG_REAL *b,
-                                     int64_t i, int64_t j, int64_t columns, bool accumulate) {
+                                     int64_t i, int64_t j, int64_t rows, int64_t columns, bool accumulate) {
     const AG_GEMM_CONFIG *cfg = job->config;
     AG_REAL *c = job->C + i * job->ldc + j;
+    const int64_t lda = job->a.rowStride;
     if (columns == cfg->nr) {
-        cfg->kernelInPlace(depth, a, job->a.rowStride, b, c, job->ldc, accumulate);
+        if (rows == cfg->mr) {
+            cfg->kernelInPlace(depth, a, lda, b, c, job->ldc, accumulate);
+        } else {
+            cfg->kernelRows(depth, a, lda, 1, b, c, job->ldc, accumulate, rows);
+        }
         return;
     }
     AG_REAL edge[AG_GEMM_MAX_TILE] __attribute__((aligned(64)));
-    cfg->kernelInPlace(depth, a, job->a.rowStride, b, edge, cfg->nr, false);
-    keep_edge(job, edge, c, cfg->mr, columns, accumulate);
+    if (rows == cfg->mr) {
+        cfg->kernelInPlace(depth, a, lda, b, edge, cfg->nr, false);
+    } else {
+        cfg->kernelRows(depth, a, lda, 1, b, edge, cfg->nr, false, rows);
+    }
+    keep_edge(job, edge, c, rows, columns, accumulate);
 }
 
 /// C[i0..<i1, j0..<j1] (whole tiles) on the calling thread; `lane` (0..<parts) staggers
@@ -292,7 +312,9 @@ static void gemm_region(const gemm_job *job, int64_t i0, int64_t i1, int64_t j0,
             const AG_REAL *panelA;
             int64_t firstPackedRow = rowStart;   // rows before it are read in place
             if (job->directA) {
-                firstPackedRow = rowEnd - (rowEnd - rowStart) % mr;
+                // A last sliver of fewer than mr rows is read in place too when the path has
+                // a short-tile kernel; otherwise it is packed, zero-padded to mr rows.
+                firstPackedRow = cfg->kernelRows != NULL ? rowEnd : rowEnd - (rowEnd - rowStart) % mr;
                 if (firstPackedRow < rowEnd) pack_a(job, firstPackedRow, rowEnd - firstPackedRow, k0, depth, privateA);
                 panelA = privateA - firstPackedRow * depth;
             } else if (sharedA) {
@@ -319,7 +341,7 @@ static void gemm_region(const gemm_job *job, int64_t i0, int64_t i1, int64_t j0,
                     int64_t rows = job->M - i < mr ? job->M - i : mr;
                     if (i < firstPackedRow) {
                         const AG_REAL *rowsA = job->a.base + i * job->a.rowStride + k0;
-                        run_tile_in_place(job, depth, rowsA, panelB, i, j, columns, accumulate);
+                        run_tile_in_place(job, depth, rowsA, panelB, i, j, rows, columns, accumulate);
                     } else {
                         run_tile(job, depth, panelA + i * depth, panelB, i, j, rows, columns, accumulate);
                     }

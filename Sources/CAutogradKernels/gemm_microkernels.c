@@ -142,11 +142,13 @@ typedef float ag_float16 __attribute__((vector_size(64), aligned(4)));
 #define AG_WIDE_MR AVX512_MR
 #define AG_WIDE_NAME microkernel_avx512
 #define AG_WIDE_IN_PLACE_NAME microkernel_in_place_avx512
+#define AG_WIDE_ROWS_NAME microkernel_rows_avx512
 #define AG_WIDE_TILE_NAME tile_avx512
 #define AG_WIDE_TARGET AG_TARGET_AVX512
 #include "gemm_wide_microkernel.h"
 #define AG_WIDE_NAME microkernel_avx512_on_avx2
 #define AG_WIDE_IN_PLACE_NAME microkernel_in_place_avx512_on_avx2
+#define AG_WIDE_ROWS_NAME microkernel_rows_avx512_on_avx2
 #define AG_WIDE_TILE_NAME tile_avx512_on_avx2
 #define AG_WIDE_TARGET AG_TARGET_AVX2
 #include "gemm_wide_microkernel.h"
@@ -164,13 +166,15 @@ typedef float ag_float16 __attribute__((vector_size(64), aligned(4)));
 /// Not const: AUTOGRAD_AVX512_SGEMM_BLOCKS may retune its cache blocks (apply_block_override).
 static ag_gemm_config avx512_config = {
     .mr = AVX512_MR, .nr = AVX512_NR, .mc = 144, .kc = 384, .nc = 3072,
-    .kernel = microkernel_avx512, .kernelInPlace = microkernel_in_place_avx512, .pack = ag_pack_avx2,
+    .kernel = microkernel_avx512, .kernelInPlace = microkernel_in_place_avx512,
+    .kernelRows = microkernel_rows_avx512, .pack = ag_pack_avx2,
 };
 
 /// avx512_config with the kernel compiled for AVX2 (AG_KERNEL_PATH_AVX512_ON_AVX2).
 static const ag_gemm_config avx512_on_avx2_config = {
     .mr = AVX512_MR, .nr = AVX512_NR, .mc = 144, .kc = 384, .nc = 3072,
     .kernel = microkernel_avx512_on_avx2, .kernelInPlace = microkernel_in_place_avx512_on_avx2,
+    .kernelRows = microkernel_rows_avx512_on_avx2,
     .pack = ag_pack_avx2,
 };
 #endif

@@ -97,14 +97,19 @@ typedef struct {
     bool edgeKernels;            // the AVX2 path: short full-width tiles have kernels of their own
 } packed_job;
 
-/// Runs the micro-kernel on the tile at (i, j) with `rows` x `columns` live entries; an
-/// edge tile is computed aside and only its live part kept.
+/// Runs the micro-kernel on the tile at (i, j) with `rows` x `columns` live entries: a
+/// full-width tile of fewer rows on the path's short-tile kernel (the AVX-512 paths) or the
+/// edge kernels above (AVX2); any other edge tile is computed aside and only its live part kept.
 static inline void packed_tile(const packed_job *job, int64_t depth, const float *a, const float *b, int64_t i,
                                int64_t j, int64_t rows, int64_t columns, bool accumulate) {
     const ag_gemm_config *cfg = job->cfg;
     float *c = job->C + i * job->ldc + j;
     if (rows == cfg->mr && columns == cfg->nr) {
         cfg->kernel(depth, a, b, c, job->ldc, accumulate);
+        return;
+    }
+    if (cfg->kernelRows != NULL && columns == cfg->nr) {
+        cfg->kernelRows(depth, a, 1, cfg->mr, b, c, job->ldc, accumulate, rows);
         return;
     }
 #if AG_X86

@@ -67,6 +67,12 @@ typedef void (*ag_microkernel_fn)(int64_t kc, const float *a, const float *b,
 typedef void (*ag_microkernel_in_place_fn)(int64_t kc, const float *a, int64_t lda, const float *b,
                                            float *c, int64_t ldc, bool accumulate);
 
+/// A GEMM micro-kernel for the first `rows` (< mr) rows of a full-width tile: A's row r at
+/// step k is a[r * rowStride + k * stepStride] (a packed sliver: 1, mr; rows read in place:
+/// lda, 1). Otherwise as ag_microkernel_fn.
+typedef void (*ag_microkernel_rows_fn)(int64_t kc, const float *a, int64_t rowStride, int64_t stepStride,
+                                       const float *b, float *c, int64_t ldc, bool accumulate, int64_t rows);
+
 /// A GEMM packing routine: copies `lanes` lanes x `depth` steps of a strided matrix (lane l
 /// at step k is src[l * laneStride + k * depthStride]; either stride may be 0 or negative)
 /// into ceil(lanes / width) slivers, sliver s at dst + s * width * depth holding step k's
@@ -99,6 +105,7 @@ typedef struct {
     int64_t mc, kc, nc; // cache blocks: A block mc x kc (L2), B block kc x nc (L3); mc is a multiple of mr
     ag_microkernel_fn kernel;
     ag_microkernel_in_place_fn kernelInPlace;   // NULL: A is always packed
+    ag_microkernel_rows_fn kernelRows;          // NULL: short tiles run the full kernel aside
     ag_pack_fn pack;
 } ag_gemm_config;
 
@@ -114,6 +121,10 @@ typedef void (*ag_dmicrokernel_fn)(int64_t kc, const double *a, const double *b,
 /// ag_microkernel_in_place_fn for doubles.
 typedef void (*ag_dmicrokernel_in_place_fn)(int64_t kc, const double *a, int64_t lda, const double *b,
                                             double *c, int64_t ldc, bool accumulate);
+
+/// ag_microkernel_rows_fn for doubles.
+typedef void (*ag_dmicrokernel_rows_fn)(int64_t kc, const double *a, int64_t rowStride, int64_t stepStride,
+                                        const double *b, double *c, int64_t ldc, bool accumulate, int64_t rows);
 
 /// ag_pack_fn for doubles.
 typedef void (*ag_dpack_fn)(int64_t width, const double *src, int64_t laneStride, int64_t depthStride,
@@ -136,6 +147,7 @@ typedef struct {
     int64_t mc, kc, nc;
     ag_dmicrokernel_fn kernel;
     ag_dmicrokernel_in_place_fn kernelInPlace;
+    ag_dmicrokernel_rows_fn kernelRows;
     ag_dpack_fn pack;
 } ag_dgemm_config;
 
