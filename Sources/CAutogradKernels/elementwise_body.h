@@ -217,9 +217,10 @@ static bool AG_EW_NAME(binary)(int32_t op, int64_t n, const float *a, int64_t sa
 #undef AG_EW_ZIP
 #undef AG_EW_ZIP_LOOP
 
-/// ag_add_scaled_f32 on this path: y[i] += scale * x[i] (fused where the path has FMA).
+/// ag_add_scaled_f32 on this path: y[i] += scale * x[i], the product rounded before the sum.
 AG_EW_TARGET
 static void AG_EW_NAME(add_scaled)(int64_t n, float scale, const float *x, float *y) {
+#pragma clang fp contract(off)
     int64_t i = 0;
     for (; i + L <= n; i += L) *(V *)(y + i) = *(const V *)(y + i) + scale * *(const V *)(x + i);
     if (i < n) {

@@ -379,8 +379,9 @@ bool ag_binary_f32(int32_t op, int64_t n, const float *a, int64_t aStride, const
                    float *y);
 
 /// y[i] += scale * x[i] for i in 0..<n (the optimizers' `p -= lr * g`, `buf += g`),
-/// vectorised on the kernel path in use and fused into one multiply-add where the path has
-/// FMA. `x` and `y` may be the same array, but may not otherwise overlap.
+/// vectorised on the kernel path in use. The product is rounded before the sum on every
+/// path (no fused multiply-add), as in the separate ops and the fused Adam update, so all
+/// three give the same bits. `x` and `y` may be the same array, but may not otherwise overlap.
 void ag_add_scaled_f32(int64_t n, float scale, const float *x, float *y);
 
 /// Softmax (or, when `logarithm`, log-softmax) of `rows` contiguous rows of `length` floats:
