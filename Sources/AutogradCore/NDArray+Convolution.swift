@@ -315,7 +315,7 @@ extension NDArray {
 
     /// ``convolution2dBackward(_:input:weight:geometry:inputGradient:weightGradient:biasGradient:)``
     /// by im2col + GEMM: for each image, `dx[n] = col2im(Wᵀ·g[n])`,
-    /// `dW = Σₙ g[n]·im2col(x[n])ᵀ` and `db = Σₙ,ₚ g[n, :, p]`. Only the requested ones
+    /// `dW = (Σₙ im2col(x[n])·g[n]ᵀ)ᵀ` and `db = Σₙ,ₚ g[n, :, p]`. Only the requested ones
     /// are computed, a block of columns at a time (as in the forward pass; the gradient of
     /// a group of images is first gathered side by side); the batch is split over the
     /// kernel threads, each keeping its own partial `dW` and `db`, added at the end.
@@ -332,7 +332,7 @@ extension NDArray {
         let blocking = ColumnBlocking(rows: rows, positions: positions, pointwise: pointwise)
         let parts = Swift.min(Kernels.threadCount, n)
         let inputResult = inputGradient ? NDArray(zeros: source.shape) : nil
-        // Per part: the partial dW [O, rows] and db [O], two blocks of columns (the
+        // Per part: the partial dWᵀ [rows, O] and db [O], two blocks of columns (the
         // unfolded input, and the input gradient before folding), and for groups of images
         // their output gradient side by side.
         let columnsSize = pointwise ? 0 : rows * blocking.width
@@ -369,7 +369,9 @@ extension NDArray {
                     (g, gStride) = (UnsafePointer(gathered), width)
                 }
                 if weightGradient {
-                    // dW += g · columnsᵀ
+                    // dWᵀ += columns · gᵀ: the columns are read in place and only the block's
+                    // much smaller output gradient is transposed for the GEMM (dW += g · columnsᵀ
+                    // would transpose the columns).
                     let unfolded: UnsafePointer<Float>
                     if pointwise {
                         unfolded = UnsafePointer(source.pointer + images.lowerBound * c * h * w)
@@ -380,9 +382,9 @@ extension NDArray {
                         }
                         unfolded = UnsafePointer(columns)
                     }
-                    ag_sgemm(false, true, Int64(outChannels), Int64(rows), Int64(width),
-                             g, Int64(gStride), unfolded, Int64(pointwise ? positions : width),
-                             accumulate ? 1 : 0, partialWeight, Int64(rows))
+                    ag_sgemm(false, true, Int64(rows), Int64(outChannels), Int64(width),
+                             unfolded, Int64(pointwise ? positions : width), g, Int64(gStride),
+                             accumulate ? 1 : 0, partialWeight, Int64(outChannels))
                     accumulate = true
                 }
                 if let inputResult {
@@ -401,15 +403,21 @@ extension NDArray {
                 }
             }
         }
-        func total(offset: Int, count: Int, shape: [Int]) -> NDArray {
+        /// The parts' partial sums of `count` floats at `offset` added up; `transposedRows`
+        /// partial sums are [transposedRows, count / transposedRows] and are transposed.
+        func total(offset: Int, count: Int, shape: [Int], transposedRows: Int = 1) -> NDArray {
             let sum = NDArray(zeros: shape)
+            let columns = count / transposedRows
             for part in 0..<parts {
                 let partial = scratch.storage.base + part * partSize + offset
-                for i in 0..<count { sum.storage.base[i] += partial[i] }
+                for r in 0..<transposedRows {
+                    for q in 0..<columns { sum.storage.base[q * transposedRows + r] += partial[r * columns + q] }
+                }
             }
             return sum
         }
-        let weightResult = weightGradient ? total(offset: 0, count: outChannels * rows, shape: kernels.shape) : nil
+        let weightResult = weightGradient
+            ? total(offset: 0, count: outChannels * rows, shape: kernels.shape, transposedRows: rows) : nil
         let biasResult = biasGradient ? total(offset: outChannels * rows, count: outChannels, shape: [outChannels]) : nil
         return (inputResult, weightResult, biasResult)
     }
