@@ -19,10 +19,43 @@ static inline void window_taps(int64_t start, int64_t kernel, int64_t dilation, 
     *end = last;
 }
 
-/// The 2x2 windows with stride 2 and no padding (the common case), one row of outputs.
+/// Four floats, and four 32-bit integers (comparison masks, positions), element-aligned: the
+/// baseline vectors of every target (SSE2, NEON).
+typedef float pool_vfloat __attribute__((vector_size(16), aligned(4), may_alias));
+typedef int32_t pool_vint __attribute__((vector_size(16), aligned(4), may_alias));
+
+/// Takes `candidate` (at `candidateAt`) where it beats `best` or is NaN, lane by lane: the
+/// scalar loop's rule, so ties keep the earlier tap and a NaN wins.
+static inline __attribute__((always_inline)) void take_larger(pool_vfloat *best, pool_vfloat *at, pool_vfloat candidate, pool_vfloat candidateAt) {
+    pool_vint take = (candidate > *best) | (candidate != candidate);
+    *best = (pool_vfloat)((take & (pool_vint)candidate) | (~take & (pool_vint)*best));
+    *at = (pool_vfloat)((take & (pool_vint)candidateAt) | (~take & (pool_vint)*at));
+}
+
+/// The 2x2 windows with stride 2 and no padding (the common case), one row of outputs:
+/// four outputs at a time from eight inputs of each row split into even and odd taps,
+/// the rest one by one. Positions are exact in float (planes of at most 2^24 pixels).
 static void max_pool_2x2_row(const float *row0, const float *row1, int64_t width, int64_t y,
                              int64_t outW, float *output, float *indices) {
-    for (int64_t ox = 0; ox < outW; ox++) {
+    int64_t ox = 0;
+    const pool_vint steps = {0, 2, 4, 6};
+    for (; ox + 4 <= outW; ox += 4) {
+        int64_t x = 2 * ox;
+        pool_vfloat top0 = *(const pool_vfloat *)(row0 + x), top1 = *(const pool_vfloat *)(row0 + x + 4);
+        pool_vfloat bottom0 = *(const pool_vfloat *)(row1 + x), bottom1 = *(const pool_vfloat *)(row1 + x + 4);
+        pool_vfloat a = __builtin_shufflevector(top0, top1, 0, 2, 4, 6);
+        pool_vfloat b = __builtin_shufflevector(top0, top1, 1, 3, 5, 7);
+        pool_vfloat c = __builtin_shufflevector(bottom0, bottom1, 0, 2, 4, 6);
+        pool_vfloat d = __builtin_shufflevector(bottom0, bottom1, 1, 3, 5, 7);
+        pool_vfloat at = __builtin_convertvector(steps + (int32_t)(y * width + x), pool_vfloat);
+        pool_vfloat best = a, where = at;
+        take_larger(&best, &where, b, at + 1.0f);
+        take_larger(&best, &where, c, at + (float)width);
+        take_larger(&best, &where, d, at + (float)(width + 1));
+        *(pool_vfloat *)(output + ox) = best;
+        *(pool_vfloat *)(indices + ox) = where;
+    }
+    for (; ox < outW; ox++) {
         int64_t x = 2 * ox;
         float best = row0[x];
         int64_t at = y * width + x;

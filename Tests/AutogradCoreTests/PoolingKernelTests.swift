@@ -48,11 +48,14 @@ final class PoolingKernelTests: XCTestCase {
     func testMaxPoolingMatchesTheDefinitionOnEveryThreadCount() {
         // Small integers make ties; -inf and NaN follow PyTorch (NaN wins, -inf keeps the first tap).
         // Large enough that every geometry splits the planes over two threads.
-        var scalars: [Float] = (0..<(8 * 16 * 24 * 25)).map { i in Float((i * 7919) % 5) - 2 }
-        scalars[3] = .nan
+        let width = 27   // 2x2 windows: three runs of four outputs and one alone per row
+        var scalars: [Float] = (0..<(8 * 16 * 24 * width)).map { i in Float((i * 7919) % 5) - 2 }
+        // NaN as each tap of a 2x2 window (b, c, d, and a with c): the four-lane loop takes
+        // them lane by lane.
+        for position in [3, width + 4, width + 7, 8, width + 8] { scalars[position] = .nan }
         scalars[100] = -.infinity
         scalars[101] = -.infinity
-        let x = NDArray(shape: [8, 16, 24, 25], scalars: scalars)
+        let x = NDArray(shape: [8, 16, 24, width], scalars: scalars)
         for g in geometries {
             let expected = reference(x, g)
             for threads in [1, 2] {
