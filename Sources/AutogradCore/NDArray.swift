@@ -84,6 +84,13 @@ public struct NDArray: @unchecked Sendable {
     public func assign(from source: NDArray) {
         guard dtype == .float32 && source.dtype == .float32 else { return assignAnyDType(from: source) }
         let sourceLayout = source.layout.broadcast(to: shape)
+        if source.storage !== storage, sourceLayout.isContiguous, layout.isContiguous {
+            // One run each (a gradient kept as a leaf's `grad`, say): split over the threads
+            // when long. Different storages never overlap.
+            let src = source.storage.base + sourceLayout.offset, dst = storage.base + layout.offset
+            forEachChunk(count) { start, length in (dst + start).update(from: src + start, count: length) }
+            return
+        }
         if copyMatrices(from: source.storage.base, sourceLayout) { return }
         let src = source.storage.base, dst = storage.base
         let length = layout.rowLength
