@@ -24,6 +24,13 @@
 #error "define AG_WIDE_REAL, AG_WIDE_VECTOR, AG_WIDE_LANES, AG_WIDE_MR, AG_WIDE_NAME, AG_WIDE_IN_PLACE_NAME, AG_WIDE_ROWS_NAME, AG_WIDE_TILE_NAME and AG_WIDE_TARGET first"
 #endif
 
+#ifndef AG_WIDE_PREFETCH_STEPS
+/// How many k steps ahead the kernels prefetch their B sliver (two cache lines a step). On
+/// a Xeon, one thread: a recurrent step's 32 x 1024 x 256 product 160 -> 167 GFLOP/s, two
+/// threads: a 512 x 512 x 512 product with A transposed 261 -> 277; the rest unchanged.
+#define AG_WIDE_PREFETCH_STEPS 8
+#endif
+
 /// The tile of the first `rows` (≤ AG_WIDE_MR, a constant once inlined) rows: A's row r at
 /// step k is a[r * rowStride + k * stepStride], a packed sliver (1, AG_WIDE_MR) or rows read
 /// in place (lda, 1); inlined into one kernel per form and row count.
@@ -39,6 +46,9 @@ static inline __attribute__((always_inline)) void AG_WIDE_TILE_NAME(
     AG_WIDE_VECTOR low[AG_WIDE_MR], high[AG_WIDE_MR];
     for (int r = 0; r < rows; r++) low[r] = high[r] = (AG_WIDE_VECTOR){0};
     for (int64_t k = 0; k < kc; k++) {
+        // The B sliver comes from L2 the first time a block uses it: fetch it a few steps ahead.
+        __builtin_prefetch(b + AG_WIDE_PREFETCH_STEPS * 2 * AG_WIDE_LANES);
+        __builtin_prefetch(b + AG_WIDE_PREFETCH_STEPS * 2 * AG_WIDE_LANES + AG_WIDE_LANES);
         AG_WIDE_VECTOR b0 = *(const AG_WIDE_VECTOR *)b, b1 = *(const AG_WIDE_VECTOR *)(b + AG_WIDE_LANES);
         const AG_WIDE_REAL *step = a + k * stepStride;
 #pragma clang loop unroll(full)
