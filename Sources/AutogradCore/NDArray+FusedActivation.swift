@@ -4,7 +4,7 @@ import Foundation
 // GELU and layer normalisation as single passes over the data (PyTorch's `gelu` and
 // `native_layer_norm` kernels), each with its backward, in float32 and float64; the
 // two-byte floats compute in float32. The exact GELU in float32 runs in the C kernels
-// (gelu.c: erf and exp by polynomials, 8 lanes at a time with AVX2, 16 with AVX-512);
+// (elementwise.c: erf and exp by polynomials, 4, 8 or 16 lanes at a time by kernel path);
 // float64 and the tanh approximation use the C library's functions one element at a time. Layer norm in
 // float32 also runs in C (layer_norm.c, sums over eight lanes).
 

@@ -3,14 +3,17 @@
 
 #include <math.h>
 
+#include "erf_constants.h"
 #include "exp_constants.h"
 
-// Float32 elementwise ops over rows whose strides are 1 or 0 (a broadcast scalar), and
-// softmax over contiguous rows, one kernel per path from one source (elementwise_body.h):
+// Float32 elementwise ops over rows whose strides are 1 or 0 (a broadcast scalar), erf and
+// the exact GELU (forward and backward) over contiguous arrays, and softmax over contiguous
+// rows, one kernel per path from one source (elementwise_body.h):
 // 4 lanes on the portable path (SSE2 on x86-64, NEON on arm64), 8 on AVX2 + FMA, 16 on
 // AVX-512 (one zmm register per vector) and the same 16-lane code compiled for AVX2 for
 // AG_KERNEL_PATH_AVX512_ON_AVX2, so CPUs without AVX-512 test its loops and edges.
-// exp, sigmoid and tanh use the polynomial exp of exp_constants.h (also gelu.c's).
+// exp, sigmoid, tanh and softmax use the polynomial exp of exp_constants.h; erf and the exact
+// GELU the polynomials of erf_constants.h with that exp.
 
 #define AG_EW_LANES 4
 #define AG_EW_TARGET
@@ -58,6 +61,28 @@ void ag_add_scaled_f32(int64_t n, float scale, const float *x, float *y) {
     if (n <= 0) return;
     int32_t path = ag_kernel_path_get();
     AG_ON_KERNEL_PATH(path, add_scaled, (n, scale, x, y));
+}
+
+void ag_erf(int64_t n, const float *x, float *y) {
+    if (n <= 0) return;
+    int32_t path = ag_kernel_path_get();
+    AG_ON_KERNEL_PATH(path, erf_array, (n, x, y));
+}
+
+void ag_exp(int64_t n, const float *x, float *y) {
+    ag_unary_f32(AG_UNARY_EXP, 0, n, x, 1, y);
+}
+
+void ag_gelu_forward(int64_t n, const float *x, float *y) {
+    if (n <= 0) return;
+    int32_t path = ag_kernel_path_get();
+    AG_ON_KERNEL_PATH(path, gelu_forward, (n, x, y));
+}
+
+void ag_gelu_backward(int64_t n, const float *x, const float *grad, float *dx) {
+    if (n <= 0) return;
+    int32_t path = ag_kernel_path_get();
+    AG_ON_KERNEL_PATH(path, gelu_backward, (n, x, grad, dx));
 }
 
 /// Softmax rows [first, last) on kernel path `path`.

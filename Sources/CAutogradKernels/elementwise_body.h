@@ -7,9 +7,11 @@
 //   AG_EW_TARGET   the functions' target attribute (empty for the portable path)
 //   AG_EW_NAME(x)  x with the path's suffix: the names of the functions to define
 //
-// and gets AG_EW_NAME(unary), AG_EW_NAME(binary), AG_EW_NAME(add_scaled) and
+// and gets AG_EW_NAME(unary), AG_EW_NAME(binary), AG_EW_NAME(add_scaled),
+// AG_EW_NAME(erf_array), AG_EW_NAME(gelu_forward), AG_EW_NAME(gelu_backward) and
 // AG_EW_NAME(softmax_rows) (see CAutogradKernels.h's ag_unary_f32, ag_binary_f32,
-// ag_add_scaled_f32 and ag_softmax_rows for what they compute).
+// ag_add_scaled_f32, ag_erf, ag_gelu_forward, ag_gelu_backward and ag_softmax_rows for what
+// they compute).
 // Every element, the last partial vector included, goes through the same vector code, so a
 // result does not depend on where in the array its element sits; paths of equal lane count
 // and instruction set (AVX2 and AVX-512-on-AVX2 apart from the tail) give the same bits.
@@ -55,7 +57,7 @@ static inline __attribute__((always_inline)) void AG_EW_NAME(store_partial)(floa
     for (int64_t j = 0; j < count; j++) p[j] = v[j];
 }
 
-/// e^x (gelu.c's exp_portable, lane by lane; constants in exp_constants.h): within 2 ulp,
+/// e^x (constants and method in exp_constants.h): within 2 ulp,
 /// +inf above ln(FLT_MAX), subnormal results near the bottom, 0 below ln(2^-150), NaN for NaN.
 AG_EW_TARGET
 static inline __attribute__((always_inline)) V AG_EW_NAME(exp)(V x) {
@@ -104,6 +106,40 @@ static inline __attribute__((always_inline)) V AG_EW_NAME(tanh)(V x) {
     V large = 1.0f - 2.0f / (AG_EW_NAME(exp)(magnitude + magnitude) + 1.0f);
     V result = AG_EW_NAME(select)(magnitude < 0.625f, small, large);
     return (V)((VI)result | (signBit & (VI)x));
+}
+
+/// erf x (erf_constants.h): x + x·Q(x²) below |x| = 0.921875, else 1 - e^R(|x|) with the
+/// sign of x; NaN for NaN.
+AG_EW_TARGET
+static inline __attribute__((always_inline)) V AG_EW_NAME(erf)(V x) {
+    const VI signBit = (VI){0} + (int32_t)0x80000000u;
+    V t = (V)(~signBit & (VI)x);
+    V s = x * x;
+    V q = (V){0} + AG_ERF_Q5;
+    q = q * s + AG_ERF_Q4;
+    q = q * s + AG_ERF_Q3;
+    q = q * s + AG_ERF_Q2;
+    q = q * s + AG_ERF_Q1;
+    q = q * s + AG_ERF_Q0;
+    V small = x * q + x;
+    // A NaN fails the comparison and runs through R and the exponential to the result.
+    V tc = AG_EW_NAME(select)(t > AG_ERF_CLAMP, (V){0} + AG_ERF_CLAMP, t);
+    V r = (V){0} + AG_ERF_R6;
+    r = r * tc + AG_ERF_R5;
+    r = r * tc + AG_ERF_R4;
+    r = r * tc + AG_ERF_R3;
+    r = r * tc + AG_ERF_R2;
+    r = r * tc + AG_ERF_R1;
+    r = r * tc + AG_ERF_R0;
+    V large = 1.0f - AG_EW_NAME(exp)(r);
+    large = (V)((VI)large | (signBit & (VI)x));
+    return AG_EW_NAME(select)(t < AG_ERF_SPLIT, small, large);
+}
+
+/// Φ(x) = (1 + erf(x/√2)) / 2, the standard normal CDF.
+AG_EW_TARGET
+static inline __attribute__((always_inline)) V AG_EW_NAME(gelu_cdf)(V x) {
+    return 0.5f * (1.0f + AG_EW_NAME(erf)(x * AG_GELU_INVERSE_ROOT2));
 }
 
 /// Runs `expr` (of the vector `v`) over x[0..<n] read with stride sx (1, or 0: x[0] for every
@@ -227,6 +263,44 @@ static void AG_EW_NAME(add_scaled)(int64_t n, float scale, const float *x, float
         V sum = AG_EW_NAME(load_partial)(y + i, n - i) + scale * AG_EW_NAME(load_partial)(x + i, n - i);
         AG_EW_NAME(store_partial)(y + i, sum, n - i);
     }
+}
+
+/// ag_erf on this path.
+AG_EW_TARGET
+static void AG_EW_NAME(erf_array)(int64_t n, const float *x, float *y) {
+    int64_t i = 0;
+    for (; i + L <= n; i += L) *(V *)(y + i) = AG_EW_NAME(erf)(*(const V *)(x + i));
+    if (i < n) AG_EW_NAME(store_partial)(y + i, AG_EW_NAME(erf)(AG_EW_NAME(load_partial)(x + i, n - i)), n - i);
+}
+
+/// ag_gelu_forward on this path: y = x·Φ(x).
+AG_EW_TARGET
+static void AG_EW_NAME(gelu_forward)(int64_t n, const float *x, float *y) {
+    int64_t i = 0;
+    for (; i + L <= n; i += L) {
+        V v = *(const V *)(x + i);
+        *(V *)(y + i) = v * AG_EW_NAME(gelu_cdf)(v);
+    }
+    if (i < n) {
+        V v = AG_EW_NAME(load_partial)(x + i, n - i);
+        AG_EW_NAME(store_partial)(y + i, v * AG_EW_NAME(gelu_cdf)(v), n - i);
+    }
+}
+
+/// ag_gelu_backward on this path: dx = grad·(Φ(x) + x·φ(x)).
+AG_EW_TARGET
+static void AG_EW_NAME(gelu_backward)(int64_t n, const float *x, const float *grad, float *dx) {
+#define AG_EW_GELU_SLOPE(v) (AG_EW_NAME(gelu_cdf)(v) + (v) * AG_GELU_NORMAL_DENSITY * AG_EW_NAME(exp)(-0.5f * (v) * (v)))
+    int64_t i = 0;
+    for (; i + L <= n; i += L) {
+        V v = *(const V *)(x + i);
+        *(V *)(dx + i) = *(const V *)(grad + i) * AG_EW_GELU_SLOPE(v);
+    }
+    if (i < n) {
+        V v = AG_EW_NAME(load_partial)(x + i, n - i), g = AG_EW_NAME(load_partial)(grad + i, n - i);
+        AG_EW_NAME(store_partial)(dx + i, g * AG_EW_GELU_SLOPE(v), n - i);
+    }
+#undef AG_EW_GELU_SLOPE
 }
 
 /// ag_softmax_rows on this path for rows [first, last).

@@ -3,7 +3,7 @@ import Foundation
 import XCTest
 @testable import AutogradCore
 
-/// The single-precision exact GELU kernels (gelu.c) on every kernel path: their polynomial
+/// The single-precision exact GELU kernels (elementwise.c) on every kernel path: their polynomial
 /// erf and exp against the C library's erff and expf, and the fused GELU forward and backward
 /// against the same formulas evaluated in double precision (the float64 path) and with the C
 /// library in single precision, including ±0, NaN, ±inf, huge and subnormal inputs.
