@@ -172,6 +172,25 @@ final class StridedGemmKernelPathTests: XCTestCase {
         }
     }
 
+    func testEveryTileHeightOnEveryPath() {
+        // Products of 1 to 13 rows and 25 to 36: every height of a last row tile, which the
+        // AVX-512 paths give a kernel of its own, from A read in place (row-major) or packed
+        // (transposed), for columns of one whole AVX-512 sliver and one with an edge.
+        for path in TestedKernelPath.all {
+            for m in Array(1...13) + Array(25...36) {
+                for n in [32, 45] {
+                    for aLayout in [Strides.rowMajor, .transposed] {
+                        let x = makeCase(m: m, n: n, k: 37, aLayout, .rowMajor)
+                        for beta: Float in [0, 1] {
+                            assertClose(run(x, path: path, threads: 1, beta: beta), reference(x, beta: beta),
+                                        tolerance: 1e-4 * 37, "\(path) m=\(m) n=\(n) A \(aLayout) beta=\(beta)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     func testMatmulOfStridedViewsMatchesCopies() throws {
         // Views reach the kernel through their strides: a scalar expanded to a matrix (the
         // gradient of sum), every other column, and batches broadcast against a matrix.
