@@ -82,6 +82,46 @@ enum ElementwiseCheck {
         return worst
     }
 
+    /// erf within 2 ulp of the C library's double-precision erf, and GELU x·Φ(x) and its
+    /// gradient Φ(x) + x·φ(x) against double precision within 1e-6 relative plus the
+    /// rounding of 1 + erf in float (6e-8 of the result's scale, times |x| + 1).
+    static func gelu() -> Double {
+        var worst = 0.0
+        for count in lengths {
+            let x = inputs(count, seed: UInt64(count) + 11, scale: 6)
+            var values = [Float](repeating: .nan, count: count), slopes = values, errorFunction = values
+            let ones = [Float](repeating: 1, count: count)
+            ag_erf(Int64(count), x, &errorFunction)
+            ag_gelu_forward(Int64(count), x, &values)
+            ag_gelu_backward(Int64(count), x, ones, &slopes)
+            for i in 0..<count where x[i].isFinite {
+                let v = Double(x[i])
+                worst = max(worst, error(errorFunction[i], Foundation.erf(v), ulps: 2))
+                let cdf = 0.5 * (1 + Foundation.erf(v / 2.0.squareRoot()))
+                let slope = cdf + v * Foundation.exp(-0.5 * v * v) / (2 * Double.pi).squareRoot()
+                let bound = { (expected: Double) in 1e-6 * abs(expected) + 6e-8 * (abs(v) + 1) + 1e-40 }
+                worst = max(worst, abs(Double(values[i]) - v * cdf) / bound(v * cdf))
+                worst = max(worst, abs(Double(slopes[i]) - slope) / bound(slope))
+            }
+        }
+        return worst
+    }
+
+    /// `y += s·x` (ag_add_scaled_f32) against the product rounded to float and then the sum:
+    /// the same bits, or an infinite error.
+    static func addScaled() -> Double {
+        var worst = 0.0
+        for count in lengths {
+            let x = inputs(count, seed: UInt64(count) + 13), start = inputs(count, seed: UInt64(count) + 14).reversed()
+            var y = Array(start)
+            ag_add_scaled_f32(Int64(count), -0.37, x, &y)
+            for (i, (before, value)) in zip(start, x).enumerated() {
+                worst = max(worst, error(y[i], Double(before + -0.37 * value), ulps: 0))
+            }
+        }
+        return worst
+    }
+
     /// Softmax and log-softmax of three rows per length (one with a large maximum in its last
     /// element, one starting with -inf), and 300 rows of 257 (split over the threads), against
     /// double precision: softmax within 6e-7 relative plus x - max's rounding (|x - max|·6e-8

@@ -8,8 +8,9 @@ import Foundation
 /// machine with no Swift toolchain, such as an AVX-512 or many-core one the package was
 /// not built on): matrix products in float32 and float64 with transposed and padded
 /// operands, sums, the float32 elementwise ops and softmax rows, and the same products on N
-/// threads, which must equal one thread's bit for bit. Prints one line per path and check;
-/// exits 1 when any check fails.
+/// threads, which must equal one thread's bit for bit, erf and the exact GELU, and the
+/// optimizers' in-place update. Prints one line per path and check; exits 1 when any check
+/// fails.
 struct CheckKernels: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-kernels",
@@ -68,7 +69,7 @@ enum KernelCheckPath {
 
 /// One check of `check-kernels`; `run` returns the largest error (0 for exact checks).
 enum KernelCheck: String, CaseIterable {
-    case sgemm, dgemm, sum, unary, binary, softmax, threads
+    case sgemm, dgemm, sum, unary, binary, softmax, gelu, addScaled = "add-scaled", threads
 
     /// The largest error that passes.
     var tolerance: Double {
@@ -76,16 +77,17 @@ enum KernelCheck: String, CaseIterable {
         case .sgemm: return 1e-4
         case .dgemm: return 1e-12
         case .sum: return 1e-9
-        case .unary, .softmax: return 1   // in units of each result's bound (ElementwiseCheck)
-        case .binary, .threads: return 0
+        case .unary, .softmax, .gelu: return 1   // in units of each result's bound (ElementwiseCheck)
+        case .binary, .addScaled, .threads: return 0
         }
     }
 
     /// Shapes around the register and cache blocks of every path: tiny, odd edges, two kc
-    /// blocks deep, two mc blocks tall, and two large enough to run on several threads.
+    /// blocks deep, two mc blocks tall, two large enough to run on several threads, and
+    /// every height of a last row tile below 12 (the AVX-512 paths' short-tile kernels).
     private static let shapes: [(m: Int, n: Int, k: Int)] = [
         (1, 1, 1), (7, 17, 13), (37, 29, 41), (12, 32, 300), (150, 33, 20), (13, 70, 9), (150, 131, 70),
-    ]
+    ] + (2...11).map { (m: 24 + $0, n: 45, k: 37) }
 
     func run(threads: Int) -> Double {
         switch self {
@@ -117,6 +119,8 @@ enum KernelCheck: String, CaseIterable {
         case .softmax:
             Kernels.threadCount = threads
             return ElementwiseCheck.softmax()
+        case .gelu: return ElementwiseCheck.gelu()
+        case .addScaled: return ElementwiseCheck.addScaled()
         case .threads:
             var worst = 0.0
             for shape in [(m: 256, n: 256, k: 300), (150, 400, 300), (700, 72, 300)] {
