@@ -176,6 +176,48 @@ extension Double: KernelFloat {
     static func hyperbolicTangent(_ x: Double) -> Double { Foundation.tanh(x) }
 }
 
+/// The largest of the `count` values at `values` (-inf when there are none; a NaN never
+/// wins, as `>` skips it), in four running maxima so the comparisons do not wait on one another.
+private func largest<T: KernelFloat>(_ values: UnsafePointer<T>, count: Int) -> T {
+    var (m0, m1, m2, m3) = (-T.infinity, -T.infinity, -T.infinity, -T.infinity)
+    var c = 0
+    while c + 4 <= count {
+        if values[c] > m0 { m0 = values[c] }
+        if values[c + 1] > m1 { m1 = values[c + 1] }
+        if values[c + 2] > m2 { m2 = values[c + 2] }
+        if values[c + 3] > m3 { m3 = values[c + 3] }
+        c += 4
+    }
+    while c < count {
+        if values[c] > m0 { m0 = values[c] }
+        c += 1
+    }
+    if m1 > m0 { m0 = m1 }
+    if m3 > m2 { m2 = m3 }
+    return m2 > m0 ? m2 : m0
+}
+
+/// Σ a[c]·b[c] over `count` values (Σ a[c] when `b` is nil), in four running sums so the
+/// additions do not wait on one another.
+private func sum<T: KernelFloat>(_ a: UnsafePointer<T>, times b: UnsafePointer<T>? = nil, count: Int) -> T {
+    var (s0, s1, s2, s3): (T, T, T, T) = (0, 0, 0, 0)
+    var c = 0
+    if let b {
+        while c + 4 <= count {
+            s0 += a[c] * b[c]; s1 += a[c + 1] * b[c + 1]; s2 += a[c + 2] * b[c + 2]; s3 += a[c + 3] * b[c + 3]
+            c += 4
+        }
+        while c < count { s0 += a[c] * b[c]; c += 1 }
+    } else {
+        while c + 4 <= count {
+            s0 += a[c]; s1 += a[c + 1]; s2 += a[c + 2]; s3 += a[c + 3]
+            c += 4
+        }
+        while c < count { s0 += a[c]; c += 1 }
+    }
+    return (s0 + s1) + (s2 + s3)
+}
+
 /// The sizes and settings of one attention call, shared by its forward and backward.
 private struct Problem {
     let length: Int, sourceLength: Int, width: Int, valueWidth: Int
@@ -247,9 +289,7 @@ private struct Problem {
                 prepareScores(scores, entry: entry, queries: queries, keys: keys)
                 for r in 0..<rows {
                     let row = scores + r * columns
-                    var blockMaximum = -T.infinity
-                    for c in 0..<columns where row[c] > blockMaximum { blockMaximum = row[c] }
-                    let newMaximum = Swift.max(maximum[r], blockMaximum)
+                    let newMaximum = Swift.max(maximum[r], largest(row, count: columns))
                     // A row with nothing attended so far keeps weights of 0 (not NaN).
                     let shift = newMaximum == -T.infinity ? 0 : newMaximum
                     // Causally masked entries (-inf) give weights of 0 without an exp.
@@ -257,10 +297,8 @@ private struct Problem {
                     for c in 0..<live { row[c] -= shift }
                     T.exponentiate(row, count: live)
                     for c in live..<columns { row[c] = 0 }
-                    var sum: T = 0
-                    for c in 0..<columns { sum += row[c] }
                     let correction = maximum[r] == -T.infinity ? 0 : T.exponential(maximum[r] - shift)
-                    total[r] = total[r] * correction + sum
+                    total[r] = total[r] * correction + sum(row, count: columns)
                     maximum[r] = newMaximum
                     let outputRow = oBlock + r * valueWidth
                     if correction != 1 { for c in 0..<valueWidth { outputRow[c] *= correction } }
@@ -296,10 +334,7 @@ private struct Problem {
             let weightGradients = UnsafeMutablePointer<T>.allocate(capacity: block * block)
             defer { rowTerms.deallocate(); weights.deallocate(); weightGradients.deallocate() }
             for i in 0..<length {
-                let (gRow, oRow) = (g.row(i, of: entry, T.self), o.row(i, of: entry, T.self))
-                var sum: T = 0
-                for c in 0..<valueWidth { sum += gRow[c] * oRow[c] }
-                rowTerms[i] = sum
+                rowTerms[i] = sum(g.row(i, of: entry, T.self), times: o.row(i, of: entry, T.self), count: valueWidth)
             }
             var keyStart = 0
             while keyStart < sourceLength {
