@@ -142,6 +142,12 @@ static inline __attribute__((always_inline)) V AG_EW_NAME(gelu_cdf)(V x) {
     return 0.5f * (1.0f + AG_EW_NAME(erf)(x * AG_GELU_INVERSE_ROOT2));
 }
 
+/// d gelu(x)/dx = Φ(x) + x·φ(x), φ(x) = e^(-x²/2)/√(2π).
+AG_EW_TARGET
+static inline __attribute__((always_inline)) V AG_EW_NAME(gelu_slope)(V x) {
+    return AG_EW_NAME(gelu_cdf)(x) + x * AG_GELU_NORMAL_DENSITY * AG_EW_NAME(exp)(-0.5f * x * x);
+}
+
 /// Runs `expr` (of the vector `v`) over x[0..<n] read with stride sx (1, or 0: x[0] for every
 /// element), writing y[0..<n]. Two vectors per step, so the polynomials' two dependency chains
 /// overlap.
@@ -290,17 +296,14 @@ static void AG_EW_NAME(gelu_forward)(int64_t n, const float *x, float *y) {
 /// ag_gelu_backward on this path: dx = grad·(Φ(x) + x·φ(x)).
 AG_EW_TARGET
 static void AG_EW_NAME(gelu_backward)(int64_t n, const float *x, const float *grad, float *dx) {
-#define AG_EW_GELU_SLOPE(v) (AG_EW_NAME(gelu_cdf)(v) + (v) * AG_GELU_NORMAL_DENSITY * AG_EW_NAME(exp)(-0.5f * (v) * (v)))
     int64_t i = 0;
     for (; i + L <= n; i += L) {
-        V v = *(const V *)(x + i);
-        *(V *)(dx + i) = *(const V *)(grad + i) * AG_EW_GELU_SLOPE(v);
+        *(V *)(dx + i) = *(const V *)(grad + i) * AG_EW_NAME(gelu_slope)(*(const V *)(x + i));
     }
     if (i < n) {
         V v = AG_EW_NAME(load_partial)(x + i, n - i), g = AG_EW_NAME(load_partial)(grad + i, n - i);
-        AG_EW_NAME(store_partial)(dx + i, g * AG_EW_GELU_SLOPE(v), n - i);
+        AG_EW_NAME(store_partial)(dx + i, g * AG_EW_NAME(gelu_slope)(v), n - i);
     }
-#undef AG_EW_GELU_SLOPE
 }
 
 /// ag_softmax_rows on this path for rows [first, last).

@@ -26,7 +26,8 @@ typedef int32_t pool_vint __attribute__((vector_size(16), aligned(4), may_alias)
 
 /// Takes `candidate` (at `candidateAt`) where it beats `best` or is NaN, lane by lane: the
 /// scalar loop's rule, so ties keep the earlier tap and a NaN wins.
-static inline __attribute__((always_inline)) void take_larger(pool_vfloat *best, pool_vfloat *at, pool_vfloat candidate, pool_vfloat candidateAt) {
+static inline __attribute__((always_inline)) void take_larger(pool_vfloat *best, pool_vfloat *at,
+                                                               pool_vfloat candidate, pool_vfloat candidateAt) {
     pool_vint take = (candidate > *best) | (candidate != candidate);
     *best = (pool_vfloat)((take & (pool_vint)candidate) | (~take & (pool_vint)*best));
     *at = (pool_vfloat)((take & (pool_vint)candidateAt) | (~take & (pool_vint)*at));
