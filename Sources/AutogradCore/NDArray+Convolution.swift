@@ -124,9 +124,11 @@ extension NDArray {
 
 // MARK: Convolution as im2col + GEMM, a block of columns at a time
 
-/// Splits `0..<count` into `parts` contiguous runs and returns run `part`.
-private func run(_ part: Int, of parts: Int, in count: Int) -> Range<Int> {
-    (count * part / parts)..<(count * (part + 1) / parts)
+extension NDArray {
+    /// Splits `0..<count` into `parts` contiguous runs and returns run `part`.
+    static func run(_ part: Int, of parts: Int, in count: Int) -> Range<Int> {
+        (count * part / parts)..<(count * (part + 1) / parts)
+    }
 }
 
 /// How a convolution walks its unfolded input: a block of columns is either a run of one
@@ -184,16 +186,22 @@ extension NDArray {
     ///
     /// Kernels with few input channels and taps, or small images, run directly from the
     /// image (``directConvolution2d(_:_:bias:_:)``, see NDArray+DirectConvolution.swift);
-    /// the rest by im2col + GEMM (``columnConvolution2d(_:_:bias:_:)``). Shapes are checked
-    /// by the caller.
+    /// other stride-1 kernels over larger images as an implicit GEMM that packs straight
+    /// from the padded image (``implicitConvolution2d(_:_:bias:_:)``, see
+    /// NDArray+ImplicitConvolution.swift); the rest by im2col + GEMM
+    /// (``columnConvolution2d(_:_:bias:_:)``). Shapes are checked by the caller.
     public static func convolution2d(
         _ input: NDArray, _ weight: NDArray, bias: NDArray?, _ geometry: ConvolutionGeometry
     ) -> NDArray {
         input.checkFloat32Kernel("conv2d")
         weight.checkFloat32Kernel("conv2d")
         let (oh, ow) = geometry.outputSize(height: input.shape[2], width: input.shape[3])
-        if geometry.usesDirectForward(rows: weight.shape[1] * geometry.kernel.0 * geometry.kernel.1, positions: oh * ow) {
+        let rows = weight.shape[1] * geometry.kernel.0 * geometry.kernel.1
+        if geometry.usesDirectForward(rows: rows, positions: oh * ow) {
             return directConvolution2d(input, weight, bias: bias, geometry)
+        }
+        if geometry.usesImplicitGEMM(rows: rows, positions: oh * ow) {
+            return implicitConvolution2d(input, weight, bias: bias, geometry)
         }
         return columnConvolution2d(input, weight, bias: bias, geometry)
     }
@@ -224,7 +232,7 @@ extension NDArray {
         let scratch = NDArray(uninitialized: [parts, Swift.max(partSize, 1)])
         parallelFor(parts) { part in
             let columns = scratch.storage.base + part * partSize, products = columns + columnsSize
-            blocking.forEachBlock(over: run(part, of: parts, in: n), total: positions) { images, span in
+            blocking.forEachBlock(over: Self.run(part, of: parts, in: n), total: positions) { images, span in
                 let width = images.count * span.count
                 guard images.count == 1 else {
                     for (k, image) in images.enumerated() {
@@ -274,16 +282,18 @@ extension NDArray {
         _ grad: NDArray, input: NDArray, weight: NDArray, geometry: ConvolutionGeometry,
         inputGradient: Bool, weightGradient: Bool, biasGradient: Bool
     ) -> (input: NDArray?, weight: NDArray?, bias: NDArray?) {
+        let grad = grad.contiguous()   // once, for whichever kernels run below
         let (outChannels, c) = (weight.shape[0], weight.shape[1])
         let (oh, ow) = geometry.outputSize(height: input.shape[2], width: input.shape[3])
         let (rows, positions) = (c * geometry.kernel.0 * geometry.kernel.1, oh * ow)
         let directInput = inputGradient
             && geometry.usesDirectInputGradient(rows: rows, positions: positions, outChannels: outChannels)
+        let columnInput = inputGradient && !directInput
         let directWeight = weightGradient && geometry.usesDirectWeightGradient(rows: rows, positions: positions)
         var result: (input: NDArray?, weight: NDArray?, bias: NDArray?) = (nil, nil, nil)
-        if inputGradient && !directInput || weightGradient && !directWeight {
+        if columnInput || weightGradient && !directWeight {
             result = columnConvolution2dBackward(
-                grad, input: input, weight: weight, geometry: geometry, inputGradient: inputGradient && !directInput,
+                grad, input: input, weight: weight, geometry: geometry, inputGradient: columnInput,
                 weightGradient: weightGradient && !directWeight, biasGradient: biasGradient)
         } else if biasGradient {
             result.bias = convolutionBiasGradient(grad)
@@ -345,7 +355,7 @@ extension NDArray {
             let columns = partialBias + outChannels, gradientColumns = columns + columnsSize
             let gathered = gradientColumns + columnsSize
             var accumulate = false
-            let batch = run(part, of: parts, in: n)
+            let batch = Self.run(part, of: parts, in: n)
             if biasGradient {
                 for image in batch {
                     let g = gradient.pointer + image * outChannels * positions

@@ -53,7 +53,7 @@ static void dmicrokernel_portable(int64_t kc, const double *a, const double *b,
 // The A block (128 x 256 doubles, 256 KB) sits in L2, the 4 x 4 slivers in L1.
 static const ag_dgemm_config portable_config = {
     .mr = PORTABLE_MR, .nr = PORTABLE_NR, .mc = 128, .kc = 256, .nc = 2048,
-    .kernel = dmicrokernel_portable, .pack = ag_dpack_portable,
+    .kernel = dmicrokernel_portable, .pack = ag_dpack_portable, .packRows = ag_dpack_rows_portable,
 };
 
 // MARK: AVX2 + FMA
@@ -111,7 +111,7 @@ static void dmicrokernel_avx2(int64_t kc, const double *a, const double *b,
 // through, the B block (256 x 3072, 6 MB) in L3.
 static const ag_dgemm_config avx2_config = {
     .mr = AVX2_MR, .nr = AVX2_NR, .mc = 72, .kc = 256, .nc = 3072,
-    .kernel = dmicrokernel_avx2, .pack = ag_dpack_avx2,
+    .kernel = dmicrokernel_avx2, .pack = ag_dpack_avx2, .packRows = ag_dpack_rows_portable,
 };
 #endif
 
@@ -152,7 +152,7 @@ typedef double ag_double8 __attribute__((vector_size(64), aligned(8)));
 static ag_dgemm_config avx512_config = {
     .mr = AVX512_MR, .nr = AVX512_NR, .mc = 192, .kc = 256, .nc = 3072,
     .kernel = dmicrokernel_avx512, .kernelInPlace = dmicrokernel_in_place_avx512,
-    .kernelRows = dmicrokernel_rows_avx512, .pack = ag_dpack_avx2,
+    .kernelRows = dmicrokernel_rows_avx512, .pack = ag_dpack_avx2, .packRows = ag_dpack_rows_portable,
 };
 
 /// avx512_config with the kernel compiled for AVX2 (AG_KERNEL_PATH_AVX512_ON_AVX2).
@@ -160,7 +160,7 @@ static const ag_dgemm_config avx512_on_avx2_config = {
     .mr = AVX512_MR, .nr = AVX512_NR, .mc = 192, .kc = 256, .nc = 3072,
     .kernel = dmicrokernel_avx512_on_avx2, .kernelInPlace = dmicrokernel_in_place_avx512_on_avx2,
     .kernelRows = dmicrokernel_rows_avx512_on_avx2,
-    .pack = ag_dpack_avx2,
+    .pack = ag_dpack_avx2, .packRows = ag_dpack_rows_portable,
 };
 #endif
 

@@ -16,6 +16,7 @@
 
 #define AG_REAL double
 #define AG_PACK_PORTABLE ag_dpack_portable
+#define AG_PACK_ROWS_PORTABLE ag_dpack_rows_portable
 #include "gemm_pack_portable.h"
 
 // MARK: AVX2

@@ -60,3 +60,8 @@ void ag_sgemm(bool transposeA, bool transposeB,
     ag_sgemm_strided(M, N, K, A, transposeA ? 1 : lda, transposeA ? lda : 1,
                      B, transposeB ? 1 : ldb, transposeB ? ldb : 1, beta, C, ldc);
 }
+
+void ag_sgemm_offset_rows(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda,
+                          const float *B, const int64_t *rowOffsets, float beta, float *C, int64_t ldc) {
+    gemm_matrices(M, N, K, (strided_matrix){A, lda, 1, NULL}, (strided_matrix){B, 0, 1, rowOffsets}, beta, C, ldc);
+}

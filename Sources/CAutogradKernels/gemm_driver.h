@@ -65,15 +65,26 @@
 #define AG_GEMM_MAX_ROWS 2048
 #define AG_GEMM_MAX_K_BLOCKS 4
 
-/// A matrix read through element strides: entry (r, c) is base[r * rowStride + c * columnStride].
+/// A matrix read through element strides: entry (r, c) is base[r * rowStride + c * columnStride],
+/// or base[rowOffsets[r] + c * columnStride] when rowOffsets is not NULL (then only as op(B),
+/// with unit column stride: see ag_sgemm_offset_rows).
 typedef struct {
     const AG_REAL *base;
     int64_t rowStride, columnStride;
+    const int64_t *rowOffsets;
 } strided_matrix;
 
 /// The matrix starting at entry (row, column) of `m`.
 static inline strided_matrix submatrix(strided_matrix m, int64_t row, int64_t column) {
-    return (strided_matrix){m.base + row * m.rowStride + column * m.columnStride, m.rowStride, m.columnStride};
+    if (m.rowOffsets != NULL) {
+        return (strided_matrix){m.base + column * m.columnStride, m.rowStride, m.columnStride, m.rowOffsets + row};
+    }
+    return (strided_matrix){m.base + row * m.rowStride + column * m.columnStride, m.rowStride, m.columnStride, NULL};
+}
+
+/// The first entry of row `row` of `m`.
+static inline const AG_REAL *row_start(strided_matrix m, int64_t row) {
+    return m.rowOffsets != NULL ? m.base + m.rowOffsets[row] : m.base + row * m.rowStride;
 }
 
 /// The size of each of ceil(extent / limit) near-equal chunks, rounded up to `unit`.
@@ -95,14 +106,13 @@ static void gemm_small(int64_t M, int64_t N, int64_t K, strided_matrix a, stride
         if (b.columnStride == 1) {
             for (int64_t k = 0; k < K; k++) {
                 AG_REAL x = aRow[k * a.columnStride];
-                const AG_REAL *bRow = b.base + k * b.rowStride;
+                const AG_REAL *bRow = row_start(b, k);
                 for (int64_t j = 0; j < N; j++) c[j] += x * bRow[j];
             }
         } else {
             for (int64_t j = 0; j < N; j++) {
-                const AG_REAL *bColumn = b.base + j * b.columnStride;
                 AG_REAL sum = 0;
-                for (int64_t k = 0; k < K; k++) sum += aRow[k * a.columnStride] * bColumn[k * b.rowStride];
+                for (int64_t k = 0; k < K; k++) sum += aRow[k * a.columnStride] * row_start(b, k)[j * b.columnStride];
                 c[j] += sum;
             }
         }
@@ -190,7 +200,11 @@ static void pack_a(const gemm_job *job, int64_t i0, int64_t rows, int64_t k0, in
 /// Packs steps [k0, k0 + depth) x columns [j0, j0 + columns) of op(B) into dst.
 static void pack_b(const gemm_job *job, int64_t k0, int64_t depth, int64_t j0, int64_t columns, AG_REAL *dst) {
     strided_matrix b = submatrix(job->b, k0, j0);
-    job->config->pack(job->config->nr, b.base, b.columnStride, b.rowStride, columns, depth, dst);
+    if (b.rowOffsets != NULL) {
+        job->config->packRows(job->config->nr, b.base, b.rowOffsets, columns, depth, dst);
+    } else {
+        job->config->pack(job->config->nr, b.base, b.columnStride, b.rowStride, columns, depth, dst);
+    }
 }
 
 /// The shared packed A block of rows [i0, i0 + rows) (i0 a multiple of job->blockRows) of
@@ -450,10 +464,10 @@ static void gemm_job_run(const AG_GEMM_CONFIG *cfg, int64_t M, int64_t N, int64_
     ag_parallel_for(job.tasks, gemm_task, &job);
 }
 
-void AG_GEMM_STRIDED(int64_t M, int64_t N, int64_t K,
-                      const AG_REAL *A, int64_t rowStrideA, int64_t columnStrideA,
-                      const AG_REAL *B, int64_t rowStrideB, int64_t columnStrideB,
-                      AG_REAL beta, AG_REAL *C, int64_t ldc) {
+/// C = a b + beta C: AG_GEMM_STRIDED's contract for any strided_matrix operands (op(B)
+/// may have row offsets).
+static void gemm_matrices(int64_t M, int64_t N, int64_t K, strided_matrix a, strided_matrix b,
+                          AG_REAL beta, AG_REAL *C, int64_t ldc) {
     if (M <= 0 || N <= 0) return;
     bool accumulate = beta != 0;
     if (K <= 0) {
@@ -462,7 +476,6 @@ void AG_GEMM_STRIDED(int64_t M, int64_t N, int64_t K,
         }
         return;
     }
-    strided_matrix a = {A, rowStrideA, columnStrideA}, b = {B, rowStrideB, columnStrideB};
     if ((double)M * (double)N * (double)K < AG_GEMM_PACKED_MIN) {
         gemm_small(M, N, K, a, b, accumulate, C, ldc);
         return;
@@ -482,4 +495,12 @@ void AG_GEMM_STRIDED(int64_t M, int64_t N, int64_t K,
             }
         }
     }
+}
+
+void AG_GEMM_STRIDED(int64_t M, int64_t N, int64_t K,
+                      const AG_REAL *A, int64_t rowStrideA, int64_t columnStrideA,
+                      const AG_REAL *B, int64_t rowStrideB, int64_t columnStrideB,
+                      AG_REAL beta, AG_REAL *C, int64_t ldc) {
+    gemm_matrices(M, N, K, (strided_matrix){A, rowStrideA, columnStrideA, NULL},
+                  (strided_matrix){B, rowStrideB, columnStrideB, NULL}, beta, C, ldc);
 }

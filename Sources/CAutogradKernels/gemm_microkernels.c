@@ -50,7 +50,7 @@ static void microkernel_portable(int64_t kc, const float *a, const float *b,
 
 static const ag_gemm_config portable_config = {
     .mr = PORTABLE_MR, .nr = PORTABLE_NR, .mc = 128, .kc = 256, .nc = 2048,
-    .kernel = microkernel_portable, .pack = ag_pack_portable,
+    .kernel = microkernel_portable, .pack = ag_pack_portable, .packRows = ag_pack_rows_portable,
 };
 
 // MARK: AVX2 + FMA
@@ -124,7 +124,8 @@ static void microkernel_in_place_avx2(int64_t kc, const float *a, int64_t lda, c
 // the B block in L3. (mc = 72 measured faster than BLIS's 144 on the 2-core Zen 3 VM.)
 static const ag_gemm_config avx2_config = {
     .mr = AVX2_MR, .nr = AVX2_NR, .mc = 72, .kc = 256, .nc = 3072,
-    .kernel = microkernel_avx2, .kernelInPlace = microkernel_in_place_avx2, .pack = ag_pack_avx2,
+    .kernel = microkernel_avx2, .kernelInPlace = microkernel_in_place_avx2,
+    .pack = ag_pack_avx2, .packRows = ag_pack_rows_avx2,
 };
 #endif
 
@@ -167,7 +168,7 @@ typedef float ag_float16 __attribute__((vector_size(64), aligned(4)));
 static ag_gemm_config avx512_config = {
     .mr = AVX512_MR, .nr = AVX512_NR, .mc = 144, .kc = 384, .nc = 3072,
     .kernel = microkernel_avx512, .kernelInPlace = microkernel_in_place_avx512,
-    .kernelRows = microkernel_rows_avx512, .pack = ag_pack_avx2,
+    .kernelRows = microkernel_rows_avx512, .pack = ag_pack_avx2, .packRows = ag_pack_rows_avx2,
 };
 
 /// avx512_config with the kernel compiled for AVX2 (AG_KERNEL_PATH_AVX512_ON_AVX2).
@@ -175,7 +176,7 @@ static const ag_gemm_config avx512_on_avx2_config = {
     .mr = AVX512_MR, .nr = AVX512_NR, .mc = 144, .kc = 384, .nc = 3072,
     .kernel = microkernel_avx512_on_avx2, .kernelInPlace = microkernel_in_place_avx512_on_avx2,
     .kernelRows = microkernel_rows_avx512_on_avx2,
-    .pack = ag_pack_avx2,
+    .pack = ag_pack_avx2, .packRows = ag_pack_rows_avx2,
 };
 #endif
 

@@ -3,7 +3,8 @@
 // double (ag_dpack_portable). Include it in a .c file after defining
 //
 //   AG_REAL            the element type
-//   AG_PACK_PORTABLE   the name of the packing routine to define
+//   AG_PACK_PORTABLE        the name of the packing routine to define
+//   AG_PACK_ROWS_PORTABLE   the name of the offset-rows packing routine to define
 //
 // Everything else here is static, so each instantiation lives in its own translation unit.
 
@@ -106,6 +107,23 @@ void AG_PACK_PORTABLE(int64_t width, const AG_REAL *src, int64_t laneStride, int
             gather_sliver(width, src, laneStride, live, depth, dst);
         } else {
             strided_sliver(width, src, laneStride, depthStride, live, depth, dst);
+        }
+    }
+}
+
+void AG_PACK_ROWS_PORTABLE(int64_t width, const AG_REAL *src, const int64_t *depthOffsets,
+                           int64_t lanes, int64_t depth, AG_REAL *dst) {
+    for (int64_t s = 0; s < lanes; s += width, dst += width * depth) {
+        int64_t live = lanes - s < width ? lanes - s : width;
+        for (int64_t k = 0; k < depth; k++) {
+            const AG_REAL *step = src + depthOffsets[k] + s;
+            AG_REAL *d = dst + k * width;
+            if (live == width) {
+                copy_lanes(d, step, width);
+                continue;
+            }
+            for (int64_t l = 0; l < live; l++) d[l] = step[l];
+            for (int64_t l = live; l < width; l++) d[l] = 0;
         }
     }
 }

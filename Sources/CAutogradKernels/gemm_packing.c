@@ -19,6 +19,7 @@
 
 #define AG_REAL float
 #define AG_PACK_PORTABLE ag_pack_portable
+#define AG_PACK_ROWS_PORTABLE ag_pack_rows_portable
 #include "gemm_pack_portable.h"
 
 // MARK: AVX2
@@ -199,6 +200,39 @@ void ag_pack_avx2(int64_t width, const float *src, int64_t laneStride, int64_t d
             transpose_sliver6_avx2(src, laneStride, live, depth, dst);
         } else {
             transpose_sliver_avx2(width, src, laneStride, live, depth, dst);
+        }
+    }
+}
+
+AG_TARGET_AVX2
+void ag_pack_rows_avx2(int64_t width, const float *src, const int64_t *depthOffsets,
+                       int64_t lanes, int64_t depth, float *dst) {
+    if (width % 16 != 0) {
+        ag_pack_rows_portable(width, src, depthOffsets, lanes, depth, dst);
+        return;
+    }
+    for (int64_t s = 0; s < lanes; s += width) {
+        float *d = dst + s * depth;
+        if (lanes - s >= width) {
+            for (int64_t k = 0; k < depth; k++, d += width) {
+                const float *step = src + depthOffsets[k] + s;
+                for (int64_t g = 0; g < width; g += 16) {
+                    _mm256_storeu_ps(d + g, _mm256_loadu_ps(step + g));
+                    _mm256_storeu_ps(d + g + 8, _mm256_loadu_ps(step + g + 8));
+                }
+            }
+            continue;
+        }
+        // The last sliver: masked loads read only its live lanes (none past the source's
+        // end) and give zeros for the rest.
+        __m256i masks[AG_GEMM_MAX_TILE / 8];
+        for (int64_t g = 0; g < width; g += 8) {
+            __m256i lane = _mm256_add_epi32(_mm256_set1_epi32((int32_t)(s + g)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+            masks[g / 8] = _mm256_cmpgt_epi32(_mm256_set1_epi32((int32_t)lanes), lane);
+        }
+        for (int64_t k = 0; k < depth; k++, d += width) {
+            const float *step = src + depthOffsets[k] + s;
+            for (int64_t g = 0; g < width; g += 8) _mm256_storeu_ps(d + g, _mm256_maskload_ps(step + g, masks[g / 8]));
         }
     }
 }

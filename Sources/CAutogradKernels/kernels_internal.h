@@ -85,6 +85,16 @@ typedef void (*ag_pack_fn)(int64_t width, const float *src, int64_t laneStride, 
 void ag_pack_portable(int64_t width, const float *src, int64_t laneStride, int64_t depthStride,
                       int64_t lanes, int64_t depth, float *dst);
 
+/// A packing routine for a matrix whose steps are runs at arbitrary offsets: lane l at
+/// step k is src[depthOffsets[k] + l]. Otherwise as ag_pack_fn (B of
+/// ag_sgemm_offset_rows, a lane being a column).
+typedef void (*ag_pack_rows_fn)(int64_t width, const float *src, const int64_t *depthOffsets,
+                                int64_t lanes, int64_t depth, float *dst);
+
+/// The offset-rows packing routine in plain C, for any width.
+void ag_pack_rows_portable(int64_t width, const float *src, const int64_t *depthOffsets,
+                           int64_t lanes, int64_t depth, float *dst);
+
 #if AG_X86
 /// ag_pack_portable with AVX2 for the common cases: the transposing one (unit depth
 /// stride) by 8 x 8 register transposes for widths 6 and multiples of 4, straight copies
@@ -92,6 +102,11 @@ void ag_pack_portable(int64_t width, const float *src, int64_t laneStride, int64
 /// for width 6 and multiples of 16; call it only when the CPU has AVX2.
 void ag_pack_avx2(int64_t width, const float *src, int64_t laneStride, int64_t depthStride,
                   int64_t lanes, int64_t depth, float *dst);
+
+/// ag_pack_rows_portable with AVX2 moves for widths that are multiples of 16; call it only
+/// when the CPU has AVX2.
+void ag_pack_rows_avx2(int64_t width, const float *src, const int64_t *depthOffsets,
+                       int64_t lanes, int64_t depth, float *dst);
 #endif
 
 /// The most elements in one micro-kernel tile of any path and element type (the AVX-512
@@ -107,6 +122,7 @@ typedef struct {
     ag_microkernel_in_place_fn kernelInPlace;   // NULL: A is always packed
     ag_microkernel_rows_fn kernelRows;          // NULL: short tiles run the full kernel aside
     ag_pack_fn pack;
+    ag_pack_rows_fn packRows;
 } ag_gemm_config;
 
 /// The GEMM configuration of `path` (AG_KERNEL_PATH_...).
@@ -134,6 +150,14 @@ typedef void (*ag_dpack_fn)(int64_t width, const double *src, int64_t laneStride
 void ag_dpack_portable(int64_t width, const double *src, int64_t laneStride, int64_t depthStride,
                        int64_t lanes, int64_t depth, double *dst);
 
+/// ag_pack_rows_fn for doubles.
+typedef void (*ag_dpack_rows_fn)(int64_t width, const double *src, const int64_t *depthOffsets,
+                                 int64_t lanes, int64_t depth, double *dst);
+
+/// ag_pack_rows_portable for doubles.
+void ag_dpack_rows_portable(int64_t width, const double *src, const int64_t *depthOffsets,
+                            int64_t lanes, int64_t depth, double *dst);
+
 #if AG_X86
 /// ag_dpack_portable with AVX2 for the transposing case (unit depth stride) by 4 x 4
 /// register transposes, for even widths; call it only when the CPU has AVX2.
@@ -149,6 +173,7 @@ typedef struct {
     ag_dmicrokernel_in_place_fn kernelInPlace;
     ag_dmicrokernel_rows_fn kernelRows;
     ag_dpack_fn pack;
+    ag_dpack_rows_fn packRows;
 } ag_dgemm_config;
 
 /// The double-precision GEMM configuration of `path` (AG_KERNEL_PATH_...).

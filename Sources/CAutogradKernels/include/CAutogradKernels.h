@@ -115,6 +115,15 @@ void ag_sgemm_strided(int64_t M, int64_t N, int64_t K,
                       const float *B, int64_t rowStrideB, int64_t columnStrideB,
                       float beta, float *C, int64_t ldc);
 
+/// C = A * B + beta * C where row k of the K x N matrix B is the N contiguous floats at
+/// B + rowOffsets[k]: the implicit GEMM of a stride-1 convolution, whose B rows (one per
+/// input channel and kernel tap) are windows of one zero-padded image, so the image is
+/// packed for the micro-kernel without being unfolded first. A is M x K with row stride
+/// lda, C has row stride ldc and beta is 0 or 1, as in ag_sgemm; split over threads when
+/// the product is large.
+void ag_sgemm_offset_rows(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda,
+                          const float *B, const int64_t *rowOffsets, float beta, float *C, int64_t ldc);
+
 /// Row-major double-precision matrix product through element strides, with the contract of
 /// ag_sgemm_strided: C = A * B + beta * C, where the M x K matrix A has entry (i, k) at
 /// A[i * rowStrideA + k * columnStrideA], the K x N matrix B has entry (k, j) at
