@@ -106,21 +106,18 @@ struct ImplicitConvolutionPlan {
     }
 
     /// Runs the plan over a batch: `output[n]` = `a` (`rows` x depth) times the windows of
-    /// `images[n]`, plus `bias`; the batch is split over the kernel threads, each padding
-    /// its images into a buffer of its own.
+    /// `images[n]`, plus `bias`. Each image is a task of its own on the kernel threads, which
+    /// take them in turn (a thread slowed down does fewer), with a scratch buffer of its own
+    /// (from the buffer cache, so the next task reuses it).
     func run(batch: Int, images: UnsafePointer<Float>, _ a: UnsafePointer<Float>, rows: Int,
              bias: UnsafePointer<Float>?, into output: UnsafeMutablePointer<Float>) {
-        let parts = Swift.min(Kernels.threadCount, batch)
-        let partSize = paddedCount + rows * blockColumns
-        let scratch = NDArray(uninitialized: [parts, partSize])
         let imageSize = channels * height * width, outputSize = rows * outHeight * outWidth
-        parallelFor(parts) { part in
-            let padded = scratch.storage.base + part * partSize
-            for image in NDArray.run(part, of: parts, in: batch) {
-                pad(images + image * imageSize, into: padded)
-                multiply(a, rows: rows, padded: padded, bias: bias, scratch: padded + paddedCount,
-                         into: output + image * outputSize)
-            }
+        parallelFor(batch) { image in
+            let scratch = NDArray(uninitialized: [paddedCount + rows * blockColumns])
+            let padded = scratch.storage.base
+            pad(images + image * imageSize, into: padded)
+            multiply(a, rows: rows, padded: padded, bias: bias, scratch: padded + paddedCount,
+                     into: output + image * outputSize)
         }
     }
 }
