@@ -92,6 +92,11 @@ public final class SGD: Optimizer, MomentumCyclable {
     public func step() {
         let options = core.options
         core.forEachGradient(maximize: options.maximize) { group, parameter, gradient, state in
+            if options.momentum != 0, let buffer = state.tensors["momentum_buffer"],
+               Self.fusedMomentumStep(parameter, gradient, buffer, options: options, lr: group.lr!, weightDecay: group.decay!) {
+                state.step += 1
+                return
+            }
             var gradient = gradient
             if group.decay! != 0 { gradient = gradient + parameter * Float(group.decay!) }
             if options.momentum != 0 {
@@ -109,6 +114,23 @@ public final class SGD: Optimizer, MomentumCyclable {
             state.step += 1
             parameter.addInPlace(gradient, alpha: Float(-group.lr!))
         }
+    }
+
+    /// A step with an existing momentum buffer as one pass over a float32 parameter, its
+    /// gradient and the buffer (``NDArray/sgdMomentumUpdateInPlace(gradient:momentumBuffer:_:)``,
+    /// the same bits as the separate ops of ``step()``); false, changing nothing, when the
+    /// arrays do not allow it.
+    private static func fusedMomentumStep(
+        _ parameter: Parameter, _ gradient: Tensor, _ buffer: Tensor, options: Options, lr: Double, weightDecay: Double
+    ) -> Bool {
+        let coefficients = SGDMomentumCoefficients(
+            gradientDecay: Float(weightDecay), momentum: Float(options.momentum),
+            gradientWeight: Float(1 - options.dampening), stepScale: Float(-lr), nesterov: options.nesterov)
+        guard parameter.array.sgdMomentumUpdateInPlace(gradient: gradient.array, momentumBuffer: buffer.array,
+                                                       coefficients) else { return false }
+        // What the in-place ops would have recorded: each storage changed once more.
+        for tensor in [parameter, buffer] { tensor.array.storage.version += 1 }
+        return true
     }
 
     /// The state: `momentum_buffer` of each parameter, the groups' options and SGD's own.

@@ -426,6 +426,14 @@ void ag_adam_update(int64_t n, float *p, const float *g, float *m, float *v, flo
                     float gradientDecay, float firstMomentWeight, float beta2, float secondMomentWeight,
                     float denominatorScale, float eps, float stepScale);
 
+/// One SGD step with momentum of `n` float32 parameters `p` with gradients `g` and momentum
+/// buffer `b`, in place: g' = g + p·gradientDecay (when gradientDecay ≠ 0);
+/// b = b·momentum; b = b + gradientWeight·g'; p = p + stepScale·d, where d is
+/// g' + b·momentum when `nesterov`, else b. Every step is rounded to float32 separately (no
+/// fused multiply-adds), as the unfused elementwise ops round it.
+void ag_sgd_momentum_update(int64_t n, float *p, const float *g, float *b, float gradientDecay, float momentum,
+                            float gradientWeight, float stepScale, bool nesterov);
+
 #ifdef __cplusplus
 }
 #endif
