@@ -342,6 +342,11 @@ extension NDArray {
         let blocking = ColumnBlocking(rows: rows, positions: positions, pointwise: pointwise)
         let parts = Swift.min(Kernels.threadCount, n)
         let inputResult = inputGradient ? NDArray(zeros: source.shape) : nil
+        // Wᵀ [rows, O], made contiguous once: the GEMM then reads its rows in place instead of
+        // packing the transposed kernels again for every block.
+        let transposedKernels = inputGradient
+            ? trapOnShapeError { () throws(ShapeError) in try kernels.reshaped([outChannels, rows]).transposed(0, 1).contiguous() }
+            : nil
         // Per part: the partial dWᵀ [rows, O] and db [O], two blocks of columns (the
         // unfolded input, and the input gradient before folding), and for groups of images
         // their output gradient side by side.
@@ -400,8 +405,8 @@ extension NDArray {
                 if let inputResult {
                     // dx[block] = fold(Wᵀ · g)
                     let target = inputResult.storage.base + images.lowerBound * c * h * w
-                    ag_sgemm(true, false, Int64(rows), Int64(width), Int64(outChannels),
-                             kernels.pointer, Int64(rows), g, Int64(gStride),
+                    ag_sgemm(false, false, Int64(rows), Int64(width), Int64(outChannels),
+                             transposedKernels!.pointer, Int64(outChannels), g, Int64(gStride),
                              0, pointwise ? target : gradientColumns, Int64(pointwise ? positions : width))
                     if !pointwise {
                         for (k, image) in images.enumerated() {

@@ -50,9 +50,15 @@ struct ImplicitConvolutionPlan {
             }
         }
         rowOffsets = offsets
-        // Blocks of about 512 KB of packed windows, as ColumnBlocking's blocks of columns.
+        // Blocks of at most about 512 KB of packed windows, as ColumnBlocking's blocks of
+        // columns, and of a whole number of 32-column slivers where a block of at least half
+        // that height has one (the widest sliver of any kernel path: a part sliver is
+        // computed aside and copied).
         let columns = Swift.max(64, (1 << 17) / Swift.max(offsets.count, 1))
-        blockRows = Swift.min(outHeight, Swift.max(1, columns / paddedWidth))
+        let widest = Swift.min(outHeight, Swift.max(1, columns / paddedWidth))
+        let (width, rowStride) = (outWidth, paddedWidth)
+        blockRows = stride(from: widest, through: (widest + 1) / 2, by: -1)
+            .first { (($0 - 1) * rowStride + width) % 32 == 0 } ?? widest
     }
 
     /// Floats in one padded image.
