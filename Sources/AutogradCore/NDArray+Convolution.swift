@@ -353,10 +353,13 @@ extension NDArray {
         let columnsSize = pointwise ? 0 : rows * blocking.width
         let gatheredSize = blocking.images > 1 ? outChannels * blocking.width : 0
         let partSize = outChannels * rows + outChannels + 2 * columnsSize + gatheredSize
-        let scratch = NDArray(zeros: [parts, partSize])
+        // Uninitialized but for the partial db: each part has at least one image, and the
+        // first block's GEMM overwrites the partial dWᵀ.
+        let scratch = NDArray(uninitialized: [parts, partSize])
         parallelFor(parts) { part in
             let partialWeight = scratch.storage.base + part * partSize
             let partialBias = partialWeight + outChannels * rows
+            partialBias.update(repeating: 0, count: outChannels)
             let columns = partialBias + outChannels, gradientColumns = columns + columnsSize
             let gathered = gradientColumns + columnsSize
             var accumulate = false
