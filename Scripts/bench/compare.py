@@ -5,7 +5,9 @@ Markdown table of the medians with the ratio Swift / PyTorch.
     python3 Scripts/bench/compare.py [--rounds 5] [--threads 2] [--bin PATH] [names...]
 
 Each round runs every workload once on each side, one after the other (PyTorch first), so
-both sides see the same machine state; the table gives the median over rounds. The raw
+both sides see the same machine state; the table gives the median over rounds of each side,
+their ratio, and the median of the rounds' own ratios ("paired"), which holds up better
+when the machine switches speed between rounds (both sides of a round see the same). The raw
 `NAME VALUE UNIT` lines of every run are printed first. For op_overhead (ns per op, lower
 is better), mlp_peak_rss and gpt_peak_rss (MiB, lower is better) and index_gather (ms per step, lower is
 better) the ratio is PyTorch / Swift, so above 1 always means Swift is ahead. Each workload runs in a process of its own.
@@ -41,6 +43,7 @@ def main():
                        check=True).stdout.strip(), "autograd")
     env = dict(os.environ, THREADS=str(args.threads))
     results = {name: ([], [], "") for name in args.names}
+    paired = {name: [] for name in args.names}   # each round's own ratio, when both sides ran
     for round_index in range(args.rounds):
         for name in args.names:
             torch_line, torch_value, unit = run([sys.executable, os.path.join(HERE, "torch_ref.py"), name], env)
@@ -50,22 +53,27 @@ def main():
                 results[name][0].append(torch_value)
             if swift_value is not None:
                 results[name][1].append(swift_value)
+            if torch_value and swift_value:
+                paired[name].append(ratio(name, torch_value, swift_value))
             results[name] = (results[name][0], results[name][1], unit or results[name][2])
     print()
-    print(f"| workload | unit | PyTorch | Swift | ratio |")
-    print(f"|---|---|---:|---:|---:|")
+    print(f"| workload | unit | PyTorch | Swift | ratio | paired |")
+    print(f"|---|---|---:|---:|---:|---:|")
     for name in args.names:
         torch_values, swift_values, unit = results[name]
-        if not torch_values:
-            print(f"| {name} | {unit} | n/a | n/a | n/a |")
+        if not torch_values or not swift_values:
+            t = f"{statistics.median(torch_values):.4g}" if torch_values else "n/a"
+            s = f"{statistics.median(swift_values):.4g}" if swift_values else "n/a"
+            print(f"| {name} | {unit} | {t} | {s} | n/a | n/a |")
             continue
-        t = statistics.median(torch_values)
-        if not swift_values:
-            print(f"| {name} | {unit} | {t:.4g} | n/a | n/a |")
-            continue
-        s = statistics.median(swift_values)
-        ratio = t / s if name in LOWER_IS_BETTER else s / t
-        print(f"| {name} | {unit} | {t:.4g} | {s:.4g} | {ratio:.2f}x |")
+        t, s = statistics.median(torch_values), statistics.median(swift_values)
+        print(f"| {name} | {unit} | {t:.4g} | {s:.4g} | {ratio(name, t, s):.2f}x | {statistics.median(paired[name]):.2f}x |")
+
+
+def ratio(name, torch_value, swift_value):
+    """Swift's value over PyTorch's, or PyTorch's over Swift's where lower is better: above 1
+    means Swift is ahead."""
+    return torch_value / swift_value if name in LOWER_IS_BETTER else swift_value / torch_value
 
 
 if __name__ == "__main__":
