@@ -100,14 +100,18 @@ final class ImplicitConvolutionKernelPathTests: XCTestCase {
         }
     }
 
-    func testTheBenchmarkLayerRunsAsAnImplicitGemm() {
+    func testTheBenchmarkLayerRunsAsAnImplicitGemmOnTheAVX512Path() {
         // 32→64 3×3 over 56×56 (conv_fwd_bwd): one image unfolds to more than a block.
         let g = ConvolutionGeometry(kernel: (3, 3), stride: (1, 1), padding: (1, 1), dilation: (1, 1))
-        XCTAssertTrue(g.usesImplicitGEMM(rows: 32 * 9, positions: 56 * 56))
-        XCTAssertFalse(g.usesImplicitGEMM(rows: 32 * 9, positions: 4 * 4), "small images unfold several at a time")
+        XCTAssertTrue(g.suitsImplicitGEMM(rows: 32 * 9, positions: 56 * 56))
+        XCTAssertFalse(g.suitsImplicitGEMM(rows: 32 * 9, positions: 4 * 4), "small images unfold several at a time")
         let strided = ConvolutionGeometry(kernel: (3, 3), stride: (2, 2), padding: (1, 1), dilation: (1, 1))
-        XCTAssertFalse(strided.usesImplicitGEMM(rows: 32 * 9, positions: 28 * 28))
+        XCTAssertFalse(strided.suitsImplicitGEMM(rows: 32 * 9, positions: 28 * 28))
         let pointwise = ConvolutionGeometry(kernel: (1, 1), stride: (1, 1), padding: (0, 0), dilation: (1, 1))
-        XCTAssertFalse(pointwise.usesImplicitGEMM(rows: 32, positions: 56 * 56))
+        XCTAssertFalse(pointwise.suitsImplicitGEMM(rows: 32, positions: 56 * 56))
+        for path in Kernels.availablePaths {
+            Kernels.path = path
+            XCTAssertEqual(g.usesImplicitGEMM(rows: 32 * 9, positions: 56 * 56), path == .avx512, "\(path)")
+        }
     }
 }
