@@ -12,10 +12,6 @@ final class AdamUpdateKernelTests: XCTestCase {
         super.tearDown()
     }
 
-    private func values(_ count: Int, seed: UInt64, scale: Float) -> [Float] {
-        pseudoRandomFloats(count, seed: seed).map { $0 * scale }
-    }
-
     /// The unfused update, op by op.
     private func separateOps(_ p: NDArray, _ g: NDArray, _ m: NDArray, _ v: NDArray, _ c: AdamCoefficients) throws {
         var gradient = g
@@ -36,11 +32,11 @@ final class AdamUpdateKernelTests: XCTestCase {
             for (path, threads) in Kernels.availablePaths.flatMap({ path in [1, 2].map { (path, $0) } }) {
                 Kernels.path = path
                 Kernels.threadCount = threads
-                let start = values(count, seed: 1, scale: 0.5)
+                let start = pseudoRandomFloats(count, seed: 1, scale: 0.5)
                 let (fused, separate) = (NDArray(shape: [count], scalars: start), NDArray(shape: [count], scalars: start))
                 let moments = (0..<4).map { _ in NDArray(zeros: [count]) }
                 for step in 1...3 {
-                    let gradient = NDArray(shape: [count], scalars: values(count, seed: UInt64(10 + step), scale: 1e-3))
+                    let gradient = NDArray(shape: [count], scalars: pseudoRandomFloats(count, seed: UInt64(10 + step), scale: 1e-3))
                     let (lr, beta1, beta2) = (1e-3, 0.9, 0.99)
                     let correction1 = 1 - pow(beta1, Double(step)), correction2 = 1 - pow(beta2, Double(step))
                     let c = AdamCoefficients(

@@ -8,3 +8,8 @@ func pseudoRandomFloats(_ count: Int, seed: UInt64) -> [Float] {
         return Float(state >> 40) / Float(1 << 23) - 1
     }
 }
+
+/// ``pseudoRandomFloats(_:seed:)`` times `scale`: values in [-scale, scale).
+func pseudoRandomFloats(_ count: Int, seed: UInt64, scale: Float) -> [Float] {
+    pseudoRandomFloats(count, seed: seed).map { $0 * scale }
+}

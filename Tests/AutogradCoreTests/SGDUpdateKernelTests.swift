@@ -12,10 +12,6 @@ final class SGDUpdateKernelTests: XCTestCase {
         super.tearDown()
     }
 
-    private func values(_ count: Int, seed: UInt64, scale: Float) -> [Float] {
-        pseudoRandomFloats(count, seed: seed).map { $0 * scale }
-    }
-
     /// The unfused step, op by op.
     private func separateOps(_ p: NDArray, _ g: NDArray, _ b: NDArray, _ c: SGDMomentumCoefficients) throws {
         var gradient = g
@@ -36,14 +32,16 @@ final class SGDUpdateKernelTests: XCTestCase {
             for (path, threads) in Kernels.availablePaths.flatMap({ path in [1, 2].map { (path, $0) } }) {
                 Kernels.path = path
                 Kernels.threadCount = threads
-                let start = values(count, seed: 1, scale: 0.5), buffer = values(count, seed: 2, scale: 1e-2)
+                let start = pseudoRandomFloats(count, seed: 1, scale: 0.5)
+                let buffer = pseudoRandomFloats(count, seed: 2, scale: 1e-2)
                 let (fused, separate) = (NDArray(shape: [count], scalars: start), NDArray(shape: [count], scalars: start))
                 let buffers = (0..<2).map { _ in NDArray(shape: [count], scalars: buffer) }
                 let c = SGDMomentumCoefficients(gradientDecay: setting.decay, momentum: 0.9,
                                                 gradientWeight: 1 - setting.dampening, stepScale: -0.01,
                                                 nesterov: setting.nesterov)
                 for step in 1...3 {
-                    let gradient = NDArray(shape: [count], scalars: values(count, seed: UInt64(10 + step), scale: 1e-2))
+                    let gradient = NDArray(shape: [count],
+                                           scalars: pseudoRandomFloats(count, seed: UInt64(10 + step), scale: 1e-2))
                     XCTAssertTrue(fused.sgdMomentumUpdateInPlace(gradient: gradient, momentumBuffer: buffers[0], c))
                     try separateOps(separate, gradient, buffers[1], c)
                     let label = "\(setting) \(path) threads \(threads) step \(step)"
