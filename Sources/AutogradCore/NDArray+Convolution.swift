@@ -345,7 +345,9 @@ extension NDArray {
         // Wᵀ [rows, O], made contiguous once: the GEMM then reads its rows in place instead of
         // packing the transposed kernels again for every block.
         let transposedKernels = inputGradient
-            ? trapOnShapeError { () throws(ShapeError) in try kernels.reshaped([outChannels, rows]).transposed(0, 1).contiguous() }
+            ? trapOnShapeError { () throws(ShapeError) in
+                try kernels.reshaped([outChannels, rows]).transposed(0, 1).contiguous()
+            }
             : nil
         // Per part: the partial dWᵀ [rows, O] and db [O], two blocks of columns (the
         // unfolded input, and the input gradient before folding), and for groups of images

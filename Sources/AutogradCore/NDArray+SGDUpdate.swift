@@ -37,7 +37,9 @@ extension NDArray {
     /// each step rounded to float32 as the separate elementwise ops (`add`, `mul_`, `add_`)
     /// round it, so the result is the same bits. Returns false, changing nothing, unless all
     /// three arrays are float32, contiguous and of one shape, each with a storage of its own.
-    public func sgdMomentumUpdateInPlace(gradient: NDArray, momentumBuffer: NDArray, _ c: SGDMomentumCoefficients) -> Bool {
+    public func sgdMomentumUpdateInPlace(
+        gradient: NDArray, momentumBuffer: NDArray, _ c: SGDMomentumCoefficients
+    ) -> Bool {
         let arrays = [self, gradient, momentumBuffer]
         guard arrays.allSatisfy({ $0.dtype == .float32 && $0.layout.isContiguous && $0.shape == shape }),
               storage !== gradient.storage, storage !== momentumBuffer.storage,

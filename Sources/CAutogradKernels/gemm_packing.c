@@ -225,14 +225,17 @@ void ag_pack_rows_avx2(int64_t width, const float *src, const int64_t *depthOffs
         }
         // The last sliver: masked loads read only its live lanes (none past the source's
         // end) and give zeros for the rest.
-        __m256i masks[AG_GEMM_MAX_TILE / 8];
+        __m256i masks[AG_GEMM_MAX_TILE / 8];   // one per 8 lanes of the sliver
+        const __m256i firstLanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
         for (int64_t g = 0; g < width; g += 8) {
-            __m256i lane = _mm256_add_epi32(_mm256_set1_epi32((int32_t)(s + g)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+            __m256i lane = _mm256_add_epi32(_mm256_set1_epi32((int32_t)(s + g)), firstLanes);
             masks[g / 8] = _mm256_cmpgt_epi32(_mm256_set1_epi32((int32_t)lanes), lane);
         }
         for (int64_t k = 0; k < depth; k++, d += width) {
             const float *step = src + depthOffsets[k] + s;
-            for (int64_t g = 0; g < width; g += 8) _mm256_storeu_ps(d + g, _mm256_maskload_ps(step + g, masks[g / 8]));
+            for (int64_t g = 0; g < width; g += 8) {
+                _mm256_storeu_ps(d + g, _mm256_maskload_ps(step + g, masks[g / 8]));
+            }
         }
     }
 }

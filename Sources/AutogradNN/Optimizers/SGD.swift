@@ -93,7 +93,8 @@ public final class SGD: Optimizer, MomentumCyclable {
         let options = core.options
         core.forEachGradient(maximize: options.maximize) { group, parameter, gradient, state in
             if options.momentum != 0, let buffer = state.tensors["momentum_buffer"],
-               Self.fusedMomentumStep(parameter, gradient, buffer, options: options, lr: group.lr!, weightDecay: group.decay!) {
+               Self.fusedMomentumStep(parameter, gradient, buffer, options: options, lr: group.lr!,
+                                      weightDecay: group.decay!) {
                 state.step += 1
                 return
             }
