@@ -7,7 +7,8 @@ import Foundation
 /// double-precision reference, from a built binary and without the test suite (for a
 /// machine with no Swift toolchain, such as an AVX-512 or many-core one the package was
 /// not built on): matrix products in float32 and float64 with transposed and padded
-/// operands, sums, the float32 elementwise ops and softmax rows, and the same products on N
+/// operands, the float32 product whose right operand's rows sit at offsets (the implicit
+/// convolution's), sums, the float32 elementwise ops and softmax rows, and the same products on N
 /// threads, which must equal one thread's bit for bit, erf and the exact GELU, and the
 /// optimizers' in-place update. Prints one line per path and check; exits 1 when any check
 /// fails.
@@ -69,12 +70,13 @@ enum KernelCheckPath {
 
 /// One check of `check-kernels`; `run` returns the largest error (0 for exact checks).
 enum KernelCheck: String, CaseIterable {
-    case sgemm, dgemm, sum, unary, binary, softmax, gelu, addScaled = "add-scaled", threads
+    case sgemm, sgemmOffsetRows = "sgemm-offset-rows", dgemm, sum, unary, binary, softmax, gelu
+    case addScaled = "add-scaled", threads
 
     /// The largest error that passes.
     var tolerance: Double {
         switch self {
-        case .sgemm: return 1e-4
+        case .sgemm, .sgemmOffsetRows: return 1e-4
         case .dgemm: return 1e-12
         case .sum: return 1e-9
         case .unary, .softmax, .gelu: return 1   // in units of each result's bound (ElementwiseCheck)
@@ -105,6 +107,9 @@ enum KernelCheck: String, CaseIterable {
                 }
             }
             return worst
+        case .sgemmOffsetRows:
+            Kernels.threadCount = threads
+            return Self.shapes.map { OffsetRowsGemmProblem(shape: $0).largestError() }.max() ?? 0
         case .sum:
             var worst = 0.0
             for count in [0, 1, 17, 95, 1001, (1 << 17) + 12_345] {
