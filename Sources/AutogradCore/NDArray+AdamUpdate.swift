@@ -53,13 +53,7 @@ extension NDArray {
     public func adamUpdateInPlace(
         gradient: NDArray, firstMoment: NDArray, secondMoment: NDArray, _ c: AdamCoefficients
     ) -> Bool {
-        let arrays = [self, gradient, firstMoment, secondMoment]
-        guard arrays.allSatisfy({ $0.dtype == .float32 && $0.layout.isContiguous && $0.shape == shape }) else {
-            return false
-        }
-        for (index, array) in arrays.enumerated() {
-            guard !arrays[(index + 1)...].contains(where: { $0.storage === array.storage }) else { return false }
-        }
+        guard Self.canUpdateTogether([self, gradient, firstMoment, secondMoment]) else { return false }
         let (p, g, m, v) = (pointer, gradient.pointer, firstMoment.pointer, secondMoment.pointer)
         forEachChunk(count) { start, length in
             ag_adam_update(Int64(length), p + start, g + start, m + start, v + start, c.parameterScale, c.gradientDecay,

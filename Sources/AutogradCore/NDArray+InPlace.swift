@@ -38,6 +38,19 @@ extension NDArray {
 
     /// Whether an elementwise loop may read `other` while writing this array: both
     /// contiguous with one shape, and either in different storages or at the same place.
+    /// Whether one pass of a fused update (Adam's, SGD's) may read and write `arrays`
+    /// together: all float32, contiguous and of one shape, each with a storage of its own.
+    static func canUpdateTogether(_ arrays: [NDArray]) -> Bool {
+        guard let shape = arrays.first?.shape,
+              arrays.allSatisfy({ $0.dtype == .float32 && $0.layout.isContiguous && $0.shape == shape }) else {
+            return false
+        }
+        for (index, array) in arrays.enumerated() {
+            guard !arrays[(index + 1)...].contains(where: { $0.storage === array.storage }) else { return false }
+        }
+        return true
+    }
+
     private func canUpdateInPlace(reading other: NDArray) -> Bool {
         guard dtype == .float32, other.dtype == .float32, shape == other.shape,
               layout.isContiguous, other.layout.isContiguous else { return false }

@@ -40,10 +40,7 @@ extension NDArray {
     public func sgdMomentumUpdateInPlace(
         gradient: NDArray, momentumBuffer: NDArray, _ c: SGDMomentumCoefficients
     ) -> Bool {
-        let arrays = [self, gradient, momentumBuffer]
-        guard arrays.allSatisfy({ $0.dtype == .float32 && $0.layout.isContiguous && $0.shape == shape }),
-              storage !== gradient.storage, storage !== momentumBuffer.storage,
-              gradient.storage !== momentumBuffer.storage else { return false }
+        guard Self.canUpdateTogether([self, gradient, momentumBuffer]) else { return false }
         let (p, g, b) = (pointer, gradient.pointer, momentumBuffer.pointer)
         forEachChunk(count) { start, length in
             ag_sgd_momentum_update(Int64(length), p + start, g + start, b + start, c.gradientDecay, c.momentum,
