@@ -124,11 +124,9 @@ extension NDArray {
 
 // MARK: Convolution as im2col + GEMM, a block of columns at a time
 
-extension NDArray {
-    /// Splits `0..<count` into `parts` contiguous runs and returns run `part`.
-    static func run(_ part: Int, of parts: Int, in count: Int) -> Range<Int> {
-        (count * part / parts)..<(count * (part + 1) / parts)
-    }
+/// Splits `0..<count` into `parts` contiguous runs and returns run `part`.
+private func run(_ part: Int, of parts: Int, in count: Int) -> Range<Int> {
+    (count * part / parts)..<(count * (part + 1) / parts)
 }
 
 /// How a convolution walks its unfolded input: a block of columns is either a run of one
@@ -152,7 +150,7 @@ struct ColumnBlocking {
     /// measured best for the 32→64 3×3 benchmark layer on Zen 3. A 1×1 kernel with stride 1
     /// and no padding (`pointwise`) reads the image itself: one image at a time, whole.
     init(rows: Int, positions: Int, pointwise: Bool) {
-        let block = Swift.max(64, (1 << 17) / Swift.max(rows, 1) / 16 * 16)
+        let block = Self.blockColumns(rows: rows)
         let groupColumns = (1 << 15) / Swift.max(rows, 1)
         if pointwise {
             (images, self.positions) = (1, positions)
@@ -161,6 +159,12 @@ struct ColumnBlocking {
         } else {
             (images, self.positions) = (1, Swift.min(positions, block))
         }
+    }
+
+    /// The columns of a block of about 512 KB (`rows` x block floats), a multiple of 16 and
+    /// at least 64.
+    static func blockColumns(rows: Int) -> Int {
+        Swift.max(64, (1 << 17) / Swift.max(rows, 1) / 16 * 16)
     }
 
     /// Calls `body` with each block over images `batch`: its images and its output positions.
@@ -232,7 +236,7 @@ extension NDArray {
         let scratch = NDArray(uninitialized: [parts, Swift.max(partSize, 1)])
         parallelFor(parts) { part in
             let columns = scratch.storage.base + part * partSize, products = columns + columnsSize
-            blocking.forEachBlock(over: Self.run(part, of: parts, in: n), total: positions) { images, span in
+            blocking.forEachBlock(over: run(part, of: parts, in: n), total: positions) { images, span in
                 let width = images.count * span.count
                 guard images.count == 1 else {
                     for (k, image) in images.enumerated() {
@@ -365,7 +369,7 @@ extension NDArray {
             let columns = partialBias + outChannels, gradientColumns = columns + columnsSize
             let gathered = gradientColumns + columnsSize
             var accumulate = false
-            let batch = Self.run(part, of: parts, in: n)
+            let batch = run(part, of: parts, in: n)
             if biasGradient {
                 for image in batch {
                     let g = gradient.pointer + image * outChannels * positions

@@ -54,7 +54,7 @@ struct ImplicitConvolutionPlan {
         // columns, and of a whole number of 32-column slivers where a block of at least half
         // that height has one (the widest sliver of any kernel path: a part sliver is
         // computed aside and copied).
-        let columns = Swift.max(64, (1 << 17) / Swift.max(offsets.count, 1))
+        let columns = ColumnBlocking.blockColumns(rows: offsets.count)
         let widest = Swift.min(outHeight, Swift.max(1, columns / paddedWidth))
         let (rowStride, lastRowWidth) = (paddedWidth, outWidth)
         blockRows = stride(from: widest, through: (widest + 1) / 2, by: -1)

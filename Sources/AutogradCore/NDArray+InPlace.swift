@@ -36,8 +36,6 @@ extension NDArray {
         return true
     }
 
-    /// Whether an elementwise loop may read `other` while writing this array: both
-    /// contiguous with one shape, and either in different storages or at the same place.
     /// Whether one pass of a fused update (Adam's, SGD's) may read and write `arrays`
     /// together: all float32, contiguous and of one shape, each with a storage of its own.
     static func canUpdateTogether(_ arrays: [NDArray]) -> Bool {
@@ -51,6 +49,8 @@ extension NDArray {
         return true
     }
 
+    /// Whether an elementwise loop may read `other` while writing this array: both
+    /// contiguous with one shape, and either in different storages or at the same place.
     private func canUpdateInPlace(reading other: NDArray) -> Bool {
         guard dtype == .float32, other.dtype == .float32, shape == other.shape,
               layout.isContiguous, other.layout.isContiguous else { return false }
