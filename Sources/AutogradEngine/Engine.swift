@@ -274,20 +274,37 @@ enum BackwardEngine {
     ///
     /// Without `createGraph` the sum is written into the existing `grad` in place, so a
     /// reference to `grad` taken earlier sees it (as PyTorch's AccumulateGrad does); a
-    /// first gradient is copied into a buffer the tensor owns. With `createGraph` the sum
-    /// is computed out of place and recorded, so it can be differentiated.
+    /// first gradient becomes a buffer the tensor owns (``unsharedValues(of:)``). With
+    /// `createGraph` the sum is computed out of place and recorded, so it can be
+    /// differentiated.
     ///
     /// Backward passes on other threads may reach the same leaf at the same time (graphs
     /// that share parameters), so the read-add-write holds the tensor's lock, as PyTorch
     /// serialises accumulation into a leaf.
-    static func accumulate(_ gradient: Tensor, into tensor: Tensor, createGraph: Bool) {
+    static func accumulate(_ gradient: consuming Tensor, into tensor: Tensor, createGraph: Bool) {
+        var incoming: Tensor? = consume gradient
         withLock(on: tensor) {
             guard let existing = tensor.grad else {
-                tensor.grad = createGraph ? gradient.clone() : Tensor(gradient.array.copy())
+                tensor.grad = createGraph ? incoming!.clone() : Tensor(unsharedValues(of: incoming.take()!))
                 return
             }
-            if createGraph || !existing.addInPlaceIfSafe(gradient) { tensor.grad = existing + gradient }
+            if createGraph || !existing.addInPlaceIfSafe(incoming!) { tensor.grad = existing + incoming! }
         }
+    }
+
+    /// The values of `gradient`, which the caller gives up, in a buffer no other array
+    /// refers to: the gradient's own storage when nothing else holds it and it holds
+    /// exactly these values row-major (PyTorch's AccumulateGrad likewise keeps a gradient
+    /// no one else references instead of copying it), otherwise a copy.
+    static func unsharedValues(of gradient: consuming Tensor) -> NDArray {
+        let layout = gradient.array.layout
+        var storage = gradient.array.storage
+        _ = consume gradient  // its reference to the storage goes with it, if it was the last
+        let holdsExactlyTheValues = layout.offset == 0 && layout.isContiguous && storage.count == layout.count
+        if holdsExactlyTheValues && isKnownUniquelyReferenced(&storage) {
+            return NDArray(storage: storage, layout: layout)
+        }
+        return NDArray(storage: storage, layout: layout).copy()
     }
 }
 
@@ -311,16 +328,18 @@ struct LeafInbox {
 
     /// Passes each leaf's gradient through the leaf's hooks, then accumulates it into its
     /// `grad`, or, when the pass captures, hands it to `targets`.
-    func deliver(targets: PassTargets?, createGraph: Bool) {
+    mutating func deliver(targets: PassTargets?, createGraph: Bool) {
         for leaf in order {
-            var gradient = sums[ObjectIdentifier(leaf)]!
+            // Taken out of the inbox, so that a gradient nothing else refers to can become
+            // the leaf's `grad` without a copy.
+            var gradient = sums.removeValue(forKey: ObjectIdentifier(leaf))!
             // The pass is over for this gradient: hooks and the caller may keep it.
             gradient.isPassPrivate = false
             if !leaf.gradientHooks.isEmpty { gradient = leaf.gradientHooks.applied(to: gradient) }
             if let targets, targets.captures {
                 targets.capture(gradient, leaf: leaf)
             } else {
-                BackwardEngine.accumulate(gradient, into: leaf, createGraph: createGraph)
+                BackwardEngine.accumulate(consume gradient, into: leaf, createGraph: createGraph)
             }
         }
     }
