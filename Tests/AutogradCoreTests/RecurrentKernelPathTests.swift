@@ -3,8 +3,8 @@ import XCTest
 @testable import AutogradCore
 
 /// The recurrent layers' C kernels on every kernel path: the GEMM with a packed right
-/// operand against the strided GEMM, and the fused LSTM and GRU steps (AVX2's polynomial
-/// exp and tanh) against the generic Swift steps in double precision.
+/// operand against the strided GEMM, and the fused LSTM and GRU steps (the vector kernels'
+/// polynomial exp and tanh) against the generic Swift steps in double precision.
 final class RecurrentKernelPathTests: XCTestCase {
     override func tearDown() {
         Kernels.resetPath()
@@ -85,6 +85,25 @@ final class RecurrentKernelPathTests: XCTestCase {
             assertClose(h, referenceH, "\(path) h")
             assertClose(dc, referenceDc, "\(path) dc")
             assertClose(dGates, referenceDGates, "\(path) dGates")
+        }
+    }
+
+    /// A NaN pre-activation makes its unit's gates, cell and hidden state NaN (as PyTorch's),
+    /// and only that unit's, on every path and at every position in the row.
+    func testANaNPreActivationReachesOnlyItsOwnUnit() {
+        let (batch, hidden) = (1, 37)
+        for path in TestedKernelPath.all {
+            path.activate()
+            for unit in [0, 15, 16, 36] {
+                var x = values(4 * hidden, seed: 18)
+                x[2 * hidden + unit] = .nan
+                var gates = values(4 * hidden, seed: 19), c = [Float](repeating: 0, count: hidden), h = c
+                ag_lstm_forward_step(Int64(batch), Int64(hidden), x, Int64(4 * hidden), nil, &gates, Int64(4 * hidden),
+                                     values(hidden, seed: 20), Int64(hidden), &c, Int64(hidden), &h, Int64(hidden))
+                XCTAssertEqual(h.indices.filter { h[$0].isNaN }, [unit], "\(path) unit \(unit) h")
+                XCTAssertEqual(c.indices.filter { c[$0].isNaN }, [unit], "\(path) unit \(unit) c")
+                XCTAssertEqual(gates.indices.filter { gates[$0].isNaN }, [2 * hidden + unit], "\(path) unit \(unit) gates")
+            }
         }
     }
 
