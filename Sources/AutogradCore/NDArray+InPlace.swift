@@ -17,6 +17,31 @@ extension NDArray {
         return true
     }
 
+    /// `self += other`, elementwise, into this array's storage, for arrays of one shape and
+    /// dtype in different storages; this one may be a window of a larger array (a slice of
+    /// a gradient, say). Contiguous float32 operands, or rows evenly spaced in this one,
+    /// take one pass; any other layout adds aside and copies the sum in. Returns false (and
+    /// changes nothing) for arrays of different shapes or dtypes or of one storage.
+    public func addInPlace(_ other: NDArray) -> Bool {
+        guard shape == other.shape, dtype == other.dtype, storage !== other.storage else { return false }
+        if addScaledInPlace(other, scale: 1) { return true }
+        if dtype == .float32, other.layout.isContiguous, let rows = layout.evenlySpacedRows {
+            let destination = pointer, source = other.pointer
+            forEachChunk(rows.count * rows.length) { start, length in
+                var element = start
+                while element < start + length {
+                    let row = element / rows.length, column = element % rows.length
+                    let run = Swift.min(rows.length - column, start + length - element)
+                    ag_add_scaled_f32(Int64(run), 1, source + element, destination + row * rows.stride + column)
+                    element += run
+                }
+            }
+            return true
+        }
+        assign(from: trapOnShapeError { () throws(ShapeError) in try NDArray.zip(.add, self, other, name: "add") })
+        return true
+    }
+
     /// `self *= factor`, elementwise, into this array's storage. Returns false (and
     /// changes nothing) when this array is not contiguous.
     public func scaleInPlace(by factor: Float) -> Bool {

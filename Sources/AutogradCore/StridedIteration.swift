@@ -44,4 +44,25 @@ extension Layout {
     var rowLength: Int { shape.last ?? 1 }
     /// The stride along the innermost dimension; 0 for a 0-d layout.
     var rowStride: Int { explicitStrides?.last ?? (shape.isEmpty ? 0 : 1) }
+
+    /// The rows (innermost dimension) as `count` runs of `length` contiguous elements, row r
+    /// starting r·`stride` elements after the first (the outer dimensions taken as one, as
+    /// in a slice of a contiguous array along its last dimension); nil for any other layout.
+    var evenlySpacedRows: (count: Int, length: Int, stride: Int)? {
+        guard let length = shape.last else { return nil }
+        let strides = self.strides
+        guard length <= 1 || strides[shape.count - 1] == 1 else { return nil }
+        var count = 1, rowStride = length
+        var expected: Int?
+        for dim in stride(from: shape.count - 2, through: 0, by: -1) where shape[dim] != 1 {
+            if expected == nil {
+                rowStride = strides[dim]
+                expected = rowStride
+            }
+            guard strides[dim] == expected, rowStride >= length else { return nil }
+            expected! *= shape[dim]
+            count *= shape[dim]
+        }
+        return (count, length, rowStride)
+    }
 }

@@ -162,17 +162,23 @@ enum BackwardEngine {
             return
         }
         if node.hasExtras { gradient = node.prehooks.applied(to: gradient) }
-        if !node.hasExtras && !settings.detectsAnomalies && settings.observer == nil,
-            case let (first, second)? = try node.arithmeticGradients(&gradient, differentiable: settings.createGraph)
-        {
-            // The common case, with nothing to report: no list of gradients is made.
-            if !settings.retainGraph { node.releaseSavedValues() }
-            // Each edge is read in place and unretained: a copy would retain its node or tensor.
-            send(consume first, along: node.edges.unretainedEdge(at: 0), into: &ready, &leaves, settings)
-            if node.edges.count > 1 {
-                send(consume second, along: node.edges.unretainedEdge(at: 1), into: &ready, &leaves, settings)
+        if !node.hasExtras && !settings.detectsAnomalies && settings.observer == nil {
+            if case let (first, second)? = try node.arithmeticGradients(&gradient, differentiable: settings.createGraph) {
+                // The common case, with nothing to report: no list of gradients is made.
+                if !settings.retainGraph { node.releaseSavedValues() }
+                // Each edge is read in place and unretained: a copy would retain its node or tensor.
+                send(consume first, along: node.edges.unretainedEdge(at: 0), into: &ready, &leaves, settings)
+                if node.edges.count > 1 {
+                    send(consume second, along: node.edges.unretainedEdge(at: 1), into: &ready, &leaves, settings)
+                }
+                return
             }
-            return
+            if !settings.createGraph, case .split(let part) = node.op {
+                if !settings.retainGraph { node.releaseSavedValues() }
+                sendSplitGradient(gradient, of: part, along: node.edges.unretainedEdge(at: 0), into: &ready, &leaves,
+                                  settings)
+                return
+            }
         }
         // Hooks, retained outputs, anomaly checks and observers see the gradient only on
         // this path, and its rules may return views of it beside the gradient itself: from
@@ -213,7 +219,7 @@ enum BackwardEngine {
         case .node(let next):
             next._withUnsafeGuaranteedRef { next in
                 if let inputGradient {
-                    next.pendingGradient = next.pendingGradient.map { $0 + inputGradient } ?? inputGradient
+                    next.pendingGradient = summed(next.pendingGradient.take(), inputGradient, settings)
                 }
                 next.pendingDependencies -= 1
                 if next.pendingDependencies == 0 { ready.append(Unmanaged.passUnretained(next)) }
@@ -222,6 +228,48 @@ enum BackwardEngine {
             break
         }
         return inputGradient
+    }
+
+    /// `pending + incoming`: the gradient a node has heard so far and one more. Unless the
+    /// pass builds a graph the sum is the pass's alone (``Tensor/isPassPrivate``), and a
+    /// pending gradient that already is, and that nothing else refers to, takes it in place.
+    @inline(__always)
+    private static func summed(_ pending: consuming Tensor?, _ incoming: Tensor, _ settings: PassSettings) -> Tensor {
+        guard var pending else { return incoming }
+        if settings.createGraph { return pending + incoming }
+        if pending.isPassPrivate, isKnownUniquelyReferenced(&pending), pending.array.addInPlace(incoming.array) {
+            return pending
+        }
+        let sum = pending + incoming
+        sum.isPassPrivate = true
+        return sum
+    }
+
+    /// Sends the gradient of one output of `split` (or `chunk`) along `edge`, to the tensor
+    /// that was split, in a pass that builds no graph. As PyTorch's SplitBackward0 joins the
+    /// outputs' gradients instead of summing zero-padded ones, it is added into its window
+    /// of the gradient pending there when the pass alone holds that one (another output's
+    /// gradient, which arrived first); otherwise it goes on embedded in zeros.
+    private static func sendSplitGradient(
+        _ gradient: Tensor, of part: SplitPart, along edge: UnretainedEdge, into ready: inout [Unmanaged<Node>],
+        _ leaves: inout LeafInbox, _ settings: PassSettings
+    ) {
+        if settings.targets == nil, case .node(let next) = edge {
+            let added = next._withUnsafeGuaranteedRef { next in
+                guard var pending = next.pendingGradient.take() else { return false }
+                defer { next.pendingGradient = pending }
+                guard pending.isPassPrivate, isKnownUniquelyReferenced(&pending),
+                      let window = try? pending.array.sliced(dim: part.dim, start: part.start, end: part.end),
+                      window.addInPlace(gradient.array) else { return false }
+                next.pendingDependencies -= 1
+                if next.pendingDependencies == 0 { ready.append(Unmanaged.passUnretained(next)) }
+                return true
+            }
+            if added { return }
+        }
+        let embedded = gradient.embedded(in: edge.edge.shape, dim: part.dim, start: part.start, end: part.end)
+        embedded.isPassPrivate = true
+        send(embedded, along: edge, into: &ready, &leaves, settings)
     }
 
     /// Counts down the dependencies of the nodes behind `edges` of `node`, which sends

@@ -66,8 +66,9 @@ public class Tensor: CustomStringConvertible, @unchecked Sendable {
     /// The flag a leaf holds; non-leaves require grad through their `gradFn`.
     @exclusivity(unchecked) final private var leafRequiresGrad: Bool
     /// Set on a gradient the backward pass made and has shown to no code outside its
-    /// arithmetic rules (no hook, capture or observer): while the pass holds the only
-    /// reference, a rule may overwrite its values instead of allocating a new gradient.
+    /// arithmetic rules (no hook, capture, observer or rule that may return a view of it):
+    /// while the pass holds the only reference, a rule may overwrite its values, and the
+    /// pass may add other gradients into it, instead of allocating a new gradient.
     @exclusivity(unchecked) final var isPassPrivate = false
     /// The rarely used parts, made on first use, so that an ordinary tensor stays small.
     @exclusivity(unchecked) final private var extras: TensorExtras?
