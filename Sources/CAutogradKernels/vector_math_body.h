@@ -30,6 +30,14 @@ static inline __attribute__((always_inline)) V AG_EW_NAME(select)(VI mask, V a, 
     return (V)((mask & (VI)a) | (~mask & (VI)b));
 }
 
+/// Whether every lane of `mask` (lanes all ones or all zeros) is all ones.
+AG_EW_TARGET
+static inline __attribute__((always_inline)) bool AG_EW_NAME(all)(VI mask) {
+    int32_t every = -1;
+    for (int j = 0; j < L; j++) every &= mask[j];
+    return every != 0;
+}
+
 /// `s` in every lane (unlike (V){0} + s, which turns -0 into +0).
 AG_EW_TARGET
 static inline __attribute__((always_inline)) V AG_EW_NAME(splat)(float s) {
@@ -118,6 +126,8 @@ static inline __attribute__((always_inline)) V AG_EW_NAME(erf)(V x) {
     q = q * s + AG_ERF_Q0;
     V small = x * q + x;
     // A NaN fails the comparison and runs through R and the exponential to the result.
+    VI useSmall = t < AG_ERF_SPLIT;
+    if (AG_EW_NAME(all)(useSmall)) return small;
     V tc = AG_EW_NAME(select)(t > AG_ERF_CLAMP, (V){0} + AG_ERF_CLAMP, t);
     V r = (V){0} + AG_ERF_R6;
     r = r * tc + AG_ERF_R5;
@@ -128,7 +138,7 @@ static inline __attribute__((always_inline)) V AG_EW_NAME(erf)(V x) {
     r = r * tc + AG_ERF_R0;
     V large = 1.0f - AG_EW_NAME(exp)(r);
     large = (V)((VI)large | (signBit & (VI)x));
-    return AG_EW_NAME(select)(t < AG_ERF_SPLIT, small, large);
+    return AG_EW_NAME(select)(useSmall, small, large);
 }
 
 /// Φ(x) = (1 + erf(x/√2)) / 2, the standard normal CDF.
