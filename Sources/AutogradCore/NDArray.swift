@@ -95,17 +95,29 @@ public struct NDArray: @unchecked Sendable {
         let src = source.storage.base, dst = storage.base
         let length = layout.rowLength
         let srcStride = sourceLayout.rowStride, dstStride = layout.rowStride
-        forEachRow(
-            shape: shape, sourceLayout.strides, sourceLayout.offset, layout.strides, layout.offset,
-            layout.strides, 0
-        ) { s, d, _ in
-            if srcStride == 1 && dstStride == 1 {
-                (dst + d).update(from: src + s, count: length)
-            } else if srcStride == 0 && dstStride == 1 {
-                (dst + d).update(repeating: src[s], count: length)
-            } else {
-                for i in 0..<length { dst[d + i * dstStride] = src[s + i * srcStride] }
+        let sourceStrides = sourceLayout.strides, strides = layout.strides
+        let copyRows = { (shape: [Int], sourceOffset: Int, offset: Int) in
+            forEachRow(shape: shape, sourceStrides, sourceOffset, strides, offset, strides, 0) { s, d, _ in
+                if srcStride == 1 && dstStride == 1 {
+                    (dst + d).update(from: src + s, count: length)
+                } else if srcStride == 0 && dstStride == 1 {
+                    (dst + d).update(repeating: src[s], count: length)
+                } else {
+                    for i in 0..<length { dst[d + i * dstStride] = src[s + i * srcStride] }
+                }
             }
+        }
+        // A contiguous destination in another storage takes its rows in any order: a long
+        // copy (a transposed tensor made contiguous, say) is split over the threads along
+        // the outermost dimension.
+        let parts = source.storage !== storage && layout.isContiguous && rank >= 2 && count >= parallelElementwiseMinimum
+            ? Swift.min(Kernels.threadCount, shape[0]) : 1
+        guard parts > 1 else { return copyRows(shape, sourceLayout.offset, layout.offset) }
+        parallelFor(parts) { part in
+            let first = shape[0] * part / parts
+            var partShape = shape
+            partShape[0] = shape[0] * (part + 1) / parts - first
+            copyRows(partShape, sourceLayout.offset + first * sourceStrides[0], layout.offset + first * strides[0])
         }
     }
 

@@ -66,7 +66,10 @@ public final class Storage: ManagedBuffer<StorageHeader, Float> {
     /// A buffer of `count` zeros (all bits zero is 0, 0.0 and false in every dtype).
     public static func zeros(_ count: Int, dtype: DType = .float32) -> Storage {
         let storage = uninitialized(count, dtype: dtype)
-        storage.raw.initializeMemory(as: UInt8.self, repeating: 0, count: count * dtype.itemSize)
+        let raw = storage.raw, itemSize = dtype.itemSize
+        forEachChunk(count) { start, length in
+            (raw + start * itemSize).initializeMemory(as: UInt8.self, repeating: 0, count: length * itemSize)
+        }
         return storage
     }
 
