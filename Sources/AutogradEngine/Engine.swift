@@ -66,7 +66,7 @@ enum BackwardEngine {
         for (edge, seed) in roots {
             switch edge {
             case .leaf(let leaf):
-                if targets?.isTarget(leaf: leaf) ?? true { leaves.add(seed, for: leaf) }
+                if targets?.isTarget(leaf: leaf) ?? true { leaves.add(seed, for: leaf, createGraph: createGraph) }
             case .node(let node):
                 node.pendingGradient = node.pendingGradient.map { $0 + seed } ?? seed
                 if !rootNodes.contains(where: { $0 === node }) { rootNodes.append(node) }
@@ -215,11 +215,14 @@ enum BackwardEngine {
         }
         switch edge {
         case .leaf(let leaf):
-            if let inputGradient { leaves.add(inputGradient, for: leaf.takeUnretainedValue()) }
+            if let inputGradient {
+                leaves.add(inputGradient, for: leaf.takeUnretainedValue(), createGraph: settings.createGraph)
+            }
         case .node(let next):
             next._withUnsafeGuaranteedRef { next in
                 if let inputGradient {
-                    next.pendingGradient = summed(next.pendingGradient.take(), inputGradient, settings)
+                    next.pendingGradient = summed(next.pendingGradient.take(), inputGradient,
+                                                  createGraph: settings.createGraph)
                 }
                 next.pendingDependencies -= 1
                 if next.pendingDependencies == 0 { ready.append(Unmanaged.passUnretained(next)) }
@@ -230,13 +233,14 @@ enum BackwardEngine {
         return inputGradient
     }
 
-    /// `pending + incoming`: the gradient a node has heard so far and one more. Unless the
-    /// pass builds a graph the sum is the pass's alone (``Tensor/isPassPrivate``), and a
-    /// pending gradient that already is, and that nothing else refers to, takes it in place.
+    /// `pending + incoming`: the gradient a node or leaf has heard so far and one more.
+    /// Unless the pass builds a graph the sum is the pass's alone (``Tensor/isPassPrivate``),
+    /// and a pending gradient that already is, and that nothing else refers to, takes it in
+    /// place.
     @inline(__always)
-    private static func summed(_ pending: consuming Tensor?, _ incoming: Tensor, _ settings: PassSettings) -> Tensor {
+    static func summed(_ pending: consuming Tensor?, _ incoming: Tensor, createGraph: Bool) -> Tensor {
         guard var pending else { return incoming }
-        if settings.createGraph { return pending + incoming }
+        if createGraph { return pending + incoming }
         if pending.isPassPrivate, isKnownUniquelyReferenced(&pending), pending.array.addInPlace(incoming.array) {
             return pending
         }
@@ -363,11 +367,11 @@ struct LeafInbox {
     private var order: [Tensor] = []
     private var sums: [ObjectIdentifier: Tensor] = [:]
 
-    /// Adds `gradient` to what `leaf` will receive.
-    mutating func add(_ gradient: Tensor, for leaf: Tensor) {
+    /// Adds `gradient` to what `leaf` will receive (``BackwardEngine/summed(_:_:createGraph:)``).
+    mutating func add(_ gradient: Tensor, for leaf: Tensor, createGraph: Bool) {
         let key = ObjectIdentifier(leaf)
-        if let sum = sums[key] {
-            sums[key] = sum + gradient
+        if let sum = sums.removeValue(forKey: key) {
+            sums[key] = BackwardEngine.summed(sum, gradient, createGraph: createGraph)
         } else {
             sums[key] = gradient
             order.append(leaf)

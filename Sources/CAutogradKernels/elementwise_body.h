@@ -228,9 +228,4 @@ static void AG_EW_NAME(softmax_rows)(int64_t first, int64_t last, int64_t length
     }
 }
 
-#undef V
-#undef VI
-#undef L
-#undef AG_EW_LANES
-#undef AG_EW_TARGET
-#undef AG_EW_NAME
+#include "vector_math_end.h"

@@ -143,9 +143,4 @@ static void AG_EW_NAME(gru_backward)(int64_t batch, int64_t hidden, const float 
     }
 }
 
-#undef V
-#undef VI
-#undef L
-#undef AG_EW_LANES
-#undef AG_EW_TARGET
-#undef AG_EW_NAME
+#include "vector_math_end.h"

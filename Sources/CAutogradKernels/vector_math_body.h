@@ -8,8 +8,9 @@
 //   AG_EW_NAME(x)  x with the path's suffix
 //
 // and gets the types V (AG_EW_LANES floats) and VI (as many 32-bit integers), L (the lane
-// count) and the AG_EW_NAME(...) helpers below; the body undefines V, VI, L and the three
-// settings when it ends. Needs exp_constants.h and erf_constants.h.
+// count) and the AG_EW_NAME(...) helpers below; the body ends by including
+// vector_math_end.h, which undefines V, VI, L and the three settings. The including file
+// includes exp_constants.h and erf_constants.h first.
 
 #ifndef AG_EW_NAME
 #error "define AG_EW_LANES, AG_EW_TARGET and AG_EW_NAME first"

@@ -37,6 +37,18 @@ final class PendingGradientSumTests: XCTestCase {
         XCTAssertEqual(x.grad?.scalars, [2, 2, 0, 0, 1, 10])
     }
 
+    func testALeafReachedThreeTimesGetsTheSum() throws {
+        let x = Tensor([1.0, 2.0], requiresGrad: true)
+        let c = Tensor([3.0, 4.0])
+        // Products (pass-private), the gradient of a sum passed on as is, and one through a view.
+        (x * 2 + x * c + x + x.reshape([2, 1]).reshape([2]) * 5).sum().backward()
+        XCTAssertEqual(x.grad?.scalars, [11, 12])
+        let seed = Tensor([1.0, 1.0])
+        (x * 2 + x).backward(gradient: seed)
+        XCTAssertEqual(x.grad?.scalars, [14, 15])
+        XCTAssertEqual(seed.scalars, [1, 1])
+    }
+
     func testARetainedGradientIsNotChangedByLaterSums() throws {
         let x = Tensor([1.0, 2.0], requiresGrad: true)
         let y = x * 3
