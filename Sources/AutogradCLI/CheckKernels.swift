@@ -71,7 +71,7 @@ enum KernelCheckPath {
 /// One check of `check-kernels`; `run` returns the largest error (0 for exact checks).
 enum KernelCheck: String, CaseIterable {
     case sgemm, sgemmOffsetRows = "sgemm-offset-rows", dgemm, sum, unary, binary, softmax, gelu
-    case addScaled = "add-scaled", threads
+    case addScaled = "add-scaled", lstmStep = "lstm-step", threads
 
     /// The largest error that passes.
     var tolerance: Double {
@@ -79,7 +79,7 @@ enum KernelCheck: String, CaseIterable {
         case .sgemm, .sgemmOffsetRows: return 1e-4
         case .dgemm: return 1e-12
         case .sum: return 1e-9
-        case .unary, .softmax, .gelu: return 1   // in units of each result's bound (ElementwiseCheck)
+        case .unary, .softmax, .gelu, .lstmStep: return 1   // in units of each result's bound
         case .binary, .addScaled, .threads: return 0
         }
     }
@@ -126,6 +126,7 @@ enum KernelCheck: String, CaseIterable {
             return ElementwiseCheck.softmax()
         case .gelu: return ElementwiseCheck.gelu()
         case .addScaled: return ElementwiseCheck.addScaled()
+        case .lstmStep: return RecurrentStepCheck.largestError()
         case .threads:
             var worst = 0.0
             for shape in [(m: 256, n: 256, k: 300), (150, 400, 300), (700, 72, 300)] {

@@ -13,12 +13,12 @@ final class CLICheckKernelsTests: XCTestCase {
         if Kernels.Path.avx2.isAvailable { paths.append("avx512-on-avx2") }
         for path in paths {
             let checks = ["sgemm", "sgemm-offset-rows", "dgemm", "sum", "unary", "binary", "softmax", "gelu", "add-scaled",
-                          "threads"]
+                          "lstm-step", "threads"]
             for check in checks {
                 XCTAssertTrue(result.output.contains("\(path) \(check) ok (largest error "), "\(path) \(check): \(result.output)")
             }
         }
-        XCTAssertEqual(result.output.split(separator: "\n").count, 10 * paths.count, result.output)
+        XCTAssertEqual(result.output.split(separator: "\n").count, 11 * paths.count, result.output)
     }
 
     func testABadThreadCountIsAOneLineError() throws {
