@@ -221,8 +221,12 @@ enum BackwardEngine {
         case .node(let next):
             next._withUnsafeGuaranteedRef { next in
                 if let inputGradient {
-                    next.pendingGradient = summed(next.pendingGradient.take(), inputGradient,
-                                                  createGraph: settings.createGraph)
+                    if next.pendingGradient == nil {
+                        next.pendingGradient = inputGradient
+                    } else {
+                        next.pendingGradient = summed(next.pendingGradient.take(), inputGradient,
+                                                      createGraph: settings.createGraph)
+                    }
                 }
                 next.pendingDependencies -= 1
                 if next.pendingDependencies == 0 { ready.append(Unmanaged.passUnretained(next)) }
@@ -237,7 +241,6 @@ enum BackwardEngine {
     /// Unless the pass builds a graph the sum is the pass's alone (``Tensor/isPassPrivate``),
     /// and a pending gradient that already is, and that nothing else refers to, takes it in
     /// place.
-    @inline(__always)
     static func summed(_ pending: consuming Tensor?, _ incoming: Tensor, createGraph: Bool) -> Tensor {
         guard var pending else { return incoming }
         if createGraph { return pending + incoming }
