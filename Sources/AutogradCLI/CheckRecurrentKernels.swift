@@ -3,10 +3,11 @@ import Foundation
 
 /// The `lstm-step` check of `autograd check-kernels`: one LSTM time step forward and
 /// backward in recurrent.c's kernel on the path in use, against the same step in double
-/// precision, with pre-activations from -12 to 12 (saturated gates) over a row that leaves a
+/// precision, with pre-activations up to ±25 (saturated gates) over a row that leaves a
 /// partial vector on every path. Returns the largest difference in units of 4e-7 relative
 /// to 1 (the kernel-path tests' bound), so 1 or less passes.
 enum RecurrentStepCheck {
+    /// Rows of the batch, and units per row (two whole vectors of 16 and a partial one).
     static let batch = 3, hidden = 37
 
     /// The forward and backward results of one step: gates, c, h, dc, dGates.
@@ -24,6 +25,7 @@ enum RecurrentStepCheck {
         }
     }
 
+    /// The largest difference between the kernel's step and the reference, in units of the bound.
     static func largestError() -> Double {
         let inputs = Inputs()
         let expected = reference(inputs), actual = kernel(inputs)
