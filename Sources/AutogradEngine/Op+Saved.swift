@@ -87,6 +87,10 @@ extension Op {
 }
 
 extension Op {
+    /// Whether a node of this op keeps its saved result in its second slot: so it does
+    /// unless the op also saves its second input (``Node`` then keeps the result aside).
+    var savesResultInSecondSlot: Bool { !saves.contains(.second) }
+
     /// What the backward rule reads (``saves``) given which inputs carry a gradient: a
     /// product keeps each factor only for the other factor's gradient, a quotient its
     /// numerator only for the denominator's (what PyTorch's `mul` and `div` save).

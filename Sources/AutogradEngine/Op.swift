@@ -3,8 +3,8 @@ import AutogradCore
 /// Every differentiable primitive, with the attributes its backward rule and the graph
 /// drawing need. Its backward rule is in `Derivatives.swift`.
 ///
-/// Every node stores one, so the cases with large attributes (geometries, four-number
-/// slices, split parts) are `indirect`: boxed, they keep every node's op small.
+/// Every node stores one, so the cases whose attributes take more than 15 bytes are
+/// `indirect`: boxed, they keep every node's op to 16 bytes (``Node`` counts on it).
 enum Op {
     // Elementwise, tensor with tensor (broadcasting).
     case add, subtract, multiply, divide, power, maximum, minimum
@@ -13,7 +13,7 @@ enum Op {
     case multiplyScalar(Double), divideScalar(Double), powerScalar(Double), reversePowerScalar(Double)
     // Elementwise, one tensor.
     case negate, exp, log, sqrt, abs, sin, cos, tanh, sigmoid, relu, reciprocal
-    case clamp(min: Double?, max: Double?)
+    indirect case clamp(min: Double?, max: Double?)
     case erf
     // Reductions.
     case sumAll, sum(dims: [Int], keepDim: Bool)
@@ -24,15 +24,15 @@ enum Op {
     // Shapes and views.
     case reshape(contiguousInput: Bool)
     case clone
-    case transpose(Int, Int)
+    indirect case transpose(Int, Int)
     case permute([Int])
     case squeeze(dim: Int?)
     case unsqueeze(dim: Int)
     case expand
-    case select(dim: Int, index: Int)
-    case slice(dim: Int, start: Int, end: Int)
-    case sliceBackward(dim: Int, start: Int, end: Int)
-    case concatenate(dim: Int, sizes: [Int])
+    indirect case select(dim: Int, index: Int)
+    indirect case slice(dim: Int, start: Int, end: Int)
+    indirect case sliceBackward(dim: Int, start: Int, end: Int)
+    indirect case concatenate(dim: Int, sizes: [Int])
     case stack(dim: Int)
     // Linear algebra and convolution.
     case matmul(MatmulKind)
@@ -59,17 +59,17 @@ enum Op {
     // math: elementwise functions.
     case log1p, expm1, rsqrt, tan, silu, sinh, cosh, asin, acos, atan
     case sign, floor, ceil, round, trunc
-    case softplus(beta: Double, threshold: Double)
+    indirect case softplus(beta: Double, threshold: Double)
     case remainderScalar(Double), fmodScalar(Double), remainder, fmod
     case lerp(weight: Double)
     case clampTensors(hasMin: Bool, hasMax: Bool)
     case nanToNum
     // math: reductions, scans and sorting. `dims` are normalised and sorted.
-    case variance(dims: [Int], correction: Double, keepDim: Bool)
-    case standardDeviation(dims: [Int], correction: Double, keepDim: Bool)
+    indirect case variance(dims: [Int], correction: Double, keepDim: Bool)
+    indirect case standardDeviation(dims: [Int], correction: Double, keepDim: Bool)
     case productAll, product(dim: Int, keepDim: Bool)
     case logSumExp(dims: [Int], keepDim: Bool)
-    case vectorNorm(p: Double, dims: [Int], keepDim: Bool)
+    indirect case vectorNorm(p: Double, dims: [Int], keepDim: Bool)
     case cumulativeSum(dim: Int), cumulativeProduct(dim: Int)
     case extremeValues(dims: [Int], keepDim: Bool, largest: Bool)
     case medianAll, median(dim: Int, keepDim: Bool)
@@ -78,15 +78,15 @@ enum Op {
     // Fused layers: GELU and layer normalisation over the trailing `normalizedShape`
     // (inputs: x, then the weight and bias when present; the row statistics are saved).
     case gelu(tanhApproximation: Bool)
-    case layerNorm(normalizedShape: [Int], eps: Double, hasWeight: Bool, hasBias: Bool)
+    indirect case layerNorm(normalizedShape: [Int], eps: Double, hasWeight: Bool, hasBias: Bool)
     // Shape ops, einsum and small linear algebra
     indirect case split(SplitPart)
     case repetition([Int])
     case flip([Int])
-    case roll(shifts: [Int], dims: [Int])
-    case triangle(upper: Bool, diagonal: Int)
-    case diagonal(offset: Int, dim1: Int, dim2: Int)
-    case diagonalBackward(offset: Int, dim1: Int, dim2: Int)
+    indirect case roll(shifts: [Int], dims: [Int])
+    indirect case triangle(upper: Bool, diagonal: Int)
+    indirect case diagonal(offset: Int, dim1: Int, dim2: Int)
+    indirect case diagonalBackward(offset: Int, dim1: Int, dim2: Int)
     case inverse
     case determinant
     case slogdet(sign: Bool)
