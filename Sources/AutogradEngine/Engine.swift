@@ -151,7 +151,8 @@ enum BackwardEngine {
             return
         }
         if settings.targets?.capturesBeforeRunning(node) == true { settings.targets!.capture(gradient, node: node) }
-        if node.hasExtras {
+        let hooked = node.hasHooksOrRetainedOutput
+        if hooked {
             gradient = node.gradientHooks.applied(to: gradient)
             if let output = node.retainedOutput {
                 accumulate(gradient, into: output, createGraph: settings.createGraph)
@@ -161,8 +162,8 @@ enum BackwardEngine {
             if targets.captures { targets.capture(gradient, node: node) }
             return
         }
-        if node.hasExtras { gradient = node.prehooks.applied(to: gradient) }
-        if !node.hasExtras && !settings.detectsAnomalies && settings.observer == nil {
+        if hooked { gradient = node.prehooks.applied(to: gradient) }
+        if !hooked && !settings.detectsAnomalies && settings.observer == nil {
             if case let (first, second)? = try node.arithmeticGradients(&gradient, differentiable: settings.createGraph) {
                 // The common case, with nothing to report: no list of gradients is made.
                 if !settings.retainGraph { node.releaseSavedValues() }
@@ -186,13 +187,14 @@ enum BackwardEngine {
         // capture, so it is never overwritten either.)
         gradient.isPassPrivate = false
         var inputGradients = try node.inputGradients(gradient)
-        if node.hasExtras { inputGradients = try node.applyPosthooks(inputGradients, outputGradient: gradient) }
+        if hooked { inputGradients = try node.applyPosthooks(inputGradients, outputGradient: gradient) }
         if settings.detectsAnomalies { try AnomalyMode.check(inputGradients, of: node) }
         if !settings.retainGraph { node.releaseSavedValues() }
-        let edges = node.edges
         var sentGradients: [NDArray?] = []
-        for index in 0..<edges.count {
-            let sent = send(inputGradients[index], along: edges.unretainedEdge(at: index), into: &ready, &leaves, settings)
+        // Each edge is read in place and unretained, as on the short path above.
+        for index in 0..<node.edges.count {
+            let sent = send(inputGradients[index], along: node.edges.unretainedEdge(at: index), into: &ready, &leaves,
+                            settings)
             if settings.observer != nil { sentGradients.append(sent?.array) }
         }
         settings.observer?.backwardRan(node, outputGradient: gradient.array, edgeGradients: sentGradients)

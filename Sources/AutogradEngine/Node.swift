@@ -539,8 +539,14 @@ public final class Node {
         set { madeExtras.posthooks = newValue }
     }
 
-    /// Whether any hook, label or retained output is attached (else the engine skips them).
-    var hasExtras: Bool { extras != nil }
+    /// Whether a hook or a retained output is attached, which the engine must apply (else
+    /// it skips them, and an arithmetic rule takes its short path). Extras that hold only
+    /// saved values, a scope or a label do not count.
+    var hasHooksOrRetainedOutput: Bool {
+        guard let extras else { return false }
+        return !extras.gradientHooks.isEmpty || !extras.prehooks.isEmpty || !extras.posthooks.isEmpty
+            || extras.retainedOutput != nil
+    }
 
     /// Where the node was created, captured only inside `detectAnomaly`.
     var creationSite: String? {
@@ -572,6 +578,9 @@ public final class Node {
     /// Frees a chain of nodes with a loop instead of nested deinits, so dropping a graph
     /// of any depth cannot overflow the stack (PyTorch's engine does the same).
     deinit {
+        // A node the loop below emptied (in the deinit of the node that held it) holds
+        // nothing to take.
+        if edges.isEmpty && savedFirst == nil && savedSecond == nil && extras == nil { return }
         var pending: [Node] = []
         takeNodeReferences(into: &pending)
         while var node = pending.popLast() {
