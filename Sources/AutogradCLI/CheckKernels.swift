@@ -85,10 +85,11 @@ enum KernelCheck: String, CaseIterable {
     }
 
     /// Shapes around the register and cache blocks of every path: tiny, odd edges, two kc
-    /// blocks deep, two mc blocks tall, two large enough to run on several threads, and
-    /// every height of a last row tile below 12 (the AVX-512 paths' short-tile kernels).
+    /// blocks deep (300 where kc is 256, 400 on every path), two mc blocks tall, two large
+    /// enough to run on several threads, and every height of a last row tile below 12 (the
+    /// AVX-512 paths' short-tile kernels, which also read an aligned row-major B in place).
     private static let shapes: [(m: Int, n: Int, k: Int)] = [
-        (1, 1, 1), (7, 17, 13), (37, 29, 41), (12, 32, 300), (150, 33, 20), (13, 70, 9), (150, 131, 70),
+        (1, 1, 1), (7, 17, 13), (37, 29, 41), (12, 32, 300), (150, 33, 20), (13, 70, 9), (150, 131, 70), (20, 70, 400),
     ] + (2...11).map { (m: 24 + $0, n: 45, k: 37) }
 
     func run(threads: Int) -> Double {
@@ -98,8 +99,9 @@ enum KernelCheck: String, CaseIterable {
             var worst = 0.0
             for shape in Self.shapes {
                 for transposeA in [false, true] {
-                    for transposeB in [false, true] {
-                        let problem = GemmProblem(shape: shape, transposeA: transposeA, transposeB: transposeB)
+                    for (transposeB, alignsB) in [(false, false), (false, true), (true, false)] {
+                        let problem = GemmProblem(
+                            shape: shape, transposeA: transposeA, transposeB: transposeB, alignsB: alignsB)
                         let result = self == .sgemm ? problem.float() : problem.double()
                         let scale = Double(shape.k).squareRoot()
                         for (x, y) in zip(result, problem.reference()) { worst = max(worst, abs(x - y) / scale) }
@@ -142,10 +144,13 @@ enum KernelCheck: String, CaseIterable {
 }
 
 /// C = op(A)·op(B) + C with leading dimensions padded by 3, through the strided GEMM entry
-/// points, against the same product summed in double precision.
+/// points, against the same product summed in double precision. With `alignsB`, a row-major
+/// B starts a cache line and its rows are padded to whole lines, the layout in which the
+/// AVX-512 paths read a short product's B in place instead of packing it.
 struct GemmProblem {
     let shape: (m: Int, n: Int, k: Int)
     let transposeA: Bool, transposeB: Bool
+    var alignsB = false
 
     /// Deterministic values in [-1, 1).
     static func values(_ count: Int, seed: UInt64) -> [Double] {
@@ -157,7 +162,7 @@ struct GemmProblem {
     }
 
     private var lda: Int { (transposeA ? shape.m : shape.k) + 3 }
-    private var ldb: Int { (transposeB ? shape.k : shape.n) + 3 }
+    private var ldb: Int { alignsB ? (shape.n + 15) / 16 * 16 : (transposeB ? shape.k : shape.n) + 3 }
     private var ldc: Int { shape.n + 3 }
     private var a: [Double] { Self.values((transposeA ? shape.k : shape.m) * lda, seed: 1) }
     private var b: [Double] { Self.values((transposeB ? shape.n : shape.k) * ldb, seed: 2) }
@@ -167,18 +172,32 @@ struct GemmProblem {
     private var bStrides: (Int64, Int64) { transposeB ? (1, Int64(ldb)) : (Int64(ldb), 1) }
 
     func float() -> [Double] {
-        let (a, b) = (self.a.map(Float.init), self.b.map(Float.init))
+        let a = self.a.map(Float.init)
         var c = self.c.map(Float.init)
-        ag_sgemm_strided(Int64(shape.m), Int64(shape.n), Int64(shape.k), a, aStrides.0, aStrides.1,
-                         b, bStrides.0, bStrides.1, 1, &c, Int64(ldc))
+        Self.withLineAlignedCopy(of: self.b.map(Float.init)) { b in
+            ag_sgemm_strided(Int64(shape.m), Int64(shape.n), Int64(shape.k), a, aStrides.0, aStrides.1,
+                             b, bStrides.0, bStrides.1, 1, &c, Int64(ldc))
+        }
         return c.map(Double.init)
     }
 
     func double() -> [Double] {
         var c = self.c
-        ag_dgemm_strided(Int64(shape.m), Int64(shape.n), Int64(shape.k), a, aStrides.0, aStrides.1,
-                         b, bStrides.0, bStrides.1, 1, &c, Int64(ldc))
+        Self.withLineAlignedCopy(of: b) { b in
+            ag_dgemm_strided(Int64(shape.m), Int64(shape.n), Int64(shape.k), a, aStrides.0, aStrides.1,
+                             b, bStrides.0, bStrides.1, 1, &c, Int64(ldc))
+        }
         return c
+    }
+
+    /// Calls `body` with a copy of `values` that starts a 64-byte cache line.
+    private static func withLineAlignedCopy<Element>(of values: [Element], _ body: (UnsafePointer<Element>) -> Void) {
+        let copy = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(values.count, 1) * MemoryLayout<Element>.stride,
+                                                    alignment: 64)
+        defer { copy.deallocate() }
+        let typed = copy.bindMemory(to: Element.self, capacity: Swift.max(values.count, 1))
+        values.withUnsafeBufferPointer { typed.initialize(from: $0.baseAddress!, count: values.count) }
+        body(typed)
     }
 
     func reference() -> [Double] {

@@ -62,7 +62,8 @@ void *ag_buffer_allocate(size_t capacity) {
             if (block) return block;
         }
     }
-    return malloc(capacity);
+    // aligned_alloc wants a multiple of the alignment (cached classes are multiples of 16 KiB).
+    return aligned_alloc(64, (capacity + 63) / 64 * 64);
 }
 
 void ag_buffer_free(void *buffer, size_t capacity) {

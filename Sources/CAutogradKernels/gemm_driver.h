@@ -173,6 +173,7 @@ typedef struct {
     bool accumulate;
     bool splitColumns;           // tasks split N and share A (else split M and share B)
     bool directA;                // the micro-kernel reads full-height slivers of op(A) in place
+    bool directB;                // the rows kernel reads full-width slivers of op(B) in place
     int64_t parts;               // threads
     int64_t tasks;               // tasks in all: runs x crossGroups, taken in turn by the threads
     int64_t runs;                // runs of whole tiles along the split dimension
@@ -257,7 +258,7 @@ static inline void run_tile(const gemm_job *job, int64_t depth, const AG_REAL *a
     const bool shortRows = rows < cfg->mr && cfg->kernelRows != NULL;
     if (columns == cfg->nr && (rows == cfg->mr || shortRows)) {
         if (shortRows) {
-            cfg->kernelRows(depth, a, 1, cfg->mr, b, c, job->ldc, accumulate, rows);
+            cfg->kernelRows(depth, a, 1, cfg->mr, b, cfg->nr, c, job->ldc, accumulate, rows);
         } else {
             cfg->kernel(depth, a, b, c, job->ldc, accumulate);
         }
@@ -265,7 +266,7 @@ static inline void run_tile(const gemm_job *job, int64_t depth, const AG_REAL *a
     }
     AG_REAL edge[AG_GEMM_MAX_TILE] __attribute__((aligned(64)));   // room for the largest tile of any path
     if (shortRows) {
-        cfg->kernelRows(depth, a, 1, cfg->mr, b, edge, cfg->nr, false, rows);
+        cfg->kernelRows(depth, a, 1, cfg->mr, b, cfg->nr, edge, cfg->nr, false, rows);
     } else {
         cfg->kernel(depth, a, b, edge, cfg->nr, false);
     }
@@ -283,7 +284,7 @@ static inline void run_tile_in_place(const gemm_job *job, int64_t depth, const A
         if (rows == cfg->mr) {
             cfg->kernelInPlace(depth, a, lda, b, c, job->ldc, accumulate);
         } else {
-            cfg->kernelRows(depth, a, lda, 1, b, c, job->ldc, accumulate, rows);
+            cfg->kernelRows(depth, a, lda, 1, b, cfg->nr, c, job->ldc, accumulate, rows);
         }
         return;
     }
@@ -291,9 +292,19 @@ static inline void run_tile_in_place(const gemm_job *job, int64_t depth, const A
     if (rows == cfg->mr) {
         cfg->kernelInPlace(depth, a, lda, b, edge, cfg->nr, false);
     } else {
-        cfg->kernelRows(depth, a, lda, 1, b, edge, cfg->nr, false, rows);
+        cfg->kernelRows(depth, a, lda, 1, b, cfg->nr, edge, cfg->nr, false, rows);
     }
     keep_edge(job, edge, c, rows, columns, accumulate);
+}
+
+/// run_tile for a full-width tile whose B sliver is read in place, from the rows of a
+/// row-major op(B) starting at `b` (step k at b + k * job->b.rowStride), and whose A rows
+/// are a[r * aRowStride + k * aStepStride] (packed or in place).
+static inline void run_tile_b_in_place(const gemm_job *job, int64_t depth, const AG_REAL *a, int64_t aRowStride,
+                                       int64_t aStepStride, const AG_REAL *b, int64_t i, int64_t j, int64_t rows,
+                                       bool accumulate) {
+    job->config->kernelRows(depth, a, aRowStride, aStepStride, b, job->b.rowStride, job->C + i * job->ldc + j,
+                            job->ldc, accumulate, rows);
 }
 
 /// C[i0..<i1, j0..<j1] (whole tiles) on the calling thread; `lane` (0..<parts) staggers
@@ -318,7 +329,13 @@ static void gemm_region(const gemm_job *job, int64_t i0, int64_t i1, int64_t j0,
     for (int64_t k0 = 0, kBlock = 0; k0 < job->K; k0 += job->depthBlock, kBlock++) {
         int64_t depth = job->K - k0 < job->depthBlock ? job->K - k0 : job->depthBlock;
         bool accumulate = job->accumulate || k0 > 0;
-        if (!sharedB) pack_b(job, k0, depth, j0, j1 - j0, privateB);
+        if (job->directB) {
+            // Only a last sliver of fewer than nr columns is packed (zero-padded).
+            int64_t lastStart = j0 + (j1 - j0) / nr * nr;
+            if (lastStart < j1) pack_b(job, k0, depth, lastStart, j1 - lastStart, privateB + (lastStart - j0) * depth);
+        } else if (!sharedB) {
+            pack_b(job, k0, depth, j0, j1 - j0, privateB);
+        }
         for (int64_t t = 0; t < blocks; t++) {
             int64_t block = (t + blockShift) % blocks;
             int64_t rowStart = i0 + block * blockRows;
@@ -351,6 +368,19 @@ static void gemm_region(const gemm_job *job, int64_t i0, int64_t i1, int64_t j0,
                     panelB = privateB + (j - j0) * depth;
                 }
                 int64_t columns = job->N - j < nr ? job->N - j : nr;
+                if (job->directB && columns == nr) {
+                    const AG_REAL *rowsB = job->b.base + k0 * job->b.rowStride + j;
+                    for (int64_t i = rowStart; i < rowEnd; i += mr) {
+                        int64_t rows = job->M - i < mr ? job->M - i : mr;
+                        if (i < firstPackedRow) {
+                            run_tile_b_in_place(job, depth, job->a.base + i * job->a.rowStride + k0, job->a.rowStride,
+                                                1, rowsB, i, j, rows, accumulate);
+                        } else {
+                            run_tile_b_in_place(job, depth, panelA + i * depth, 1, mr, rowsB, i, j, rows, accumulate);
+                        }
+                    }
+                    continue;
+                }
                 for (int64_t i = rowStart; i < rowEnd; i += mr) {
                     int64_t rows = job->M - i < mr ? job->M - i : mr;
                     if (i < firstPackedRow) {
@@ -410,6 +440,24 @@ static bool reads_a_in_place(const AG_GEMM_CONFIG *cfg, strided_matrix a) {
     return rowBytes % 4096 != 0;
 }
 
+/// Whether the rows kernel reads full slivers of op(B) in place instead of packing them: when
+/// the path has one, op(B)'s rows are contiguous runs, and a packed sliver would serve at
+/// most two blocks of mc rows, too few to repay copying it. The row stride must not be a
+/// multiple of 4 KB (as for A: the sliver's rows would share a few sets of the L1 cache),
+/// nor of 2 KB when two blocks read the sliver. On the AVX-512 Xeon, one thread, against
+/// packing: 64 x 3136 x 288 (B's rows 3136 apart) 1.3-1.7x, the 128- and 65-row weight
+/// gradients of the GPT benchmark 1.0-1.3x, 256^3 and 288 x 448 x 64 1.03-1.5x; with four
+/// or more blocks, or two at a 2 KB stride, between 0.76x and 1.4x.
+static bool reads_b_in_place(const AG_GEMM_CONFIG *cfg, strided_matrix b, int64_t M) {
+    if (cfg->kernelRows == NULL || b.rowOffsets != NULL || b.columnStride != 1) return false;
+    int64_t rowBytes = b.rowStride * (int64_t)sizeof(AG_REAL);
+    // Every sliver row must start a cache line: a row straddling two lines costs a third
+    // more lines and split loads (7% slower on 256^3 at 16 bytes past a line).
+    if ((uintptr_t)b.base % 64 != 0 || rowBytes % 64 != 0) return false;
+    if (M <= cfg->mc) return rowBytes % 4096 != 0;
+    return M <= 2 * cfg->mc && rowBytes % 2048 != 0;
+}
+
 /// C = op(A) op(B) (+ C) for one job, split over the threads when it is large enough.
 static void gemm_job_run(const AG_GEMM_CONFIG *cfg, int64_t M, int64_t N, int64_t K,
                          strided_matrix a, strided_matrix b, bool accumulate, AG_REAL *C, int64_t ldc) {
@@ -435,6 +483,7 @@ static void gemm_job_run(const AG_GEMM_CONFIG *cfg, int64_t M, int64_t N, int64_
     job.units = job.splitColumns ? (M + job.blockRows - 1) / job.blockRows
                                  : (N + AG_GEMM_B_GROUP * cfg->nr - 1) / (AG_GEMM_B_GROUP * cfg->nr);
     if (job.parts > tiles * job.units) job.parts = tiles * job.units;
+    job.directB = (job.parts <= 1 || job.splitColumns) && reads_b_in_place(cfg, b, M);
     if (job.parts <= 1) {
         job.parts = 1;
         gemm_region(&job, 0, M, 0, N, 0);

@@ -109,7 +109,7 @@ static inline void packed_tile(const packed_job *job, int64_t depth, const float
         return;
     }
     if (cfg->kernelRows != NULL && columns == cfg->nr) {
-        cfg->kernelRows(depth, a, 1, cfg->mr, b, c, job->ldc, accumulate, rows);
+        cfg->kernelRows(depth, a, 1, cfg->mr, b, cfg->nr, c, job->ldc, accumulate, rows);
         return;
     }
 #if AG_X86

@@ -33,11 +33,13 @@
 
 /// The tile of the first `rows` (≤ AG_WIDE_MR, a constant once inlined) rows: A's row r at
 /// step k is a[r * rowStride + k * stepStride], a packed sliver (1, AG_WIDE_MR) or rows read
-/// in place (lda, 1); inlined into one kernel per form and row count.
+/// in place (lda, 1); B's step k is at b + k * bStride, a packed sliver (2 * AG_WIDE_LANES)
+/// or the rows of a row-major B read in place (its row stride); inlined into one kernel per
+/// form and row count.
 AG_WIDE_TARGET
 static inline __attribute__((always_inline)) void AG_WIDE_TILE_NAME(
     int64_t kc, const AG_WIDE_REAL *a, int64_t rowStride, int64_t stepStride, const AG_WIDE_REAL *b,
-    AG_WIDE_REAL *c, int64_t ldc, bool accumulate, int rows) {
+    int64_t bStride, AG_WIDE_REAL *c, int64_t ldc, bool accumulate, int rows) {
     // Start fetching the C tile now; its rows are ldc apart and would otherwise miss at the end.
     for (int r = 0; r < rows; r++) {
         __builtin_prefetch(c + r * ldc);
@@ -47,8 +49,8 @@ static inline __attribute__((always_inline)) void AG_WIDE_TILE_NAME(
     for (int r = 0; r < rows; r++) low[r] = high[r] = (AG_WIDE_VECTOR){0};
     for (int64_t k = 0; k < kc; k++) {
         // The B sliver comes from L2 the first time a block uses it: fetch it a few steps ahead.
-        __builtin_prefetch(b + AG_WIDE_PREFETCH_STEPS * 2 * AG_WIDE_LANES);
-        __builtin_prefetch(b + AG_WIDE_PREFETCH_STEPS * 2 * AG_WIDE_LANES + AG_WIDE_LANES);
+        __builtin_prefetch(b + AG_WIDE_PREFETCH_STEPS * bStride);
+        __builtin_prefetch(b + AG_WIDE_PREFETCH_STEPS * bStride + AG_WIDE_LANES);
         AG_WIDE_VECTOR b0 = *(const AG_WIDE_VECTOR *)b, b1 = *(const AG_WIDE_VECTOR *)(b + AG_WIDE_LANES);
         const AG_WIDE_REAL *step = a + k * stepStride;
 #pragma clang loop unroll(full)
@@ -57,7 +59,7 @@ static inline __attribute__((always_inline)) void AG_WIDE_TILE_NAME(
             low[r] += x * b0;
             high[r] += x * b1;
         }
-        b += 2 * AG_WIDE_LANES;
+        b += bStride;
     }
 #pragma clang loop unroll(full)
     for (int r = 0; r < rows; r++) {
@@ -76,31 +78,34 @@ static inline __attribute__((always_inline)) void AG_WIDE_TILE_NAME(
 AG_WIDE_TARGET
 static void AG_WIDE_NAME(int64_t kc, const AG_WIDE_REAL *a, const AG_WIDE_REAL *b, AG_WIDE_REAL *c, int64_t ldc,
                          bool accumulate) {
-    AG_WIDE_TILE_NAME(kc, a, 1, AG_WIDE_MR, b, c, ldc, accumulate, AG_WIDE_MR);
+    AG_WIDE_TILE_NAME(kc, a, 1, AG_WIDE_MR, b, 2 * AG_WIDE_LANES, c, ldc, accumulate, AG_WIDE_MR);
 }
 
 /// The micro-kernel on AG_WIDE_MR rows of A read in place.
 AG_WIDE_TARGET
 static void AG_WIDE_IN_PLACE_NAME(int64_t kc, const AG_WIDE_REAL *a, int64_t lda, const AG_WIDE_REAL *b,
                                   AG_WIDE_REAL *c, int64_t ldc, bool accumulate) {
-    AG_WIDE_TILE_NAME(kc, a, lda, 1, b, c, ldc, accumulate, AG_WIDE_MR);
+    AG_WIDE_TILE_NAME(kc, a, lda, 1, b, 2 * AG_WIDE_LANES, c, ldc, accumulate, AG_WIDE_MR);
 }
 
-/// The micro-kernel on the first `rows` (1 ... AG_WIDE_MR - 1) rows of a tile, A packed
-/// (rowStride 1, stepStride AG_WIDE_MR) or read in place (lda, 1): the last rows of a
-/// product whose height is not a multiple of AG_WIDE_MR, written straight to C without the
-/// arithmetic of the missing rows. Each row count is a kernel of its own.
+/// The micro-kernel on the first `rows` (1 ... AG_WIDE_MR) rows of a tile, A packed
+/// (rowStride 1, stepStride AG_WIDE_MR) or read in place (lda, 1), B packed (bStride
+/// 2 * AG_WIDE_LANES) or a row-major B's rows read in place (bStride its row stride): the
+/// last rows of a product whose height is not a multiple of AG_WIDE_MR, written straight to
+/// C without the arithmetic of the missing rows, and any tile whose B is read in place.
+/// Each row count is a kernel of its own.
 AG_WIDE_TARGET
 static void AG_WIDE_ROWS_NAME(int64_t kc, const AG_WIDE_REAL *a, int64_t rowStride, int64_t stepStride,
-                              const AG_WIDE_REAL *b, AG_WIDE_REAL *c, int64_t ldc, bool accumulate, int64_t rows) {
+                              const AG_WIDE_REAL *b, int64_t bStride, AG_WIDE_REAL *c, int64_t ldc,
+                              bool accumulate, int64_t rows) {
     _Static_assert(AG_WIDE_MR == 12, "one case per row count below AG_WIDE_MR");
 #define AG_WIDE_ROWS_CASE(n) \
-    case n: AG_WIDE_TILE_NAME(kc, a, rowStride, stepStride, b, c, ldc, accumulate, n); break;
+    case n: AG_WIDE_TILE_NAME(kc, a, rowStride, stepStride, b, bStride, c, ldc, accumulate, n); break;
     switch (rows) {
     AG_WIDE_ROWS_CASE(1) AG_WIDE_ROWS_CASE(2) AG_WIDE_ROWS_CASE(3) AG_WIDE_ROWS_CASE(4)
     AG_WIDE_ROWS_CASE(5) AG_WIDE_ROWS_CASE(6) AG_WIDE_ROWS_CASE(7) AG_WIDE_ROWS_CASE(8)
     AG_WIDE_ROWS_CASE(9) AG_WIDE_ROWS_CASE(10) AG_WIDE_ROWS_CASE(11)
-    default: AG_WIDE_TILE_NAME(kc, a, rowStride, stepStride, b, c, ldc, accumulate, AG_WIDE_MR); break;
+    default: AG_WIDE_TILE_NAME(kc, a, rowStride, stepStride, b, bStride, c, ldc, accumulate, AG_WIDE_MR); break;
     }
 #undef AG_WIDE_ROWS_CASE
 }

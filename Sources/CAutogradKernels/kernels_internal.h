@@ -67,11 +67,13 @@ typedef void (*ag_microkernel_fn)(int64_t kc, const float *a, const float *b,
 typedef void (*ag_microkernel_in_place_fn)(int64_t kc, const float *a, int64_t lda, const float *b,
                                            float *c, int64_t ldc, bool accumulate);
 
-/// A GEMM micro-kernel for the first `rows` (< mr) rows of a full-width tile: A's row r at
+/// A GEMM micro-kernel for the first `rows` (≤ mr) rows of a full-width tile: A's row r at
 /// step k is a[r * rowStride + k * stepStride] (a packed sliver: 1, mr; rows read in place:
-/// lda, 1). Otherwise as ag_microkernel_fn.
+/// lda, 1), and B's step k is the nr values at b + k * bStride (a packed sliver: nr; the
+/// rows of a row-major B read in place: its row stride). Otherwise as ag_microkernel_fn.
 typedef void (*ag_microkernel_rows_fn)(int64_t kc, const float *a, int64_t rowStride, int64_t stepStride,
-                                       const float *b, float *c, int64_t ldc, bool accumulate, int64_t rows);
+                                       const float *b, int64_t bStride, float *c, int64_t ldc, bool accumulate,
+                                       int64_t rows);
 
 /// A GEMM packing routine: copies `lanes` lanes x `depth` steps of a strided matrix (lane l
 /// at step k is src[l * laneStride + k * depthStride]; either stride may be 0 or negative)
@@ -140,7 +142,8 @@ typedef void (*ag_dmicrokernel_in_place_fn)(int64_t kc, const double *a, int64_t
 
 /// ag_microkernel_rows_fn for doubles.
 typedef void (*ag_dmicrokernel_rows_fn)(int64_t kc, const double *a, int64_t rowStride, int64_t stepStride,
-                                        const double *b, double *c, int64_t ldc, bool accumulate, int64_t rows);
+                                        const double *b, int64_t bStride, double *c, int64_t ldc, bool accumulate,
+                                        int64_t rows);
 
 /// ag_pack_fn for doubles.
 typedef void (*ag_dpack_fn)(int64_t width, const double *src, int64_t laneStride, int64_t depthStride,

@@ -26,6 +26,20 @@ final class BufferCacheTests: XCTestCase {
         XCTAssertEqual(BufferCache.cachedBytes, 0)
     }
 
+    /// Large buffers start a cache line, so rows of 64-byte multiples read in place (the GEMM
+    /// reads a short product's B that way) never straddle two lines.
+    func testLargeBuffersStartACacheLine() {
+        BufferCache.empty()
+        for count in [1 << 14, 100_000, (1 << 20) + 3] {
+            let fresh = Storage.uninitialized(count)
+            XCTAssertEqual(Int(bitPattern: fresh.raw) % 64, 0, "\(count) floats")
+        }
+        var freed: Storage? = Storage.uninitialized(100_000)
+        freed = nil
+        XCTAssertNil(freed)
+        XCTAssertEqual(Int(bitPattern: Storage.uninitialized(100_000).raw) % 64, 0, "from the cache")
+    }
+
     func testSmallBuffersAndTheLimitBypassTheCache() {
         BufferCache.empty()
         var small: Storage? = Storage.zeros(100)

@@ -60,9 +60,11 @@ final class KernelPathTests: XCTestCase {
     }
 
     /// Sizes around the blocks: tiny (the unpacked loop), odd edges, k across two kc
-    /// blocks (beta applied once, then accumulation), m across two mc blocks.
+    /// blocks (beta applied once, then accumulation), m across two mc blocks; on the AVX-512
+    /// paths the last three read op(B)'s full slivers in place (short products) and pack only
+    /// the partial last one, the last across two kc blocks of every path.
     private let sizes: [(m: Int, n: Int, k: Int)] = [
-        (1, 1, 1), (3, 5, 2), (7, 17, 13), (37, 29, 41), (6, 16, 300), (150, 33, 20), (13, 70, 9),
+        (1, 1, 1), (3, 5, 2), (7, 17, 13), (37, 29, 41), (6, 16, 300), (150, 33, 20), (13, 70, 9), (20, 70, 400),
     ]
 
     func testPortableGemmMatchesDoublePrecisionReference() {
@@ -109,6 +111,31 @@ final class KernelPathTests: XCTestCase {
                 let threaded = gemm(path: path, transposeA: false, transposeB: transposeB, m: 130, n: 131, k: 70, beta: 1)
                 XCTAssertEqual(single, threaded, "\(path) tB=\(transposeB)")
             }
+        }
+    }
+
+    /// A short product whose row-major B starts a cache line and has rows of whole lines:
+    /// the AVX-512 paths read B's full slivers in place (packing only the partial last one),
+    /// on one thread and on two, across two kc blocks, and agree with the portable path.
+    func testRowMajorBReadInPlaceMatchesThePortablePath() {
+        let (m, n, k, ldb) = (130, 131, 400, 144)
+        let a = values(m * k, seed: 4), c = values(m * n, seed: 6)
+        let b = UnsafeMutableRawPointer.allocate(byteCount: k * ldb * 4, alignment: 64)
+            .bindMemory(to: Float.self, capacity: k * ldb)
+        defer { b.deallocate() }
+        b.initialize(from: values(k * ldb, seed: 5), count: k * ldb)
+        func product(_ path: TestedKernelPath, threads: Int) -> [Float] {
+            path.activate()
+            Kernels.threadCount = threads
+            var result = c
+            ag_sgemm(false, false, Int64(m), Int64(n), Int64(k), a, Int64(k), b, Int64(ldb), 1, &result, Int64(n))
+            return result
+        }
+        let portable = product(.portable, threads: 1)
+        for path in TestedKernelPath.all {
+            let single = product(path, threads: 1)
+            assertClose(single, portable, tolerance: 1e-4 * Float(k), "\(path)")
+            XCTAssertEqual(product(path, threads: 2), single, "\(path) on two threads")
         }
     }
 

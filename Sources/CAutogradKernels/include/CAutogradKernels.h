@@ -232,8 +232,9 @@ void ag_conv2d_direct_input_gradient(const float *grad, const float *weight, int
 /// The capacity a buffer of `bytes` gets: its size class for cached sizes (64 KiB and up),
 /// `bytes` itself below.
 size_t ag_buffer_capacity(size_t bytes);
-/// A buffer of `capacity` bytes (a value from ag_buffer_capacity), 16-byte aligned: a
-/// cached one of its size class if there is one, else from malloc; NULL when out of memory.
+/// A buffer of `capacity` bytes (a value from ag_buffer_capacity), 64-byte aligned (a cache
+/// line: vector rows read in place do not straddle lines): a cached one of its size class
+/// if there is one, else from aligned_alloc; NULL when out of memory.
 void *ag_buffer_allocate(size_t capacity);
 /// Returns a buffer from ag_buffer_allocate: kept for reuse while the cache is under its
 /// limit, otherwise freed.
