@@ -60,9 +60,9 @@ final class KernelPathTests: XCTestCase {
     }
 
     /// Sizes around the blocks: tiny (the unpacked loop), odd edges, k across two kc
-    /// blocks (beta applied once, then accumulation), m across two mc blocks; on the AVX-512
-    /// paths the last three read op(B)'s full slivers in place (short products) and pack only
-    /// the partial last one, the last across two kc blocks of every path.
+    /// blocks (beta applied once, then accumulation; the last size on every path), m across
+    /// two mc blocks. Their leading dimensions are padded by 3, so B is always packed here;
+    /// `testRowMajorBReadInPlaceMatchesThePortablePath` covers B read in place.
     private let sizes: [(m: Int, n: Int, k: Int)] = [
         (1, 1, 1), (3, 5, 2), (7, 17, 13), (37, 29, 41), (6, 16, 300), (150, 33, 20), (13, 70, 9), (20, 70, 400),
     ]
