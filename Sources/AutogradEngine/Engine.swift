@@ -203,7 +203,7 @@ enum BackwardEngine {
     /// Sends `inputGradient` (or, when nil, only the news that nothing comes) along `edge`:
     /// summed to the input's shape and cast to its dtype, it goes to the leaf inbox or is
     /// added to the next node's pending gradient; a node that has heard from all of its
-    /// uses becomes ready. Returns the gradient sent, for a tracing observer. The edge is
+    /// uses becomes ready. Returns the gradient sent when a tracing observer is set. The edge is
     /// read unretained (the node holding it lives until the pass ends).
     @discardableResult @inline(__always)
     private static func send(
@@ -212,21 +212,24 @@ enum BackwardEngine {
     ) -> Tensor? {
         if case .constant = edge { return nil }
         if let targets = settings.targets, !targets.receives(edge.edge) { return nil }
-        let inputGradient = inputGradient.map { gradient in
+        // The gradient is moved, not copied, on its way to the next node or the leaf: only a
+        // tracing observer gets a copy back (each copy is a retain and a release).
+        var gradient = inputGradient.map { gradient in
             edge.matches(gradient.array) ? gradient : castToDType(sumToShape(gradient, edge.edge.shape), of: edge.edge)
         }
+        let reported = settings.observer == nil ? nil : gradient
         switch edge {
         case .leaf(let leaf):
-            if let inputGradient {
-                leaves.add(inputGradient, for: leaf.takeUnretainedValue(), createGraph: settings.createGraph)
+            if let gradient = gradient.take() {
+                leaves.add(gradient, for: leaf.takeUnretainedValue(), createGraph: settings.createGraph)
             }
         case .node(let next):
             next._withUnsafeGuaranteedRef { next in
-                if let inputGradient {
+                if let gradient = gradient.take() {
                     if next.pendingGradient == nil {
-                        next.pendingGradient = inputGradient
+                        next.pendingGradient = gradient
                     } else {
-                        next.pendingGradient = summed(next.pendingGradient.take(), inputGradient,
+                        next.pendingGradient = summed(next.pendingGradient.take(), gradient,
                                                       createGraph: settings.createGraph)
                     }
                 }
@@ -236,7 +239,7 @@ enum BackwardEngine {
         case .constant:
             break
         }
-        return inputGradient
+        return reported
     }
 
     /// `pending + incoming`: the gradient a node or leaf has heard so far and one more.
