@@ -8,39 +8,13 @@
 
 // Float32 elementwise ops over rows whose strides are 1 or 0 (a broadcast scalar), erf and
 // the exact GELU (forward and backward) over contiguous arrays, and softmax over contiguous
-// rows, one kernel per path from one source (elementwise_body.h):
-// 4 lanes on the portable path (SSE2 on x86-64, NEON on arm64), 8 on AVX2 + FMA, 16 on
-// AVX-512 (one zmm register per vector) and the same 16-lane code compiled for AVX2 for
-// AG_KERNEL_PATH_AVX512_ON_AVX2, so CPUs without AVX-512 test its loops and edges.
+// rows, one kernel per path from one source (elementwise_body.h, instantiated for each
+// path by vector_math_paths.h: 4 lanes portable, 8 on AVX2, 16 on AVX-512).
 // exp, sigmoid, tanh and softmax use the polynomial exp of exp_constants.h; erf and the exact
 // GELU the polynomials of erf_constants.h with that exp.
 
-#define AG_EW_LANES 4
-#define AG_EW_TARGET
-#define AG_EW_NAME(x) x##_portable
-#include "elementwise_body.h"
-
-#if AG_X86
-#define AG_EW_LANES 8
-#define AG_EW_TARGET AG_TARGET_AVX2
-#define AG_EW_NAME(x) x##_avx2
-#include "elementwise_body.h"
-
-#define AG_EW_LANES 16
-#define AG_EW_TARGET AG_TARGET_AVX512
-#define AG_EW_NAME(x) x##_avx512
-#include "elementwise_body.h"
-
-// The 16-lane vectors pass between always-inlined helpers, never across a real call, so
-// the ABI clang warns about for 64-byte vectors without AVX-512 never comes into play.
-#pragma clang diagnostic push
-#pragma clang diagnostic ignored "-Wpsabi"
-#define AG_EW_LANES 16
-#define AG_EW_TARGET AG_TARGET_AVX2
-#define AG_EW_NAME(x) x##_avx512_on_avx2
-#include "elementwise_body.h"
-#pragma clang diagnostic pop
-#endif
+#define AG_VECTOR_BODY "elementwise_body.h"
+#include "vector_math_paths.h"
 
 bool ag_unary_f32(int32_t op, float scalar, int64_t n, const float *x, int64_t xStride, float *y) {
     if (xStride != 0 && xStride != 1) return false;

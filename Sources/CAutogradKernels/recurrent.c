@@ -12,37 +12,12 @@
 // dGates·Whh) run in the GEMM kernels; see NDArray+Recurrent.swift for the whole layer.
 //
 // Gate blocks follow PyTorch: LSTM rows hold i, f, g, o (each `hidden` wide), GRU rows
-// r, z, n. One source (recurrent_body.h) per kernel path, as the elementwise kernels: 4
-// lanes on the portable path, 8 on AVX2 + FMA, 16 on AVX-512 and the 16-lane code compiled
-// for AVX2 (AG_KERNEL_PATH_AVX512_ON_AVX2). exp, sigmoid and tanh are the polynomials of
-// vector_math_body.h (a few ulp, like the vectorised functions PyTorch uses).
+// r, z, n. One source (recurrent_body.h), instantiated for each kernel path by
+// vector_math_paths.h as the elementwise kernels are. exp, sigmoid and tanh are the
+// polynomials of vector_math_body.h (a few ulp, like the vectorised functions PyTorch uses).
 
-#define AG_EW_LANES 4
-#define AG_EW_TARGET
-#define AG_EW_NAME(x) x##_portable
-#include "recurrent_body.h"
-
-#if AG_X86
-#define AG_EW_LANES 8
-#define AG_EW_TARGET AG_TARGET_AVX2
-#define AG_EW_NAME(x) x##_avx2
-#include "recurrent_body.h"
-
-#define AG_EW_LANES 16
-#define AG_EW_TARGET AG_TARGET_AVX512
-#define AG_EW_NAME(x) x##_avx512
-#include "recurrent_body.h"
-
-// The 16-lane vectors pass between always-inlined helpers, never across a real call, so
-// the ABI clang warns about for 64-byte vectors without AVX-512 never comes into play.
-#pragma clang diagnostic push
-#pragma clang diagnostic ignored "-Wpsabi"
-#define AG_EW_LANES 16
-#define AG_EW_TARGET AG_TARGET_AVX2
-#define AG_EW_NAME(x) x##_avx512_on_avx2
-#include "recurrent_body.h"
-#pragma clang diagnostic pop
-#endif
+#define AG_VECTOR_BODY "recurrent_body.h"
+#include "vector_math_paths.h"
 
 // MARK: Entry points
 

@@ -1,6 +1,7 @@
 // The vector types and math of the float32 kernels written once over a lane count:
 // select, splat, partial loads and stores, exp, sigmoid, tanh, erf and GELU's CDF and slope.
-// A kernel body (elementwise_body.h, recurrent_body.h) includes it after defining
+// A kernel body (elementwise_body.h, recurrent_body.h) includes it after defining (for
+// each path in turn, by vector_math_paths.h)
 //
 //   AG_EW_LANES    floats per vector: 4 (portable: SSE2, NEON, or scalar code elsewhere),
 //                  8 (AVX2) or 16 (AVX-512, and the AVX-512 code compiled for AVX2)
