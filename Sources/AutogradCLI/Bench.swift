@@ -13,7 +13,7 @@ struct Bench: ParsableCommand {
     @Argument(help: "Workloads to run (all when omitted).")
     var workloads: [String] = []
 
-    @Option(help: "Threads the kernels may use, like torch.set_num_threads (default: all available cores).")
+    @Option(help: "Threads the kernels may use, like torch.set_num_threads (default: the CPUs this process may run on).")
     var threads: Int?
 
     @Option(help: "Kernel path: portable, avx2 or avx512 (default: the fastest this CPU runs).")

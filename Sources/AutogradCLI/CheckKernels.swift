@@ -10,14 +10,14 @@ import Foundation
 /// operands, the float32 product whose right operand's rows sit at offsets (the implicit
 /// convolution's), sums, the float32 elementwise ops and softmax rows, and the same products on N
 /// threads, which must equal one thread's bit for bit, erf and the exact GELU, and the
-/// optimizers' in-place update. Prints one line per path and check; exits 1 when any check
-/// fails.
+/// optimizers' in-place update. Prints one line per path and check (the threaded one names
+/// its thread count); exits 1 when any check fails.
 struct CheckKernels: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-kernels",
         abstract: "Check every kernel path this CPU runs (portable, avx2, avx512) against a double-precision reference.")
 
-    @Option(help: "Threads for the threaded checks (default: all available cores).")
+    @Option(help: "Threads for the threaded checks (default: the CPUs this process may run on).")
     var threads: Int?
 
     func validate() throws {
@@ -33,7 +33,8 @@ struct CheckKernels: ParsableCommand {
                 let worst = check.run(threads: threadCount)
                 let passed = worst <= check.tolerance
                 if !passed { failures += 1 }
-                print("\(path.name) \(check.rawValue) \(passed ? "ok" : "FAILED") (largest error \(String(format: "%.3g", worst)))")
+                let threadsNote = check == .threads ? "\(threadCount) thread\(threadCount == 1 ? "" : "s"), " : ""
+                print("\(path.name) \(check.rawValue) \(passed ? "ok" : "FAILED") (\(threadsNote)largest error \(String(format: "%.3g", worst)))")
             }
         }
         Kernels.resetPath()

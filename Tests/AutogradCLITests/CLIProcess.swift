@@ -81,7 +81,7 @@ struct CLIProcess {
 
     /// Runs `executable` with `arguments` in the temporary folder, stopping it after two
     /// minutes.
-    private func run(_ executable: URL, _ arguments: [String], file: StaticString, line: UInt) throws -> Result {
+    func run(_ executable: URL, _ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
