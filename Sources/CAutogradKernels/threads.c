@@ -127,13 +127,15 @@ typedef struct {
     int32_t creatorCPU;
 } worker_start;
 
+/// Each worker's start, written before its thread is created (guarded by pool_busy).
+static worker_start worker_starts[AG_MAX_THREADS];
+
 static void *worker_main(void *argument) {
-    worker_start start = *(worker_start *)argument;
-    free(argument);
 #if defined(__linux__)
-    start_on_own_cpu(start.index, start.creatorCPU);
+    const worker_start *start = argument;
+    start_on_own_cpu(start->index, start->creatorCPU);
 #else
-    (void)start;
+    (void)argument;
 #endif
     uint32_t seen = atomic_load(&job_generation);
     atomic_fetch_add(&running_workers, 1);
@@ -167,8 +169,7 @@ void ag_parallel_for(int64_t count, ag_task_fn fn, void *context) {
         return;
     }
     while (started_workers < threads - 1) {
-        worker_start *start = malloc(sizeof *start);
-        if (start == NULL) break;
+        worker_start *start = &worker_starts[started_workers];
         start->index = started_workers + 1;
 #if defined(__linux__)
         start->creatorCPU = sched_getcpu();
@@ -181,10 +182,7 @@ void ag_parallel_for(int64_t count, ag_task_fn fn, void *context) {
         pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
         int failed = pthread_create(&thread, &attributes, worker_main, start);
         pthread_attr_destroy(&attributes);
-        if (failed) {
-            free(start);
-            break;
-        }
+        if (failed) break;
         started_workers++;
     }
     while (atomic_load(&running_workers) < started_workers) sched_yield();
