@@ -143,7 +143,8 @@ extension ConvolutionGeometry {
     /// faster than im2col + GEMM (conv_fwd_bwd 1.05× on one thread and 1.06× on two, 10
     /// alternating runs each, on a Xeon with 2 MB of L2 per core). On an AMD Zen 3 with 512 KB
     /// of L2 per core and AVX2, an implicit GEMM of an earlier design measured 0.93-0.96× with
-    /// two threads, so the other paths keep unfolding.
+    /// two threads, and on the AVX2 path of a Zen 1 this one measured 0.97× (10 interleaved
+    /// rounds), so the other paths keep unfolding.
     func usesImplicitGEMM(rows: Int, positions: Int) -> Bool {
         Kernels.path == .avx512 && suitsImplicitGEMM(rows: rows, positions: positions)
     }
