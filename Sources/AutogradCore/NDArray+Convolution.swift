@@ -204,6 +204,9 @@ extension NDArray {
         if geometry.usesDirectForward(rows: rows, positions: oh * ow) {
             return directConvolution2d(input, weight, bias: bias, geometry)
         }
+        if geometry.usesWinograd(channels: weight.shape[1], outChannels: weight.shape[0]) {
+            return winogradConvolution2d(input, weight, bias: bias, geometry)
+        }
         if geometry.usesImplicitGEMM(rows: rows, positions: oh * ow) {
             return implicitConvolution2d(input, weight, bias: bias, geometry)
         }
@@ -292,7 +295,8 @@ extension NDArray {
         let (rows, positions) = (c * geometry.kernel.0 * geometry.kernel.1, oh * ow)
         let directInput = inputGradient
             && geometry.usesDirectInputGradient(rows: rows, positions: positions, outChannels: outChannels)
-        let columnInput = inputGradient && !directInput
+        let winogradInput = inputGradient && !directInput && geometry.usesWinograd(channels: c, outChannels: outChannels)
+        let columnInput = inputGradient && !directInput && !winogradInput
         let directWeight = weightGradient && geometry.usesDirectWeightGradient(rows: rows, positions: positions)
         var result: (input: NDArray?, weight: NDArray?, bias: NDArray?) = (nil, nil, nil)
         if columnInput || weightGradient && !directWeight {
@@ -301,6 +305,9 @@ extension NDArray {
                 weightGradient: weightGradient && !directWeight, biasGradient: biasGradient)
         } else if biasGradient {
             result.bias = convolutionBiasGradient(grad)
+        }
+        if winogradInput {
+            result.input = winogradConvolution2dInputGradient(grad, weight: weight, geometry: geometry)
         }
         if directInput {
             result.input = directConvolution2dInputGradient(grad, weight: weight, inputShape: input.shape, geometry: geometry)

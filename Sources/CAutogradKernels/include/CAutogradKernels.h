@@ -193,6 +193,36 @@ void ag_col2im_range(const float *columns, int64_t channels, int64_t height, int
                      int64_t outH, int64_t outW,
                      int64_t first, int64_t last, int64_t ldColumns, float *image);
 
+// MARK: Winograd F(2×2, 3×3) transforms (conv_winograd.c)
+
+/// The kernel transform U = G·g·Gᵀ of F(2×2, 3×3) for kernels `weight` [outChannels,
+/// channels, 3, 3]: 16 row-major planes [rows, depth], position ξ = 4i + j of row r and
+/// column k at transformed[ξ·rows·depth + r·depth + k]. Rows are output channels and columns
+/// input channels (rows = outChannels); with `flipTransposed`, the kernels of the input
+/// gradient: each flipped in both axes, with the channel axes swapped (rows = channels).
+void ag_winograd_kernels(const float *weight, int64_t outChannels, int64_t channels, bool flipTransposed,
+                         float *transformed);
+
+/// The input transform V = Bᵀ·d·B of F(2×2, 3×3) for tiles [firstTile, firstTile + tileCount)
+/// of a batch of images [channels, height, width] read with `padTop` and `padLeft` rows and
+/// columns of zeros before them (and zeros past their end). Tile t covers outputs
+/// (2·ty .. 2·ty+1, 2·tx .. 2·tx+1) of image t / (tileRows·tileColumns), tiles in row-major
+/// order; its patch starts at input row 2·ty − padTop and column 2·tx − padLeft. Writes 16
+/// planes [channels, tileCount], planeStride floats apart:
+/// transformed[ξ·planeStride + c·tileCount + t − firstTile].
+void ag_winograd_input_tiles(const float *images, int64_t channels, int64_t height, int64_t width,
+                             int64_t padTop, int64_t padLeft, int64_t tileRows, int64_t tileColumns,
+                             int64_t firstTile, int64_t tileCount, float *transformed, int64_t planeStride);
+
+/// The output transform Y = Aᵀ·M·A of F(2×2, 3×3): from 16 planes `products`
+/// [outChannels, tileCount], planeStride floats apart (as ag_winograd_input_tiles writes), writes
+/// the 2×2 outputs of tiles [firstTile, firstTile + tileCount), plus bias[o] when `bias` is
+/// not NULL, into `output` [batch, outChannels, outHeight, outWidth]; outputs past the last
+/// row or column of an odd-sized output are dropped.
+void ag_winograd_output_tiles(const float *products, int64_t outChannels, int64_t outHeight, int64_t outWidth,
+                              int64_t tileRows, int64_t tileColumns, int64_t firstTile, int64_t tileCount,
+                              int64_t planeStride, const float *bias, float *output);
+
 // MARK: Direct convolution (conv_direct.c)
 
 /// A direct 2-D convolution (cross-correlation) of `batch` images [channels, height, width]

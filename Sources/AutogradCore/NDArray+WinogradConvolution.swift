@@ -1,0 +1,110 @@
+import CAutogradKernels
+
+// Stride-1 3×3 convolutions by Winograd's F(2×2, 3×3) (transforms in conv_winograd.c): the
+// kernels are transformed once per call into 16 matrices U_ξ [rows, depth]; the batch's 2×2
+// output tiles are taken a block at a time, each block's input patches transformed into 16
+// matrices V_ξ [depth, tiles], multiplied (16 GEMMs, 2.25× fewer multiply-adds than im2col +
+// GEMM) and transformed back into the output. The input gradient of such a convolution is one
+// too: the output gradient, padded by 2 − padding, correlated with the kernels flipped and
+// their channel axes swapped. The weight gradient keeps im2col + GEMM.
+
+/// How a Winograd F(2×2, 3×3) correlation walks its tiles.
+struct WinogradTiling {
+    /// The output's height and width.
+    let outHeight: Int, outWidth: Int
+    /// Tiles per image: rows and columns (the last of each may hang over an odd-sized output).
+    let tileRows: Int, tileColumns: Int
+    /// Tiles per block: a multiple of 16 whose transformed input and products (16 planes of
+    /// depth + rows floats per tile) take about `blockBytes`.
+    let blockTiles: Int
+
+    /// The bytes a block's transformed input and products take: 512 KB, the L2 of the
+    /// AVX2 machines measured, as the column blocks of im2col + GEMM.
+    static let blockBytes = 1 << 19
+
+    /// The tiling of a correlation of `depth` input channels into `rows` output channels over
+    /// images of `height` x `width` with `padding` on each side.
+    init(height: Int, width: Int, padding: (Int, Int), depth: Int, rows: Int) {
+        (outHeight, outWidth) = (height + 2 * padding.0 - 2, width + 2 * padding.1 - 2)
+        (tileRows, tileColumns) = ((outHeight + 1) / 2, (outWidth + 1) / 2)
+        let perTile = 16 * (depth + rows) * MemoryLayout<Float>.size
+        blockTiles = Swift.max(16, Self.blockBytes / perTile / 16 * 16)
+    }
+
+    /// Tiles in `images` images.
+    func tiles(images: Int) -> Int { images * tileRows * tileColumns }
+}
+
+extension ConvolutionGeometry {
+    /// Whether a correlation of this geometry runs by Winograd's F(2×2, 3×3), forward (from
+    /// `channels` to `outChannels`) and for the input gradient: a 3×3 kernel with stride 1,
+    /// no dilation and at most 2 of padding (so the input gradient's padding, 2 − padding, is
+    /// not negative), with at least 16 channels on each side, so that the 16 products per
+    /// block are GEMMs of a useful size (fewer channels run directly or by im2col + GEMM).
+    func usesWinograd(channels: Int, outChannels: Int) -> Bool {
+        kernel == (3, 3) && stride == (1, 1) && dilation == (1, 1)
+            && (0...2).contains(padding.0) && (0...2).contains(padding.1)
+            && channels >= 16 && outChannels >= 16
+    }
+}
+
+extension NDArray {
+    /// ``convolution2d(_:_:bias:_:)`` by Winograd's F(2×2, 3×3), for a geometry where
+    /// ``ConvolutionGeometry/usesWinograd(channels:outChannels:)`` holds.
+    static func winogradConvolution2d(
+        _ input: NDArray, _ weight: NDArray, bias: NDArray?, _ geometry: ConvolutionGeometry
+    ) -> NDArray {
+        winogradCorrelation(input, weight, flipTransposed: false, bias: bias, padding: geometry.padding)
+    }
+
+    /// The input gradient `[N, C, H, W]` of a convolution with kernels `weight` `[O, C, 3, 3]`
+    /// and `geometry` (where Winograd applies) from the output gradient `grad`
+    /// `[N, O, outH, outW]`: `grad` padded by 2 − padding, correlated with the kernels flipped
+    /// and their channel axes swapped.
+    static func winogradConvolution2dInputGradient(
+        _ grad: NDArray, weight: NDArray, geometry: ConvolutionGeometry
+    ) -> NDArray {
+        winogradCorrelation(grad, weight, flipTransposed: true, bias: nil,
+                            padding: (2 - geometry.padding.0, 2 - geometry.padding.1))
+    }
+
+    /// The stride-1 correlation of `input` `[N, depth, H, W]`, zero-padded by `padding`,
+    /// with the 3×3 kernels `weight` `[O, C, 3, 3]` (used as `[O, C]` kernels, or with
+    /// `flipTransposed` flipped as `[C, O]`), plus `bias`. Blocks of tiles are tasks on the
+    /// kernel threads, each with scratch of its own (from the buffer cache).
+    private static func winogradCorrelation(
+        _ input: NDArray, _ weight: NDArray, flipTransposed: Bool, bias: NDArray?, padding: (Int, Int)
+    ) -> NDArray {
+        let source = input.contiguous(), kernels = weight.contiguous(), biasValues = bias?.contiguous()
+        let (n, depth, h, w) = (source.shape[0], source.shape[1], source.shape[2], source.shape[3])
+        let rows = flipTransposed ? kernels.shape[1] : kernels.shape[0]
+        let tiling = WinogradTiling(height: h, width: w, padding: padding, depth: depth, rows: rows)
+        let transformedKernels = NDArray(uninitialized: [16, rows, depth])
+        ag_winograd_kernels(kernels.pointer, Int64(kernels.shape[0]), Int64(kernels.shape[1]), flipTransposed,
+                            transformedKernels.pointer)
+        let result = NDArray(uninitialized: [n, rows, tiling.outHeight, tiling.outWidth])
+        let tiles = tiling.tiles(images: n), blockTiles = tiling.blockTiles
+        let u = transformedKernels.pointer, output = result.pointer, image = source.pointer
+        let biasPointer = biasValues.map { UnsafePointer($0.pointer) }
+        parallelFor((tiles + blockTiles - 1) / blockTiles) { block in
+            let first = block * blockTiles, count = Swift.min(blockTiles, tiles - first)
+            // 16 planes of the transformed input, then 16 of the products, a cache line apart
+            // (see conv_winograd.c).
+            let inputPlane = depth * count + 16, productPlane = rows * count + 16
+            let scratch = NDArray(uninitialized: [16 * (inputPlane + productPlane)])
+            let v = scratch.pointer, products = v + 16 * inputPlane
+            ag_winograd_input_tiles(image, Int64(depth), Int64(h), Int64(w), Int64(padding.0), Int64(padding.1),
+                                    Int64(tiling.tileRows), Int64(tiling.tileColumns), Int64(first), Int64(count),
+                                    v, Int64(inputPlane))
+            for position in 0..<16 {
+                ag_sgemm(false, false, Int64(rows), Int64(count), Int64(depth),
+                         u + position * rows * depth, Int64(depth), v + position * inputPlane, Int64(count),
+                         0, products + position * productPlane, Int64(count))
+            }
+            ag_winograd_output_tiles(products, Int64(rows), Int64(tiling.outHeight), Int64(tiling.outWidth),
+                                     Int64(tiling.tileRows), Int64(tiling.tileColumns), Int64(first), Int64(count),
+                                     Int64(productPlane), biasPointer, output)
+        }
+        return result
+    }
+}

@@ -1,0 +1,123 @@
+import XCTest
+@testable import AutogradCore
+
+/// The Winograd F(2×2, 3×3) convolution (NDArray+WinogradConvolution.swift) on every kernel
+/// path, one thread and two: the forward pass and the input gradient against im2col + GEMM
+/// for every padding it takes, odd and even output sizes, rows wide enough for every path's
+/// vectors of tiles, and blocks of tiles that end mid-image; and the rule that chooses it.
+final class WinogradConvolutionKernelPathTests: XCTestCase {
+    override func tearDown() {
+        Kernels.resetPath()
+        Kernels.threadCount = 0
+        super.tearDown()
+    }
+
+    /// Within 1e-4 of `expected`, relative to its magnitude above 1.
+    private func assertClose(_ actual: NDArray, _ expected: NDArray, _ message: String,
+                             file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(actual.shape, expected.shape, message, file: file, line: line)
+        for (i, (a, e)) in zip(actual.scalars, expected.scalars).enumerated() where abs(a - e) > 1e-4 * max(1, abs(e)) {
+            XCTFail("\(message): element \(i) is \(a), expected \(e)", file: file, line: line)
+            return
+        }
+    }
+
+    /// One convolution: images [n, c, h, w], kernels [o, c, 3, 3] and the padding.
+    private struct Case {
+        let n, c, h, w, o: Int
+        let padding: (Int, Int)
+    }
+
+    private static let cases: [Case] = [
+        // Odd output sizes (a last tile row and column that hang over), padded by 1.
+        Case(n: 2, c: 3, h: 9, w: 11, o: 5, padding: (1, 1)),
+        // Unpadded, and padded by 2 (whose input gradient is unpadded), unequal per axis.
+        Case(n: 1, c: 4, h: 10, w: 7, o: 6, padding: (0, 0)),
+        Case(n: 2, c: 5, h: 6, w: 8, o: 3, padding: (2, 0)),
+        Case(n: 1, c: 2, h: 5, w: 5, o: 2, padding: (0, 2)),
+        // Rows wide enough for vectors of 16 tiles, with the tiles after the last vector and
+        // the ragged last column (odd output widths) one at a time.
+        Case(n: 2, c: 3, h: 6, w: 41, o: 4, padding: (1, 1)),
+        Case(n: 1, c: 2, h: 7, w: 38, o: 3, padding: (0, 0)),
+        // Enough channels for blocks of 96 tiles over 3 images of 56 tiles: blocks end mid-image.
+        Case(n: 3, c: 40, h: 13, w: 15, o: 40, padding: (1, 1)),
+    ]
+
+    private func geometry(_ test: Case) -> ConvolutionGeometry {
+        ConvolutionGeometry(kernel: (3, 3), stride: (1, 1), padding: test.padding, dilation: (1, 1))
+    }
+
+    private func operands(_ test: Case, seed: UInt64) -> (x: NDArray, w: NDArray, bias: NDArray) {
+        (NDArray(shape: [test.n, test.c, test.h, test.w],
+                 scalars: pseudoRandomFloats(test.n * test.c * test.h * test.w, seed: seed)),
+         NDArray(shape: [test.o, test.c, 3, 3], scalars: pseudoRandomFloats(test.o * test.c * 9, seed: seed + 1)),
+         NDArray(shape: [test.o], scalars: pseudoRandomFloats(test.o, seed: seed + 2)))
+    }
+
+    func testTheLastCaseSpansSeveralBlocksThatEndMidImage() {
+        let test = Self.cases.last!
+        let tiling = WinogradTiling(height: test.h, width: test.w, padding: test.padding, depth: test.c, rows: test.o)
+        XCTAssertEqual([tiling.tileRows, tiling.tileColumns, tiling.blockTiles], [7, 8, 96])
+        XCTAssertGreaterThan(tiling.tiles(images: test.n), tiling.blockTiles)
+        XCTAssertNotEqual(tiling.blockTiles % (tiling.tileRows * tiling.tileColumns), 0)
+    }
+
+    func testForwardOfEveryPathMatchesUnfoldAndMultiply() {
+        for (index, test) in Self.cases.enumerated() {
+            let g = geometry(test)
+            let (x, w, bias) = operands(test, seed: UInt64(10 * index))
+            for withBias in [true, false] {
+                Kernels.resetPath()
+                Kernels.threadCount = 1
+                let expected = NDArray.columnConvolution2d(x, w, bias: withBias ? bias : nil, g)
+                for path in TestedKernelPath.all {
+                    path.activate()
+                    for threads in [1, 2] {
+                        Kernels.threadCount = threads
+                        let output = NDArray.winogradConvolution2d(x, w, bias: withBias ? bias : nil, g)
+                        assertClose(output, expected, "case \(index) bias \(withBias) \(path) threads=\(threads)")
+                    }
+                }
+            }
+        }
+    }
+
+    func testInputGradientOfEveryPathMatchesMultiplyAndFold() {
+        for (index, test) in Self.cases.enumerated() {
+            let g = geometry(test)
+            let (x, w, _) = operands(test, seed: UInt64(10 * index + 5))
+            let (oh, ow) = g.outputSize(height: test.h, width: test.w)
+            let grad = NDArray(shape: [test.n, test.o, oh, ow],
+                               scalars: pseudoRandomFloats(test.n * test.o * oh * ow, seed: UInt64(index)))
+            Kernels.resetPath()
+            Kernels.threadCount = 1
+            let expected = NDArray.columnConvolution2dBackward(
+                grad, input: x, weight: w, geometry: g, inputGradient: true, weightGradient: false, biasGradient: false
+            ).input!
+            for path in TestedKernelPath.all {
+                path.activate()
+                for threads in [1, 2] {
+                    Kernels.threadCount = threads
+                    let dx = NDArray.winogradConvolution2dInputGradient(grad, weight: w, geometry: g)
+                    assertClose(dx, expected, "case \(index) \(path) threads=\(threads)")
+                }
+            }
+        }
+    }
+
+    func testTheRuleTakesStrideOneThreeByThreeKernelsWithSixteenChannelsOrMore() {
+        let layer = ConvolutionGeometry(kernel: (3, 3), stride: (1, 1), padding: (1, 1), dilation: (1, 1))
+        XCTAssertTrue(layer.usesWinograd(channels: 32, outChannels: 64), "the benchmark's 32→64 layer")
+        XCTAssertTrue(layer.usesWinograd(channels: 16, outChannels: 16))
+        XCTAssertFalse(layer.usesWinograd(channels: 8, outChannels: 64), "few input channels")
+        XCTAssertFalse(layer.usesWinograd(channels: 64, outChannels: 8), "few output channels")
+        for other in [
+            ConvolutionGeometry(kernel: (3, 3), stride: (2, 2), padding: (1, 1), dilation: (1, 1)),
+            ConvolutionGeometry(kernel: (5, 5), stride: (1, 1), padding: (2, 2), dilation: (1, 1)),
+            ConvolutionGeometry(kernel: (3, 3), stride: (1, 1), padding: (1, 1), dilation: (2, 2)),
+            ConvolutionGeometry(kernel: (3, 3), stride: (1, 1), padding: (3, 1), dilation: (1, 1)),
+        ] {
+            XCTAssertFalse(other.usesWinograd(channels: 32, outChannels: 64), "\(other)")
+        }
+    }
+}
