@@ -125,7 +125,7 @@ extension NDArray {
 // MARK: Convolution as im2col + GEMM, a block of columns at a time
 
 /// Splits `0..<count` into `parts` contiguous runs and returns run `part`.
-private func run(_ part: Int, of parts: Int, in count: Int) -> Range<Int> {
+func partRange(_ part: Int, of parts: Int, in count: Int) -> Range<Int> {
     (count * part / parts)..<(count * (part + 1) / parts)
 }
 
@@ -239,7 +239,7 @@ extension NDArray {
         let scratch = NDArray(uninitialized: [parts, Swift.max(partSize, 1)])
         parallelFor(parts) { part in
             let columns = scratch.storage.base + part * partSize, products = columns + columnsSize
-            blocking.forEachBlock(over: run(part, of: parts, in: n), total: positions) { images, span in
+            blocking.forEachBlock(over: partRange(part, of: parts, in: n), total: positions) { images, span in
                 let width = images.count * span.count
                 guard images.count == 1 else {
                     for (k, image) in images.enumerated() {
@@ -298,16 +298,21 @@ extension NDArray {
         let winogradInput = inputGradient && !directInput && geometry.usesWinograd(channels: c, outChannels: outChannels)
         let columnInput = inputGradient && !directInput && !winogradInput
         let directWeight = weightGradient && geometry.usesDirectWeightGradient(rows: rows, positions: positions)
+        let winogradWeight = weightGradient && !directWeight && geometry.usesWinograd(channels: c, outChannels: outChannels)
+        let columnWeight = weightGradient && !directWeight && !winogradWeight
         var result: (input: NDArray?, weight: NDArray?, bias: NDArray?) = (nil, nil, nil)
-        if columnInput || weightGradient && !directWeight {
+        if columnInput || columnWeight {
             result = columnConvolution2dBackward(
                 grad, input: input, weight: weight, geometry: geometry, inputGradient: columnInput,
-                weightGradient: weightGradient && !directWeight, biasGradient: biasGradient)
+                weightGradient: columnWeight, biasGradient: biasGradient)
         } else if biasGradient {
             result.bias = convolutionBiasGradient(grad)
         }
         if winogradInput {
             result.input = winogradConvolution2dInputGradient(grad, weight: weight, geometry: geometry)
+        }
+        if winogradWeight {
+            result.weight = winogradConvolution2dWeightGradient(grad, input: input, geometry: geometry)
         }
         if directInput {
             result.input = directConvolution2dInputGradient(grad, weight: weight, inputShape: input.shape, geometry: geometry)
@@ -376,7 +381,7 @@ extension NDArray {
             let columns = partialBias + outChannels, gradientColumns = columns + columnsSize
             let gathered = gradientColumns + columnsSize
             var accumulate = false
-            let batch = run(part, of: parts, in: n)
+            let batch = partRange(part, of: parts, in: n)
             if biasGradient {
                 for image in batch {
                     let g = gradient.pointer + image * outChannels * positions

@@ -6,7 +6,9 @@ import CAutogradKernels
 // matrices V_ξ [depth, tiles], multiplied (16 GEMMs, 2.25× fewer multiply-adds than im2col +
 // GEMM) and transformed back into the output. The input gradient of such a convolution is one
 // too: the output gradient, padded by 2 − padding, correlated with the kernels flipped and
-// their channel axes swapped. The weight gradient keeps im2col + GEMM.
+// their channel axes swapped. The weight gradient sums, for each of the 16 positions, the
+// transformed output gradient [O, tiles] times the transformed input transposed [tiles, C]
+// over the blocks of tiles, and transforms the sums back into [O, C, 3, 3] kernels.
 
 /// How a Winograd F(2×2, 3×3) correlation walks its tiles.
 struct WinogradTiling {
@@ -66,6 +68,60 @@ extension NDArray {
     ) -> NDArray {
         winogradCorrelation(grad, weight, flipTransposed: true, bias: nil,
                             padding: (2 - geometry.padding.0, 2 - geometry.padding.1))
+    }
+
+    /// The weight gradient `[O, C, 3, 3]` of a convolution of `input` `[N, C, H, W]` with
+    /// `geometry` (where Winograd applies) from the output gradient `grad` `[N, O, outH, outW]`.
+    /// The tiles are split into one run of blocks per kernel thread, each summing its products
+    /// into sums of its own, added up at the end.
+    static func winogradConvolution2dWeightGradient(
+        _ grad: NDArray, input: NDArray, geometry: ConvolutionGeometry
+    ) -> NDArray {
+        let source = input.contiguous(), gradient = grad.contiguous()
+        let (n, c, h, w) = (source.shape[0], source.shape[1], source.shape[2], source.shape[3])
+        let outChannels = gradient.shape[1]
+        let tiling = WinogradTiling(height: h, width: w, padding: geometry.padding, depth: c, rows: outChannels)
+        let tiles = tiling.tiles(images: n), blockTiles = tiling.blockTiles
+        guard tiles > 0 else { return NDArray(zeros: [outChannels, c, 3, 3]) }   // an empty batch
+        let blocks = (tiles + blockTiles - 1) / blockTiles
+        let parts = Swift.min(Kernels.threadCount, blocks)
+        // Per part: its 16 sums [O, C], then a block's transformed input and gradient, their
+        // planes a cache line apart (see conv_winograd.c).
+        let sumsSize = 16 * outChannels * c
+        let partSize = sumsSize + 16 * (c * blockTiles + 16) + 16 * (outChannels * blockTiles + 16)
+        let scratch = NDArray(uninitialized: [parts, partSize])
+        let image = source.pointer, outputGradient = gradient.pointer
+        parallelFor(parts) { part in
+            let sums = scratch.pointer + part * partSize
+            var accumulate = false
+            for block in partRange(part, of: parts, in: blocks) {
+                let first = block * blockTiles, count = Swift.min(blockTiles, tiles - first)
+                let inputPlane = c * count + 16, gradientPlane = outChannels * count + 16
+                let v = sums + sumsSize, transformedGradient = v + 16 * inputPlane
+                ag_winograd_input_tiles(image, Int64(c), Int64(h), Int64(w),
+                                        Int64(geometry.padding.0), Int64(geometry.padding.1),
+                                        Int64(tiling.tileRows), Int64(tiling.tileColumns), Int64(first), Int64(count),
+                                        v, Int64(inputPlane))
+                ag_winograd_gradient_tiles(outputGradient, Int64(outChannels), Int64(tiling.outHeight),
+                                           Int64(tiling.outWidth), Int64(tiling.tileRows), Int64(tiling.tileColumns),
+                                           Int64(first), Int64(count), transformedGradient, Int64(gradientPlane))
+                for position in 0..<16 {
+                    ag_sgemm(false, true, Int64(outChannels), Int64(c), Int64(count),
+                             transformedGradient + position * gradientPlane, Int64(count),
+                             v + position * inputPlane, Int64(count),
+                             accumulate ? 1 : 0, sums + position * outChannels * c, Int64(c))
+                }
+                accumulate = true
+            }
+        }
+        let total = scratch.pointer
+        for part in 1..<parts {
+            let partial = scratch.pointer + part * partSize
+            for i in 0..<sumsSize { total[i] += partial[i] }
+        }
+        let result = NDArray(uninitialized: [outChannels, c, 3, 3])
+        ag_winograd_weight_gradient(total, Int64(outChannels), Int64(c), result.pointer)
+        return result
     }
 
     /// The stride-1 correlation of `input` `[N, depth, H, W]`, zero-padded by `padding`,

@@ -8,7 +8,11 @@
 // where d_c is the 4×4 input patch of channel c under the tile and g_c the 3×3 kernel. The
 // sum over channels, for each of the 16 positions ξ of the 4×4 products, is a matrix product
 // U_ξ [rows × depth] · V_ξ [depth × tiles], so the GEMM does 16 multiply-adds per tile and
-// channel pair where im2col + GEMM does 36 (4 outputs × 9 taps): 2.25× fewer.
+// channel pair where im2col + GEMM does 36 (4 outputs × 9 taps): 2.25× fewer. The weight
+// gradient is the adjoint of Y in g: for the output gradient δ of a tile,
+//   dW = Gᵀ [ Σ_tiles (A δ Aᵀ) ⊙ (Bᵀ d B) ] G
+// where the sum over tiles, for each position ξ, is the product of the transformed gradient
+// [outChannels × tiles] and the transposed transformed input [tiles × channels].
 //
 //        ⎡1  0 −1  0⎤        ⎡ 1    0    0 ⎤        ⎡1  1  1  0⎤
 //   Bᵀ = ⎢0  1  1  0⎥    G = ⎢1/2  1/2  1/2⎥   Aᵀ = ⎣0  1 −1 −1⎦
@@ -148,6 +152,30 @@ static inline void winograd_output_tile(const float *m, int64_t plane, int64_t r
     }
 }
 
+/// The gradient transform of one tile from its 2×2 output gradient at `source` (rows
+/// `outWidth` apart), of which `rowsLeft` rows and `columnsLeft` columns are inside the output
+/// (zeros outside), into `out[ξ·plane]`.
+static inline void winograd_gradient_tile(const float *source, int64_t rowsLeft, int64_t columnsLeft,
+                                          int64_t outWidth, float *out, int64_t plane) {
+    float d[2][2];
+    for (int a = 0; a < 2; a++) {
+        for (int b = 0; b < 2; b++) d[a][b] = a < rowsLeft && b < columnsLeft ? source[a * outWidth + b] : 0.0f;
+    }
+    float r[4][2];   // A δ
+    for (int b = 0; b < 2; b++) {
+        r[0][b] = d[0][b];
+        r[1][b] = d[0][b] + d[1][b];
+        r[2][b] = d[0][b] - d[1][b];
+        r[3][b] = -d[1][b];
+    }
+    for (int i = 0; i < 4; i++) {   // (A δ) Aᵀ
+        out[(4 * i + 0) * plane] = r[i][0];
+        out[(4 * i + 1) * plane] = r[i][0] + r[i][1];
+        out[(4 * i + 2) * plane] = r[i][0] - r[i][1];
+        out[(4 * i + 3) * plane] = -r[i][1];
+    }
+}
+
 #define AG_WG_LANES 4
 #define AG_WG_TARGET
 #define AG_WG_NAME(x) x##_portable
@@ -186,4 +214,35 @@ void ag_winograd_output_tiles(const float *products, int64_t outChannels, int64_
     AG_ON_KERNEL_PATH(path, winograd_output_tiles,
                       (products, outChannels, outHeight, outWidth, tileRows, tileColumns, firstTile, tileCount,
                        planeStride, bias, output));
+}
+
+void ag_winograd_gradient_tiles(const float *gradient, int64_t outChannels, int64_t outHeight, int64_t outWidth,
+                                int64_t tileRows, int64_t tileColumns, int64_t firstTile, int64_t tileCount,
+                                float *transformed, int64_t planeStride) {
+    int32_t path = ag_kernel_path_get();
+    AG_ON_KERNEL_PATH(path, winograd_gradient_tiles,
+                      (gradient, outChannels, outHeight, outWidth, tileRows, tileColumns, firstTile, tileCount,
+                       transformed, planeStride));
+}
+
+/// Applies Gᵀ on the left of the 4-vector column (a, b, c, d): (a + (b+c)/2, (b−c)/2, (b+c)/2 + d).
+#define AG_WINOGRAD_GT(a, b, c, d, out0, out1, out2)                                              \
+    do { out0 = (a) + 0.5f * ((b) + (c)); out1 = 0.5f * ((b) - (c)); out2 = 0.5f * ((b) + (c)) + (d); } while (0)
+
+void ag_winograd_weight_gradient(const float *products, int64_t outChannels, int64_t channels, float *weightGradient) {
+    const int64_t plane = outChannels * channels;
+    for (int64_t o = 0; o < outChannels; o++) {
+        for (int64_t c = 0; c < channels; c++) {
+            const float *m = products + o * channels + c;
+            float t[3][4];   // Gᵀ P
+            for (int j = 0; j < 4; j++) {
+                AG_WINOGRAD_GT(m[j * plane], m[(4 + j) * plane], m[(8 + j) * plane], m[(12 + j) * plane],
+                               t[0][j], t[1][j], t[2][j]);
+            }
+            float *out = weightGradient + (o * channels + c) * 9;
+            for (int i = 0; i < 3; i++) {   // (Gᵀ P) G
+                AG_WINOGRAD_GT(t[i][0], t[i][1], t[i][2], t[i][3], out[3 * i], out[3 * i + 1], out[3 * i + 2]);
+            }
+        }
+    }
 }

@@ -5,17 +5,19 @@
 //   AG_WG_TARGET   the functions' target attribute (empty for the portable path)
 //   AG_WG_NAME(x)  x with the path's suffix
 //
-// to get AG_WG_NAME(winograd_input_tiles) and AG_WG_NAME(winograd_output_tiles), the
-// contracts of ag_winograd_input_tiles and ag_winograd_output_tiles. The tiles of a block are
+// to get AG_WG_NAME(winograd_input_tiles), AG_WG_NAME(winograd_output_tiles) and
+// AG_WG_NAME(winograd_gradient_tiles), the contracts of ag_winograd_input_tiles,
+// ag_winograd_output_tiles and ag_winograd_gradient_tiles. The tiles of a block are
 // taken a run at a time (the block's tiles of one tile row), AG_WG_LANES neighbouring tiles
 // together where they can, one per vector lane: their patches' columns 0 and 2 are the even
 // floats of an input row from the first patch's column 0 and 2, columns 1 and 3 the odd ones
 // (loaded whole and deinterleaved); their 2×2 outputs are interleaved back into two output
-// rows. A group may start earlier than the first tile not yet done, so that it ends inside the
+// rows, and their 2×2 output gradients deinterleaved from two rows of the gradient. A group may start earlier than the first tile not yet done, so that it ends inside the
 // run and the image (winograd_group_start): the tiles it does again get the same values. Patch
 // rows above or below the image are read from a row of zeros. Tiles no group can take
 // (patches over the image's left or right border, tiles over the output's last row or column,
-// runs shorter than a group) go one at a time (winograd_input_tile, winograd_output_tile). Only additions, in the same order in both forms, so every path gives
+// runs shorter than a group) go one at a time (winograd_input_tile, winograd_output_tile,
+// winograd_gradient_tile). Only additions, in the same order in both forms, so every path gives
 // the same bits.
 
 #ifndef AG_WG_NAME
@@ -163,6 +165,65 @@ static void AG_WG_NAME(winograd_output_tiles)(const float *products, int64_t out
                     continue;
                 }
                 AG_WG_NAME(output_lanes)(m + start, plane, shift, target + 2 * start, outWidth);
+                g = start + L;
+            }
+            t += run;
+            winograd_advance(&p, run, tileRows, tileColumns);
+        }
+    }
+}
+
+/// The gradient transform A·δ·Aᵀ of L neighbouring tiles of one tile row: row a of the first
+/// one's 2×2 output gradient at `rows[a]` (2·L floats from there), the others' 2, 4, ...
+/// floats to its right; tile `l` goes to lane `l` of the 16 planes at `out`.
+AG_WG_TARGET
+static inline __attribute__((always_inline)) void AG_WG_NAME(gradient_lanes)(const float *const rows[2], float *out,
+                                                                           int64_t plane) {
+    V r[4][2];   // A δ
+    for (int a = 0; a < 2; a++) {
+        const V first = *(const V *)rows[a], second = *(const V *)(rows[a] + L);
+        r[a][0] = AG_WG_EVEN(first, second);
+        r[a][1] = AG_WG_ODD(first, second);
+    }
+    for (int b = 0; b < 2; b++) {
+        const V d0 = r[0][b], d1 = r[1][b];
+        r[0][b] = d0;
+        r[1][b] = d0 + d1;
+        r[2][b] = d0 - d1;
+        r[3][b] = -d1;
+    }
+    for (int i = 0; i < 4; i++) {   // (A δ) Aᵀ
+        *(V *)(out + (4 * i + 0) * plane) = r[i][0];
+        *(V *)(out + (4 * i + 1) * plane) = r[i][0] + r[i][1];
+        *(V *)(out + (4 * i + 2) * plane) = r[i][0] - r[i][1];
+        *(V *)(out + (4 * i + 3) * plane) = -r[i][1];
+    }
+}
+
+AG_WG_TARGET
+static void AG_WG_NAME(winograd_gradient_tiles)(const float *gradient, int64_t outChannels, int64_t outHeight,
+                                                int64_t outWidth, int64_t tileRows, int64_t tileColumns,
+                                                int64_t firstTile, int64_t tileCount, float *transformed,
+                                                int64_t plane) {
+    for (int64_t o = 0; o < outChannels; o++) {
+        ag_tile_position p = tile_position(firstTile, tileRows, tileColumns);
+        for (int64_t t = 0; t < tileCount;) {
+            const int64_t run = winograd_run(p, tileColumns, tileCount - t);
+            const int64_t y = 2 * p.row, x = 2 * p.column;
+            const float *source = gradient + ((p.image * outChannels + o) * outHeight + y) * outWidth + x;
+            float *out = transformed + o * tileCount + t;
+            // Groups end at the run's tiles s with x + 2s + 2L <= outWidth; a second row past
+            // the output's last reads zeros.
+            const int64_t lastGroup = winograd_last_group(outWidth - x - 2 * L, run - L);
+            for (int64_t g = 0; g < run;) {
+                const int64_t start = winograd_group_start(g, 0, lastGroup, L);
+                if (start < 0) {
+                    winograd_gradient_tile(source + 2 * g, outHeight - y, outWidth - x - 2 * g, outWidth, out + g, plane);
+                    g++;
+                    continue;
+                }
+                const float *rows[2] = {source + 2 * start, y + 1 < outHeight ? source + outWidth + 2 * start : ag_winograd_zeros};
+                AG_WG_NAME(gradient_lanes)(rows, out + start, plane);
                 g = start + L;
             }
             t += run;

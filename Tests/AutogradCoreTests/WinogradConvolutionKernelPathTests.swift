@@ -2,7 +2,7 @@ import XCTest
 @testable import AutogradCore
 
 /// The Winograd F(2×2, 3×3) convolution (NDArray+WinogradConvolution.swift) on every kernel
-/// path, one thread and two: the forward pass and the input gradient against im2col + GEMM
+/// path, one thread and two: the forward pass and both gradients against im2col + GEMM
 /// for every padding it takes, odd and even output sizes, rows wide enough for every path's
 /// vectors of tiles, and blocks of tiles that end mid-image; and the rule that chooses it.
 final class WinogradConvolutionKernelPathTests: XCTestCase {
@@ -103,6 +103,55 @@ final class WinogradConvolutionKernelPathTests: XCTestCase {
                 }
             }
         }
+    }
+
+    func testWeightGradientOfEveryPathMatchesUnfoldAndMultiply() {
+        for (index, test) in Self.cases.enumerated() {
+            let g = geometry(test)
+            let (x, w, _) = operands(test, seed: UInt64(10 * index + 7))
+            let (oh, ow) = g.outputSize(height: test.h, width: test.w)
+            let grad = NDArray(shape: [test.n, test.o, oh, ow],
+                               scalars: pseudoRandomFloats(test.n * test.o * oh * ow, seed: UInt64(index + 50)))
+            Kernels.resetPath()
+            Kernels.threadCount = 1
+            let expected = NDArray.columnConvolution2dBackward(
+                grad, input: x, weight: w, geometry: g, inputGradient: false, weightGradient: true, biasGradient: false
+            ).weight!
+            for path in TestedKernelPath.all {
+                path.activate()
+                for threads in [1, 2] {
+                    Kernels.threadCount = threads
+                    let dw = NDArray.winogradConvolution2dWeightGradient(grad, input: x, geometry: g)
+                    assertClose(dw, expected, "case \(index) \(path) threads=\(threads)")
+                }
+            }
+        }
+    }
+
+    func testTheBackwardPassRunsEveryGradientByWinogradWhereTheRuleHolds() {
+        // 16 → 16 channels: the rule holds; the results match im2col + GEMM.
+        let test = Case(n: 2, c: 16, h: 9, w: 12, o: 16, padding: (1, 1))
+        let g = geometry(test)
+        XCTAssertTrue(g.usesWinograd(channels: 16, outChannels: 16))
+        let (x, w, bias) = operands(test, seed: 99)
+        let output = NDArray.convolution2d(x, w, bias: bias, g)
+        assertClose(output, NDArray.columnConvolution2d(x, w, bias: bias, g), "forward")
+        let grad = NDArray(shape: output.shape, scalars: pseudoRandomFloats(output.count, seed: 98))
+        let winograd = NDArray.convolution2dBackward(
+            grad, input: x, weight: w, geometry: g, inputGradient: true, weightGradient: true, biasGradient: true)
+        let columns = NDArray.columnConvolution2dBackward(
+            grad, input: x, weight: w, geometry: g, inputGradient: true, weightGradient: true, biasGradient: true)
+        assertClose(winograd.input!, columns.input!, "input gradient")
+        assertClose(winograd.weight!, columns.weight!, "weight gradient")
+        assertClose(winograd.bias!, columns.bias!, "bias gradient")
+    }
+
+    func testAnEmptyBatchHasAZeroWeightGradient() {
+        let g = ConvolutionGeometry(kernel: (3, 3), stride: (1, 1), padding: (1, 1), dilation: (1, 1))
+        let dw = NDArray.winogradConvolution2dWeightGradient(
+            NDArray(zeros: [0, 16, 5, 5]), input: NDArray(zeros: [0, 16, 5, 5]), geometry: g)
+        XCTAssertEqual(dw.shape, [16, 16, 3, 3])
+        XCTAssertEqual(Set(dw.scalars), [0])
     }
 
     func testTheRuleTakesStrideOneThreeByThreeKernelsWithSixteenChannelsOrMore() {

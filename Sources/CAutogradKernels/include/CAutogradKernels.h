@@ -223,6 +223,20 @@ void ag_winograd_output_tiles(const float *products, int64_t outChannels, int64_
                               int64_t tileRows, int64_t tileColumns, int64_t firstTile, int64_t tileCount,
                               int64_t planeStride, const float *bias, float *output);
 
+/// The gradient transform A·δ·Aᵀ of F(2×2, 3×3), the adjoint of the output transform: from
+/// the output gradient `gradient` [batch, outChannels, outHeight, outWidth] (zeros past its
+/// last row or column), the 2×2 gradients of tiles [firstTile, firstTile + tileCount) into 16
+/// planes [outChannels, tileCount], planeStride floats apart (as ag_winograd_input_tiles writes).
+void ag_winograd_gradient_tiles(const float *gradient, int64_t outChannels, int64_t outHeight, int64_t outWidth,
+                                int64_t tileRows, int64_t tileColumns, int64_t firstTile, int64_t tileCount,
+                                float *transformed, int64_t planeStride);
+
+/// The weight gradient [outChannels, channels, 3, 3] = Gᵀ·P·G from the 16 planes `products`
+/// [outChannels, channels] (P at position ξ = 4i + j of row o and column c at
+/// products[ξ·outChannels·channels + o·channels + c]): the sums over tiles of the transformed
+/// gradient times the transformed input.
+void ag_winograd_weight_gradient(const float *products, int64_t outChannels, int64_t channels, float *weightGradient);
+
 // MARK: Direct convolution (conv_direct.c)
 
 /// A direct 2-D convolution (cross-correlation) of `batch` images [channels, height, width]
