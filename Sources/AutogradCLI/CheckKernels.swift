@@ -9,8 +9,9 @@ import Foundation
 /// not built on): matrix products in float32 and float64 with transposed and padded
 /// operands, the float32 product whose right operand's rows sit at offsets (the implicit
 /// convolution's), sums, the float32 elementwise ops and softmax rows, and the same products on N
-/// threads, which must equal one thread's bit for bit, erf and the exact GELU, and the
-/// optimizers' in-place update. Prints one line per path and check (the threaded one names
+/// threads, which must equal one thread's bit for bit, erf and the exact GELU, the
+/// optimizers' in-place update, an LSTM step, and the Winograd convolution forward and
+/// backward. Prints one line per path and check (the threaded one names
 /// its thread count); exits 1 when any check fails.
 struct CheckKernels: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -72,12 +73,12 @@ enum KernelCheckPath {
 /// One check of `check-kernels`; `run` returns the largest error (0 for exact checks).
 enum KernelCheck: String, CaseIterable {
     case sgemm, sgemmOffsetRows = "sgemm-offset-rows", dgemm, sum, unary, binary, softmax, gelu
-    case addScaled = "add-scaled", lstmStep = "lstm-step", threads
+    case addScaled = "add-scaled", lstmStep = "lstm-step", winograd, threads
 
     /// The largest error that passes.
     var tolerance: Double {
         switch self {
-        case .sgemm, .sgemmOffsetRows: return 1e-4
+        case .sgemm, .sgemmOffsetRows, .winograd: return 1e-4
         case .dgemm: return 1e-12
         case .sum: return 1e-9
         case .unary, .softmax, .gelu, .lstmStep: return 1   // in units of each result's bound
@@ -130,6 +131,9 @@ enum KernelCheck: String, CaseIterable {
         case .gelu: return ElementwiseCheck.gelu()
         case .addScaled: return ElementwiseCheck.addScaled()
         case .lstmStep: return RecurrentStepCheck.largestError()
+        case .winograd:
+            Kernels.threadCount = threads
+            return WinogradConvolutionCheck.largestError()
         case .threads:
             var worst = 0.0
             for shape in [(m: 256, n: 256, k: 300), (150, 400, 300), (700, 72, 300)] {

@@ -190,9 +190,11 @@ extension NDArray {
     ///
     /// Kernels with few input channels and taps, or small images, run directly from the
     /// image (``directConvolution2d(_:_:bias:_:)``, see NDArray+DirectConvolution.swift);
-    /// other stride-1 kernels over larger images as an implicit GEMM that packs straight
-    /// from the padded image (``implicitConvolution2d(_:_:bias:_:)``, see
-    /// NDArray+ImplicitConvolution.swift); the rest by im2col + GEMM
+    /// stride-1 3×3 kernels with at least 16 channels on each side by Winograd's F(2×2, 3×3)
+    /// (``winogradConvolution2d(_:_:bias:_:)``, see NDArray+WinogradConvolution.swift);
+    /// on the AVX-512 path, other stride-1 kernels over larger images as an implicit GEMM
+    /// that packs straight from the padded image (``implicitConvolution2d(_:_:bias:_:)``,
+    /// see NDArray+ImplicitConvolution.swift); the rest by im2col + GEMM
     /// (``columnConvolution2d(_:_:bias:_:)``). Shapes are checked by the caller.
     public static func convolution2d(
         _ input: NDArray, _ weight: NDArray, bias: NDArray?, _ geometry: ConvolutionGeometry
@@ -283,8 +285,9 @@ extension NDArray {
 
     /// The gradients of ``convolution2d(_:_:bias:_:)`` given the output's gradient `grad`
     /// `[N, O, outH, outW]`: `dx`, `dW` and `db`, only the requested ones. Each of `dx` and
-    /// `dW` runs directly where the rules of NDArray+DirectConvolution.swift say so, the
-    /// rest by ``columnConvolution2dBackward(_:input:weight:geometry:inputGradient:weightGradient:biasGradient:)``.
+    /// `dW` runs directly where the rules of NDArray+DirectConvolution.swift say so, else by
+    /// Winograd's F(2×2, 3×3) where ``ConvolutionGeometry/usesWinograd(channels:outChannels:)``
+    /// holds, the rest by ``columnConvolution2dBackward(_:input:weight:geometry:inputGradient:weightGradient:biasGradient:)``.
     public static func convolution2dBackward(
         _ grad: NDArray, input: NDArray, weight: NDArray, geometry: ConvolutionGeometry,
         inputGradient: Bool, weightGradient: Bool, biasGradient: Bool

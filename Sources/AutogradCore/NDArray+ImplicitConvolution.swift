@@ -141,7 +141,9 @@ extension ConvolutionGeometry {
     /// Whether the forward pass runs as an implicit GEMM: where it suits
     /// (``suitsImplicitGEMM(rows:positions:)``) and on the AVX-512 path, where it measured
     /// faster than im2col + GEMM (conv_fwd_bwd 1.05× on one thread and 1.06× on two, 10
-    /// alternating runs each, on a Xeon with 2 MB of L2 per core). On an AMD Zen 3 with 512 KB
+    /// alternating runs each, on a Xeon with 2 MB of L2 per core; that layer, 3×3 from 32
+    /// to 64 channels, now runs by Winograd's F(2×2, 3×3) first, see
+    /// ``usesWinograd(channels:outChannels:)``). On an AMD Zen 3 with 512 KB
     /// of L2 per core and AVX2, an implicit GEMM of an earlier design measured 0.93-0.96× with
     /// two threads, and on the AVX2 path of a Zen 1 this one measured 0.97× (10 interleaved
     /// rounds), so the other paths keep unfolding.

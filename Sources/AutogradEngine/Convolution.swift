@@ -27,7 +27,7 @@ public func conv2d(
         kernel: weight.rank == 4 ? (weight.shape[2], weight.shape[3]) : (0, 0),
         stride: stride, padding: padding, dilation: dilation)
     trapOnShapeError { () throws(ShapeError) in try checkConvolution(input.shape, weight.shape, bias?.shape, geometry) }
-    // im2col + GEMM one image at a time, threaded over the batch (AutogradCore).
+    // Direct, Winograd, implicit-GEMM or im2col + GEMM kernels, as AutogradCore's rules choose.
     let value = NDArray.convolution2d(input.array, weight.array, bias: bias?.array, geometry)
     return Tensor.record(
         value, .convolution(geometry, hasBias: bias != nil),

@@ -15,13 +15,13 @@ final class CLICheckKernelsTests: XCTestCase {
         if Kernels.Path.avx2.isAvailable { paths.append("avx512-on-avx2") }
         for path in paths {
             let checks = ["sgemm", "sgemm-offset-rows", "dgemm", "sum", "unary", "binary", "softmax", "gelu", "add-scaled",
-                          "lstm-step", "threads"]
+                          "lstm-step", "winograd", "threads"]
             for check in checks {
                 let threadsNote = check == "threads" ? "2 threads, " : ""
                 XCTAssertTrue(result.output.contains("\(path) \(check) ok (\(threadsNote)largest error "), "\(path) \(check): \(result.output)")
             }
         }
-        XCTAssertEqual(result.output.split(separator: "\n").count, 11 * paths.count, result.output)
+        XCTAssertEqual(result.output.split(separator: "\n").count, 12 * paths.count, result.output)
     }
 
     /// The default thread count is the number of CPUs the process may run on: one under

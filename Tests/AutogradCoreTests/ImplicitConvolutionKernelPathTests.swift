@@ -100,8 +100,9 @@ final class ImplicitConvolutionKernelPathTests: XCTestCase {
         }
     }
 
-    func testTheBenchmarkLayerRunsAsAnImplicitGemmOnTheAVX512Path() {
-        // 32→64 3×3 over 56×56 (conv_fwd_bwd): one image unfolds to more than a block.
+    func testLargeStrideOneImagesSuitAnImplicitGemmOnTheAVX512Path() {
+        // 32→64 3×3 over 56×56 (conv_fwd_bwd, which runs by Winograd before this rule is
+        // asked): one image unfolds to more than a block.
         let g = ConvolutionGeometry(kernel: (3, 3), stride: (1, 1), padding: (1, 1), dilation: (1, 1))
         XCTAssertTrue(g.suitsImplicitGEMM(rows: 32 * 9, positions: 56 * 56))
         XCTAssertFalse(g.suitsImplicitGEMM(rows: 32 * 9, positions: 4 * 4), "small images unfold several at a time")

@@ -157,6 +157,7 @@ final class WinogradConvolutionKernelPathTests: XCTestCase {
     func testTheRuleTakesStrideOneThreeByThreeKernelsWithSixteenChannelsOrMore() {
         let layer = ConvolutionGeometry(kernel: (3, 3), stride: (1, 1), padding: (1, 1), dilation: (1, 1))
         XCTAssertTrue(layer.usesWinograd(channels: 32, outChannels: 64), "the benchmark's 32→64 layer")
+        XCTAssertFalse(layer.usesDirectForward(rows: 32 * 9, positions: 56 * 56), "not taken by the direct kernels first")
         XCTAssertTrue(layer.usesWinograd(channels: 16, outChannels: 16))
         XCTAssertFalse(layer.usesWinograd(channels: 8, outChannels: 64), "few input channels")
         XCTAssertFalse(layer.usesWinograd(channels: 64, outChannels: 8), "few output channels")
