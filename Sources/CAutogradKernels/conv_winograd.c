@@ -25,6 +25,10 @@
 // multiple of 4 KB apart would fall on the same sets of the L1 cache, more than its ways
 // (the input gradient of the benchmark's 32→64 layer, 64 channels × 80 tiles per plane, ran
 // its input transform 4× slower that way), so the callers leave a cache line between them.
+//
+// The kernel transform and the weight gradient's final one (once per call) are scalar, below;
+// the tile transforms run several tiles per vector, in conv_winograd_body.h, compiled once
+// per kernel path, with the one-tile forms below for the tiles at the borders.
 
 /// Applies G on the left of the 3-vector column (a, b, c): (a, (a+b+c)/2, (a−b+c)/2, c).
 #define AG_WINOGRAD_G(a, b, c, out0, out1, out2, out3) \

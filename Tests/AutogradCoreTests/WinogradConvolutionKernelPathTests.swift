@@ -62,69 +62,53 @@ final class WinogradConvolutionKernelPathTests: XCTestCase {
         XCTAssertNotEqual(tiling.blockTiles % (tiling.tileRows * tiling.tileColumns), 0)
     }
 
+    /// `expected` (im2col + GEMM on the default path, one thread) against `winograd` on every
+    /// path, one thread and two.
+    private func assertEveryPathMatches(_ label: String, expected: () -> NDArray, winograd: () -> NDArray,
+                                        file: StaticString = #filePath, line: UInt = #line) {
+        Kernels.resetPath()
+        Kernels.threadCount = 1
+        let reference = expected()
+        for path in TestedKernelPath.all {
+            path.activate()
+            for threads in [1, 2] {
+                Kernels.threadCount = threads
+                assertClose(winograd(), reference, "\(label) \(path) threads=\(threads)", file: file, line: line)
+            }
+        }
+    }
+
+    /// A random output gradient for `test`.
+    private func outputGradient(_ test: Case, seed: UInt64) -> NDArray {
+        let (oh, ow) = geometry(test).outputSize(height: test.h, width: test.w)
+        return NDArray(shape: [test.n, test.o, oh, ow], scalars: pseudoRandomFloats(test.n * test.o * oh * ow, seed: seed))
+    }
+
     func testForwardOfEveryPathMatchesUnfoldAndMultiply() {
         for (index, test) in Self.cases.enumerated() {
             let g = geometry(test)
             let (x, w, bias) = operands(test, seed: UInt64(10 * index))
-            for withBias in [true, false] {
-                Kernels.resetPath()
-                Kernels.threadCount = 1
-                let expected = NDArray.columnConvolution2d(x, w, bias: withBias ? bias : nil, g)
-                for path in TestedKernelPath.all {
-                    path.activate()
-                    for threads in [1, 2] {
-                        Kernels.threadCount = threads
-                        let output = NDArray.winogradConvolution2d(x, w, bias: withBias ? bias : nil, g)
-                        assertClose(output, expected, "case \(index) bias \(withBias) \(path) threads=\(threads)")
-                    }
-                }
+            for b in [bias, nil] {
+                assertEveryPathMatches("case \(index) bias \(b != nil)",
+                                       expected: { NDArray.columnConvolution2d(x, w, bias: b, g) },
+                                       winograd: { NDArray.winogradConvolution2d(x, w, bias: b, g) })
             }
         }
     }
 
-    func testInputGradientOfEveryPathMatchesMultiplyAndFold() {
+    func testBothGradientsOfEveryPathMatchUnfoldMultiplyAndFold() {
         for (index, test) in Self.cases.enumerated() {
             let g = geometry(test)
             let (x, w, _) = operands(test, seed: UInt64(10 * index + 5))
-            let (oh, ow) = g.outputSize(height: test.h, width: test.w)
-            let grad = NDArray(shape: [test.n, test.o, oh, ow],
-                               scalars: pseudoRandomFloats(test.n * test.o * oh * ow, seed: UInt64(index)))
-            Kernels.resetPath()
-            Kernels.threadCount = 1
-            let expected = NDArray.columnConvolution2dBackward(
-                grad, input: x, weight: w, geometry: g, inputGradient: true, weightGradient: false, biasGradient: false
-            ).input!
-            for path in TestedKernelPath.all {
-                path.activate()
-                for threads in [1, 2] {
-                    Kernels.threadCount = threads
-                    let dx = NDArray.winogradConvolution2dInputGradient(grad, weight: w, geometry: g)
-                    assertClose(dx, expected, "case \(index) \(path) threads=\(threads)")
-                }
+            let grad = outputGradient(test, seed: UInt64(index))
+            let columns = {
+                NDArray.columnConvolution2dBackward(grad, input: x, weight: w, geometry: g, inputGradient: true,
+                                                    weightGradient: true, biasGradient: false)
             }
-        }
-    }
-
-    func testWeightGradientOfEveryPathMatchesUnfoldAndMultiply() {
-        for (index, test) in Self.cases.enumerated() {
-            let g = geometry(test)
-            let (x, w, _) = operands(test, seed: UInt64(10 * index + 7))
-            let (oh, ow) = g.outputSize(height: test.h, width: test.w)
-            let grad = NDArray(shape: [test.n, test.o, oh, ow],
-                               scalars: pseudoRandomFloats(test.n * test.o * oh * ow, seed: UInt64(index + 50)))
-            Kernels.resetPath()
-            Kernels.threadCount = 1
-            let expected = NDArray.columnConvolution2dBackward(
-                grad, input: x, weight: w, geometry: g, inputGradient: false, weightGradient: true, biasGradient: false
-            ).weight!
-            for path in TestedKernelPath.all {
-                path.activate()
-                for threads in [1, 2] {
-                    Kernels.threadCount = threads
-                    let dw = NDArray.winogradConvolution2dWeightGradient(grad, input: x, geometry: g)
-                    assertClose(dw, expected, "case \(index) \(path) threads=\(threads)")
-                }
-            }
+            assertEveryPathMatches("case \(index) input gradient", expected: { columns().input! },
+                                   winograd: { NDArray.winogradConvolution2dInputGradient(grad, weight: w, geometry: g) })
+            assertEveryPathMatches("case \(index) weight gradient", expected: { columns().weight! },
+                                   winograd: { NDArray.winogradConvolution2dWeightGradient(grad, input: x, geometry: g) })
         }
     }
 
