@@ -188,11 +188,12 @@ extension NDArray {
     /// `[O, C, kh, kw]`, plus `bias` `[O]`: `out[n] = W·im2col(x[n]) + b`, giving
     /// `[N, O, outH, outW]`.
     ///
-    /// Kernels with few input channels and taps, or small images, run directly from the
-    /// image (``directConvolution2d(_:_:bias:_:)``, see NDArray+DirectConvolution.swift);
-    /// stride-1 3×3 kernels with at least 16 channels on each side by Winograd's F(2×2, 3×3)
-    /// (``winogradConvolution2d(_:_:bias:_:)``, see NDArray+WinogradConvolution.swift);
-    /// on the AVX-512 path, other stride-1 kernels over larger images as an implicit GEMM
+    /// Stride-1 3×3 kernels with at least 16 channels on each side run by Winograd's
+    /// F(2×2, 3×3) (``winogradConvolution2d(_:_:bias:_:)``, see
+    /// NDArray+WinogradConvolution.swift); other kernels with few input channels and taps, or
+    /// over small images, directly from the image (``directConvolution2d(_:_:bias:_:)``, see
+    /// NDArray+DirectConvolution.swift); on the AVX-512 path, other stride-1 kernels over
+    /// larger images as an implicit GEMM
     /// that packs straight from the padded image (``implicitConvolution2d(_:_:bias:_:)``,
     /// see NDArray+ImplicitConvolution.swift); the rest by im2col + GEMM
     /// (``columnConvolution2d(_:_:bias:_:)``). Shapes are checked by the caller.
@@ -203,11 +204,11 @@ extension NDArray {
         weight.checkFloat32Kernel("conv2d")
         let (oh, ow) = geometry.outputSize(height: input.shape[2], width: input.shape[3])
         let rows = weight.shape[1] * geometry.kernel.0 * geometry.kernel.1
-        if geometry.usesDirectForward(rows: rows, positions: oh * ow) {
-            return directConvolution2d(input, weight, bias: bias, geometry)
-        }
         if geometry.usesWinograd(channels: weight.shape[1], outChannels: weight.shape[0]) {
             return winogradConvolution2d(input, weight, bias: bias, geometry)
+        }
+        if geometry.usesDirectForward(rows: rows, positions: oh * ow) {
+            return directConvolution2d(input, weight, bias: bias, geometry)
         }
         if geometry.usesImplicitGEMM(rows: rows, positions: oh * ow) {
             return implicitConvolution2d(input, weight, bias: bias, geometry)
@@ -284,10 +285,10 @@ extension NDArray {
     }
 
     /// The gradients of ``convolution2d(_:_:bias:_:)`` given the output's gradient `grad`
-    /// `[N, O, outH, outW]`: `dx`, `dW` and `db`, only the requested ones. Each of `dx` and
-    /// `dW` runs directly where the rules of NDArray+DirectConvolution.swift say so, else by
+    /// `[N, O, outH, outW]`: `dx`, `dW` and `db`, only the requested ones. Both run by
     /// Winograd's F(2×2, 3×3) where ``ConvolutionGeometry/usesWinograd(channels:outChannels:)``
-    /// holds, the rest by ``columnConvolution2dBackward(_:input:weight:geometry:inputGradient:weightGradient:biasGradient:)``.
+    /// holds, else each directly where the rules of NDArray+DirectConvolution.swift say so,
+    /// the rest by ``columnConvolution2dBackward(_:input:weight:geometry:inputGradient:weightGradient:biasGradient:)``.
     public static func convolution2dBackward(
         _ grad: NDArray, input: NDArray, weight: NDArray, geometry: ConvolutionGeometry,
         inputGradient: Bool, weightGradient: Bool, biasGradient: Bool
@@ -296,13 +297,14 @@ extension NDArray {
         let (outChannels, c) = (weight.shape[0], weight.shape[1])
         let (oh, ow) = geometry.outputSize(height: input.shape[2], width: input.shape[3])
         let (rows, positions) = (c * geometry.kernel.0 * geometry.kernel.1, oh * ow)
-        let directInput = inputGradient
+        let winograd = geometry.usesWinograd(channels: c, outChannels: outChannels)
+        let winogradInput = inputGradient && winograd, winogradWeight = weightGradient && winograd
+        let directInput = inputGradient && !winograd
             && geometry.usesDirectInputGradient(rows: rows, positions: positions, outChannels: outChannels)
-        let winogradInput = inputGradient && !directInput && geometry.usesWinograd(channels: c, outChannels: outChannels)
-        let columnInput = inputGradient && !directInput && !winogradInput
-        let directWeight = weightGradient && geometry.usesDirectWeightGradient(rows: rows, positions: positions)
-        let winogradWeight = weightGradient && !directWeight && geometry.usesWinograd(channels: c, outChannels: outChannels)
-        let columnWeight = weightGradient && !directWeight && !winogradWeight
+        let directWeight = weightGradient && !winograd
+            && geometry.usesDirectWeightGradient(rows: rows, positions: positions)
+        let columnInput = inputGradient && !winograd && !directInput
+        let columnWeight = weightGradient && !winograd && !directWeight
         var result: (input: NDArray?, weight: NDArray?, bias: NDArray?) = (nil, nil, nil)
         if columnInput || columnWeight {
             result = columnConvolution2dBackward(

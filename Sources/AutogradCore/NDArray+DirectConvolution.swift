@@ -19,7 +19,12 @@ import CAutogradKernels
 //   16, 32→64, 56×56, 3, pad 1       59253 / 45668 / 41992             58329 / 64259 / 83676
 //
 // The input gradient reads every output channel's gradient rows for each input row, so it
-// pays only while one image's output gradient is small.
+// pays only while one image's output gradient is small. Stride-1 3×3 layers with at least 16
+// channels on each side go to the Winograd kernels before these rules are asked: forward and
+// backward together ran 1.1-1.7× faster than with the direct kernels over 32×32, 28×28, 14×14
+// and 4×4 images of 16 to 64 channels, and about as fast (0.97×) over 8×8 images of 64 (batch
+// 16, two threads on a Zen 1, 3 alternating runs each of conv_fwd_bwd in a local build that
+// read its shapes from the environment).
 
 extension ConvolutionGeometry {
     /// Whether the direct kernels handle this geometry well: unit horizontal stride (other

@@ -112,22 +112,30 @@ final class WinogradConvolutionKernelPathTests: XCTestCase {
         }
     }
 
-    func testTheBackwardPassRunsEveryGradientByWinogradWhereTheRuleHolds() {
-        // 16 → 16 channels: the rule holds; the results match im2col + GEMM.
+    func testConvolutionRunsEveryPieceByWinogradBeforeTheDirectKernels() {
+        // 16 → 16 channels over 9×12 images: the direct kernels' rules would take every
+        // piece, Winograd's rule comes first. The results are Winograd's to the bit.
         let test = Case(n: 2, c: 16, h: 9, w: 12, o: 16, padding: (1, 1))
         let g = geometry(test)
         XCTAssertTrue(g.usesWinograd(channels: 16, outChannels: 16))
+        XCTAssertTrue(g.usesDirectForward(rows: 16 * 9, positions: 9 * 12))
+        XCTAssertTrue(g.usesDirectWeightGradient(rows: 16 * 9, positions: 9 * 12))
+        XCTAssertTrue(g.usesDirectInputGradient(rows: 16 * 9, positions: 9 * 12, outChannels: 16))
         let (x, w, bias) = operands(test, seed: 99)
         let output = NDArray.convolution2d(x, w, bias: bias, g)
-        assertClose(output, NDArray.columnConvolution2d(x, w, bias: bias, g), "forward")
-        let grad = NDArray(shape: output.shape, scalars: pseudoRandomFloats(output.count, seed: 98))
-        let winograd = NDArray.convolution2dBackward(
+        XCTAssertEqual(output.scalars, NDArray.winogradConvolution2d(x, w, bias: bias, g).scalars)
+        XCTAssertNotEqual(output.scalars, NDArray.directConvolution2d(x, w, bias: bias, g).scalars,
+                          "the direct kernels round differently, so the comparison tells the two apart")
+        let grad = outputGradient(test, seed: 98)
+        let gradients = NDArray.convolution2dBackward(
             grad, input: x, weight: w, geometry: g, inputGradient: true, weightGradient: true, biasGradient: true)
+        XCTAssertEqual(gradients.input!.scalars, NDArray.winogradConvolution2dInputGradient(grad, weight: w, geometry: g).scalars)
+        XCTAssertEqual(gradients.weight!.scalars, NDArray.winogradConvolution2dWeightGradient(grad, input: x, geometry: g).scalars)
+        assertClose(gradients.bias!, NDArray.convolutionBiasGradient(grad), "bias gradient")
         let columns = NDArray.columnConvolution2dBackward(
             grad, input: x, weight: w, geometry: g, inputGradient: true, weightGradient: true, biasGradient: true)
-        assertClose(winograd.input!, columns.input!, "input gradient")
-        assertClose(winograd.weight!, columns.weight!, "weight gradient")
-        assertClose(winograd.bias!, columns.bias!, "bias gradient")
+        assertClose(gradients.input!, columns.input!, "input gradient")
+        assertClose(gradients.weight!, columns.weight!, "weight gradient")
     }
 
     func testAnEmptyBatchHasAZeroWeightGradient() {
@@ -141,7 +149,6 @@ final class WinogradConvolutionKernelPathTests: XCTestCase {
     func testTheRuleTakesStrideOneThreeByThreeKernelsWithSixteenChannelsOrMore() {
         let layer = ConvolutionGeometry(kernel: (3, 3), stride: (1, 1), padding: (1, 1), dilation: (1, 1))
         XCTAssertTrue(layer.usesWinograd(channels: 32, outChannels: 64), "the benchmark's 32→64 layer")
-        XCTAssertFalse(layer.usesDirectForward(rows: 32 * 9, positions: 56 * 56), "not taken by the direct kernels first")
         XCTAssertTrue(layer.usesWinograd(channels: 16, outChannels: 16))
         XCTAssertFalse(layer.usesWinograd(channels: 8, outChannels: 64), "few input channels")
         XCTAssertFalse(layer.usesWinograd(channels: 64, outChannels: 8), "few output channels")
