@@ -17,7 +17,7 @@ struct WinogradTiling {
     /// Tiles per image: rows and columns (the last of each may hang over an odd-sized output).
     let tileRows: Int, tileColumns: Int
     /// Tiles per block: a multiple of 16 whose transformed input and products (16 planes of
-    /// depth + rows floats per tile) take about `blockBytes`.
+    /// depth + rows floats per tile) take about `blockBytes`; 16 at the least.
     let blockTiles: Int
 
     /// The bytes a block's transformed input and products take: 512 KB, the L2 of the
@@ -38,8 +38,8 @@ struct WinogradTiling {
 }
 
 extension ConvolutionGeometry {
-    /// Whether a correlation of this geometry runs by Winograd's F(2×2, 3×3), forward (from
-    /// `channels` to `outChannels`) and for the input gradient: a 3×3 kernel with stride 1,
+    /// Whether a convolution of this geometry from `channels` to `outChannels` runs by
+    /// Winograd's F(2×2, 3×3), forward and for both gradients: a 3×3 kernel with stride 1,
     /// no dilation and at most 2 of padding (so the input gradient's padding, 2 − padding, is
     /// not negative), with at least 16 channels on each side, so that the 16 products per
     /// block are GEMMs of a useful size (fewer channels run directly or by im2col + GEMM).
