@@ -193,9 +193,9 @@ extension NDArray {
     /// NDArray+WinogradConvolution.swift); other kernels with few input channels and taps, or
     /// over small images, directly from the image (``directConvolution2d(_:_:bias:_:)``, see
     /// NDArray+DirectConvolution.swift); on the AVX-512 path, other stride-1 kernels over
-    /// larger images as an implicit GEMM
-    /// that packs straight from the padded image (``implicitConvolution2d(_:_:bias:_:)``,
-    /// see NDArray+ImplicitConvolution.swift); the rest by im2col + GEMM
+    /// larger images as an implicit GEMM that packs straight from the padded image
+    /// (``implicitConvolution2d(_:_:bias:_:)``, see NDArray+ImplicitConvolution.swift); the
+    /// rest by im2col + GEMM
     /// (``columnConvolution2d(_:_:bias:_:)``). Shapes are checked by the caller.
     public static func convolution2d(
         _ input: NDArray, _ weight: NDArray, bias: NDArray?, _ geometry: ConvolutionGeometry

@@ -35,6 +35,14 @@ struct WinogradTiling {
 
     /// Tiles in `images` images.
     func tiles(images: Int) -> Int { images * tileRows * tileColumns }
+
+    /// Blocks over `tiles` tiles, the last one possibly shorter.
+    func blocks(tiles: Int) -> Int { (tiles + blockTiles - 1) / blockTiles }
+
+    /// The floats one of a block's 16 planes takes in scratch: `rows` x `tiles`, then a cache
+    /// line (16 floats) before the next plane, so that planes are never a multiple of 4 KB
+    /// apart (see conv_winograd.c).
+    static func planeFloats(rows: Int, tiles: Int) -> Int { rows * tiles + 16 }
 }
 
 extension ConvolutionGeometry {
@@ -84,12 +92,13 @@ extension NDArray {
         let tiling = WinogradTiling(height: h, width: w, padding: geometry.padding, depth: c, rows: outChannels)
         let tiles = tiling.tiles(images: n), blockTiles = tiling.blockTiles
         guard tiles > 0 else { return NDArray(zeros: [outChannels, c, 3, 3]) }   // an empty batch
-        let blocks = (tiles + blockTiles - 1) / blockTiles
+        let blocks = tiling.blocks(tiles: tiles)
         let parts = Swift.min(Kernels.threadCount, blocks)
-        // Per part: its 16 sums [O, C], then a block's transformed input and gradient, their
-        // planes a cache line apart (see conv_winograd.c).
+        // Per part: its 16 sums [O, C], then the 16 planes of a block's transformed input and
+        // the 16 of its transformed gradient.
         let sumsSize = 16 * outChannels * c
-        let partSize = sumsSize + 16 * (c * blockTiles + 16) + 16 * (outChannels * blockTiles + 16)
+        let partSize = sumsSize + 16 * WinogradTiling.planeFloats(rows: c, tiles: blockTiles)
+            + 16 * WinogradTiling.planeFloats(rows: outChannels, tiles: blockTiles)
         let scratch = NDArray(uninitialized: [parts, partSize])
         let image = source.pointer, outputGradient = gradient.pointer
         parallelFor(parts) { part in
@@ -97,7 +106,8 @@ extension NDArray {
             var accumulate = false
             for block in partRange(part, of: parts, in: blocks) {
                 let first = block * blockTiles, count = Swift.min(blockTiles, tiles - first)
-                let inputPlane = c * count + 16, gradientPlane = outChannels * count + 16
+                let inputPlane = WinogradTiling.planeFloats(rows: c, tiles: count)
+                let gradientPlane = WinogradTiling.planeFloats(rows: outChannels, tiles: count)
                 let v = sums + sumsSize, transformedGradient = v + 16 * inputPlane
                 ag_winograd_input_tiles(image, Int64(c), Int64(h), Int64(w),
                                         Int64(geometry.padding.0), Int64(geometry.padding.1),
@@ -143,11 +153,11 @@ extension NDArray {
         let tiles = tiling.tiles(images: n), blockTiles = tiling.blockTiles
         let u = transformedKernels.pointer, output = result.pointer, image = source.pointer
         let biasPointer = biasValues.map { UnsafePointer($0.pointer) }
-        parallelFor((tiles + blockTiles - 1) / blockTiles) { block in
+        parallelFor(tiling.blocks(tiles: tiles)) { block in
             let first = block * blockTiles, count = Swift.min(blockTiles, tiles - first)
-            // 16 planes of the transformed input, then 16 of the products, a cache line apart
-            // (see conv_winograd.c).
-            let inputPlane = depth * count + 16, productPlane = rows * count + 16
+            // 16 planes of the transformed input, then 16 of the products.
+            let inputPlane = WinogradTiling.planeFloats(rows: depth, tiles: count)
+            let productPlane = WinogradTiling.planeFloats(rows: rows, tiles: count)
             let scratch = NDArray(uninitialized: [16 * (inputPlane + productPlane)])
             let v = scratch.pointer, products = v + 16 * inputPlane
             ag_winograd_input_tiles(image, Int64(depth), Int64(h), Int64(w), Int64(padding.0), Int64(padding.1),
