@@ -16,22 +16,48 @@ struct WinogradTiling {
     let outHeight: Int, outWidth: Int
     /// Tiles per image: rows and columns (the last of each may hang over an odd-sized output).
     let tileRows: Int, tileColumns: Int
-    /// Tiles per block: a multiple of 16 whose transformed input and products (16 planes of
-    /// depth + rows floats per tile) take about `blockBytes`; 16 at the least.
+    /// Tiles per block (see ``blockTiles(tileColumns:tiles:bytesPerTile:sliverColumns:threads:)``).
     let blockTiles: Int
 
-    /// The bytes a block's transformed input and products take: 512 KB, the L2 of the
-    /// AVX2 machines measured, as the column blocks of im2col + GEMM.
-    static let blockBytes = 1 << 19
+    /// The bytes a block's transformed input and products (16 planes of depth + rows floats
+    /// per tile) should take: about 1.5 MB. Larger blocks make larger GEMMs, over which the
+    /// packing of the transformed kernels and the calls' set-up spread; each GEMM reads only
+    /// a sixteenth of the block. Measured on the benchmark's 32 → 64 layer over 56 × 56 images
+    /// (Zen 5, one thread, medians of 7-11 runs): blocks of 80 tiles 173 GFLOP/s, 196-336
+    /// tiles 220-254, 448-896 205-236.
+    static let blockBytes = 3 << 19
 
     /// The tiling of a correlation of `depth` input channels into `rows` output channels over
-    /// images of `height` x `width` with `padding` on each side.
-    init(height: Int, width: Int, padding: (Int, Int), depth: Int, rows: Int) {
+    /// `images` images of `height` x `width` with `padding` on each side, with blocks of
+    /// `blockTiles` tiles (by default the rule below, for the current kernel path and threads).
+    init(height: Int, width: Int, padding: (Int, Int), depth: Int, rows: Int, images: Int, blockTiles: Int? = nil) {
         (outHeight, outWidth) = (height + 2 * padding.0 - 2, width + 2 * padding.1 - 2)
         (tileRows, tileColumns) = ((outHeight + 1) / 2, (outWidth + 1) / 2)
-        let perTile = 16 * (depth + rows) * MemoryLayout<Float>.size
-        blockTiles = Swift.max(16, Self.blockBytes / perTile / 16 * 16)
+        self.blockTiles = blockTiles ?? Self.blockTiles(
+            tileColumns: tileColumns, tiles: images * tileRows * tileColumns,
+            bytesPerTile: 16 * (depth + rows) * MemoryLayout<Float>.size,
+            sliverColumns: Int(ag_sgemm_sliver_columns()), threads: Kernels.threadCount)
     }
+
+    /// Tiles per block: about ``blockBytes`` of transformed data, and at least two blocks per
+    /// thread when the batch has the tiles; then, in this order of preference, a multiple of
+    /// both the tile row and the GEMM's sliver (no run of tiles cut short, which the tile
+    /// transforms take one tile at a time, and no padded sliver), whole tile rows, or a
+    /// multiple of the sliver and of 16 (the widest vector of tiles). For the benchmark's
+    /// layer (28 tiles a row, 6 KB a tile): 224 tiles on the AVX2 and AVX-512 paths.
+    static func blockTiles(tileColumns: Int, tiles: Int, bytesPerTile: Int, sliverColumns: Int, threads: Int) -> Int {
+        let perThread = (tiles + 2 * Swift.max(threads, 1) - 1) / (2 * Swift.max(threads, 1))
+        let goal = Swift.max(16, Swift.min(blockBytes / bytesPerTile, perThread))
+        func nearestMultiple(of step: Int) -> Int { Swift.max(1, (goal + step / 2) / step) * step }
+        let sliver = Swift.max(16, sliverColumns)
+        let rowsAndSlivers = tileColumns / greatestCommonDivisor(tileColumns, sliver) * sliver
+        if rowsAndSlivers <= 2 * goal { return nearestMultiple(of: rowsAndSlivers) }
+        if tileColumns <= goal { return nearestMultiple(of: tileColumns) }
+        return nearestMultiple(of: sliver)
+    }
+
+    /// The greatest common divisor of two positive numbers.
+    private static func greatestCommonDivisor(_ a: Int, _ b: Int) -> Int { b == 0 ? a : greatestCommonDivisor(b, a % b) }
 
     /// Tiles in `images` images.
     func tiles(images: Int) -> Int { images * tileRows * tileColumns }
@@ -61,35 +87,39 @@ extension ConvolutionGeometry {
 
 extension NDArray {
     /// ``convolution2d(_:_:bias:_:)`` by Winograd's F(2×2, 3×3), for a geometry where
-    /// ``ConvolutionGeometry/usesWinograd(channels:outChannels:)`` holds.
+    /// ``ConvolutionGeometry/usesWinograd(channels:outChannels:)`` holds; `blockTiles`
+    /// replaces the block size ``WinogradTiling`` would choose (tests).
     static func winogradConvolution2d(
-        _ input: NDArray, _ weight: NDArray, bias: NDArray?, _ geometry: ConvolutionGeometry
+        _ input: NDArray, _ weight: NDArray, bias: NDArray?, _ geometry: ConvolutionGeometry, blockTiles: Int? = nil
     ) -> NDArray {
-        winogradCorrelation(input, weight, flipTransposed: false, bias: bias, padding: geometry.padding)
+        winogradCorrelation(input, weight, flipTransposed: false, bias: bias, padding: geometry.padding,
+                            blockTiles: blockTiles)
     }
 
     /// The input gradient `[N, C, H, W]` of a convolution with kernels `weight` `[O, C, 3, 3]`
     /// and `geometry` (where Winograd applies) from the output gradient `grad`
     /// `[N, O, outH, outW]`: `grad` padded by 2 − padding, correlated with the kernels flipped
-    /// and their channel axes swapped.
+    /// and their channel axes swapped. `blockTiles` as in ``winogradConvolution2d(_:_:bias:_:blockTiles:)``.
     static func winogradConvolution2dInputGradient(
-        _ grad: NDArray, weight: NDArray, geometry: ConvolutionGeometry
+        _ grad: NDArray, weight: NDArray, geometry: ConvolutionGeometry, blockTiles: Int? = nil
     ) -> NDArray {
         winogradCorrelation(grad, weight, flipTransposed: true, bias: nil,
-                            padding: (2 - geometry.padding.0, 2 - geometry.padding.1))
+                            padding: (2 - geometry.padding.0, 2 - geometry.padding.1), blockTiles: blockTiles)
     }
 
     /// The weight gradient `[O, C, 3, 3]` of a convolution of `input` `[N, C, H, W]` with
     /// `geometry` (where Winograd applies) from the output gradient `grad` `[N, O, outH, outW]`.
     /// The tiles are split into one run of blocks per kernel thread, each summing its products
-    /// into sums of its own, added up at the end.
+    /// into sums of its own, added up at the end. `blockTiles` as in
+    /// ``winogradConvolution2d(_:_:bias:_:blockTiles:)``.
     static func winogradConvolution2dWeightGradient(
-        _ grad: NDArray, input: NDArray, geometry: ConvolutionGeometry
+        _ grad: NDArray, input: NDArray, geometry: ConvolutionGeometry, blockTiles: Int? = nil
     ) -> NDArray {
         let source = input.contiguous(), gradient = grad.contiguous()
         let (n, c, h, w) = (source.shape[0], source.shape[1], source.shape[2], source.shape[3])
         let outChannels = gradient.shape[1]
-        let tiling = WinogradTiling(height: h, width: w, padding: geometry.padding, depth: c, rows: outChannels)
+        let tiling = WinogradTiling(height: h, width: w, padding: geometry.padding, depth: c, rows: outChannels,
+                                    images: n, blockTiles: blockTiles)
         let tiles = tiling.tiles(images: n), blockTiles = tiling.blockTiles
         guard tiles > 0 else { return NDArray(zeros: [outChannels, c, 3, 3]) }   // an empty batch
         let blocks = tiling.blocks(tiles: tiles)
@@ -137,15 +167,18 @@ extension NDArray {
 
     /// The stride-1 correlation of `input` `[N, depth, H, W]`, zero-padded by `padding`,
     /// with the 3×3 kernels `weight` `[O, C, 3, 3]` (used as `[O, C]` kernels, or with
-    /// `flipTransposed` flipped as `[C, O]`), plus `bias`. Blocks of tiles are tasks on the
-    /// kernel threads, each with scratch of its own (from the buffer cache).
+    /// `flipTransposed` flipped as `[C, O]`), plus `bias`. Blocks of tiles (of `blockTiles`
+    /// tiles when given) are tasks on the kernel threads, each with scratch of its own (from
+    /// the buffer cache).
     private static func winogradCorrelation(
-        _ input: NDArray, _ weight: NDArray, flipTransposed: Bool, bias: NDArray?, padding: (Int, Int)
+        _ input: NDArray, _ weight: NDArray, flipTransposed: Bool, bias: NDArray?, padding: (Int, Int),
+        blockTiles: Int?
     ) -> NDArray {
         let source = input.contiguous(), kernels = weight.contiguous(), biasValues = bias?.contiguous()
         let (n, depth, h, w) = (source.shape[0], source.shape[1], source.shape[2], source.shape[3])
         let rows = flipTransposed ? kernels.shape[1] : kernels.shape[0]
-        let tiling = WinogradTiling(height: h, width: w, padding: padding, depth: depth, rows: rows)
+        let tiling = WinogradTiling(height: h, width: w, padding: padding, depth: depth, rows: rows, images: n,
+                                    blockTiles: blockTiles)
         let transformedKernels = NDArray(uninitialized: [16, rows, depth])
         ag_winograd_kernels(kernels.pointer, Int64(kernels.shape[0]), Int64(kernels.shape[1]), flipTransposed,
                             transformedKernels.pointer)

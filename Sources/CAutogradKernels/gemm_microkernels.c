@@ -203,3 +203,5 @@ const ag_gemm_config *ag_gemm_config_for(int32_t path) {
     (void)path;
     return &portable_config;
 }
+
+int64_t ag_sgemm_sliver_columns(void) { return ag_gemm_config_for(ag_kernel_path_get())->nr; }

@@ -4,7 +4,8 @@ import XCTest
 /// The Winograd F(2×2, 3×3) convolution (NDArray+WinogradConvolution.swift) on every kernel
 /// path, one thread and two: the forward pass and both gradients against im2col + GEMM
 /// for every padding it takes, odd and even output sizes, rows wide enough for every path's
-/// vectors of tiles, and blocks of tiles that end mid-image; and the rule that chooses it.
+/// vectors of tiles, blocks of the tiling's size and blocks that end mid-row; the block
+/// size's rule; and the rule that chooses Winograd.
 final class WinogradConvolutionKernelPathTests: XCTestCase {
     override func tearDown() {
         Kernels.resetPath()
@@ -39,7 +40,7 @@ final class WinogradConvolutionKernelPathTests: XCTestCase {
         // the ragged last column (odd output widths) one at a time.
         Case(n: 2, c: 3, h: 6, w: 41, o: 4, padding: (1, 1)),
         Case(n: 1, c: 2, h: 7, w: 38, o: 3, padding: (0, 0)),
-        // Enough channels for blocks of 96 tiles over 3 images of 56 tiles: blocks end mid-image.
+        // Enough channels and tiles for several blocks of the tiling's size over 3 images.
         Case(n: 3, c: 40, h: 13, w: 15, o: 40, padding: (1, 1)),
     ]
 
@@ -54,17 +55,34 @@ final class WinogradConvolutionKernelPathTests: XCTestCase {
          NDArray(shape: [test.o], scalars: pseudoRandomFloats(test.o, seed: seed + 2)))
     }
 
-    func testTheLastCaseSpansSeveralBlocksThatEndMidImage() {
+    func testTheLastCaseSpansSeveralBlocks() {
         let test = Self.cases.last!
-        let tiling = WinogradTiling(height: test.h, width: test.w, padding: test.padding, depth: test.c, rows: test.o)
-        XCTAssertEqual([tiling.tileRows, tiling.tileColumns, tiling.blockTiles], [7, 8, 96])
-        XCTAssertGreaterThan(tiling.tiles(images: test.n), tiling.blockTiles)
-        XCTAssertNotEqual(tiling.blockTiles % (tiling.tileRows * tiling.tileColumns), 0)
+        Kernels.threadCount = 1
+        let tiling = WinogradTiling(height: test.h, width: test.w, padding: test.padding, depth: test.c, rows: test.o,
+                                    images: test.n)
+        XCTAssertEqual([tiling.tileRows, tiling.tileColumns], [7, 8])
+        XCTAssertGreaterThan(tiling.blocks(tiles: tiling.tiles(images: test.n)), 1)
+    }
+
+    func testBlocksAreWholeRowsAndSliversOfAboutTheirBytesWithTwoPerThread() {
+        // The benchmark's layer: 28 tiles a row, 6 KB a tile, 16 images of 28 × 28 tiles.
+        func blockTiles(columns: Int = 28, tiles: Int = 12_544, sliver: Int = 32, threads: Int = 2) -> Int {
+            WinogradTiling.blockTiles(tileColumns: columns, tiles: tiles, bytesPerTile: 6144, sliverColumns: sliver,
+                                      threads: threads)
+        }
+        XCTAssertEqual(blockTiles(), 224, "8 rows of 28, 7 slivers of 32, near 1.5 MB / 6 KB = 256")
+        XCTAssertEqual(blockTiles(sliver: 16), 224, "two of 112, the rows and slivers' least common multiple")
+        XCTAssertEqual(blockTiles(sliver: 8), 224, "slivers narrower than 16 count as 16")
+        XCTAssertEqual(blockTiles(tiles: 784, threads: 4), 112, "two blocks per thread: 98 tiles, rounded to 4 rows of 28")
+        XCTAssertEqual(blockTiles(columns: 200), 200, "no common multiple near 256: whole rows")
+        XCTAssertEqual(blockTiles(columns: 300), 256, "rows longer than the goal: whole slivers")
+        XCTAssertEqual(blockTiles(tiles: 40, threads: 16), 32, "at least 16 tiles, rounded to a sliver")
     }
 
     /// `expected` (im2col + GEMM on the default path, one thread) against `winograd` on every
-    /// path, one thread and two.
-    private func assertEveryPathMatches(_ label: String, expected: () -> NDArray, winograd: () -> NDArray,
+    /// path, one thread and two, with the tiling's blocks (nil) and blocks of 24 tiles, which
+    /// end mid-row in every case.
+    private func assertEveryPathMatches(_ label: String, expected: () -> NDArray, winograd: (Int?) -> NDArray,
                                         file: StaticString = #filePath, line: UInt = #line) {
         Kernels.resetPath()
         Kernels.threadCount = 1
@@ -73,7 +91,11 @@ final class WinogradConvolutionKernelPathTests: XCTestCase {
             path.activate()
             for threads in [1, 2] {
                 Kernels.threadCount = threads
-                assertClose(winograd(), reference, "\(label) \(path) threads=\(threads)", file: file, line: line)
+                for blockTiles in [nil, 24] {
+                    assertClose(winograd(blockTiles), reference,
+                                "\(label) \(path) threads=\(threads) blockTiles=\(blockTiles.map(String.init) ?? "rule")",
+                                file: file, line: line)
+                }
             }
         }
     }
@@ -91,7 +113,7 @@ final class WinogradConvolutionKernelPathTests: XCTestCase {
             for b in [bias, nil] {
                 assertEveryPathMatches("case \(index) bias \(b != nil)",
                                        expected: { NDArray.columnConvolution2d(x, w, bias: b, g) },
-                                       winograd: { NDArray.winogradConvolution2d(x, w, bias: b, g) })
+                                       winograd: { NDArray.winogradConvolution2d(x, w, bias: b, g, blockTiles: $0) })
             }
         }
     }
@@ -106,9 +128,11 @@ final class WinogradConvolutionKernelPathTests: XCTestCase {
                                                     weightGradient: true, biasGradient: false)
             }
             assertEveryPathMatches("case \(index) input gradient", expected: { columns().input! },
-                                   winograd: { NDArray.winogradConvolution2dInputGradient(grad, weight: w, geometry: g) })
+                                   winograd: { NDArray.winogradConvolution2dInputGradient(grad, weight: w, geometry: g,
+                                                                                         blockTiles: $0) })
             assertEveryPathMatches("case \(index) weight gradient", expected: { columns().weight! },
-                                   winograd: { NDArray.winogradConvolution2dWeightGradient(grad, input: x, geometry: g) })
+                                   winograd: { NDArray.winogradConvolution2dWeightGradient(grad, input: x, geometry: g,
+                                                                                          blockTiles: $0) })
         }
     }
 

@@ -106,6 +106,10 @@ void ag_sgemm(bool transposeA, bool transposeB,
               const float *B, int64_t ldb,
               float beta, float *C, int64_t ldc);
 
+/// The columns of C one micro-kernel call computes on the current kernel path (8, 16 or
+/// 32): a product whose N is not a multiple of it computes its last sliver with padding.
+int64_t ag_sgemm_sliver_columns(void);
+
 /// ag_sgemm with operands read through element strides: C = A * B + beta * C, where the
 /// M x K matrix A has entry (i, k) at A[i * rowStrideA + k * columnStrideA] and the K x N
 /// matrix B has entry (k, j) at B[k * rowStrideB + j * columnStrideB]. A stride may be 0
